@@ -1,0 +1,99 @@
+"""The commissioning and tendering portal. ``create_app`` is the only way an app is made."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import PROJECT_ROOT, load_config
+
+csrf = CSRFProtect()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    settings = load_config(config)
+    app = Flask(
+        __name__,
+        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=settings["INSTANCE_PATH"],
+    )
+    app.config.update(settings)
+    logging.basicConfig(level=logging.INFO)
+
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+    _init_templates(app)
+
+    from portal import auth, db, errors, security
+    from portal.accounts import throttle
+
+    db.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    throttle.init_app(app)
+    csrf.init_app(app)
+    auth.login_manager.init_app(app)
+    app.before_request(auth.enforce_audience)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        from flask import render_template
+
+        return render_template("errors/400.html", title="There is a problem with your request",
+                               description=None, csrf_failed=True), 400
+
+    from portal.accounts.staff_views import bp as staff_bp
+    from portal.accounts.views import bp as accounts_bp
+    from portal.pages.views import bp as pages_bp
+    from portal.providers.views import bp as providers_bp
+
+    for blueprint in (pages_bp, accounts_bp, providers_bp, staff_bp):
+        app.register_blueprint(blueprint)
+
+    from portal.cli import register_commands
+
+    register_commands(app)
+    auth.check_every_route_declares_audience(app)
+    return app
+
+
+def _init_templates(app: Flask) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from portal import filters, navigation, security
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(PROJECT_ROOT / "templates")),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    if app.config.get("TESTING"):
+        from portal.templating import OwnTemplatesStrictUndefined
+
+        app.jinja_env.undefined = OwnTemplatesStrictUndefined
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    from portal.forms import error_summary_items
+
+    app.add_template_global(error_summary_items)
+    filters.register(app)
+
+    @app.context_processor
+    def _globals():
+        return {
+            "council_name": app.config["COUNCIL_NAME"],
+            "service_name": app.config["SERVICE_NAME"],
+            "csp_nonce": security.csp_nonce(),
+            "navigation_items": navigation.items_for_current_user(),
+            "mail_outbox": app.config["MAIL_OUTBOX_PATH"] if app.config["MAIL_BACKEND"] == "outbox" else None,
+        }

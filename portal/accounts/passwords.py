@@ -1,0 +1,53 @@
+"""Password hashing (argon2) and the rules a new password must meet."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so that a wrong address
+# takes as long as a wrong password and timing reveals nothing.
+_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords (zxcvbn's list, drawn from real leaks)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
+
+
+def password_problem(password: str, email: str | None = None) -> str | None:
+    """Why this password may not be used, or None if it may."""
+    if len(password) < MIN_LENGTH:
+        return f"Password must be {MIN_LENGTH} characters or more"
+    if len(password) > MAX_LENGTH:
+        return f"Password must be {MAX_LENGTH} characters or fewer"
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) < 4:
+        return "Password is too common: choose one that is harder to guess, such as three random words"
+    if email and lowered in {email.lower(), email.lower().split("@")[0]}:
+        return "Password must not be your email address"
+    return None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)

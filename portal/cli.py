@@ -1,0 +1,123 @@
+"""flask commands: database, demo data, users, mail."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from portal.config import PROJECT_ROOT
+
+
+def alembic_config(database_url: str):
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "migrations" / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.group("db")
+    def db_group():
+        """Database schema (Alembic migrations)."""
+
+    @db_group.command("upgrade")
+    @click.argument("revision", default="head")
+    def db_upgrade(revision):
+        """Bring the schema up to REVISION (default: the newest)."""
+        from alembic import command
+
+        command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+    @db_group.command("downgrade")
+    @click.argument("revision")
+    def db_downgrade(revision):
+        from alembic import command
+
+        command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+    @db_group.command("is-empty")
+    def db_is_empty():
+        """Exit 0 if there are no users yet (so demo data should be loaded)."""
+        from portal.accounts.models import User
+        from portal.db import get_session
+
+        raise SystemExit(0 if get_session().scalar(select(func.count(User.id))) == 0 else 1)
+
+    @app.cli.group("demo")
+    def demo_group():
+        """Demonstration data."""
+
+    @demo_group.command("load")
+    @click.option("--as-published", is_flag=True, help="Use the seed documents' own dates (2011-2012).")
+    def demo_load(as_published):
+        """Load the demo council, providers and staff (safe to run again)."""
+        from portal import demo
+
+        if current_app.config["IS_PRODUCTION"]:
+            raise click.ClickException("Demo data is not loaded in production.")
+        demo.load(as_published=as_published)
+        click.echo(demo.sign_in_details())
+
+    @demo_group.command("sign-in-details")
+    def demo_sign_in_details():
+        from portal import demo
+
+        click.echo(demo.sign_in_details())
+
+    @app.cli.group("users")
+    def users_group():
+        """Staff accounts."""
+
+    @users_group.command("create-staff")
+    @click.option("--email", required=True)
+    @click.option("--name", "full_name", required=True)
+    @click.option("--role", type=click.Choice(["OFFICER", "EVALUATOR", "ADMIN"], case_sensitive=False), required=True)
+    @click.option("--password", help="Set a password now instead of emailing an invitation link.")
+    def create_staff(email, full_name, role, password):
+        """Create a council staff account (officer, evaluator or administrator)."""
+        from portal.accounts.models import Role
+        from portal.accounts.services import create_staff as create
+        from portal.db import commit, get_session
+        from portal.errors import RuleViolation
+
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            try:
+                user = create(get_session(), None, email, full_name, Role[role.upper()], password=password)
+            except RuleViolation as violation:
+                raise click.ClickException(violation.message) from violation
+            commit()
+            click.echo(f"Created {user.role.value.lower()} {user.email}"
+                       + ("" if password else " and emailed an invitation link"))
+
+    @app.cli.group("mail")
+    def mail_group():
+        """Outgoing email."""
+
+    @mail_group.command("send-queued")
+    def send_queued():
+        """Send every queued email that has not gone yet (safe to run from cron)."""
+        from portal.notifications.services import deliver
+
+        sent, failed = deliver(current_app._get_current_object())
+        click.echo(f"{sent} sent, {failed} failed")
+
+    @app.cli.group("districts")
+    def districts_group():
+        """The council's districts."""
+
+    @districts_group.command("add")
+    @click.argument("names", nargs=-1, required=True)
+    def add_districts(names):
+        from portal.db import commit, get_session
+        from portal.providers.models import District
+
+        session = get_session()
+        existing = set(session.scalars(select(District.name)))
+        for name in names:
+            if name not in existing:
+                session.add(District(name=name))
+        commit()
+        click.echo(f"{len(set(names) - existing)} added")

@@ -1,0 +1,99 @@
+"""Settings read from the environment, with safe embedded defaults.
+
+Locally the portal runs with nothing configured: a SQLite file and a secret key
+kept in ``instance/``, mail written to ``instance/outbox``, rate limits counted in
+memory. Production sets ``PORTAL_ENV=production`` and must then give
+``SECRET_KEY`` and ``DATABASE_URL`` (refusing to start beats running with a
+throwaway key).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = Path(os.environ.get("PORTAL_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start-up when production is missing a required setting."""
+
+
+def _local_secret_key(instance_path: Path) -> str:
+    """Generate the secret key once and keep it, so sessions survive restarts."""
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the Flask config from the environment, then apply ``overrides``."""
+    overrides = overrides or {}
+    instance_path = Path(overrides.get("INSTANCE_PATH", INSTANCE_PATH))
+    is_production = os.environ.get("PORTAL_ENV", "development") == "production"
+
+    secret_key = os.environ.get("SECRET_KEY")
+    database_url = os.environ.get("DATABASE_URL")
+    if is_production and not overrides.get("TESTING"):
+        missing = [n for n, v in (("SECRET_KEY", secret_key), ("DATABASE_URL", database_url)) if not v]
+        if missing:
+            raise ConfigurationError(f"Production needs these settings: {', '.join(missing)}")
+
+    config = {
+        "INSTANCE_PATH": str(instance_path),
+        "IS_PRODUCTION": is_production,
+        "SECRET_KEY": secret_key or _local_secret_key(instance_path),
+        "DATABASE_URL": database_url or f"sqlite:///{instance_path / 'portal.db'}",
+        "SQL_ECHO": _bool("SQL_ECHO", False),
+        # Council and branding
+        "COUNCIL_NAME": os.environ.get("COUNCIL_NAME", "Kent County Council"),
+        "SERVICE_NAME": os.environ.get("SERVICE_NAME", "Commissioning and tendering portal"),
+        "SERVICE_CONTACT_EMAIL": os.environ.get("SERVICE_CONTACT_EMAIL", "commissioning@example.gov.uk"),
+        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        # Mail: "outbox" writes .eml files locally; "smtp" sends through MAIL_HOST.
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "outbox"),
+        "MAIL_OUTBOX_PATH": os.environ.get("MAIL_OUTBOX_PATH", str(instance_path / "outbox")),
+        "MAIL_HOST": os.environ.get("MAIL_HOST", "localhost"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_STARTTLS": _bool("MAIL_USE_STARTTLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Commissioning portal <noreply@example.gov.uk>"),
+        # Sign-in protection. memory:// suits one process; production uses redis://
+        # so that every gunicorn worker and host counts the same attempts.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "SIGN_IN_LIMIT_PER_ACCOUNT": os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "SIGN_IN_LIMIT_PER_ADDRESS": os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
+        "EMAIL_REQUEST_LIMIT": os.environ.get("EMAIL_REQUEST_LIMIT", "10 per hour"),
+        # Token lifetimes, in seconds
+        "VERIFY_TOKEN_MAX_AGE": 2 * 24 * 3600,
+        "RESET_TOKEN_MAX_AGE": 3600,
+        "INVITE_TOKEN_MAX_AGE": 7 * 24 * 3600,
+        # Sessions and cookies
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(os.environ.get("SESSION_MINUTES", "60"))),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", is_production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", is_production),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "PREFERRED_URL_SCHEME": "https" if is_production else "http",
+        "TESTING": False,
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,95 @@
+"""Demo data: the council, its districts, providers and staff, to sign in as each role.
+
+Loading is idempotent: what exists already (matched by email, name or number)
+is left alone. Every demo account shares one password, printed at the end.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.accounts.models import Role, User
+from portal.accounts.passwords import hash_password
+from portal.audit.services import record
+from portal.db import commit, get_session, utcnow
+from portal.providers.models import District, Organisation, OrganisationType
+
+DEMO_PASSWORD = "kent-demo-portal-2026"
+
+KENT_DISTRICTS = [
+    "Ashford", "Canterbury", "Dartford", "Dover", "Folkestone and Hythe", "Gravesham",
+    "Maidstone", "Sevenoaks", "Swale", "Thanet", "Tonbridge and Malling", "Tunbridge Wells",
+]
+
+STAFF = [
+    ("officer@kent.example.gov.uk", "Priya Shah", Role.OFFICER),
+    ("officer2@kent.example.gov.uk", "Tom Ellis", Role.OFFICER),
+    ("evaluator@kent.example.gov.uk", "Grace Okafor", Role.EVALUATOR),
+    ("admin@kent.example.gov.uk", "Martin Webb", Role.ADMIN),
+]
+
+PROVIDERS = [
+    # name, type, charity number, company number, town, postcode, districts, users
+    ("Medway Valley Young Carers", OrganisationType.REGISTERED_CHARITY, "1098765", None, "Maidstone", "ME14 1XQ",
+     ["Maidstone", "Tonbridge and Malling", "Swale"],
+     [("provider@medway-young-carers.example.org", "Sarah Collins", True),
+      ("colleague@medway-young-carers.example.org", "James Patel", False)]),
+    ("Thanet Family Link", OrganisationType.CIO, "1187654", None, "Margate", "CT9 1XZ",
+     ["Thanet", "Dover", "Canterbury"],
+     [("provider@thanet-family-link.example.org", "Aisha Rahman", True)]),
+    ("Weald Short Breaks CIC", OrganisationType.COMMUNITY_INTEREST_COMPANY, None, "09876543", "Tunbridge Wells",
+     "TN1 1RS", ["Tunbridge Wells", "Sevenoaks"],
+     [("provider@weald-short-breaks.example.org", "Owen Price", True)]),
+]
+
+
+def load(as_published: bool = False) -> None:
+    """Create what is missing of the demo council. ``as_published`` is for the
+    agreements and tenders issues, which date their data from the seed documents."""
+    session = get_session()
+    now = utcnow()
+    districts = {d.name: d for d in session.scalars(select(District))}
+    for name in KENT_DISTRICTS:
+        if name not in districts:
+            districts[name] = District(name=name)
+            session.add(districts[name])
+    session.flush()
+
+    for email, full_name, role in STAFF:
+        if session.scalar(select(User.id).where(User.email == email)) is None:
+            session.add(User(email=email, full_name=full_name, role=role, password_hash=hash_password(DEMO_PASSWORD),
+                             email_verified_at=now))
+
+    for name, org_type, charity, company, town, postcode, served, people in PROVIDERS:
+        organisation = session.scalar(select(Organisation).where(Organisation.name == name))
+        if organisation is None:
+            organisation = Organisation(
+                name=name, organisation_type=org_type, charity_number=charity, company_number=company,
+                address_line_1="1 High Street", town=town, postcode=postcode,
+                districts=[districts[d] for d in served],
+            )
+            session.add(organisation)
+        for email, full_name, is_admin in people:
+            if session.scalar(select(User.id).where(User.email == email)) is None:
+                session.add(User(email=email, full_name=full_name, role=Role.PROVIDER, organisation=organisation,
+                                 is_organisation_admin=is_admin, password_hash=hash_password(DEMO_PASSWORD),
+                                 email_verified_at=now))
+    record(session, None, "demo.loaded", as_published=as_published)
+    commit()
+
+
+def sign_in_details() -> str:
+    lines = [
+        "",
+        f"Demo sign-in details for {current_app.config['COUNCIL_NAME']} (every password: {DEMO_PASSWORD})",
+    ]
+    for email, _name, role in STAFF:
+        lines.append(f"  {role.value:<22} {email}")
+    for name, *_rest, people in PROVIDERS:
+        for email, _full_name, is_admin in people:
+            label = "Provider admin" if is_admin else "Provider"
+            lines.append(f"  {label:<22} {email}  ({name})")
+    lines.append(f"Emails are written to {current_app.config['MAIL_OUTBOX_PATH']}"
+                 if current_app.config["MAIL_BACKEND"] == "outbox" else "")
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""Errors the services raise, and the error pages in the service's own style."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class RuleViolation(Exception):
+    """A business rule refused the change. ``field`` names the form field to
+    attach the message to (None for the whole form)."""
+
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class NotPermitted(Exception):
+    """The acting user may not do this to this object (shown as 404)."""
+
+
+PAGES = {
+    400: ("There is a problem with your request", "errors/400.html"),
+    403: ("You do not have permission to see this page", "errors/403.html"),
+    404: ("Page not found", "errors/404.html"),
+    405: ("Page not found", "errors/404.html"),
+    413: ("The file is too large", "errors/413.html"),
+    429: ("Too many attempts", "errors/429.html"),
+    500: ("Sorry, there is a problem with the service", "errors/500.html"),
+}
+
+
+def init_app(app: Flask) -> None:
+    def render(code: int, error=None):
+        title, template = PAGES[code]
+        description = getattr(error, "description", None)
+        return render_template(template, title=title, description=description), code
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        code = error.code if error.code in PAGES else None
+        if code is None:
+            return error
+        return render(code, error)
+
+    @app.errorhandler(NotPermitted)
+    def _not_permitted(_error):
+        return render(404)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        log.exception("unhandled error")
+        if app.config.get("PROPAGATE_UNEXPECTED"):
+            raise error
+        return render(500)

@@ -1,0 +1,9 @@
+"""Every domain's models, imported so that the metadata is complete (for Alembic and tests)."""
+
+from portal.accounts.models import User  # noqa: F401
+from portal.audit.models import AuditEvent  # noqa: F401
+from portal.db import Base
+from portal.notifications.models import OutgoingEmail  # noqa: F401
+from portal.providers.models import District, Organisation  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, UtcDateTime, utcnow
+
+
+class OrganisationType(enum.Enum):
+    REGISTERED_CHARITY = "Registered charity"
+    CIO = "Charitable incorporated organisation"
+    COMPANY_LIMITED_BY_GUARANTEE = "Company limited by guarantee"
+    COMMUNITY_INTEREST_COMPANY = "Community interest company"
+    OTHER = "Other"
+
+
+class District(Base):
+    """An area of the council that providers serve and services are delivered in."""
+
+    __tablename__ = "district"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+organisation_district = Table(
+    "organisation_district",
+    Base.metadata,
+    Column("organisation_id", ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
+    Column("district_id", ForeignKey("district.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class Organisation(Base):
+    """A voluntary or community sector provider that bids for and holds agreements."""
+
+    __tablename__ = "organisation"
+    __table_args__ = (
+        CheckConstraint(
+            "charity_number IS NOT NULL OR company_number IS NOT NULL OR organisation_type = 'OTHER'",
+            name="has_registration_number",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    organisation_type: Mapped[OrganisationType] = mapped_column(
+        Enum(OrganisationType, native_enum=False, length=40, create_constraint=True,
+             name="organisation_type")
+    )
+    charity_number: Mapped[str | None] = mapped_column(String(10), unique=True)
+    company_number: Mapped[str | None] = mapped_column(String(8), unique=True)
+    address_line_1: Mapped[str] = mapped_column(String(120))
+    address_line_2: Mapped[str | None] = mapped_column(String(120))
+    town: Mapped[str] = mapped_column(String(80))
+    postcode: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    districts: Mapped[list[District]] = relationship(
+        secondary=organisation_district, order_by=District.name
+    )
+    members: Mapped[list["User"]] = relationship(  # noqa: F821
+        back_populates="organisation", order_by="User.full_name"
+    )

@@ -1,0 +1,18 @@
+"""Who may do what to an organisation and its people."""
+
+from __future__ import annotations
+
+
+def can_manage_colleagues(user, organisation) -> bool:
+    """An organisation's own administrators, and no one else, manage its people."""
+    return bool(
+        user.is_authenticated and user.organisation_id is not None
+        and user.organisation_id == organisation.id and user.is_organisation_admin
+    )
+
+
+def can_remove(user, member) -> bool:
+    return (
+        member.organisation is not None and can_manage_colleagues(user, member.organisation)
+        and member.id != user.id
+    )

@@ -1,0 +1,202 @@
+"""Provider organisations: registration, and the people who act for them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Role, User
+from portal.accounts.passwords import hash_password, password_problem
+from portal.accounts.tokens import make_token
+from portal.audit.services import record
+from portal.db import utcnow
+from portal.errors import RuleViolation
+from portal.notifications.services import queue_email
+from portal.providers.models import District, Organisation, OrganisationType
+
+CHARITY_NUMBER = re.compile(r"^(\d{6,8}|SC0\d{5}|NIC?\d{5,6})$")
+COMPANY_NUMBER = re.compile(r"^(\d{8}|(SC|NI|OC|SO|NC|R0|CE|CS|SE|SL|LP|NL|FC|GE|IP|SP|RC|SR|NP|NO|NR|RS)\d{6})$")
+POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$")
+
+NEEDS_CHARITY_NUMBER = {OrganisationType.REGISTERED_CHARITY, OrganisationType.CIO}
+NEEDS_COMPANY_NUMBER = {OrganisationType.COMPANY_LIMITED_BY_GUARANTEE, OrganisationType.COMMUNITY_INTEREST_COMPANY}
+
+
+def normalise_charity_number(value: str | None) -> str | None:
+    value = re.sub(r"[\s-]", "", value or "").upper()
+    return value or None
+
+
+def normalise_company_number(value: str | None) -> str | None:
+    value = re.sub(r"\s", "", value or "").upper()
+    if value.isdigit() and len(value) < 8:
+        value = value.zfill(8)  # Companies House drops leading zeros in print
+    return value or None
+
+
+def normalise_postcode(value: str) -> str:
+    compact = re.sub(r"\s", "", value or "").upper()
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
+
+
+def normalise_email(value: str) -> str:
+    return (value or "").strip().lower()
+
+
+def is_valid_charity_number(value: str) -> bool:
+    return bool(CHARITY_NUMBER.match(value))
+
+
+def is_valid_company_number(value: str) -> bool:
+    return bool(COMPANY_NUMBER.match(value))
+
+
+def is_valid_postcode(value: str) -> bool:
+    return bool(POSTCODE.match(value))
+
+
+@dataclass
+class Registration:
+    organisation_name: str
+    organisation_type: OrganisationType
+    charity_number: str | None
+    company_number: str | None
+    address_line_1: str
+    address_line_2: str | None
+    town: str
+    postcode: str
+    district_ids: list[int]
+    full_name: str
+    email: str
+    password: str
+
+
+def register_organisation(session: Session, data: Registration) -> Organisation | None:
+    """Create an organisation and its first user, its administrator, unverified.
+
+    Returns None, creating nothing, when the email is already registered: that
+    address is emailed instead, so the page shown never reveals who has an account.
+
+    Raises:
+        RuleViolation: a number in the wrong format or already registered, the
+            number the organisation type needs missing, an unknown district, a
+            weak password.
+    """
+    charity = normalise_charity_number(data.charity_number)
+    company = normalise_company_number(data.company_number)
+    postcode = normalise_postcode(data.postcode)
+    email = normalise_email(data.email)
+
+    if charity and not is_valid_charity_number(charity):
+        raise RuleViolation("charity_number", "Enter a charity number in the correct format, like 1123456 or SC012345")
+    if company and not is_valid_company_number(company):
+        raise RuleViolation("company_number", "Enter a Companies House number in the correct format, like 01234567 or SC123456")
+    if data.organisation_type in NEEDS_CHARITY_NUMBER and not charity:
+        raise RuleViolation("charity_number", "Enter your charity number")
+    if data.organisation_type in NEEDS_COMPANY_NUMBER and not company:
+        raise RuleViolation("company_number", "Enter your Companies House number")
+    if not is_valid_postcode(postcode):
+        raise RuleViolation("postcode", "Enter a real postcode, like ME14 1XQ")
+    problem = password_problem(data.password, email)
+    if problem:
+        raise RuleViolation("password", problem)
+    if charity and session.scalar(select(Organisation.id).where(Organisation.charity_number == charity)):
+        raise RuleViolation("charity_number", "An organisation with this charity number is already registered. Ask its administrator to invite you")
+    if company and session.scalar(select(Organisation.id).where(Organisation.company_number == company)):
+        raise RuleViolation("company_number", "An organisation with this Companies House number is already registered. Ask its administrator to invite you")
+    districts = list(session.scalars(select(District).where(District.id.in_(data.district_ids))))
+    if not districts or len(districts) != len(set(data.district_ids)):
+        raise RuleViolation("district_ids", "Select the districts your organisation serves")
+
+    if session.scalar(select(User.id).where(User.email == email)):
+        queue_email(session, email, "already_registered", sign_in_url=url_for("accounts.sign_in", _external=True),
+                    reset_url=url_for("accounts.request_password_reset", _external=True))
+        return None
+
+    organisation = Organisation(
+        name=data.organisation_name.strip(), organisation_type=data.organisation_type,
+        charity_number=charity, company_number=company,
+        address_line_1=data.address_line_1.strip(), address_line_2=(data.address_line_2 or "").strip() or None,
+        town=data.town.strip(), postcode=postcode, districts=districts,
+    )
+    user = User(
+        email=email, full_name=data.full_name.strip(), password_hash=hash_password(data.password),
+        role=Role.PROVIDER, organisation=organisation, is_organisation_admin=True,
+    )
+    session.add_all([organisation, user])
+    session.flush()
+    record(session, user, "organisation.registered", organisation, name=organisation.name)
+    record(session, user, "user.registered", user, email=email, organisation_id=organisation.id)
+    send_verification_email(session, user)
+    return organisation
+
+
+def send_verification_email(session: Session, user: User) -> None:
+    queue_email(session, user.email, "verify_email", user=user,
+                verify_url=url_for("accounts.verify_email", token=make_token("verify", user), _external=True))
+
+
+def invite_colleague(session: Session, inviter: User, email: str, full_name: str, make_admin: bool) -> User:
+    """Invite someone to act for the inviter's organisation.
+
+    A person removed from an organisation earlier may be invited again.
+
+    Raises:
+        RuleViolation: the address belongs to someone already in an organisation
+            or to council staff.
+    """
+    email = normalise_email(email)
+    user = session.scalar(select(User).where(User.email == email))
+    if user is not None:
+        if user.organisation_id == inviter.organisation_id and user.deactivated_at is None:
+            raise RuleViolation("email", "This person is already a member of your organisation")
+        if user.role is not Role.PROVIDER or user.organisation_id is not None:
+            raise RuleViolation("email", "This email address cannot be invited. Ask the person to use a different address")
+        user.organisation_id = inviter.organisation_id
+        user.deactivated_at = None
+        user.password_hash = None
+        user.email_verified_at = None
+        user.session_version += 1
+    else:
+        user = User(email=email, role=Role.PROVIDER, organisation_id=inviter.organisation_id)
+        session.add(user)
+    user.full_name = full_name.strip()
+    user.is_organisation_admin = make_admin
+    user.invited_by_id = inviter.id
+    user.invited_at = utcnow()
+    session.flush()
+    record(session, inviter, "user.invited", user, email=email, organisation_id=inviter.organisation_id,
+           is_organisation_admin=make_admin)
+    queue_email(session, email, "invitation", user=user, inviter=inviter, organisation=inviter.organisation,
+                accept_url=url_for("accounts.accept_invitation", token=make_token("invite", user), _external=True))
+    return user
+
+
+def organisation_admin_count(session: Session, organisation_id: int) -> int:
+    return session.scalar(
+        select(func.count(User.id)).where(
+            User.organisation_id == organisation_id, User.is_organisation_admin.is_(True),
+            User.deactivated_at.is_(None), User.password_hash.is_not(None),
+        )
+    )
+
+
+def remove_colleague(session: Session, actor: User, member: User) -> None:
+    """Remove a member from the actor's organisation; their sessions end at once.
+
+    Raises:
+        RuleViolation: removing the organisation's last administrator.
+    """
+    if member.is_organisation_admin and organisation_admin_count(session, member.organisation_id) <= 1 \
+            and not member.is_pending_invitation:
+        raise RuleViolation(None, "You cannot remove the organisation's only administrator. Make someone else an administrator first")
+    organisation_id = member.organisation_id
+    member.organisation_id = None
+    member.is_organisation_admin = False
+    member.deactivated_at = utcnow()
+    member.session_version += 1
+    record(session, actor, "user.removed_from_organisation", member, organisation_id=organisation_id)

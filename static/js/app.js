@@ -1,0 +1,4 @@
+// GOV.UK Frontend's components (error summary focus, service navigation, password toggle...).
+import { initAll } from "/static/govuk/govuk-frontend.min.js";
+
+initAll();
