@@ -33,6 +33,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     from portal import auth, db, errors, security
     from portal.accounts import throttle
+    from portal.accounts.passwords import configure_hashing
+
+    configure_hashing(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"])
 
     db.init_app(app)
     errors.init_app(app)

@@ -67,6 +67,8 @@ def enforce_audience():
     """before_request: apply the audience the matched view declared."""
     if request.endpoint is None:  # 404 or 405 from routing: let Flask answer
         return None
+    if request.endpoint == "static":  # CSS, JS and images: every page needs them, signed in or not
+        return None
     audience = audience_of(current_app, request.endpoint)
     if audience == ANYONE:
         return None

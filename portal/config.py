@@ -79,6 +79,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "SIGN_IN_LIMIT_PER_ACCOUNT": os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "SIGN_IN_LIMIT_PER_ADDRESS": os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
         "EMAIL_REQUEST_LIMIT": os.environ.get("EMAIL_REQUEST_LIMIT", "10 per hour"),
+        # argon2 cost; blank means the library's recommended defaults
+        "PASSWORD_HASH_TIME_COST": int(os.environ.get("PASSWORD_HASH_TIME_COST", "0")) or None,
+        "PASSWORD_HASH_MEMORY_KIB": int(os.environ.get("PASSWORD_HASH_MEMORY_KIB", "0")) or None,
         # Token lifetimes, in seconds
         "VERIFY_TOKEN_MAX_AGE": 2 * 24 * 3600,
         "RESET_TOKEN_MAX_AGE": 3600,

@@ -79,6 +79,8 @@ def app(database_url, smtp_server, tmp_path_factory):
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
         "PROPAGATE_UNEXPECTED": False,
+        "PASSWORD_HASH_TIME_COST": 1,
+        "PASSWORD_HASH_MEMORY_KIB": 1024,
     })
     config = alembic_config(database_url)
     config.attributes["configure_logger"] = False
@@ -190,3 +192,12 @@ def _push_request_context():
     gets its own app context, as in production, so nothing cached on ``g``
     (the signed-in user, the database session) leaks from one request to the next."""
     yield
+
+
+@pytest.fixture
+def client(app):
+    """Replaces pytest-flask's ``client``, which is entered as ``with
+    app.test_client()`` and so keeps each request's app context pushed until
+    the next call: a second client would then run inside it and see the
+    first one's signed-in user."""
+    return app.test_client()

@@ -16,6 +16,18 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
 
 
+def configure_hashing(time_cost: int | None, memory_cost_kib: int | None) -> None:
+    """Set argon2's cost (the library's recommended defaults unless given).
+
+    Tests lower it so that hundreds of sign-ins take seconds, not minutes.
+    """
+    global _hasher, _DUMMY_HASH
+    defaults = PasswordHasher()
+    _hasher = PasswordHasher(time_cost=time_cost or defaults.time_cost,
+                             memory_cost=memory_cost_kib or defaults.memory_cost)
+    _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
     """The 30,000 most common passwords (zxcvbn's list, drawn from real leaks)."""
@@ -24,16 +36,27 @@ def common_passwords() -> frozenset[str]:
     return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
 
 
+def is_common(password: str) -> bool:
+    """A listed password, or one padded to length the usual ways: repeated
+    ("passwordpassword") or with digits and symbols added ("password12345!")."""
+    lowered = password.lower()
+    core = lowered.strip("0123456789!@#$%^&*()_-+=.?")
+    repeated = any(
+        len(lowered) % size == 0 and lowered == lowered[:size] * (len(lowered) // size)
+        for size in range(1, len(lowered) // 2 + 1)
+    )
+    return repeated or len(set(lowered)) < 4 or lowered in common_passwords() or core in common_passwords()
+
+
 def password_problem(password: str, email: str | None = None) -> str | None:
     """Why this password may not be used, or None if it may."""
     if len(password) < MIN_LENGTH:
         return f"Password must be {MIN_LENGTH} characters or more"
     if len(password) > MAX_LENGTH:
         return f"Password must be {MAX_LENGTH} characters or fewer"
-    lowered = password.lower()
-    if lowered in common_passwords() or len(set(lowered)) < 4:
+    if is_common(password):
         return "Password is too common: choose one that is harder to guess, such as three random words"
-    if email and lowered in {email.lower(), email.lower().split("@")[0]}:
+    if email and password.lower() in {email.lower(), email.lower().split("@")[0]}:
         return "Password must not be your email address"
     return None
 
