@@ -53,11 +53,12 @@ def create_app(config: dict | None = None) -> Flask:
                                description=None, csrf_failed=True), 400
 
     from portal.accounts.staff_views import bp as staff_bp
+    from portal.agreements.views import bp as agreements_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.pages.views import bp as pages_bp
     from portal.providers.views import bp as providers_bp
 
-    for blueprint in (pages_bp, accounts_bp, providers_bp, staff_bp):
+    for blueprint in (pages_bp, accounts_bp, providers_bp, staff_bp, agreements_bp):
         app.register_blueprint(blueprint)
 
     from portal.cli import register_commands

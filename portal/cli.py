@@ -104,6 +104,18 @@ def register_commands(app: Flask) -> None:
         sent, failed = deliver(current_app._get_current_object())
         click.echo(f"{sent} sent, {failed} failed")
 
+    @app.cli.group("notices")
+    def notices_group():
+        """Ending notices for agreements."""
+
+    @notices_group.command("send-due")
+    def send_due():
+        """Send the ending notices due today (safe to run from cron, and twice at once)."""
+        from portal.agreements.jobs import send_due_notices
+
+        result = send_due_notices(current_app._get_current_object())
+        click.echo(f"{result.sent} notices sent, {result.skipped} already sent by another run")
+
     @app.cli.group("districts")
     def districts_group():
         """The council's districts."""

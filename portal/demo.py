@@ -45,8 +45,8 @@ PROVIDERS = [
 
 
 def load(as_published: bool = False) -> None:
-    """Create what is missing of the demo council. ``as_published`` is for the
-    agreements and tenders issues, which date their data from the seed documents."""
+    """Create what is missing of the demo council. ``as_published`` keeps the
+    seed documents' own dates; otherwise the story is moved to today."""
     session = get_session()
     now = utcnow()
     districts = {d.name: d for d in session.scalars(select(District))}
@@ -67,7 +67,7 @@ def load(as_published: bool = False) -> None:
             organisation = Organisation(
                 name=name, organisation_type=org_type, charity_number=charity, company_number=company,
                 address_line_1="1 High Street", town=town, postcode=postcode,
-                districts=[districts[d] for d in served],
+                districts=[districts[d] for d in served], registered_at=now,
             )
             session.add(organisation)
         for email, full_name, is_admin in people:
@@ -75,7 +75,15 @@ def load(as_published: bool = False) -> None:
                 session.add(User(email=email, full_name=full_name, role=Role.PROVIDER, organisation=organisation,
                                  is_organisation_admin=is_admin, password_hash=hash_password(DEMO_PASSWORD),
                                  email_verified_at=now))
-    record(session, None, "demo.loaded", as_published=as_published)
+    session.flush()
+    from portal import clock
+    from portal.agreements import demo_data
+
+    years = 0 if as_published else demo_data.shift_for(clock.today())
+    demo_orgs = list(session.scalars(select(Organisation).where(Organisation.name.in_([p[0] for p in PROVIDERS]))
+                                     .order_by(Organisation.id)))
+    created = demo_data.load(session, years, demo_orgs)
+    record(session, None, "demo.loaded", as_published=as_published, years_moved=years, agreements_created=created)
     commit()
 
 

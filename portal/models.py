@@ -7,3 +7,4 @@ from portal.notifications.models import OutgoingEmail  # noqa: F401
 from portal.providers.models import District, Organisation  # noqa: F401
 
 metadata = Base.metadata
+from portal.agreements.models import Agreement, EndingNotice  # noqa: F401,E402

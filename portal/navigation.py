@@ -7,16 +7,20 @@ from flask_login import current_user
 
 from portal.accounts.models import Role
 
-# (label, endpoint, who sees it); later domains add their own entries here.
+EVERYONE_SIGNED_IN = {Role.PROVIDER, Role.OFFICER, Role.EVALUATOR, Role.ADMIN}
+
+# (label, endpoint, who sees it, the blueprint whose every page it marks as
+# current); later domains add their own entries here.
 ITEMS = [
-    ("Home", "pages.dashboard", {Role.PROVIDER, Role.OFFICER, Role.EVALUATOR, Role.ADMIN}),
-    ("Your organisation", "providers.organisation", {Role.PROVIDER}),
-    ("Staff accounts", "staff.index", {Role.ADMIN}),
-    ("Your account", "accounts.account", {Role.PROVIDER, Role.OFFICER, Role.EVALUATOR, Role.ADMIN}),
+    ("Home", "pages.dashboard", EVERYONE_SIGNED_IN, None),
+    ("Your organisation", "providers.organisation", {Role.PROVIDER}, None),
+    ("Agreements", "agreements.register", {Role.OFFICER, Role.ADMIN}, "agreements"),
+    ("Staff accounts", "staff.index", {Role.ADMIN}, "staff"),
+    ("Your account", "accounts.account", EVERYONE_SIGNED_IN, None),
 ]
 SIGNED_OUT_ITEMS = [
-    ("Register your organisation", "providers.register"),
-    ("Sign in", "accounts.sign_in"),
+    ("Register your organisation", "providers.register", None, None),
+    ("Sign in", "accounts.sign_in", None, None),
 ]
 
 
@@ -24,15 +28,14 @@ def items_for_current_user() -> list[dict]:
     if not has_request_context():
         return []
     if current_user.is_authenticated:
-        entries = [(label, endpoint) for label, endpoint, audience in ITEMS if current_user.role in audience]
+        entries = [item for item in ITEMS if current_user.role in item[2]]
     else:
         entries = SIGNED_OUT_ITEMS
     items = []
-    for label, endpoint in entries:
+    for label, endpoint, _audience, section in entries:
         href = url_for(endpoint)
-        items.append({
-            "text": label, "href": href,
-            "current": request.path == href,
-            "active": request.path != href and request.path.startswith(href + "/"),
-        })
+        current = request.path == href
+        in_section = section is not None and request.blueprint == section
+        items.append({"text": label, "href": href, "current": current,
+                      "active": not current and (in_section or request.path.startswith(href + "/"))})
     return items

@@ -136,7 +136,7 @@ def make_organisation(db, make_district):
         organisation = Organisation(
             name=name or f"Provider {n}", organisation_type=OrganisationType.REGISTERED_CHARITY,
             charity_number=charity_number or f"{1100000 + n}", address_line_1="1 High Street", town="Maidstone",
-            postcode="ME14 1XQ", districts=districts or [make_district()],
+            postcode="ME14 1XQ", districts=districts or [make_district()], registered_at=utcnow(),
         )
         db.add(organisation)
         db.commit()

@@ -5,7 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from portal import clock
+from portal.agreements.queries import provider_home
+from portal.agreements.services import status_of
 from portal.auth import public, signed_in
+from portal.db import get_session
 
 bp = Blueprint("pages", __name__)
 
@@ -19,7 +23,12 @@ def start():
 @bp.route("/dashboard")
 @signed_in
 def dashboard():
-    return render_template(f"pages/dashboard_{'staff' if current_user.is_staff else 'provider'}.html")
+    if current_user.is_staff:
+        return render_template("pages/dashboard_staff.html")
+    agreements, notices = provider_home(get_session(), current_user.organisation_id)
+    today = clock.today()
+    return render_template("pages/dashboard_provider.html", agreements=agreements, notices=notices, today=today,
+                           status_of=status_of)
 
 
 @bp.route("/accessibility")

@@ -35,29 +35,46 @@ organisation_district = Table(
 
 
 class Organisation(Base):
-    """A voluntary or community sector provider that bids for and holds agreements."""
+    """A voluntary or community sector provider that bids for and holds agreements.
+
+    An incumbent imported from the agreements register exists before anyone
+    from it registers: it has a name, its numbers and a contact email, and
+    ``registered_at`` is empty until someone registers it (claiming this row).
+    """
 
     __tablename__ = "organisation"
     __table_args__ = (
         CheckConstraint(
-            "charity_number IS NOT NULL OR company_number IS NOT NULL OR organisation_type = 'OTHER'",
+            "registered_at IS NULL OR charity_number IS NOT NULL OR company_number IS NOT NULL"
+            " OR organisation_type = 'OTHER'",
             name="has_registration_number",
+        ),
+        CheckConstraint(
+            "registered_at IS NULL OR (organisation_type IS NOT NULL AND address_line_1 IS NOT NULL"
+            " AND town IS NOT NULL AND postcode IS NOT NULL)",
+            name="registered_has_address",
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(160))
-    organisation_type: Mapped[OrganisationType] = mapped_column(
+    name: Mapped[str] = mapped_column(String(160), index=True)
+    organisation_type: Mapped[OrganisationType | None] = mapped_column(
         Enum(OrganisationType, native_enum=False, length=40, create_constraint=True,
              name="organisation_type")
     )
     charity_number: Mapped[str | None] = mapped_column(String(10), unique=True)
     company_number: Mapped[str | None] = mapped_column(String(8), unique=True)
-    address_line_1: Mapped[str] = mapped_column(String(120))
+    address_line_1: Mapped[str | None] = mapped_column(String(120))
     address_line_2: Mapped[str | None] = mapped_column(String(120))
-    town: Mapped[str] = mapped_column(String(80))
-    postcode: Mapped[str] = mapped_column(String(8))
+    town: Mapped[str | None] = mapped_column(String(80))
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    @property
+    def is_registered(self) -> bool:
+        return self.registered_at is not None
 
     districts: Mapped[list[District]] = relationship(
         secondary=organisation_district, order_by=District.name

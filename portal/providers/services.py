@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -75,9 +76,50 @@ class Registration:
     password: str
 
 
-def register_organisation(session: Session, data: Registration) -> Organisation | None:
+CLAIM_MAX_AGE = 180 * 24 * 3600
+
+
+def make_claim_token(organisation: Organisation) -> str:
+    """The link in an incumbent's invitation: registering through it takes over
+    the organisation record the council already holds, agreements and all."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="portal-claim").dumps(organisation.id)
+
+
+def organisation_for_claim(session: Session, token: str | None) -> Organisation | None:
+    if not token:
+        return None
+    try:
+        organisation_id = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="portal-claim").loads(
+            token, max_age=CLAIM_MAX_AGE)
+    except BadSignature:
+        return None
+    organisation = session.get(Organisation, organisation_id) if isinstance(organisation_id, int) else None
+    return organisation if organisation is not None and not organisation.is_registered else None
+
+
+def _mask(email: str | None) -> str:
+    if not email or "@" not in email:
+        return "your organisation's contact address"
+    local, domain = email.split("@", 1)
+    return f"{local[0]}…@{domain}"
+
+
+def _existing_by_number(session: Session, charity: str | None, company: str | None) -> tuple[str, Organisation] | None:
+    for field, column, value in (("charity_number", Organisation.charity_number, charity),
+                                 ("company_number", Organisation.company_number, company)):
+        if value:
+            found = session.scalar(select(Organisation).where(column == value))
+            if found is not None:
+                return field, found
+    return None
+
+
+def register_organisation(session: Session, data: Registration, claim_token: str | None = None) -> Organisation | None:
     """Create an organisation and its first user, its administrator, unverified.
 
+    An incumbent the council already holds (imported with its agreements) is
+    claimed rather than duplicated: through the link in its invitation, or by
+    its number when the person registering uses its contact email address.
     Returns None, creating nothing, when the email is already registered: that
     address is emailed instead, so the page shown never reveals who has an account.
 
@@ -104,10 +146,21 @@ def register_organisation(session: Session, data: Registration) -> Organisation 
     problem = password_problem(data.password, email)
     if problem:
         raise RuleViolation("password", problem)
-    if charity and session.scalar(select(Organisation.id).where(Organisation.charity_number == charity)):
-        raise RuleViolation("charity_number", "An organisation with this charity number is already registered. Ask its administrator to invite you")
-    if company and session.scalar(select(Organisation.id).where(Organisation.company_number == company)):
-        raise RuleViolation("company_number", "An organisation with this Companies House number is already registered. Ask its administrator to invite you")
+
+    organisation = organisation_for_claim(session, claim_token)
+    existing = _existing_by_number(session, charity, company)
+    if existing is not None:
+        field, found = existing
+        label = "charity number" if field == "charity_number" else "Companies House number"
+        if found.is_registered:
+            raise RuleViolation(field, f"An organisation with this {label} is already registered. "
+                                       "Ask its administrator to invite you")
+        if organisation is None and (found.contact_email or "").lower() == email:
+            organisation = found
+        if organisation is None or organisation.id != found.id:
+            raise RuleViolation(field, f"The council already holds agreements with the organisation with this "
+                                       f"{label}. Use the link in the invitation emailed to {_mask(found.contact_email)}, "
+                                       f"or contact {current_app.config['SERVICE_CONTACT_EMAIL']}")
     districts = list(session.scalars(select(District).where(District.id.in_(data.district_ids))))
     if not districts or len(districts) != len(set(data.district_ids)):
         raise RuleViolation("district_ids", "Select the districts your organisation serves")
@@ -117,19 +170,28 @@ def register_organisation(session: Session, data: Registration) -> Organisation 
                     reset_url=url_for("accounts.request_password_reset", _external=True))
         return None
 
-    organisation = Organisation(
-        name=data.organisation_name.strip(), organisation_type=data.organisation_type,
-        charity_number=charity, company_number=company,
-        address_line_1=data.address_line_1.strip(), address_line_2=(data.address_line_2 or "").strip() or None,
-        town=data.town.strip(), postcode=postcode, districts=districts,
-    )
+    claimed = organisation is not None
+    if organisation is None:
+        organisation = Organisation()
+        session.add(organisation)
+    organisation.name = data.organisation_name.strip()
+    organisation.organisation_type = data.organisation_type
+    organisation.charity_number = charity
+    organisation.company_number = company
+    organisation.address_line_1 = data.address_line_1.strip()
+    organisation.address_line_2 = (data.address_line_2 or "").strip() or None
+    organisation.town = data.town.strip()
+    organisation.postcode = postcode
+    organisation.districts = districts
+    organisation.registered_at = utcnow()
     user = User(
         email=email, full_name=data.full_name.strip(), password_hash=hash_password(data.password),
         role=Role.PROVIDER, organisation=organisation, is_organisation_admin=True,
     )
-    session.add_all([organisation, user])
+    session.add(user)
     session.flush()
-    record(session, user, "organisation.registered", organisation, name=organisation.name)
+    record(session, user, "organisation.claimed" if claimed else "organisation.registered", organisation,
+           name=organisation.name)
     record(session, user, "user.registered", user, email=email, organisation_id=organisation.id)
     send_verification_email(session, user)
     return organisation

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -27,6 +27,13 @@ def register():
         return redirect_home()
     db = get_session()
     form = RegistrationForm()
+    claim_token = request.args.get("claim")
+    claimed = services.organisation_for_claim(db, claim_token)
+    if claimed is not None and request.method == "GET":
+        form.organisation_name.data = claimed.name
+        form.charity_number.data = claimed.charity_number
+        form.company_number.data = claimed.company_number
+        form.email.data = claimed.contact_email
     form.district_ids.choices = choices((d.id, d.name) for d in db.scalars(select(District).order_by(District.name)))
     if form.validate_on_submit():
         data = services.Registration(
@@ -37,14 +44,14 @@ def register():
             full_name=form.full_name.data, email=form.email.data, password=form.password.data,
         )
         try:
-            services.register_organisation(db, data)
+            services.register_organisation(db, data, claim_token if claimed is not None else None)
         except RuleViolation as violation:
             form.add_violation(violation)
         else:
             commit()
             return render_template("accounts/check_email.html", email=services.normalise_email(form.email.data),
                                    purpose="register")
-    return form_page("providers/register.html", form)
+    return form_page("providers/register.html", form, claimed=claimed)
 
 
 @bp.route("/organisation")

@@ -1,0 +1,214 @@
+"""Reading the register: filters, the transition dashboard and the reports.
+
+Every function here loads what its page shows in a fixed number of queries,
+whatever the number of agreements (eager loads and GROUP BY, never a query per row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from portal.agreements.models import (Agreement, AgreementDeliveryMode, AgreementSpend, AgreementStatus,
+                                      DeliveryMode, EndingNotice, ServiceCategory, agreement_district)
+from portal.dates import add_months
+from portal.agreements.services import ENDING_SOON_MONTHS
+from portal.providers.models import Organisation
+
+PAGE_SIZE = 50
+SORTS = {
+    "end": (Agreement.end_date, Agreement.reference),
+    "reference": (Agreement.reference,),
+    "provider": (Organisation.name, Agreement.reference),
+    "value": (Agreement.annual_value_pence.desc(), Agreement.reference),
+}
+
+
+@dataclass
+class RegisterFilter:
+    text: str = ""
+    category_id: int | None = None
+    district_id: int | None = None
+    mode: DeliveryMode | None = None
+    status: AgreementStatus | None = None
+    ending_from: date | None = None
+    ending_to: date | None = None
+    sort: str = "end"
+
+
+def _filtered(query: Select, f: RegisterFilter, today: date) -> Select:
+    query = query.join(Organisation, Agreement.organisation_id == Organisation.id)
+    if f.text:
+        like = f"%{f.text.strip().lower()}%"
+        query = query.where(or_(func.lower(Agreement.reference).like(like), func.lower(Agreement.service_name).like(like),
+                                func.lower(Organisation.name).like(like)))
+    if f.category_id:
+        query = query.where(Agreement.category_id == f.category_id)
+    if f.district_id:
+        query = query.where(exists().where(agreement_district.c.agreement_id == Agreement.id,
+                                           agreement_district.c.district_id == f.district_id))
+    if f.mode:
+        query = query.where(exists().where(AgreementDeliveryMode.agreement_id == Agreement.id,
+                                           AgreementDeliveryMode.mode == f.mode))
+    if f.status:
+        soon = add_months(today, ENDING_SOON_MONTHS)
+        query = query.where({
+            AgreementStatus.ENDED: Agreement.end_date < today,
+            AgreementStatus.ENDING_SOON: and_(Agreement.end_date >= today, Agreement.end_date <= soon),
+            AgreementStatus.EXTENDED: and_(Agreement.end_date > soon, Agreement.end_date != Agreement.original_end_date),
+            AgreementStatus.ACTIVE: and_(Agreement.end_date > soon, Agreement.end_date == Agreement.original_end_date),
+        }[f.status])
+    if f.ending_from:
+        query = query.where(Agreement.end_date >= f.ending_from)
+    if f.ending_to:
+        query = query.where(Agreement.end_date <= f.ending_to)
+    return query
+
+
+def _with_details(query: Select) -> Select:
+    return query.options(
+        joinedload(Agreement.organisation), joinedload(Agreement.category),
+        selectinload(Agreement.districts), selectinload(Agreement.delivery_mode_rows),
+        selectinload(Agreement.extensions),
+    )
+
+
+def register_page(session: Session, f: RegisterFilter, today: date, page: int = 1) -> tuple[list[Agreement], int]:
+    """One page of the filtered register and the number of matching agreements."""
+    total = session.scalar(_filtered(select(func.count(Agreement.id)), f, today))
+    query = _with_details(_filtered(select(Agreement), f, today)).order_by(*SORTS.get(f.sort, SORTS["end"]))
+    rows = session.scalars(query.limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)).unique().all()
+    return rows, total
+
+
+def register_all(session: Session, f: RegisterFilter, today: date) -> list[Agreement]:
+    """Every matching agreement, for the CSV and Excel exports."""
+    query = _with_details(_filtered(select(Agreement), f, today)).order_by(*SORTS.get(f.sort, SORTS["end"]))
+    return session.scalars(query.options(selectinload(Agreement.spend))).unique().all()
+
+
+# --- The transition dashboard ----------------------------------------------------
+
+@dataclass
+class Wave:
+    end_date: date
+    agreements: int = 0
+    value_pence: int = 0
+    incumbents: int = 0
+    notified: int = 0
+    read: int = 0
+    registered: int = 0
+    bid: int | None = None
+
+
+@dataclass
+class Dashboard:
+    by_month: list[tuple[date, int, int]] = field(default_factory=list)
+    waves: list[Wave] = field(default_factory=list)
+    unreached: list[dict] = field(default_factory=list)
+
+
+def dashboard(session: Session, today: date, months_back: int = 12, bids_by_organisation=None) -> Dashboard:
+    """Agreements ending by month; each wave (agreements sharing an end date) with
+    how many incumbents were notified, read a notice, registered (and bid); and
+    the incumbents not yet reached: not registered, or no notice read."""
+    since = add_months(today, -months_back)
+    result = Dashboard()
+    rows = session.execute(
+        select(Agreement.end_date, func.count(Agreement.id), func.coalesce(func.sum(Agreement.annual_value_pence), 0))
+        .where(Agreement.end_date >= since).group_by(Agreement.end_date).order_by(Agreement.end_date)
+    ).all()
+    months: dict[date, list[int]] = {}
+    for end_date, count, value in rows:
+        key = end_date.replace(day=1)
+        months.setdefault(key, [0, 0])
+        months[key][0] += count
+        months[key][1] += value
+    result.by_month = [(key, counts[0], counts[1]) for key, counts in sorted(months.items())]
+
+    # One row per (wave, incumbent): was it notified, did it read, is it registered.
+    per_incumbent = session.execute(
+        select(Agreement.end_date, Organisation.id, Organisation.name, Organisation.contact_email,
+               Organisation.registered_at, func.count(EndingNotice.id), func.count(EndingNotice.read_at),
+               func.max(EndingNotice.sent_at))
+        .join(Organisation, Agreement.organisation_id == Organisation.id)
+        .outerjoin(EndingNotice, EndingNotice.agreement_id == Agreement.id)
+        .where(Agreement.end_date >= since)
+        .group_by(Agreement.end_date, Organisation.id, Organisation.name, Organisation.contact_email,
+                  Organisation.registered_at)
+        .order_by(Agreement.end_date, Organisation.name)
+    ).all()
+    waves = {end_date: Wave(end_date, count, value) for end_date, count, value in rows}
+    unreached = {}
+    for end_date, org_id, name, contact, registered_at, notices, reads, last_sent in per_incumbent:
+        wave = waves[end_date]
+        wave.incumbents += 1
+        wave.notified += 1 if notices else 0
+        wave.read += 1 if reads else 0
+        wave.registered += 1 if registered_at else 0
+        if bids_by_organisation is not None:
+            wave.bid = (wave.bid or 0) + (1 if org_id in bids_by_organisation else 0)
+        if end_date >= today and (not registered_at or not reads):
+            entry = unreached.setdefault(org_id, {"id": org_id, "name": name, "contact_email": contact,
+                                                  "registered": bool(registered_at), "notified": False,
+                                                  "read": False, "next_end": end_date, "last_sent": None})
+            entry["notified"] = entry["notified"] or bool(notices)
+            entry["read"] = entry["read"] or bool(reads)
+            entry["next_end"] = min(entry["next_end"], end_date)
+            if last_sent and (entry["last_sent"] is None or last_sent > entry["last_sent"]):
+                entry["last_sent"] = last_sent
+    result.waves = list(waves.values())
+    result.unreached = sorted(unreached.values(), key=lambda e: (e["next_end"], e["name"]))
+    return result
+
+
+# --- Reports -------------------------------------------------------------------
+
+def spend_by_year_and_category(session: Session) -> tuple[list[int], list[str], dict[tuple[int, str], int]]:
+    """(financial years, category names, {(year, category): pence})."""
+    rows = session.execute(
+        select(AgreementSpend.financial_year, ServiceCategory.name, func.sum(AgreementSpend.amount_pence))
+        .join(Agreement, AgreementSpend.agreement_id == Agreement.id)
+        .join(ServiceCategory, Agreement.category_id == ServiceCategory.id)
+        .group_by(AgreementSpend.financial_year, ServiceCategory.name)
+    ).all()
+    years = sorted({r[0] for r in rows})
+    categories = sorted({r[1] for r in rows})
+    return years, categories, {(year, name): int(total) for year, name, total in rows}
+
+
+def ending_between(session: Session, start: date, end: date) -> list[tuple[date, int, int]]:
+    """(end date, agreements, annual value) for agreements ending in the period."""
+    return [tuple(row) for row in session.execute(
+        select(Agreement.end_date, func.count(Agreement.id), func.sum(Agreement.annual_value_pence))
+        .where(Agreement.end_date >= start, Agreement.end_date <= end)
+        .group_by(Agreement.end_date).order_by(Agreement.end_date)
+    ).all()]
+
+
+def ending_in_financial_year_with_extensions(session: Session, start: date, end: date) -> dict:
+    """How many agreements ending in the period had been extended, by end date."""
+    rows = session.execute(
+        select(Agreement.end_date,
+               func.sum(case((Agreement.end_date != Agreement.original_end_date, 1), else_=0)))
+        .where(Agreement.end_date >= start, Agreement.end_date <= end).group_by(Agreement.end_date)
+    ).all()
+    return {end_date: int(extended) for end_date, extended in rows}
+
+
+
+def provider_home(session: Session, organisation_id: int) -> tuple[list[Agreement], list[EndingNotice]]:
+    """A provider's own agreements (soonest ending first) and notices (unread first)."""
+    agreements = session.scalars(
+        select(Agreement).where(Agreement.organisation_id == organisation_id)
+        .options(joinedload(Agreement.category)).order_by(Agreement.end_date, Agreement.reference)
+    ).unique().all()
+    notices = session.scalars(
+        select(EndingNotice).where(EndingNotice.organisation_id == organisation_id)
+        .order_by(EndingNotice.read_at.is_not(None), EndingNotice.sent_at.desc(), EndingNotice.id.desc())
+        .limit(100)
+    ).all()
+    return agreements, notices

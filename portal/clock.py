@@ -1,0 +1,26 @@
+"""The server's clock, the only one deadlines and notices are judged by.
+
+Tests set ``FIXED_NOW`` (an aware datetime) in the app config to stand at a
+chosen moment; nothing else may.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from flask import current_app, has_app_context
+
+from portal.dates import london_today
+
+
+def now() -> datetime:
+    if has_app_context():
+        fixed = current_app.config.get("FIXED_NOW")
+        if fixed is not None:
+            return fixed
+    return datetime.now(timezone.utc)
+
+
+def today() -> date:
+    """Today's date in London."""
+    return london_today(now())
