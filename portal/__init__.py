@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_templates(app)
 
+    import portal.models  # noqa: F401  (every model registered before the first query)
     from portal import auth, db, errors, security
     from portal.accounts import throttle
     from portal.accounts.passwords import configure_hashing
@@ -54,12 +55,24 @@ def create_app(config: dict | None = None) -> Flask:
 
     from portal.accounts.staff_views import bp as staff_bp
     from portal.agreements.views import bp as agreements_bp
+    from portal.bids.officer_views import bp as bid_admin_bp
+    from portal.bids.views import bp as bids_bp
+    from portal.decisions.views import bp as decisions_bp
+    from portal.providers.evidence_views import bp as evidence_bp
+    from portal.tenders.officer_views import bp as tender_admin_bp
+    from portal.tenders.public_views import bp as tenders_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.pages.views import bp as pages_bp
     from portal.providers.views import bp as providers_bp
 
-    for blueprint in (pages_bp, accounts_bp, providers_bp, staff_bp, agreements_bp):
+    for blueprint in (pages_bp, accounts_bp, providers_bp, staff_bp, agreements_bp, tenders_bp, tender_admin_bp,
+                      decisions_bp, bids_bp, bid_admin_bp, evidence_bp):
         app.register_blueprint(blueprint)
+
+    from portal.bids.services import bidding_organisations
+
+    # The agreements dashboard shows which incumbents bid; it asks through this hook.
+    app.extensions["bidders_for_dashboard"] = bidding_organisations
 
     from portal.cli import register_commands
 

@@ -116,6 +116,38 @@ def register_commands(app: Flask) -> None:
         result = send_due_notices(current_app._get_current_object())
         click.echo(f"{result.sent} notices sent, {result.skipped} already sent by another run")
 
+    @app.cli.group("evidence")
+    def evidence_group():
+        """Providers' quality-assurance evidence."""
+
+    @evidence_group.command("send-reminders")
+    def send_evidence_reminders():
+        """Email providers about documents expiring within 30 days, once per expiry (safe to run from cron)."""
+        from portal import clock
+        from portal.db import commit, get_session
+        from portal.providers.evidence import send_reminders
+
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            sent = send_reminders(get_session(), clock.today())
+            commit()
+        click.echo(f"{sent} evidence reminder{'s' if sent != 1 else ''} sent")
+
+    @app.cli.group("tenders")
+    def tenders_group():
+        """Tenders."""
+
+    @tenders_group.command("close-due")
+    def close_due():
+        """Close every tender whose submission deadline has passed (safe to run from cron)."""
+        from portal import clock
+        from portal.db import commit, get_session
+        from portal.tenders.services import close_due as close
+
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            closed = close(get_session(), clock.now())
+            commit()
+        click.echo(f"{closed} tenders closed")
+
     @app.cli.group("districts")
     def districts_group():
         """The council's districts."""

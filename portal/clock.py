@@ -1,7 +1,8 @@
 """The server's clock, the only one deadlines and notices are judged by.
 
-Tests set ``FIXED_NOW`` (an aware datetime) in the app config to stand at a
-chosen moment; nothing else may.
+Tests set ``FIXED_NOW`` in the app config to stand at a chosen moment: an
+aware datetime, or a function returning one (to make time pass between two
+readings, as at a deadline). Nothing else may.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ def now() -> datetime:
     if has_app_context():
         fixed = current_app.config.get("FIXED_NOW")
         if fixed is not None:
-            return fixed
+            return fixed() if callable(fixed) else fixed
     return datetime.now(timezone.utc)
 
 

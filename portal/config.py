@@ -94,6 +94,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", is_production),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024,
+        "MAX_FILE_BYTES": int(os.environ.get("MAX_FILE_MB", "10")) * 1024 * 1024,
+        "MAX_BID_BYTES": int(os.environ.get("MAX_BID_MB", "50")) * 1024 * 1024,
+        "UPLOAD_PATH": os.environ.get("UPLOAD_PATH", str(instance_path / "uploads")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "PREFERRED_URL_SCHEME": "https" if is_production else "http",
         "TESTING": False,

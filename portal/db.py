@@ -104,13 +104,30 @@ def close_session(exc=None) -> None:
 
 
 def commit() -> None:
-    """Commit the request's work, then run what must wait for the commit (mail)."""
+    """Commit the request's work, then run what must wait for the commit (mail).
+
+    Checks registered with :func:`before_commit` run first, at the last moment
+    before the commit (the bid deadline is judged there); one that raises
+    rolls everything back.
+    """
     session = get_session()
+    checks = session.info.pop("before_commit", [])
+    try:
+        for check in checks:
+            check()
+    except Exception:
+        session.rollback()
+        raise
     session.commit()
     callbacks = session.info.get("after_commit", [])
     session.info["after_commit"] = []
     for callback in callbacks:
         callback()
+
+
+def before_commit(session: Session, check) -> None:
+    """Run ``check`` just before the session's transaction commits."""
+    session.info.setdefault("before_commit", []).append(check)
 
 
 def after_commit(session: Session, callback) -> None:

@@ -47,6 +47,12 @@ PROVIDERS = [
 def load(as_published: bool = False) -> None:
     """Create what is missing of the demo council. ``as_published`` keeps the
     seed documents' own dates; otherwise the story is moved to today."""
+    # A request context, so that emails and notices can build links to the portal.
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        _load(as_published)
+
+
+def _load(as_published: bool) -> None:
     session = get_session()
     now = utcnow()
     districts = {d.name: d for d in session.scalars(select(District))}
@@ -83,7 +89,11 @@ def load(as_published: bool = False) -> None:
     demo_orgs = list(session.scalars(select(Organisation).where(Organisation.name.in_([p[0] for p in PROVIDERS]))
                                      .order_by(Organisation.id)))
     created = demo_data.load(session, years, demo_orgs)
-    record(session, None, "demo.loaded", as_published=as_published, years_moved=years, agreements_created=created)
+    from portal.tenders import demo_data as tender_demo
+
+    tenders = tender_demo.load(session, years, as_published, clock.now())
+    record(session, None, "demo.loaded", as_published=as_published, years_moved=years, agreements_created=created,
+           tenders_created=tenders)
     commit()
 
 

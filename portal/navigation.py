@@ -13,12 +13,18 @@ EVERYONE_SIGNED_IN = {Role.PROVIDER, Role.OFFICER, Role.EVALUATOR, Role.ADMIN}
 # current); later domains add their own entries here.
 ITEMS = [
     ("Home", "pages.dashboard", EVERYONE_SIGNED_IN, None),
+    ("Opportunities", "tenders.index", {Role.PROVIDER}, "tenders"),
+    ("Your bids", "bids.index", {Role.PROVIDER}, "bids"),
     ("Your organisation", "providers.organisation", {Role.PROVIDER}, None),
     ("Agreements", "agreements.register", {Role.OFFICER, Role.ADMIN}, "agreements"),
+    ("Tenders", "tender_admin.index", {Role.OFFICER, Role.ADMIN}, "tender_admin"),
+    ("Decisions", "decisions.index", {Role.OFFICER, Role.ADMIN}, "decisions"),
     ("Staff accounts", "staff.index", {Role.ADMIN}, "staff"),
     ("Your account", "accounts.account", EVERYONE_SIGNED_IN, None),
 ]
 SIGNED_OUT_ITEMS = [
+    ("Opportunities", "tenders.index", None, "tenders"),
+    ("Decisions", "decisions.index", None, "decisions"),
     ("Register your organisation", "providers.register", None, None),
     ("Sign in", "accounts.sign_in", None, None),
 ]

@@ -12,11 +12,8 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from portal import create_app
@@ -24,35 +21,15 @@ from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
 from portal.db import Base, utcnow
 from portal.providers.models import District, Organisation, OrganisationType
-from tests.support import post_form, start_smtp_server
+from tests.support import database_for_tests, post_form, start_smtp_server
 
 PASSWORD = "correct-horse-battery-staple"
 
 
-def _create_postgres_database(base_url: str) -> tuple[str, callable]:
-    url = make_url(base_url)
-    name = f"portal_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    base = os.environ.get("TEST_DATABASE_URL")
-    if base and base.startswith("postgresql"):
-        url, drop = _create_postgres_database(base)
+    with database_for_tests(f"portal_test_{os.getpid()}", tmp_path_factory.mktemp("db")) as url:
         yield url
-        drop()
-    else:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,23 @@
-"""Test helpers: a real SMTP server on loopback, form posting with CSRF, factories."""
+"""Test helpers: a real SMTP server on loopback, form posting with CSRF, factories,
+query counting and throwaway databases (also used by the benchmarks in tests/perf)."""
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import threading
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 LINK = re.compile(r"https?://\S+")
@@ -83,3 +91,63 @@ def post_form(client, url: str, data: dict, form_url: str | None = None, **kwarg
 
 def path_of(url: str) -> str:
     return "/" + url.split("/", 3)[3] if url.count("/") >= 3 else "/"
+
+
+@contextmanager
+def count_queries(app):
+    """Collect the SQL statements the app runs inside the block (to show a page
+    runs a fixed number of queries whatever the data size)."""
+    statements = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+@contextmanager
+def throwaway_database(base_url: str | None, prefix: str, tmpdir: Path, *, sqlite_name: str = "test.db",
+                       reuse_named_database: bool = True) -> Iterator[str]:
+    """Yields a database URL for one run and drops what it created afterwards.
+
+    * No ``base_url``: a SQLite file ``sqlite_name`` in ``tmpdir`` (left for the
+      caller's temporary folder to remove).
+    * A PostgreSQL URL naming the ``postgres`` database (or none): a new database
+      ``<prefix>_<random>`` on that server, dropped ``WITH (FORCE)`` afterwards.
+      With ``reuse_named_database=False``, any PostgreSQL URL gets one.
+    * Anything else is used as it is.
+    """
+    if not base_url:
+        yield f"sqlite:///{Path(tmpdir) / sqlite_name}"
+        return
+    url = make_url(base_url)
+    if not url.drivername.startswith("postgresql") or (
+            reuse_named_database and url.database not in ("postgres", None)):
+        yield base_url
+        return
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def database_for_tests(prefix: str, tmpdir: Path, sqlite_name: str = "test.db"):
+    """A throwaway database for tests: on the PostgreSQL server named by
+    ``TEST_DATABASE_URL`` when it names one (whichever database it names),
+    otherwise a SQLite file in ``tmpdir``."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    return throwaway_database(base if base and base.startswith("postgresql") else None, prefix, tmpdir,
+                              sqlite_name=sqlite_name, reuse_named_database=False)

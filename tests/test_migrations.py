@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from portal.cli import alembic_config
 from portal.db import make_engine
 from portal.models import metadata
+from tests.support import database_for_tests
 
 
 @pytest.fixture
 def empty_database_url(tmp_path):
-    base = os.environ.get("TEST_DATABASE_URL")
-    if base and base.startswith("postgresql"):
-        name = f"portal_migrations_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(make_url(base), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    else:
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+    with database_for_tests("portal_migrations", tmp_path, sqlite_name="migrations.db") as url:
+        yield url
 
 
 def _config(url):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (CheckConstraint, Column, Date, Enum, ForeignKey, Index, String, Table, Text,
+from sqlalchemy import (BigInteger, CheckConstraint, Column, Date, Enum, ForeignKey, Index, String, Table, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,6 +30,7 @@ class NoticeKind(enum.Enum):
     SCHEDULED = "Scheduled"
     EXTENSION = "Extension granted"
     MANUAL = "Sent by an officer"
+    REPLACEMENT = "Replacement opportunity published"
 
 
 class ServiceCategory(Base):
@@ -77,15 +78,19 @@ class Agreement(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="RESTRICT"), index=True)
     service_name: Mapped[str] = mapped_column(String(200))
     category_id: Mapped[int] = mapped_column(ForeignKey("service_category.id", ondelete="RESTRICT"), index=True)
-    annual_value_pence: Mapped[int]
+    annual_value_pence: Mapped[int] = mapped_column(BigInteger)
     start_date: Mapped[date] = mapped_column(Date)
     original_end_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
+    # The new opportunity that replaces this agreement, once the council links one.
+    replacement_tender_id: Mapped[int | None] = mapped_column(ForeignKey("tender.id", ondelete="SET NULL"),
+                                                              index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
     category: Mapped[ServiceCategory] = relationship()
+    replacement_tender: Mapped["Tender | None"] = relationship()  # noqa: F821
     districts: Mapped[list[District]] = relationship(secondary=agreement_district, order_by=District.name)
     delivery_mode_rows: Mapped[list[AgreementDeliveryMode]] = relationship(
         cascade="all, delete-orphan", order_by=AgreementDeliveryMode.mode)
@@ -133,7 +138,7 @@ class AgreementSpend(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"))
     financial_year: Mapped[int]
-    amount_pence: Mapped[int]
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
 
 
 class NoticeRule(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -35,21 +37,16 @@ def _filter_from_args() -> queries.RegisterFilter:
     def as_enum(enum, name):
         return enum.__members__.get(args.get(name, ""))
 
-    period = PeriodForm(request.args)
-    period.start.process_formdata(args.getlist("start")) if args.getlist("start") else None
     f = queries.RegisterFilter(
         text=args.get("q", "")[:100], category_id=as_int("category"), district_id=as_int("district"),
         mode=as_enum(DeliveryMode, "mode"), status=as_enum(AgreementStatus, "status"),
         sort=args.get("sort", "end") if args.get("sort") in queries.SORTS else "end",
     )
     for name in ("ending_from", "ending_to"):
-        value = args.get(name, "")
         try:
-            from datetime import date
-
-            setattr(f, name, date.fromisoformat(value) if value else None)
+            setattr(f, name, date.fromisoformat(args.get(name, "")) if args.get(name) else None)
         except ValueError:
-            setattr(f, name, None)
+            setattr(f, name, None)  # a mistyped date filters nothing rather than failing
     return f
 
 

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovCheckboxInput, GovRadioInput, GovTextInput
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovCheckboxInput, GovFileInput, GovRadioInput,
+                                                GovTextInput)
 from wtforms import BooleanField, EmailField, RadioField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.accounts.forms import EMAIL_FORMAT, EMAIL_LENGTH, new_password_fields
-from portal.forms import PortalForm, choices, submit
-from portal.providers.models import OrganisationType
+from portal.files import ALLOWED_DESCRIPTION
+from portal.forms import DateInputField, PortalForm, choices, submit
+from portal.providers.models import EvidenceKind, OrganisationType
 
 
 def _text(label, message, max_length, required=True, description=None):
@@ -52,3 +55,20 @@ class InviteColleagueForm(PortalForm):
     make_admin = BooleanField("They can invite and remove colleagues (organisation administrator)",
                               widget=GovCheckboxInput())
     submit = submit("Send invitation")
+
+
+class EvidenceForm(PortalForm):
+    kind = RadioField(
+        "What kind of document is it?", widget=GovRadioInput(),
+        choices=choices((k.name, k.value) for k in EvidenceKind),
+        validators=[InputRequired(message="Select what kind of document it is")],
+        invalid_choice_message="Select what kind of document it is",
+    )
+    title = _text("Title", "Enter a title for the document", 200,
+                  description="As the council will see it, for example Public liability insurance 2026 to 2027")
+    file = FileField("Upload the document", widget=GovFileInput(),
+                     description=f"A {ALLOWED_DESCRIPTION} file, up to 10MB")
+    expires_on = DateInputField("Expiry date (optional)",
+                                description="If the document expires, we will remind you 30 days before. "
+                                            "For example, 31 3 2027")
+    submit = submit("Save and continue")

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, String, Table
+from sqlalchemy import CheckConstraint, Column, Date, Enum, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UtcDateTime, utcnow
@@ -82,3 +82,32 @@ class Organisation(Base):
     members: Mapped[list["User"]] = relationship(  # noqa: F821
         back_populates="organisation", order_by="User.full_name"
     )
+
+
+class EvidenceKind(enum.Enum):
+    SAFEGUARDING_POLICY = "Safeguarding policy"
+    INSURANCE = "Insurance certificate"
+    DBS_POLICY = "DBS checking policy"
+    ACCOUNTS = "Annual accounts"
+    ACCREDITATION = "Accreditation"
+    OTHER = "Other"
+
+
+class Evidence(Base):
+    """A quality-assurance document the organisation keeps current, once, for every bid."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[EvidenceKind] = mapped_column(
+        Enum(EvidenceKind, native_enum=False, length=30, create_constraint=True, name="evidence_kind"))
+    title: Mapped[str] = mapped_column(String(200))
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id", ondelete="RESTRICT"))
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    reminder_sent_for: Mapped[date | None] = mapped_column(Date)  # the expiry date last reminded about
+    archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    file: Mapped["StoredFile"] = relationship()  # noqa: F821

@@ -115,7 +115,7 @@ def test_each_kind_of_bad_row_is_reported_and_nothing_is_imported(client, db, de
     response = upload(client, csv_file(GOOD_ROWS[0], bad))
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "Nothing has been imported" in html
-    assert f'<td class="govuk-table__cell govuk-table__cell--numeric">3</td>' in html  # the bad row's number
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">3</td>' in html  # the bad row's number
     assert f'<td class="govuk-table__cell">{column}</td>' in html and reason in html
     assert agreement_count(db) == 0
 

@@ -13,7 +13,7 @@ from portal.agreements.models import (Agreement, AgreementDeliveryMode, Delivery
                                       ServiceCategory)
 from portal.agreements.services import extend
 from portal.providers.models import District, Organisation
-from tests.support import path_of, post_form
+from tests.support import post_form
 
 END = date(2027, 3, 31)
 

@@ -4,30 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
+from tests.support import count_queries
 from portal.agreements.models import Agreement, AgreementDeliveryMode, DeliveryMode, ServiceCategory, agreement_district
 from portal.providers.models import District, Organisation
-
-
-@contextmanager
-def count_queries(app):
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = app.extensions["db_engine"]
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def bulk_agreements(db, n, start_at=0):

@@ -1,0 +1,83 @@
+"""An organisation's quality-assurance evidence, kept once for every bid."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal import clock
+from portal.accounts.forms import ConfirmForm
+from portal.accounts.models import Role
+from portal.accounts.views import form_page
+from portal.auth import roles
+from portal.db import commit, get_session
+from portal.downloads import attachment
+from portal.errors import NotPermitted, RuleViolation
+from portal.providers import evidence as services
+from portal.providers.forms import EvidenceForm
+from portal.providers.models import EvidenceKind
+
+bp = Blueprint("evidence", __name__, url_prefix="/organisation/evidence")
+
+
+def _own(evidence_id: int):
+    try:
+        return services.evidence_for(get_session(), current_user, evidence_id)
+    except NotPermitted:
+        abort(404)
+
+
+@bp.route("")
+@roles(Role.PROVIDER)
+def index():
+    today = clock.today()
+    documents = services.current_evidence(get_session(), current_user.organisation_id)
+    rows = [{"evidence": e, "flag": services.evidence_flags(e, today),
+             "soon": services.expires_soon(e, today)} for e in documents]
+    return render_template("providers/evidence/index.html", rows=rows, archive_form=ConfirmForm(),
+                           soon_label=services.EXPIRES_SOON)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles(Role.PROVIDER)
+def new():
+    form = EvidenceForm()
+    if form.validate_on_submit():
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            form.file.errors = ["Select a file"]
+        else:
+            max_bytes = current_app.config["MAX_FILE_BYTES"]
+            try:
+                evidence = services.add_evidence(
+                    get_session(), current_user, EvidenceKind[form.kind.data], form.title.data, upload.filename,
+                    upload.read(max_bytes + 1), form.expires_on.data, clock.now())
+            except RuleViolation as violation:
+                form.add_violation(violation)
+            else:
+                commit()
+                flash(f"\u201c{evidence.title}\u201d has been saved. You can include it in your bids.", "success")
+                return redirect(url_for("evidence.index"))
+    return form_page("providers/evidence/new.html", form)
+
+
+@bp.route("/<int:evidence_id>/file")
+@roles(Role.PROVIDER)
+def download(evidence_id):
+    return attachment(_own(evidence_id).file, private=True)
+
+
+@bp.route("/<int:evidence_id>/archive", methods=["POST"])
+@roles(Role.PROVIDER)
+def archive(evidence_id):
+    evidence = _own(evidence_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.archive_evidence(get_session(), current_user, evidence, clock.now())
+    except RuleViolation as violation:
+        return render_template("errors/400.html", title="The document cannot be archived",
+                               description=violation.message), 400
+    commit()
+    flash(f"\u201c{evidence.title}\u201d has been archived. Bids already submitted with it keep it.", "success")
+    return redirect(url_for("evidence.index"))

@@ -1,0 +1,448 @@
+"""Officers' forms for building, publishing, amending and cancelling tenders
+and answering clarification questions. Shape only: the rules are in
+``drafting`` and ``services``."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timezone
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovFileInput, GovRadioInput, GovSelect,
+                                                GovTextArea, GovTextInput)
+from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
+
+from portal.agreements.models import DeliveryMode
+from portal.dates import LONDON
+from portal.forms import DateInputField, PortalForm, choices, submit
+from portal.tenders.models import DocumentKind, Procedure, QuestionKind
+
+# Money is kept in 64-bit integers of pence; this cap only catches typing slips.
+MAX_PENCE = 10_000_000_000_000  # £100bn
+YES_NO = [("yes", "Yes"), ("no", "No")]
+TIME_FORMAT = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+
+
+def normalise_text(value):
+    """Browsers send new lines as CRLF; keep one form, without edge spaces."""
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+def int_or_none(value):
+    """Coerce a submitted choice to an id; the empty placeholder is None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return value
+    if not str(value).isdigit():
+        raise ValueError("not a number")
+    return int(value)
+
+
+def yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
+def text_field(label, message=None, max_length=200, description=None, area=False):
+    validators = [InputRequired(message=message)] if message else [Optional()]
+    validators.append(Length(max=max_length, message=f"{label} must be {max_length:,} characters or fewer"))
+    field = TextAreaField if area else StringField
+    return field(label, widget=GovTextArea() if area else GovTextInput(), validators=validators,
+                 description=description, filters=[normalise_text])
+
+
+def radios(label, pairs, message, description=None):
+    return RadioField(label, widget=GovRadioInput(), choices=choices(pairs), description=description,
+                      validators=[InputRequired(message=message)], invalid_choice_message=message)
+
+
+def whole_number(label, message, minimum, maximum, description=None, required=True, name=None):
+    """A whole number from ``minimum`` to ``maximum``; ``name`` is how messages call it."""
+    name = name or label
+    validators = [InputRequired(message=message)] if required else [Optional()]
+    validators.append(NumberRange(min=minimum, max=maximum,
+                                  message=f"{name} must be between {minimum:,} and {maximum:,}"))
+    return WholeNumberField(label, widget=GovTextInput(), validators=validators, description=description,
+                            name_in_messages=name)
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed in a text box, with a message in words when it is not one."""
+
+    def __init__(self, label=None, validators=None, name_in_messages=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.name_in_messages = name_in_messages or self.label.text
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip().rstrip("%").strip())
+        except ValueError as error:
+            self.data = None
+            raise ValueError(f"{self.name_in_messages} must be a whole number") from error
+
+
+class PoundsField(StringField):
+    """An amount typed in pounds ("£250,000" or "1500.50"); ``data`` is integer pence."""
+
+    def __init__(self, label=None, validators=None, required_message: str | None = None, **kwargs):
+        super().__init__(label, validators, widget=GovTextInput(), **kwargs)
+        self.required_message = required_message
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        typed = (valuelist[0] if valuelist else "").strip()
+        cleaned = typed.replace(",", "").replace(" ", "").removeprefix("£")
+        if not cleaned:
+            return
+        try:
+            amount = Decimal(cleaned)
+        except InvalidOperation as error:
+            raise ValueError(f"{self.label.text} must be an amount in pounds, like 250000") from error
+        if not amount.is_finite():
+            raise ValueError(f"{self.label.text} must be an amount in pounds, like 250000")
+        if amount < 0:
+            raise ValueError(f"{self.label.text} cannot be negative")
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ValueError(f"{self.label.text} must be in pounds and pence, like 1500.50")
+        pence = int(amount * 100)
+        if pence > MAX_PENCE:
+            raise ValueError(f"{self.label.text} must be less than £{MAX_PENCE // 100:,}")
+        self.data = pence
+
+    def process_data(self, value):
+        self.data = value
+
+    def pre_validate(self, form):
+        if self.required_message and self.data is None and not self.process_errors:
+            raise StopValidation(self.required_message)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        pounds = Decimal(self.data) / 100
+        return f"{pounds:.0f}" if pounds == pounds.to_integral_value() else f"{pounds:.2f}"
+
+
+class TimeField(StringField):
+    """A 24-hour time typed as "17:00"; ``data`` is a ``datetime.time``."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("description", "Use the 24-hour clock, for example 17:00 or 09:30")
+        super().__init__(label, validators, widget=GovTextInput(), **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        typed = (valuelist[0] if valuelist else "").strip().lower()
+        if not typed:
+            return
+        if typed == "midday":
+            typed = "12:00"
+        match = TIME_FORMAT.match(typed)
+        if not match:
+            raise ValueError(f"{self.label.text} must be a time on the 24-hour clock, like 17:00")
+        self.data = time(int(match.group(1)), int(match.group(2)))
+
+    def process_data(self, value):
+        self.data = value
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%H:%M") if self.data else ""
+
+
+def london_moment(form, date_field: str, time_field: str, required: bool) -> datetime | None:
+    """Combine a date and a time field, read as London time, into aware UTC.
+
+    Puts a message on the form and returns None when one half is missing.
+    """
+    day, clock = getattr(form, date_field), getattr(form, time_field)
+    if day.errors or clock.errors:
+        return None
+    if day.data is None and clock.data is None:
+        return None  # the date field's own required message covers a required moment
+    if day.data is None:
+        day.errors = [*day.errors, f"Enter the date for {day.label.text.lower()}"]
+        return None
+    if clock.data is None:
+        clock.errors = [*clock.errors, f"Enter the time for {day.label.text.lower()}"]
+        return None
+    return datetime.combine(day.data, clock.data, tzinfo=LONDON).astimezone(timezone.utc)
+
+
+def split_moment(form, date_field: str, time_field: str, value: datetime | None) -> None:
+    """Prefill a date and a time field from an aware datetime, in London time."""
+    if value is not None:
+        local = value.astimezone(LONDON)
+        getattr(form, date_field).data = local.date()
+        getattr(form, time_field).data = local.time().replace(second=0, microsecond=0)
+
+
+# --- Details ----------------------------------------------------------------------
+
+class TenderDetailsForm(PortalForm):
+    reference = text_field("Reference", "Enter the reference", 40,
+                     description="The council's own reference, for example KCC-EIP-2012. It must be unique.")
+    title = text_field("Title", "Enter the title", 200)
+    description = text_field("Description", "Enter a description of what is being bought", 20_000, area=True,
+                       description="What the services are, who they are for and why the council is buying them.")
+    category_id = SelectField("Service category", widget=GovSelect(), coerce=int_or_none,
+                              validators=[InputRequired(message="Select the service category")],
+                              invalid_value_message="Select the service category",
+                              invalid_choice_message="Select the service category")
+    estimated_value_pence = PoundsField("Estimated total value", required_message="Enter the estimated total value",
+                                        description="In pounds, for the whole term, for example 250000")
+    procedure = radios("Procedure", [(p.name, p.value) for p in Procedure], "Select the procedure")
+    is_light_touch = radios("Is this a light-touch contract?", YES_NO,
+                            "Select yes if this is a light-touch contract",
+                            description="Social, health and education services usually are.")
+    is_framework = radios("Is this a framework?", YES_NO, "Select yes if this is a framework")
+    submit = submit()
+
+    def details(self) -> dict:
+        return {"reference": self.reference.data, "title": self.title.data, "description": self.description.data,
+                "category_id": self.category_id.data, "estimated_value_pence": self.estimated_value_pence.data,
+                "procedure": Procedure[self.procedure.data], "is_light_touch": self.is_light_touch.data == "yes",
+                "is_framework": self.is_framework.data == "yes"}
+
+    def fill_from(self, tender) -> None:
+        for name in ("reference", "title", "description", "category_id", "estimated_value_pence"):
+            getattr(self, name).data = getattr(tender, name)
+        self.procedure.data = tender.procedure.name
+        self.is_light_touch.data = yes_no(tender.is_light_touch)
+        self.is_framework.data = yes_no(tender.is_framework)
+
+
+# --- Timetable --------------------------------------------------------------------
+
+class TimetableFieldsMixin:
+    clarification_deadline = DateInputField("Clarification questions close",
+                                            required_message="Enter the date clarification questions close")
+    clarification_deadline_time = TimeField("Time clarification questions close")
+    answers_by = DateInputField("Answers published by")
+    answers_by_time = TimeField("Time answers are published by")
+    submission_deadline = DateInputField("Submission deadline",
+                                         required_message="Enter the date of the submission deadline")
+    submission_deadline_time = TimeField("Time of the submission deadline")
+    evaluation_date = DateInputField("Evaluation")
+    intended_award_date = DateInputField("Intended award")
+    standstill_end_date = DateInputField("Standstill ends")
+    contract_start_date = DateInputField("Contract start")
+
+    MOMENTS = (("clarification_deadline", True), ("answers_by", False), ("submission_deadline", True))
+    DATES = ("evaluation_date", "intended_award_date", "standstill_end_date", "contract_start_date")
+
+    def timetable(self) -> dict:
+        """The timetable as the model keeps it; fields get messages for a half-given moment."""
+        values = {name: london_moment(self, name, f"{name}_time", required) for name, required in self.MOMENTS}
+        values.update({name: getattr(self, name).data for name in self.DATES})
+        return values
+
+    def has_errors(self) -> bool:
+        return any(field.errors for field in self) or bool(self.form_errors)
+
+    def fill_timetable(self, tender) -> None:
+        for name, _required in self.MOMENTS:
+            split_moment(self, name, f"{name}_time", getattr(tender, name))
+        for name in self.DATES:
+            getattr(self, name).data = getattr(tender, name)
+
+
+class TimetableForm(TimetableFieldsMixin, PortalForm):
+    submit = submit()
+
+
+# --- Evaluation method --------------------------------------------------------------
+
+class EvaluationMethodForm(PortalForm):
+    quality_weight = whole_number("Quality", "Enter the percentage of marks for quality", 0, 100,
+                                  description="Per cent of the total marks")
+    price_weight = whole_number("Price", "Enter the percentage of marks for price", 0, 100,
+                                description="Per cent of the total marks")
+    minimum_quality_score = whole_number(
+        "Minimum quality score", "Enter the minimum quality score", 0, 100,
+        description="Per cent of the quality marks. Bids below it are not scored on price.")
+    descriptor_0 = text_field("Score 0", "Describe what a score of 0 means", 500)
+    descriptor_1 = text_field("Score 1", "Describe what a score of 1 means", 500)
+    descriptor_2 = text_field("Score 2", "Describe what a score of 2 means", 500)
+    descriptor_3 = text_field("Score 3", "Describe what a score of 3 means", 500)
+    descriptor_4 = text_field("Score 4", "Describe what a score of 4 means", 500)
+    descriptor_5 = text_field("Score 5", "Describe what a score of 5 means", 500)
+    submit = submit()
+
+    def descriptors(self) -> dict[str, str]:
+        return {str(score): getattr(self, f"descriptor_{score}").data for score in range(6)}
+
+    def fill_from(self, tender) -> None:
+        from portal.tenders.models import DEFAULT_DESCRIPTORS
+
+        self.quality_weight.data = tender.quality_weight
+        self.price_weight.data = tender.price_weight
+        self.minimum_quality_score.data = tender.minimum_quality_score
+        descriptors = tender.score_descriptors or DEFAULT_DESCRIPTORS
+        for score in range(6):
+            getattr(self, f"descriptor_{score}").data = descriptors.get(str(score), DEFAULT_DESCRIPTORS[str(score)])
+
+
+# --- Lots -------------------------------------------------------------------------
+
+class LotForm(PortalForm):
+    title = text_field("Lot title", "Enter the lot's title", 200)
+    description = text_field("Description (optional)", None, 10_000, area=True)
+    district_ids = SelectMultipleField("Districts covered", widget=GovCheckboxesInput(), coerce=int,
+                                       validators=[InputRequired(message="Select the districts the lot covers")],
+                                       invalid_value_message="Select the districts the lot covers",
+                                       invalid_choice_message="Select the districts the lot covers from the list",
+                                       description="Select all that apply.")
+    modes = SelectMultipleField("How the services are delivered", widget=GovCheckboxesInput(),
+                                choices=choices((m.name, m.value) for m in DeliveryMode),
+                                validators=[InputRequired(message="Select how the services are delivered")],
+                                invalid_choice_message="Select how the services are delivered from the list",
+                                description="Select all that apply.")
+    estimated_annual_value_pence = PoundsField("Estimated annual value",
+                                               required_message="Enter the estimated annual value",
+                                               description="In pounds, for example 85000")
+    max_providers = whole_number("Maximum number of providers", "Enter the maximum number of providers", 1, 1000,
+                                 description="How many providers may be appointed to this lot")
+    pricing_instructions = text_field("Pricing instructions", "Enter the pricing instructions", 5_000, area=True,
+                                description="What bidders must price, and how")
+    submit = submit()
+
+    def lot_fields(self) -> dict:
+        return {"title": self.title.data, "description": self.description.data or "",
+                "district_ids": self.district_ids.data, "modes": [DeliveryMode[m] for m in self.modes.data],
+                "estimated_annual_value_pence": self.estimated_annual_value_pence.data,
+                "max_providers": self.max_providers.data, "pricing_instructions": self.pricing_instructions.data}
+
+    def fill_from(self, lot) -> None:
+        self.title.data, self.description.data = lot.title, lot.description
+        self.district_ids.data = [d.id for d in lot.districts]
+        self.modes.data = [m.name for m in lot.delivery_modes]
+        self.estimated_annual_value_pence.data = lot.estimated_annual_value_pence
+        self.max_providers.data = lot.max_providers
+        self.pricing_instructions.data = lot.pricing_instructions
+
+
+# --- Questionnaire ---------------------------------------------------------------
+
+class SectionForm(PortalForm):
+    title = text_field("Section title", "Enter the section's title", 200)
+    kind = radios("Kind of questions", [(k.name, k.value) for k in QuestionKind], "Select the kind of questions",
+                  description="Pass or fail questions select bidders; scored quality questions are weighted.")
+    submit = submit()
+
+
+class PassFailQuestionForm(PortalForm):
+    text = text_field("Question", "Enter the question", 5_000, area=True)
+    guidance = text_field("Guidance for bidders (optional)", None, 5_000, area=True)
+    passing_answer = radios("Which answer passes?", YES_NO, "Select the answer that passes")
+    submit = submit()
+
+    def question_fields(self) -> dict:
+        return {"text": self.text.data, "guidance": self.guidance.data or "",
+                "passing_answer": None if self.passing_answer.data is None else self.passing_answer.data == "yes"}
+
+    def fill_from(self, question) -> None:
+        self.text.data, self.guidance.data = question.text, question.guidance
+        self.passing_answer.data = yes_no(question.passing_answer)
+
+
+class QualityQuestionForm(PortalForm):
+    text = text_field("Question", "Enter the question", 5_000, area=True)
+    guidance = text_field("Guidance for bidders (optional)", None, 5_000, area=True)
+    word_limit = whole_number("Word limit (optional)", "", 1, 100_000, required=False, name="The word limit")
+    weight = whole_number("Weight", "Enter the weight", 0, 100,
+                          description="Per cent of the quality marks for each lot it applies to")
+    lot_ids = SelectMultipleField("Lots it applies to", widget=GovCheckboxesInput(), coerce=int,
+                                  invalid_value_message="Select lots from the list",
+                                  invalid_choice_message="Select lots from the list",
+                                  description="Leave them all unticked for a question that applies to every lot.")
+    submit = submit()
+
+    def question_fields(self) -> dict:
+        return {"text": self.text.data, "guidance": self.guidance.data or "", "word_limit": self.word_limit.data,
+                "weight": self.weight.data, "lot_ids": self.lot_ids.data or []}
+
+    def fill_from(self, question) -> None:
+        self.text.data, self.guidance.data = question.text, question.guidance
+        self.word_limit.data, self.weight.data = question.word_limit, question.weight
+        self.lot_ids.data = [lot.id for lot in question.lots]
+
+
+# --- Documents, conflicts, decision, agreements ------------------------------------
+
+class DocumentForm(PortalForm):
+    kind = radios("Kind of document", [(k.name, k.value) for k in DocumentKind], "Select the kind of document")
+    title = text_field("Document title", "Enter the document's title", 200,
+                 description="As bidders will see it, for example Service specification")
+    file = FileField("Upload a file", widget=GovFileInput(),
+                     description="A PDF, Word, Excel, OpenDocument, PNG or JPEG file, up to 10MB")
+    submit = submit("Upload document")
+
+
+class ConflictsForm(PortalForm):
+    conflicts_assessment = text_field(
+        "Conflicts of interest assessment", "Enter the conflicts of interest assessment", 20_000, area=True,
+        description="Who was considered, what interests were declared and how any conflict is managed.")
+    submit = submit()
+
+
+class DecisionLinkForm(PortalForm):
+    decision_id = SelectField("Decision", widget=GovSelect(), coerce=int_or_none,
+                              validators=[InputRequired(message="Select the decision that authorised this tender")],
+                              invalid_value_message="Select the decision that authorised this tender",
+                              invalid_choice_message="Select the decision that authorised this tender")
+    submit = submit()
+
+
+class AgreementsLinkForm(PortalForm):
+    agreement_ids = SelectMultipleField("Agreements this tender replaces", widget=GovCheckboxesInput(), coerce=int,
+                                        validators=[InputRequired(message="Select the agreements this tender replaces")],
+                                        invalid_value_message="Select agreements from the list",
+                                        invalid_choice_message="Select agreements from the list",
+                                        description="Their providers are told when the tender is published.")
+    submit = submit("Link agreements")
+
+
+# --- Publishing, amending, cancelling, answering --------------------------------------
+
+class PublishForm(PortalForm):
+    submit = submit("Publish tender")
+
+
+class AmendmentForm(TimetableFieldsMixin, PortalForm):
+    reason = text_field("Reason for the amendment", "Enter the reason for the amendment", 5_000, area=True,
+                  description="Every provider who registered interest is sent it, with what changed.")
+    description = text_field("Description", "Enter a description of what is being bought", 20_000, area=True)
+    submit = submit("Publish amendment")
+
+    def changes(self) -> dict:
+        return {"description": self.description.data, **self.timetable()}
+
+
+class CancelForm(PortalForm):
+    reason = text_field("Reason for cancelling", "Enter the reason for cancelling", 5_000, area=True,
+                  description="Every provider who registered interest is sent it.")
+    submit = submit("Cancel tender")
+
+
+class AnswerForm(PortalForm):
+    answer = text_field("Answer", "Enter the answer", 10_000, area=True)
+    audience = radios("Who should see the answer?",
+                      [("everyone", "Publish to everyone (the asker is not named)"),
+                       ("asker", "Reply to the asker only")],
+                      "Select who should see the answer")
+    submit = submit("Send answer")
+
+
+class RemoveForm(PortalForm):
+    """A confirmation with only a button: its CSRF token is the point."""
+
+    submit = submit("Yes, remove it")

@@ -1,0 +1,370 @@
+"""The seal: no one at the council can read a bid before the deadline, nor
+after it until two different procurement officers have opened the bids.
+
+Every GET route the app has is requested, by every kind of user, with its
+arguments filled with the sealed tender's real ids; unique markers put in the
+bids' answers and files must never come back, until the opening.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
+
+from portal import clock
+from portal.accounts.models import Role, User
+from portal.audit.models import AuditEvent
+from portal.bids import services
+from portal.bids.models import Bid, BidOpening, BidStatus
+from portal.db import commit, get_session
+from portal.errors import RuleViolation
+from portal.providers import evidence as evidence_services
+from portal.providers.models import EvidenceKind
+from portal.tenders.models import QuestionKind, Tender, TenderStatus
+from tests.conftest import PASSWORD
+from tests.support import post_form
+from tests.tenders.conftest import (NOW, clock_at, make_category, make_decision,  # noqa: F401 (fixtures)
+                                    make_tender)
+
+MARKER_A = "SEAL-MARKER-ORG-A-1f3c"
+MARKER_B = "SEAL-MARKER-ORG-B-9d2e"
+FILE_MARKER_A = "SEAL-FILE-ORG-A-47ab"
+FILE_MARKER_B = "SEAL-FILE-ORG-B-c08f"
+EVIDENCE_MARKER_A = "SEAL-EVIDENCE-ORG-A-5e61"
+NAME_A = "Alpha Sealed Family Trust"
+NAME_B = "Beta Sealed Youth Project"
+
+
+def pdf(marker: str) -> bytes:
+    return (f"%PDF-1.4\n% {marker}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+            ).encode()
+
+
+@dataclass
+class World:
+    tender_id: int
+    reference: str
+    bid_ids: dict[str, int]
+    attachment_ids: list[int]
+    file_ids: list[int]
+    evidence_ids: list[int]
+    question_ids: list[int]
+    lot_ids: list[int]
+    section_ids: list[int]
+    users: dict[str, User]
+
+    @property
+    def everything(self) -> list[bytes]:
+        return [m.encode() for m in (MARKER_A, MARKER_B, FILE_MARKER_A, FILE_MARKER_B, EVIDENCE_MARKER_A)] + [
+            pdf(FILE_MARKER_A), pdf(FILE_MARKER_B), pdf(EVIDENCE_MARKER_A)]
+
+    @property
+    def of_b(self) -> list[bytes]:
+        return [MARKER_B.encode(), FILE_MARKER_B.encode(), pdf(FILE_MARKER_B)]
+
+
+def _prepare_bid(app, user_id: int, tender_id: int, marker: str, file_marker: str,
+                 evidence_marker: str | None = None) -> tuple[int, int, int, int | None]:
+    """Start, fill and submit one organisation's bid through the services."""
+    with app.test_request_context():
+        session = get_session()
+        user = session.get(User, user_id)
+        tender = session.get(Tender, tender_id)
+        now = clock.now()
+        bid = services.start_bid(session, user, tender, now)
+        lot_ids = [lot.id for lot in tender.lots]
+        services.choose_lots(session, user, bid, lot_ids, now)
+        for question in tender.questions:
+            if question.kind is QuestionKind.PASS_FAIL:
+                services.save_answer(session, user, bid, question, None, True, 0, now)
+            else:
+                services.save_answer(session, user, bid, question, f"We will do this well. {marker} "
+                                     f"(question {question.id})", None, 0, now)
+        services.save_prices(session, user, bid, {lot_id: 95_000_00 + n for n, lot_id in enumerate(lot_ids)}, now)
+        attachment = services.attach(session, user, bid, "method-statement.pdf", pdf(file_marker),
+                                     "Method statement", now)
+        evidence_id = None
+        if evidence_marker:
+            evidence = evidence_services.add_evidence(session, user, EvidenceKind.INSURANCE, "Public liability",
+                                                      "insurance.pdf", pdf(evidence_marker),
+                                                      date(2027, 12, 31), now)
+            services.choose_evidence(session, user, bid, [evidence.id], now)
+            evidence_id = evidence.id
+        services.confirm_declarations(session, user, bid, True, now)
+        services.submit(session, user, bid)
+        commit()
+        return bid.id, attachment.id, attachment.file_id, evidence_id
+
+
+@pytest.fixture
+def world(app, db, make_tender, make_user, make_organisation) -> World:
+    officer_1 = make_user(role=Role.OFFICER)
+    tender = make_tender(published=True, by=officer_1)
+    org_a, org_b = make_organisation(name=NAME_A), make_organisation(name=NAME_B)
+    users = {
+        "officer": officer_1, "officer_2": make_user(role=Role.OFFICER), "evaluator": make_user(role=Role.EVALUATOR),
+        "admin": make_user(role=Role.ADMIN), "provider_a": make_user(organisation=org_a),
+        "provider_b": make_user(organisation=org_b), "provider_c": make_user(),
+    }
+    bid_a, attachment_a, file_a, evidence_a = _prepare_bid(app, users["provider_a"].id, tender.id, MARKER_A,
+                                                           FILE_MARKER_A, EVIDENCE_MARKER_A)
+    bid_b, attachment_b, file_b, _ = _prepare_bid(app, users["provider_b"].id, tender.id, MARKER_B, FILE_MARKER_B)
+    db.expire_all()
+    tender = db.get(Tender, tender.id)
+    evidence_file = db.get(evidence_services.Evidence, evidence_a).file_id
+    return World(
+        tender_id=tender.id, reference=tender.reference, bid_ids={"a": bid_a, "b": bid_b},
+        attachment_ids=[attachment_a, attachment_b], file_ids=[file_a, file_b, evidence_file],
+        evidence_ids=[evidence_a], question_ids=[q.id for q in tender.questions],
+        lot_ids=[lot.id for lot in tender.lots], section_ids=[s.id for s in tender.sections], users=users)
+
+
+# --- Requesting every GET route ---------------------------------------------------------
+
+ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def _candidates(world: World, name: str, is_int: bool) -> list:
+    known = {
+        "tender_id": [world.tender_id],
+        "bid_id": list(world.bid_ids.values()),
+        "reference": [world.reference],
+        "question_id": world.question_ids,
+        "attachment_id": world.attachment_ids,
+        "file_id": world.file_ids,
+        "evidence_id": world.evidence_ids,
+        "document_id": world.file_ids,
+        "version": [1],
+        "lot_id": world.lot_ids,
+        "section_id": world.section_ids,
+        "kind": ["csv"],
+    }
+    if name in known:
+        return known[name]
+    return [1] if is_int else ["x"]
+
+
+def every_get_url(app, world: World) -> list[str]:
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or "GET" not in (rule.methods or ()):
+            continue
+        names = sorted(rule.arguments)
+        options = [_candidates(world, name, isinstance(rule._converters.get(name), IntegerConverter))
+                   for name in names]
+        for values in itertools.product(*options):
+            chosen = dict(zip(names, values, strict=True))
+            urls.append(ARGUMENT.sub(lambda m, chosen=chosen: str(chosen[m.group(1)]), rule.rule))
+    assert len(urls) > 40, "the app should have many GET routes"
+    return sorted(set(urls))
+
+
+def signed_in_client(app, user: User | None):
+    client = app.test_client()
+    if user is not None:
+        response = post_form(client, "/sign-in", {"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302
+    return client
+
+
+def responses(client, urls: list[str]) -> dict[str, bytes]:
+    bodies = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code < 500, f"GET {url} gave {response.status_code}"
+        bodies[url] = response.get_data()
+    return bodies
+
+
+def leaks(client, urls: list[str], secrets: list[bytes]) -> list[str]:
+    """The URLs whose response carries any of the secrets."""
+    return showing(responses(client, urls), secrets)
+
+
+def showing(bodies: dict[str, bytes], secrets: list[bytes]) -> list[str]:
+    return [f"{url} shows {secret[:40]!r}" for url, body in bodies.items() for secret in secrets if secret in body]
+
+
+def sees(client, url: str, text: str) -> bool:
+    response = client.get(url)
+    return response.status_code == 200 and text in response.get_data(as_text=True)
+
+
+def confirm(client, world: World, form_url: str | None = None):
+    """POST the opening confirmation with a valid CSRF token (from the bids page, or any page with one)."""
+    return post_form(client, f"/tenders/{world.tender_id}/bids/open", {},
+                     form_url=form_url or f"/tenders/{world.tender_id}/bids")
+
+
+STAFF = ("officer", "officer_2", "evaluator", "admin")
+
+
+def test_the_seal_holds_until_two_officers_open_the_bids(app, db, world, clock_at):
+    urls = every_get_url(app, world)
+    clients = {name: signed_in_client(app, world.users[name]) for name in (*STAFF, "provider_a", "provider_c")}
+    clients["anonymous"] = signed_in_client(app, None)
+    bid_a_url = f"/tenders/{world.tender_id}/bids/{world.bid_ids['a']}"
+    deadline = db.get(Tender, world.tender_id).submission_deadline
+
+    def nothing_leaks(moment: str, staff_only: bool = False):
+        for name in STAFF if staff_only else (*STAFF, "provider_c", "anonymous"):
+            assert leaks(clients[name], urls, world.everything) == [], f"{moment}, as {name}"
+        if staff_only:
+            return
+        # The bidder reads its own bid, and nothing of the other's.
+        seen_by_bidder = responses(clients["provider_a"], urls)
+        assert showing(seen_by_bidder, world.of_b) == [], f"{moment}, as the bidder"
+        assert showing(seen_by_bidder, [MARKER_A.encode()]), f"{moment}: the bidder reads its own bid"
+
+    # Before the deadline.
+    clock_at(NOW + timedelta(days=1))
+    nothing_leaks("before the deadline")
+
+    # After the deadline, before the opening: still sealed.
+    clock_at(deadline + timedelta(hours=1))
+    nothing_leaks("after the deadline, before the opening")
+    assert not sees(clients["officer"], bid_a_url, MARKER_A)
+
+    # One officer confirms: still sealed.
+    assert confirm(clients["officer"], world).status_code == 302
+    assert "1 of 2 officers has confirmed" in clients["officer"].get(f"/tenders/{world.tender_id}/bids").get_data(
+        as_text=True)
+    nothing_leaks("after one officer confirmed", staff_only=True)
+
+    # A second, different officer opens them.
+    assert confirm(clients["officer_2"], world).status_code == 302
+    for name in STAFF:
+        assert sees(clients[name], bid_a_url, MARKER_A), name
+        assert sees(clients[name], f"/tenders/{world.tender_id}/bids/{world.bid_ids['b']}", MARKER_B), name
+    listing = clients["officer"].get(f"/tenders/{world.tender_id}/bids").get_data(as_text=True)
+    assert NAME_A in listing and NAME_B in listing
+    download = clients["officer"].get(f"{bid_a_url}/files/{world.file_ids[0]}")
+    assert download.status_code == 200 and download.get_data() == pdf(FILE_MARKER_A)
+    evidence = clients["evaluator"].get(f"{bid_a_url}/files/{world.file_ids[2]}")
+    assert evidence.status_code == 200 and evidence.get_data() == pdf(EVIDENCE_MARKER_A)
+
+    # Opened for the council, never for other providers or the public.
+    assert leaks(clients["provider_c"], urls, world.everything) == []
+    assert leaks(clients["anonymous"], urls, world.everything) == []
+    assert leaks(clients["provider_a"], urls, world.of_b) == []
+
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "tender.bids_opened"))
+    assert event.object_id == world.tender_id and event.actor_id == world.users["officer_2"].id
+    assert event.details["officer_ids"] == sorted([world.users["officer"].id, world.users["officer_2"].id])
+
+
+def test_the_same_officer_confirming_twice_does_not_open(app, db, world, clock_at):
+    deadline = db.get(Tender, world.tender_id).submission_deadline
+    clock_at(deadline + timedelta(minutes=1))
+    officer = signed_in_client(app, world.users["officer"])
+    assert confirm(officer, world).status_code == 302
+    again = confirm(officer, world)
+    assert again.status_code == 400 and "You have already confirmed" in again.get_data(as_text=True)
+    assert db.scalar(select(func.count(BidOpening.id)).where(BidOpening.tender_id == world.tender_id)) == 1
+    db.expire_all()
+    tender = db.get(Tender, world.tender_id)
+    assert tender.status is TenderStatus.CLOSED
+    assert not services.is_opened(tender, deadline + timedelta(minutes=1))
+    bid_url = f"/tenders/{world.tender_id}/bids/{world.bid_ids['a']}"
+    assert officer.get(bid_url).status_code == 404
+    assert MARKER_A not in officer.get(bid_url).get_data(as_text=True)
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "tender.bids_opened")) is None
+
+
+def test_evaluators_and_administrators_cannot_confirm(app, db, world, clock_at):
+    deadline = db.get(Tender, world.tender_id).submission_deadline
+    clock_at(deadline + timedelta(minutes=1))
+    for name in ("evaluator", "admin"):
+        client = signed_in_client(app, world.users[name])
+        page = client.get(f"/tenders/{world.tender_id}/bids").get_data(as_text=True)
+        assert "Confirm opening" not in page and "Only procurement officers can confirm" in page
+        assert confirm(client, world).status_code == 403
+        with app.test_request_context():
+            session = get_session()
+            with pytest.raises(RuleViolation, match="Only procurement officers"):
+                services.confirm_opening(session, session.get(User, world.users[name].id),
+                                         session.get(Tender, world.tender_id))
+    for name in ("provider_a", "provider_c"):
+        assert confirm(signed_in_client(app, world.users[name]), world, form_url="/account").status_code == 403
+    assert db.scalar(select(func.count(BidOpening.id))) == 0
+
+
+def test_confirming_before_the_deadline_is_refused(app, db, world, clock_at):
+    clock_at(NOW + timedelta(days=2))
+    officer = signed_in_client(app, world.users["officer"])
+    page = officer.get(f"/tenders/{world.tender_id}/bids").get_data(as_text=True)
+    assert "Confirm opening" not in page
+    refused = confirm(officer, world)
+    assert refused.status_code == 400
+    assert "Bids cannot be opened before the deadline" in refused.get_data(as_text=True)
+    assert db.scalar(select(func.count(BidOpening.id))) == 0
+    db.expire_all()
+    assert db.get(Tender, world.tender_id).status is TenderStatus.PUBLISHED
+
+
+def test_before_the_deadline_officers_see_counts_per_lot_and_no_names(app, db, world, clock_at):
+    clock_at(NOW + timedelta(days=1))
+    tender = db.get(Tender, world.tender_id)
+    for name in STAFF:
+        page = signed_in_client(app, world.users[name]).get(f"/tenders/{world.tender_id}/bids")
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert "Bids are sealed until the deadline, " in text
+        assert "No one at the council can read them before then." in text
+        assert re.search(r"<strong>2</strong> bids submitted", text)
+        for lot in tender.lots:
+            assert re.search(rf"Lot {lot.number}: {lot.title}</td>\s*<td[^>]*>2</td>", text), lot.number
+        for secret in (NAME_A, NAME_B, MARKER_A, MARKER_B):
+            assert secret not in text
+        for bid_id in world.bid_ids.values():
+            assert f"/bids/{bid_id}" not in text
+    with app.test_request_context():
+        session = get_session()
+        assert services.counts_per_lot(session, session.get(Tender, world.tender_id)) == {
+            lot_id: 2 for lot_id in world.lot_ids}
+
+
+def test_after_opening_a_withdrawn_bid_is_listed_without_content(app, db, world, clock_at):
+    clock_at(NOW + timedelta(days=3))
+    with app.test_request_context():
+        session = get_session()
+        services.withdraw(session, session.get(User, world.users["provider_b"].id),
+                          session.get(Bid, world.bid_ids["b"]))
+        commit()
+    deadline = db.get(Tender, world.tender_id).submission_deadline
+    clock_at(deadline + timedelta(minutes=5))
+    officer, officer_2 = (signed_in_client(app, world.users[n]) for n in ("officer", "officer_2"))
+    assert confirm(officer, world).status_code == 302
+    assert confirm(officer_2, world).status_code == 302
+    listing = officer.get(f"/tenders/{world.tender_id}/bids").get_data(as_text=True)
+    assert NAME_B in listing and "Withdrawn" in listing
+    assert f"/bids/{world.bid_ids['b']}\"" not in listing
+    withdrawn = officer.get(f"/tenders/{world.tender_id}/bids/{world.bid_ids['b']}").get_data(as_text=True)
+    assert "withdrew its bid" in withdrawn and MARKER_B not in withdrawn
+    assert officer.get(f"/tenders/{world.tender_id}/bids/{world.bid_ids['b']}/files/{world.file_ids[1]}"
+                       ).status_code == 404
+    assert db.get(Bid, world.bid_ids["b"]).status is BidStatus.WITHDRAWN
+
+
+def test_after_opening_only_that_submissions_files_and_that_tenders_bids(app, db, world, clock_at,
+                                                                          make_tender):
+    other = make_tender(published=True)
+    deadline = db.get(Tender, world.tender_id).submission_deadline
+    clock_at(deadline + timedelta(minutes=5))
+    officer, officer_2 = (signed_in_client(app, world.users[n]) for n in ("officer", "officer_2"))
+    confirm(officer, world)
+    confirm(officer_2, world)
+    bid_a, bid_b = world.bid_ids["a"], world.bid_ids["b"]
+    base = f"/tenders/{world.tender_id}/bids"
+    assert officer.get(f"{base}/{bid_a}/files/{world.file_ids[0]}").status_code == 200
+    assert officer.get(f"{base}/{bid_a}/files/{world.file_ids[1]}").status_code == 404  # bid B's file
+    assert officer.get(f"{base}/{bid_b}/files/{world.file_ids[2]}").status_code == 404  # A's evidence
+    assert officer.get(f"/tenders/{other.id}/bids/{bid_a}").status_code == 404  # not that tender's bid
+    assert officer.get(f"/tenders/{other.id}/bids/{bid_a}/files/{world.file_ids[0]}").status_code == 404
+    assert officer.get(f"{base}/999999").status_code == 404
