@@ -20,6 +20,7 @@ from portal.errors import RuleViolation
 from portal.filters import format_datetime
 from portal.forms import choices
 from portal.providers.models import District
+from portal.bids import services as bid_services
 from portal.tenders import drafting, queries, services
 from portal.tenders.forms import (AgreementsLinkForm, AmendmentForm, AnswerForm, CancelForm, ConflictsForm,
                                   DecisionLinkForm, DocumentForm, EvaluationMethodForm, LotForm, PassFailQuestionForm,
@@ -120,10 +121,12 @@ def show(tender_id):
     problems = services.publication_problems(tender, now) if tender.status is TenderStatus.DRAFT else []
     unanswered = session.scalar(select(Clarification.id).where(
         Clarification.tender_id == tender.id, Clarification.answered_at.is_(None)).limit(1)) is not None
+    # Counts only: the seal keeps everything else about bids out of this page.
+    bid_counts = None if tender.status is TenderStatus.DRAFT else bid_services.counts_per_lot(session, tender)
     return render_template("tenders/officer/show.html", tender=tender, problems=problems, fix_url=_fix_url,
                            weight_totals=services.quality_weight_totals(tender),
                            replaced=drafting.replaced_agreements(session, tender), unanswered=unanswered,
-                           cancellable=tender.status in CANCELLABLE)
+                           cancellable=tender.status in CANCELLABLE, bid_counts=bid_counts)
 
 
 @bp.route("/<int:tender_id>/details", methods=["GET", "POST"])

@@ -368,3 +368,13 @@ def test_after_opening_only_that_submissions_files_and_that_tenders_bids(app, db
     assert officer.get(f"/tenders/{other.id}/bids/{bid_a}").status_code == 404  # not that tender's bid
     assert officer.get(f"/tenders/{other.id}/bids/{bid_a}/files/{world.file_ids[0]}").status_code == 404
     assert officer.get(f"{base}/999999").status_code == 404
+
+
+def test_tender_overview_shows_bid_counts_per_lot_and_nothing_else(app, db, world, clock_at):
+    """The officers' own tender page counts the bids per lot before the deadline, and names no one."""
+    clock_at(NOW + timedelta(days=1))
+    tender = db.get(Tender, world.tender_id)
+    text = signed_in_client(app, world.users["officer"]).get(f"/tenders/{world.tender_id}").get_data(as_text=True)
+    assert len(re.findall(r"Bids submitted\s*</dt>\s*<dd[^>]*>\s*2\s*</dd>", text)) == len(tender.lots)
+    for secret in (NAME_A, NAME_B, MARKER_A, MARKER_B):
+        assert secret not in text
