@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from axe_playwright_python.sync_playwright import Axe
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -60,6 +61,12 @@ def browser_type_launch_args(browser_type_launch_args, _chromium_required_in_ci)
 
 
 def assert_accessible(page) -> None:
-    """axe-core finds no violations on the page as it is now."""
+    """axe-core finds no violations on the page as it is now.
+
+    It first waits for the document to finish loading and show its heading:
+    run just after a click, axe could otherwise check a page still arriving.
+    """
+    page.wait_for_load_state("load")
+    expect(page.locator("main h1")).to_have_count(1)
     results = Axe().run(page)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"

@@ -187,6 +187,7 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     add_lot(page, "Mid Kent", ["Maidstone", "Swale"], ["Face-to-face", "Outreach"], "150000", "3")
     expect_saved(page, "Lot 1 has been added.")
     page.get_by_role("link", name="Add a lot", exact=True).click()
+    expect(page).to_have_url(f"{show_url}/lots/new")
     assert_accessible(page)
     page.go_back()
     add_lot(page, "East Kent", ["Thanet"], ["Face-to-face", "Virtual"], "90000", "2")
