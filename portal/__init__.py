@@ -78,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_commands(app)
     auth.check_every_route_declares_audience(app)
+    db.wrap_views_in_unit_of_work(app)
     return app
 
 

@@ -80,17 +80,38 @@ def register_commands(app: Flask) -> None:
         """Create a council staff account (officer, evaluator or administrator)."""
         from portal.accounts.models import Role
         from portal.accounts.services import create_staff as create
-        from portal.db import commit, get_session
+        from portal.db import transaction
         from portal.errors import RuleViolation
 
-        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-            try:
-                user = create(get_session(), None, email, full_name, Role[role.upper()], password=password)
-            except RuleViolation as violation:
-                raise click.ClickException(violation.message) from violation
-            commit()
-            click.echo(f"Created {user.role.value.lower()} {user.email}"
-                       + ("" if password else " and emailed an invitation link"))
+        try:
+            with transaction() as session:
+                user = create(session, None, email, full_name, Role[role.upper()], password=password)
+        except RuleViolation as violation:
+            raise click.ClickException(violation.message) from violation
+        click.echo(f"Created {user.role.value.lower()} {user.email}"
+                   + ("" if password else " and queued an invitation email"))
+
+    @app.cli.group("jobs")
+    def jobs_group():
+        """The worker: queued email and scheduled jobs."""
+
+    @jobs_group.command("run")
+    @click.option("--once", is_flag=True, help="Do one pass and stop (for cron).")
+    def jobs_run(once):
+        """Send queued email and run the scheduled jobs (every minute) until stopped."""
+        from portal import jobs
+
+        app = current_app._get_current_object()
+        if once:
+            done = jobs.run_once(app)
+            click.echo(f"{done.sent} emails sent, {done.failed} failed; "
+                       + ", ".join(f"{count} {name}" for name, count in done.scheduled.items()))
+            return
+        click.echo("Worker running: sending queued email, scheduled jobs every minute (Ctrl+C to stop)")
+        try:
+            jobs.run_forever(app)
+        except KeyboardInterrupt:
+            click.echo("Worker stopped")
 
     @app.cli.group("mail")
     def mail_group():
@@ -98,10 +119,10 @@ def register_commands(app: Flask) -> None:
 
     @mail_group.command("send-queued")
     def send_queued():
-        """Send every queued email that has not gone yet (safe to run from cron)."""
-        from portal.notifications.services import deliver
+        """Send every queued email that is due (the worker does this every few seconds)."""
+        from portal import jobs
 
-        sent, failed = deliver(current_app._get_current_object())
+        sent, failed = jobs.send_mail(current_app._get_current_object())
         click.echo(f"{sent} sent, {failed} failed")
 
     @app.cli.group("notices")
@@ -110,10 +131,11 @@ def register_commands(app: Flask) -> None:
 
     @notices_group.command("send-due")
     def send_due():
-        """Send the ending notices due today (safe to run from cron, and twice at once)."""
+        """Send the ending notices due today (the worker does this every minute; safe twice at once)."""
+        from portal import clock
         from portal.agreements.jobs import send_due_notices
 
-        result = send_due_notices(current_app._get_current_object())
+        result = send_due_notices(clock.today())
         click.echo(f"{result.sent} notices sent, {result.skipped} already sent by another run")
 
     @app.cli.group("evidence")
@@ -122,14 +144,10 @@ def register_commands(app: Flask) -> None:
 
     @evidence_group.command("send-reminders")
     def send_evidence_reminders():
-        """Email providers about documents expiring within 30 days, once per expiry (safe to run from cron)."""
-        from portal import clock
-        from portal.db import commit, get_session
-        from portal.providers.evidence import send_reminders
+        """Email providers about documents expiring within 30 days, once per expiry (the worker runs it)."""
+        from portal import jobs
 
-        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-            sent = send_reminders(get_session(), clock.today())
-            commit()
+        sent = jobs.send_evidence_reminders()
         click.echo(f"{sent} evidence reminder{'s' if sent != 1 else ''} sent")
 
     @app.cli.group("tenders")
@@ -138,14 +156,10 @@ def register_commands(app: Flask) -> None:
 
     @tenders_group.command("close-due")
     def close_due():
-        """Close every tender whose submission deadline has passed (safe to run from cron)."""
-        from portal import clock
-        from portal.db import commit, get_session
-        from portal.tenders.services import close_due as close
+        """Close every tender whose submission deadline has passed (the worker runs it every minute)."""
+        from portal import jobs
 
-        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-            closed = close(get_session(), clock.now())
-            commit()
+        closed = jobs.close_due_tenders()
         click.echo(f"{closed} tenders closed")
 
     @app.cli.group("districts")
@@ -155,13 +169,12 @@ def register_commands(app: Flask) -> None:
     @districts_group.command("add")
     @click.argument("names", nargs=-1, required=True)
     def add_districts(names):
-        from portal.db import commit, get_session
+        from portal.db import transaction
         from portal.providers.models import District
 
-        session = get_session()
-        existing = set(session.scalars(select(District.name)))
-        for name in names:
-            if name not in existing:
-                session.add(District(name=name))
-        commit()
+        with transaction() as session:
+            existing = set(session.scalars(select(District.name)))
+            for name in names:
+                if name not in existing:
+                    session.add(District(name=name))
         click.echo(f"{len(set(names) - existing)} added")

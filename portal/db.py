@@ -1,15 +1,23 @@
-"""Database engine, sessions and the declarative base.
+"""Database engine, sessions, the declarative base and the unit of work.
 
-One session per request, kept on ``flask.g``. Views call :func:`commit` once;
-any exception, or a request that never commits, is rolled back in teardown.
-Services only ``flush``.
+One session per request, kept on ``flask.g``, and one transaction per request,
+owned here and nowhere else: every view is wrapped by :func:`unit_of_work`,
+which commits once when the view answers below 400 and rolls back otherwise
+(a refused form, a conflict, any exception). Views and services never commit or
+roll back; services ``flush`` (so a constraint fails inside the service, where
+it can be handled). GET requests never write: their work is rolled back, except
+where a view calls :func:`allow_write_on_get` (a notice marked read on view).
+``flask`` commands and the worker use :func:`transaction`, one per item.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timezone
+from functools import wraps
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -53,11 +61,6 @@ class UtcDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-def utcnow() -> datetime:
-    """The server's clock, the only clock deadlines are judged by."""
-    return datetime.now(timezone.utc)
-
-
 def make_engine(url: str, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"timeout": 15})
@@ -74,6 +77,13 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class WriteOnGet(RuntimeError):
+    """A GET request wrote to the database without saying it may (raised under test)."""
+
+
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"], app.config["SQL_ECHO"])
     app.extensions["db_engine"] = engine
@@ -81,48 +91,138 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_request
     def _close_request_session(exc):
-        # Closed per request, not per app context: pytest-flask keeps one app
-        # context across a test's client calls, and they must not share state.
-        close_session(exc)
+        # Closed per request, not per app context: a test keeps one app context
+        # across its client calls, and they must not share state.
+        close_session()
 
-    app.teardown_appcontext(close_session)
+    app.teardown_appcontext(lambda exc: close_session())
 
 
 def get_session() -> Session:
     """The current request's (or command's) session, made on first use."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["db_sessionmaker"]()
-        g.db_session.info["after_commit"] = []
+        session = current_app.extensions["db_sessionmaker"]()
+        _forget_queued(session)
+        event.listen(session, "after_flush", _note_write)
+        g.db_session = session
     return g.db_session
 
 
-def close_session(exc=None) -> None:
+def _note_write(session: Session, _flush_context) -> None:
+    session.info["wrote"] = True
+
+
+def _forget_queued(session: Session) -> None:
+    session.info["before_commit"] = []
+    session.info["after_commit"] = []
+    session.info["wrote"] = False
+
+
+def close_session() -> None:
+    """Roll back anything uncommitted and close the session (request teardown)."""
     session = g.pop("db_session", None)
     if session is not None:
         session.rollback()
         session.close()
 
 
-def commit() -> None:
-    """Commit the request's work, then run what must wait for the commit (mail).
+def discard() -> None:
+    """Roll back the current session's work and forget its queued checks and
+    callbacks: used before an error page is drawn, so the page can still query."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+        _forget_queued(session)
 
-    Checks registered with :func:`before_commit` run first, at the last moment
-    before the commit (the bid deadline is judged there); one that raises
-    rolls everything back.
+
+def _commit(session: Session) -> None:
+    """Commit, running the last-moment checks first and the callbacks after.
+
+    Checks registered with :func:`before_commit` run at the last moment before
+    the commit (the bid deadline is judged there); one that raises rolls
+    everything back and its exception reaches the caller.
     """
-    session = get_session()
-    checks = session.info.pop("before_commit", [])
     try:
-        for check in checks:
+        for check in session.info.get("before_commit", []):
             check()
+        session.commit()
     except Exception:
         session.rollback()
+        _forget_queued(session)
         raise
-    session.commit()
     callbacks = session.info.get("after_commit", [])
-    session.info["after_commit"] = []
+    _forget_queued(session)
     for callback in callbacks:
         callback()
+
+
+def allow_write_on_get() -> None:
+    """Let this GET request's changes commit: the documented exceptions only
+    (a notice marked read when its reader opens it, an email link followed)."""
+    g.write_on_get_allowed = True
+
+
+def unit_of_work(view: Callable) -> Callable:
+    """Wrap a view in the request's one transaction.
+
+    The view's answer is made into a response here, so a commit that fails (a
+    deadline judged at the last moment, a constraint) is an exception of the
+    view itself and reaches the blueprint's error handlers.
+    """
+
+    @wraps(view)
+    def run_in_transaction(*args, **kwargs):
+        response = current_app.make_response(view(*args, **kwargs))
+        session = g.get("db_session")
+        if session is None:
+            return response
+        writes_allowed = request.method not in SAFE_METHODS or g.get("write_on_get_allowed", False)
+        if response.status_code < 400 and writes_allowed:
+            _commit(session)
+        else:
+            if session.info.get("wrote") and not writes_allowed and current_app.config.get("TESTING"):
+                raise WriteOnGet(f"{request.method} {request.path} wrote to the database")
+            discard()
+        return response
+
+    return run_in_transaction
+
+
+def wrap_views_in_unit_of_work(app: Flask) -> None:
+    """Give every route the unit of work (called once every blueprint is registered)."""
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint != "static":
+            app.view_functions[endpoint] = unit_of_work(view)
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One unit of work outside a request (a command, the worker, one item of a job):
+    commits when the block ends, rolls back if it raises."""
+    session = get_session()
+    try:
+        yield session
+    except BaseException:
+        discard()
+        raise
+    _commit(session)
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A SAVEPOINT inside the current transaction: what fails inside it (a
+    unique key lost to a concurrent request) is undone alone, and the service
+    can carry on, e.g. by reading the row that won.
+
+    Python 3.11's sqlite3 opens a transaction only before its first write, so
+    a SAVEPOINT issued first would itself start the transaction, and releasing
+    it would commit: a real transaction is begun first.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    with session.begin_nested():
+        yield
 
 
 def before_commit(session: Session, check) -> None:
@@ -133,3 +233,8 @@ def before_commit(session: Session, check) -> None:
 def after_commit(session: Session, callback) -> None:
     """Run ``callback`` once the session's transaction has committed."""
     session.info.setdefault("after_commit", []).append(callback)
+
+
+def commit() -> None:
+    """TRANSITIONAL: views still calling this commit early; being removed (issue 8)."""
+    _commit(get_session())

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
 from portal.audit.services import record
-from portal.db import commit, get_session, utcnow
+from portal.db import transaction
 from portal.providers.models import District, Organisation, OrganisationType
 
 DEMO_PASSWORD = "kent-demo-portal-2026"
@@ -47,14 +47,14 @@ PROVIDERS = [
 def load(as_published: bool = False) -> None:
     """Create what is missing of the demo council. ``as_published`` keeps the
     seed documents' own dates; otherwise the story is moved to today."""
-    # A request context, so that emails and notices can build links to the portal.
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        _load(as_published)
+    with transaction() as session:
+        _load(session, as_published)
 
 
-def _load(as_published: bool) -> None:
-    session = get_session()
-    now = utcnow()
+def _load(session, as_published: bool) -> None:
+    from portal import clock
+
+    now = clock.now()
     districts = {d.name: d for d in session.scalars(select(District))}
     for name in KENT_DISTRICTS:
         if name not in districts:
@@ -82,7 +82,6 @@ def _load(as_published: bool) -> None:
                                  is_organisation_admin=is_admin, password_hash=hash_password(DEMO_PASSWORD),
                                  email_verified_at=now))
     session.flush()
-    from portal import clock
     from portal.agreements import demo_data
 
     years = 0 if as_published else demo_data.shift_for(clock.today())
@@ -94,7 +93,6 @@ def _load(as_published: bool) -> None:
     tenders = tender_demo.load(session, years, as_published, clock.now())
     record(session, None, "demo.loaded", as_published=as_published, years_moved=years, agreements_created=created,
            tenders_created=tenders)
-    commit()
 
 
 def sign_in_details() -> str:

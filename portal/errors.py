@@ -7,6 +7,8 @@ import logging
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
+from portal.db import discard
+
 log = logging.getLogger(__name__)
 
 
@@ -18,6 +20,29 @@ class RuleViolation(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class RuleViolations(RuleViolation):
+    """Every problem a service found at once, so a form can show them all.
+
+    It is a RuleViolation (the first problem) for code that shows only one."""
+
+    def __init__(self, violations: list[RuleViolation]):
+        if not violations:
+            raise ValueError("RuleViolations needs at least one violation")
+        super().__init__(violations[0].field, violations[0].message)
+        self.violations = list(violations)
+
+    @staticmethod
+    def raise_any(violations: list[RuleViolation]) -> None:
+        """Raise the problems found, if there are any."""
+        if violations:
+            raise RuleViolations(violations)
+
+
+def each_violation(error: RuleViolation) -> list[RuleViolation]:
+    """The problems carried by a RuleViolation or a RuleViolations."""
+    return list(getattr(error, "violations", [error]))
 
 
 class NotPermitted(Exception):
@@ -37,6 +62,9 @@ PAGES = {
 
 def init_app(app: Flask) -> None:
     def render(code: int, error=None):
+        # Whatever the failed request did is undone first, so the page can query
+        # (on PostgreSQL a failed statement poisons the transaction until then).
+        discard()
         title, template = PAGES[code]
         description = getattr(error, "description", None)
         return render_template(template, title=title, description=description), code

@@ -19,7 +19,8 @@ from flask import current_app
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from portal.db import Base, UtcDateTime, utcnow
+from portal.clock import now as clock_now
+from portal.db import Base, UtcDateTime
 from portal.errors import RuleViolation
 
 
@@ -33,7 +34,7 @@ class StoredFile(Base):
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
 
     @property
     def size_label(self) -> str:

@@ -1,26 +1,70 @@
-"""Form helpers shared by every domain: GOV.UK widgets and service errors on fields."""
+"""Form helpers shared by every domain: GOV.UK widgets, service errors on
+fields, and the one form flow every page that changes something follows."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect, render_template, request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
 from wtforms import Field, SubmitField
 from wtforms.validators import StopValidation
 
-from portal.errors import RuleViolation
+from portal.errors import RuleViolation, each_violation
+
+
+def add_violation(form, violation: RuleViolation) -> None:
+    """Put a service's problem (or every problem of a RuleViolations) on the
+    field it names, or on the whole form."""
+    for problem in each_violation(violation):
+        field = getattr(form, problem.field, None) if problem.field else None
+        if field is None or not hasattr(field, "errors"):
+            if problem.message not in form.form_errors:
+                form.form_errors.append(problem.message)
+        elif problem.message not in field.errors:
+            field.errors = [*field.errors, problem.message]
 
 
 class PortalForm(FlaskForm):
-    """A form that can take a service's RuleViolation onto the right field."""
+    """A form that can take a service's RuleViolation(s) onto the right fields."""
 
     def add_violation(self, violation: RuleViolation) -> None:
-        field = getattr(self, violation.field, None) if violation.field else None
-        if field is None:
-            self.form_errors.append(violation.message)
+        add_violation(self, violation)
+
+
+def form_page(template: str, form, status: int = 200, **context):
+    """Render a form page; a failed POST answers 400 with the error summary."""
+    if request.method == "POST" and status == 200 and (form.errors or form.form_errors):
+        status = 400
+    return render_template(template, form=form, **context), status
+
+
+def handle_form(form, action: Callable[[], Any], *, template: str, redirect_to: str | Callable[[Any], str],
+                success: str | Callable[[Any], str] | None = None,
+                context: dict | Callable[[], dict] | None = None):
+    """The form flow, written once: on a valid POST call ``action`` (the
+    service); a RuleViolation (or several) goes onto the form, which is shown
+    again with status 400 and the request rolled back; otherwise flash
+    ``success`` and redirect. A GET, or an invalid POST, shows the form.
+
+    ``redirect_to`` and ``success`` may be functions of what ``action``
+    returned; ``context`` may be a function, called only when the page is drawn.
+    """
+    if request.method == "POST" and form.validate():
+        try:
+            result = action()
+        except RuleViolation as violation:
+            add_violation(form, violation)
         else:
-            field.errors = [*field.errors, violation.message]
+            if success:
+                flash(success(result) if callable(success) else success, "success")
+            return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+    extra = context() if callable(context) else (context or {})
+    return form_page(template, form, **extra)
 
 
 def submit(label: str = "Save and continue") -> SubmitField:

@@ -19,7 +19,8 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
-from portal.db import Base, utcnow
+from portal.clock import now as utcnow
+from portal.db import Base
 from portal.providers.models import District, Organisation, OrganisationType
 from tests.support import database_for_tests, post_form, start_smtp_server
 
@@ -62,8 +63,18 @@ def app(database_url, smtp_server, tmp_path_factory):
     config = alembic_config(database_url)
     config.attributes["configure_logger"] = False
     command.upgrade(config, "head")
+    _, mailbox = smtp_server
+    mailbox.deliver = lambda: _deliver_queued_mail(app)
     yield app
     app.extensions["db_engine"].dispose()
+
+
+def _deliver_queued_mail(app):
+    """What the worker does every couple of seconds, done when a test reads its mail."""
+    from portal.jobs import send_mail
+
+    with app.app_context():
+        send_mail(app)
 
 
 @pytest.fixture(autouse=True)

@@ -30,25 +30,35 @@ def free_port() -> int:
 
 
 class Mailbox:
-    """What arrived at the test SMTP server, read as parsed email messages."""
+    """What arrived at the test SMTP server, read as parsed email messages.
+
+    Requests only queue email; reading the mailbox first runs the worker's
+    delivery once (``deliver``, set by the app fixture), as the worker would.
+    """
 
     def __init__(self):
-        self.messages: list[EmailMessage] = []
+        self._messages: list[EmailMessage] = []
         self._lock = threading.Lock()
+        self.deliver = lambda: None
 
     async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
-            self.messages.append(message)
+            self._messages.append(message)
         return "250 Message accepted for delivery"
 
     def clear(self):
         with self._lock:
-            self.messages.clear()
+            self._messages.clear()
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        self.deliver()
+        with self._lock:
+            return list(self._messages)
 
     def to(self, address: str) -> list[EmailMessage]:
-        with self._lock:
-            return [m for m in self.messages if m["To"] == address]
+        return [m for m in self.messages if m["To"] == address]
 
     def last_to(self, address: str, timeout: float = 5.0) -> EmailMessage:
         deadline = time.monotonic() + timeout
@@ -57,7 +67,7 @@ class Mailbox:
             if found:
                 return found[-1]
             time.sleep(0.02)
-        raise AssertionError(f"no email arrived for {address}; got {[m['To'] for m in self.messages]}")
+        raise AssertionError(f"no email arrived for {address}; got {[m['To'] for m in self._messages]}")
 
     @staticmethod
     def body(message: EmailMessage) -> str:

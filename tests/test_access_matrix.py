@@ -38,7 +38,8 @@ from portal.bids import services as bid_services
 from portal.bids.models import Bid, BidAnswer, BidAttachment
 from portal.bids.views import DRAFT_TOKEN_SALT
 from portal.dates import LONDON
-from portal.db import Base, commit, get_session, utcnow
+from portal.db import Base, commit, get_session
+from portal.clock import now as utcnow
 from portal.decisions.models import DecisionDocument
 from portal.providers import evidence as evidence_services
 from portal.providers.models import Evidence, EvidenceKind

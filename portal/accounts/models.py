@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UtcDateTime, utcnow
+from portal.clock import now as clock_now
+from portal.db import Base, UtcDateTime
 from portal.providers.models import Organisation
 
 
@@ -58,7 +59,7 @@ class User(Base):
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     invited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")

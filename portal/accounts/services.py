@@ -6,19 +6,21 @@ a visitor whether an email address has an account.
 
 from __future__ import annotations
 
-from flask import url_for
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal import clock
 from portal.accounts import throttle
 from portal.accounts.models import STAFF_ROLES, Role, User
 from portal.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from portal.accounts.tokens import TokenInvalid, fingerprint, make_token, read_token
 from portal.audit.services import record
-from portal.db import utcnow
+
 from portal.errors import RuleViolation
 from portal.notifications.services import queue_email
 from portal.providers.services import normalise_email
+from portal.links import external_url
 
 
 class SignInRefused(Exception):
@@ -50,7 +52,7 @@ def verify_email(session: Session, token: str) -> User:
     """
     user = _user_for_token(session, "verify", token)
     if user.email_verified_at is None:
-        user.email_verified_at = utcnow()
+        user.email_verified_at = clock.now()
         record(session, user, "user.email_verified", user)
     return user
 
@@ -89,7 +91,7 @@ def authenticate(session: Session, email: str, password: str, remote_addr: str) 
     throttle.clear("SIGN_IN_LIMIT_PER_ACCOUNT", "sign-in-account", email)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_signed_in_at = utcnow()
+    user.last_signed_in_at = clock.now()
     record(session, user, "user.signed_in", user)
     return user
 
@@ -100,7 +102,7 @@ def request_password_reset(session: Session, email: str) -> None:
     if user is None or user.deactivated_at is not None or user.password_hash is None:
         return
     queue_email(session, user.email, "password_reset", user=user,
-                reset_url=url_for("accounts.reset_password", token=make_token("reset", user), _external=True))
+                reset_url=external_url("accounts.reset_password", token=make_token("reset", user)))
     record(session, None, "user.password_reset_requested", user)
 
 
@@ -124,7 +126,7 @@ def reset_password(session: Session, token: str, new_password: str) -> User:
     user = _user_for_token(session, "reset", token)
     _set_password(session, user, new_password, "user.password_reset", None)
     # Following the emailed link proves the address too.
-    user.email_verified_at = user.email_verified_at or utcnow()
+    user.email_verified_at = user.email_verified_at or clock.now()
     return user
 
 
@@ -147,7 +149,7 @@ def accept_invitation(session: Session, token: str, full_name: str, password: st
         raise TokenInvalid(expired=False)
     user.full_name = full_name.strip() or user.full_name
     _set_password(session, user, password, "user.invitation_accepted", None)
-    user.email_verified_at = utcnow()
+    user.email_verified_at = clock.now()
     return user
 
 
@@ -174,15 +176,15 @@ def create_staff(session: Session, actor: User | None, email: str, full_name: st
     if find_by_email(session, email):
         raise RuleViolation("email", "An account with this email address already exists")
     user = User(email=email, full_name=full_name.strip(), role=role, invited_by_id=getattr(actor, "id", None),
-                invited_at=utcnow())
+                invited_at=clock.now())
     session.add(user)
     session.flush()
     if password is not None:
         _set_password(session, user, password, "user.password_set", actor)
-        user.email_verified_at = utcnow()
+        user.email_verified_at = clock.now()
     else:
         queue_email(session, email, "staff_invitation", user=user,
-                    accept_url=url_for("accounts.accept_invitation", token=make_token("invite", user), _external=True))
+                    accept_url=external_url("accounts.accept_invitation", token=make_token("invite", user)))
     record(session, actor, "user.staff_created", user, email=email, role=role.name)
     return user
 
@@ -211,7 +213,7 @@ def deactivate_staff(session: Session, actor: User, user: User) -> None:
         raise RuleViolation(None, "Provider accounts are managed by their organisation")
     if user.id == actor.id:
         raise RuleViolation(None, "You cannot deactivate your own account")
-    user.deactivated_at = utcnow()
+    user.deactivated_at = clock.now()
     user.session_version += 1
     record(session, actor, "user.deactivated", user)
 

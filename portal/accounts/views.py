@@ -12,15 +12,9 @@ from portal.accounts.tokens import TokenInvalid
 from portal.auth import public, redirect_home, safe_next, signed_in
 from portal.db import commit, get_session
 from portal.errors import RuleViolation
+from portal.forms import form_page
 
 bp = Blueprint("accounts", __name__)
-
-
-def form_page(template: str, form, status: int = 200, **context):
-    """Render a form page; a failed POST answers 400 with the error summary."""
-    if request.method == "POST" and status == 200 and (form.errors or form.form_errors):
-        status = 400
-    return render_template(template, form=form, **context), status
 
 
 def start_session(user) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from flask import url_for
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -25,6 +25,7 @@ from portal.agreements.models import (Agreement, AgreementDeliveryMode, Agreemen
 from portal.audit.services import record
 from portal.notifications.services import queue_email
 from portal.providers.models import District, Organisation
+from portal.links import external_url
 from portal.providers.services import (is_valid_charity_number, is_valid_company_number, make_claim_token,
                                        normalise_charity_number, normalise_company_number, normalise_email)
 
@@ -377,7 +378,7 @@ def apply(session: Session, actor: User, rows: list[ParsedRow], filename: str) -
     session.flush()
     for organisation in invited:
         queue_email(session, organisation.contact_email, "incumbent_invitation", organisation=organisation,
-                    register_url=url_for("providers.register", claim=make_claim_token(organisation), _external=True))
+                    register_url=external_url("providers.register", claim=make_claim_token(organisation)))
         summary.invitations_sent += 1
     record(session, actor, "agreements.imported", None, filename=filename, created=summary.created,
            updated=summary.updated, unchanged=summary.unchanged, providers_created=summary.providers_created)

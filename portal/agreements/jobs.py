@@ -1,21 +1,22 @@
 """Scheduled work: sending the ending notices that are due.
 
-This is the one place outside a request that commits, one notice per
-transaction, so that a failure part-way keeps what was sent and a second copy
-of the job running at the same moment skips what the first has claimed.
+Run by the worker (``flask jobs run``) and by ``flask notices send-due``, one
+notice per transaction, so that a failure part-way keeps what was sent and a
+second copy of the job running at the same moment skips what the first has
+claimed. An officer's "send due notices now" queues the same notices inside
+their own request instead (``services.issue_due_notices``).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 
-from flask import Flask, has_request_context
 from sqlalchemy.exc import IntegrityError
 
-from portal import clock
 from portal.agreements import services
-from portal.db import commit, get_session
+from portal.db import get_session, transaction
 
 log = logging.getLogger(__name__)
 
@@ -26,27 +27,16 @@ class RunResult:
     skipped: int = 0
 
 
-def send_due_notices(app: Flask) -> RunResult:
-    """Send every scheduled notice due today; safe to run often and concurrently."""
-    if has_request_context():  # an officer's "send due notices now"
-        result = _run()
-    else:
-        with app.test_request_context(base_url=app.config["BASE_URL"]):
-            result = _run()
-    log.info("notices: %s sent, %s already sent by another run", result.sent, result.skipped)
-    return result
-
-
-def _run() -> RunResult:
+def send_due_notices(today: date) -> RunResult:
+    """Send every scheduled notice due ``today``; safe to run often and concurrently."""
     result = RunResult()
-    for due in services.due_notices(get_session(), clock.today()):
-        session = get_session()
+    for due in services.due_notices(get_session(), today):
         try:
-            services.issue_scheduled_notice(session, due)
-            commit()
+            with transaction() as session:
+                services.issue_scheduled_notice(session, due)
             result.sent += 1
         except IntegrityError:
             # Another run sent this notice first; nothing of ours was committed.
-            session.rollback()
             result.skipped += 1
+    log.info("notices: %s sent, %s already sent by another run", result.sent, result.skipped)
     return result

@@ -7,7 +7,8 @@ from sqlalchemy import (BigInteger, CheckConstraint, Column, Date, Enum, Foreign
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UtcDateTime, utcnow
+from portal.clock import now as clock_now
+from portal.db import Base, UtcDateTime
 from portal.providers.models import District, Organisation
 
 
@@ -85,8 +86,8 @@ class Agreement(Base):
     # The new opportunity that replaces this agreement, once the council links one.
     replacement_tender_id: Mapped[int | None] = mapped_column(ForeignKey("tender.id", ondelete="SET NULL"),
                                                               index=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now, onupdate=clock_now)
 
     organisation: Mapped[Organisation] = relationship()
     category: Mapped[ServiceCategory] = relationship()
@@ -116,7 +117,7 @@ class AgreementExtension(Base):
     reason: Mapped[str] = mapped_column(Text)
     agreed_by: Mapped[str] = mapped_column(String(120))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
 
     agreement: Mapped[Agreement] = relationship(back_populates="extensions")
 
@@ -179,7 +180,7 @@ class EndingNotice(Base):
     schedule_key: Mapped[str | None] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    sent_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     emailed_to: Mapped[int] = mapped_column(default=0)
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -10,20 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import url_for
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from portal import clock
 from portal.accounts.models import Role, User
 from portal.agreements.models import (Agreement, AgreementExtension, AgreementStatus, EndingNotice, NoticeKind,
                                       NoticeRule, NoticeSettings, ServiceCategory)
 from portal.audit.services import record
 from portal.dates import add_months
-from portal.db import utcnow
+
 from portal.errors import RuleViolation
 from portal.filters import format_date
 from portal.notifications.services import queue_email
 from portal.providers.models import Organisation
+from portal.links import external_url
 
 ENDING_SOON_MONTHS = 6
 DEFAULT_CATEGORIES = ("Early Intervention & Prevention", "Disabled Children's Services", "16+ Leaving Care")
@@ -216,7 +218,7 @@ def mark_read(session: Session, user: User, notice: EndingNotice) -> bool:
     """
     if notice.read_at is not None or user.organisation_id != notice.organisation_id:
         return False
-    notice.read_at = utcnow()
+    notice.read_at = clock.now()
     notice.read_by_id = user.id
     record(session, user, "notice.read", notice)
     return True
@@ -254,10 +256,10 @@ def _issue(session: Session, organisation: Organisation, agreement: Agreement | 
 
 def _notice_url(organisation: Organisation, notice: EndingNotice) -> str:
     if organisation.is_registered:
-        return url_for("agreements.notice", notice_id=notice.id, _external=True)
+        return external_url("agreements.notice", notice_id=notice.id)
     from portal.providers.services import make_claim_token
 
-    return url_for("providers.register", claim=make_claim_token(organisation), _external=True)
+    return external_url("providers.register", claim=make_claim_token(organisation))
 
 
 def replacement_sentence(agreement: Agreement) -> str:

@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import Base, UtcDateTime, utcnow
+from portal.clock import now as clock_now
+from portal.db import Base, UtcDateTime
 
 
 class AuditEvent(Base):
@@ -15,7 +16,7 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     action: Mapped[str] = mapped_column(String(80))
     object_type: Mapped[str] = mapped_column(String(40))

@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import (BigInteger, JSON, CheckConstraint, Column, Enum, ForeignKey, String, Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UtcDateTime, utcnow
+from portal.clock import now as clock_now
+from portal.db import Base, UtcDateTime
 from portal.files import StoredFile
 from portal.providers.models import Organisation
 from portal.tenders.models import Lot, Question, Tender
@@ -40,8 +41,8 @@ class Bid(Base):
     declarations_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     declarations_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -81,7 +82,7 @@ class BidAnswer(Base):
     yes_no: Mapped[bool | None]
     version: Mapped[int] = mapped_column(default=1)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
 
     question: Mapped[Question] = relationship()
 
@@ -94,7 +95,7 @@ class BidAttachment(Base):
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id", ondelete="RESTRICT"))
     title: Mapped[str] = mapped_column(String(200))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
 
     file: Mapped[StoredFile] = relationship()
 
@@ -156,5 +157,5 @@ class PendingSave(Base):
     bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id", ondelete="CASCADE"))
     question_id: Mapped[int | None] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
     data: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
     applied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from portal.notifications.services import queue_email
 from portal.providers.models import Evidence
 from portal.tenders import services as tender_services
 from portal.tenders.models import Question, QuestionKind, Tender, TenderStatus
+from portal.links import external_url
 
 WORD = re.compile(r"\S+")
 
@@ -391,7 +392,7 @@ def submit(session: Session, user: User, bid: Bid) -> tuple[Submission, bool]:
     before_commit(session, still_before_deadline)
     record(session, user, "bid.submitted", bid, version=version, receipt=submission.receipt_reference,
            sha256=submission.sha256)
-    receipt_url = url_for("bids.receipt", bid_id=bid.id, version=version, _external=True)
+    receipt_url = external_url("bids.receipt", bid_id=bid.id, version=version)
     for email in organisation_emails(session, bid.organisation_id):
         queue_email(session, email, "bid_receipt", bid=bid, submission=submission, receipt_url=receipt_url,
                     submitted_at=format_datetime_seconds(now))

@@ -5,7 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UtcDateTime, utcnow
+from portal.clock import now as clock_now
+from portal.db import Base, UtcDateTime
 
 
 class Decision(Base):
@@ -29,7 +30,7 @@ class Decision(Base):
     decision_date: Mapped[date] = mapped_column(Date)
     publication_date: Mapped[date] = mapped_column(Date)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
 
     documents: Mapped[list["DecisionDocument"]] = relationship(
         cascade="all, delete-orphan", order_by="DecisionDocument.id")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -20,6 +20,7 @@ from portal.errors import NotPermitted, RuleViolation
 from portal.filters import format_date
 from portal.notifications.services import queue_email
 from portal.providers.models import Evidence, EvidenceKind, Organisation
+from portal.links import external_url
 
 REMINDER_DAYS = 30
 EXPIRED = "Expired"
@@ -136,7 +137,7 @@ def send_reminders(session: Session, today: date, days_before: int = REMINDER_DA
         people.setdefault(organisation_id, []).append(email)
     names = dict(session.execute(select(Organisation.id, Organisation.name)
                                  .where(Organisation.id.in_(organisation_ids))).all())
-    evidence_url = url_for("evidence.index", _external=True)
+    evidence_url = external_url("evidence.index")
     sent = 0
     for evidence in due:
         claimed = session.execute(

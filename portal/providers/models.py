@@ -6,7 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Column, Date, Enum, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UtcDateTime, utcnow
+from portal.clock import now as clock_now
+from portal.db import Base, UtcDateTime
 
 
 class OrganisationType(enum.Enum):
@@ -70,7 +71,7 @@ class Organisation(Base):
     postcode: Mapped[str | None] = mapped_column(String(8))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
 
     @property
     def is_registered(self) -> bool:
@@ -106,7 +107,7 @@ class Evidence(Base):
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id", ondelete="RESTRICT"))
     expires_on: Mapped[date | None] = mapped_column(Date)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
     reminder_sent_for: Mapped[date | None] = mapped_column(Date)  # the expiry date last reminded about
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

@@ -5,19 +5,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal import clock
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password, password_problem
 from portal.accounts.tokens import make_token
 from portal.audit.services import record
-from portal.db import utcnow
+
 from portal.errors import RuleViolation
 from portal.notifications.services import queue_email
 from portal.providers.models import District, Organisation, OrganisationType
+from portal.links import external_url
 
 CHARITY_NUMBER = re.compile(r"^(\d{6,8}|SC0\d{5}|NIC?\d{5,6})$")
 COMPANY_NUMBER = re.compile(r"^(\d{8}|(SC|NI|OC|SO|NC|R0|CE|CS|SE|SL|LP|NL|FC|GE|IP|SP|RC|SR|NP|NO|NR|RS)\d{6})$")
@@ -166,8 +168,8 @@ def register_organisation(session: Session, data: Registration, claim_token: str
         raise RuleViolation("district_ids", "Select the districts your organisation serves")
 
     if session.scalar(select(User.id).where(User.email == email)):
-        queue_email(session, email, "already_registered", sign_in_url=url_for("accounts.sign_in", _external=True),
-                    reset_url=url_for("accounts.request_password_reset", _external=True))
+        queue_email(session, email, "already_registered", sign_in_url=external_url("accounts.sign_in"),
+                    reset_url=external_url("accounts.request_password_reset"))
         return None
 
     claimed = organisation is not None
@@ -183,7 +185,7 @@ def register_organisation(session: Session, data: Registration, claim_token: str
     organisation.town = data.town.strip()
     organisation.postcode = postcode
     organisation.districts = districts
-    organisation.registered_at = utcnow()
+    organisation.registered_at = clock.now()
     user = User(
         email=email, full_name=data.full_name.strip(), password_hash=hash_password(data.password),
         role=Role.PROVIDER, organisation=organisation, is_organisation_admin=True,
@@ -199,7 +201,7 @@ def register_organisation(session: Session, data: Registration, claim_token: str
 
 def send_verification_email(session: Session, user: User) -> None:
     queue_email(session, user.email, "verify_email", user=user,
-                verify_url=url_for("accounts.verify_email", token=make_token("verify", user), _external=True))
+                verify_url=external_url("accounts.verify_email", token=make_token("verify", user)))
 
 
 def invite_colleague(session: Session, inviter: User, email: str, full_name: str, make_admin: bool) -> User:
@@ -229,12 +231,12 @@ def invite_colleague(session: Session, inviter: User, email: str, full_name: str
     user.full_name = full_name.strip()
     user.is_organisation_admin = make_admin
     user.invited_by_id = inviter.id
-    user.invited_at = utcnow()
+    user.invited_at = clock.now()
     session.flush()
     record(session, inviter, "user.invited", user, email=email, organisation_id=inviter.organisation_id,
            is_organisation_admin=make_admin)
     queue_email(session, email, "invitation", user=user, inviter=inviter, organisation=inviter.organisation,
-                accept_url=url_for("accounts.accept_invitation", token=make_token("invite", user), _external=True))
+                accept_url=external_url("accounts.accept_invitation", token=make_token("invite", user)))
     return user
 
 
@@ -259,6 +261,6 @@ def remove_colleague(session: Session, actor: User, member: User) -> None:
     organisation_id = member.organisation_id
     member.organisation_id = None
     member.is_organisation_admin = False
-    member.deactivated_at = utcnow()
+    member.deactivated_at = clock.now()
     member.session_version += 1
     record(session, actor, "user.removed_from_organisation", member, organisation_id=organisation_id)

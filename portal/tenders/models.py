@@ -8,7 +8,8 @@ from sqlalchemy import (BigInteger, CheckConstraint, Column, Date, Enum, Foreign
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.agreements.models import DeliveryMode, ServiceCategory
-from portal.db import Base, UtcDateTime, utcnow
+from portal.clock import now as clock_now
+from portal.db import Base, UtcDateTime
 from portal.decisions.models import Decision
 from portal.files import StoredFile
 from portal.providers.models import District, Organisation
@@ -104,7 +105,7 @@ class Tender(Base):
 
     # Transitions
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     evaluation_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -238,7 +239,7 @@ class Amendment(Base):
     number: Mapped[int]
     reason: Mapped[str] = mapped_column(Text)
     changes: Mapped[list] = mapped_column(JSON, default=list)  # [{"field", "label", "before", "after"}]
-    published_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
 
@@ -252,7 +253,7 @@ class Interest(Base):
     tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    registered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
 
     organisation: Mapped[Organisation] = relationship()
 
@@ -285,7 +286,7 @@ class Clarification(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     question: Mapped[str] = mapped_column(Text)
-    asked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import url_for
+
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from portal.audit.services import record
 from portal.errors import RuleViolation
 from portal.filters import format_datetime
 from portal.notifications.services import queue_email
+from portal.links import external_url
 from portal.tenders.models import (Amendment, Clarification, Interest, QuestionKind, Tender,
                                    TenderStatus, alert_category, alert_district, lot_district)
 
@@ -252,7 +253,7 @@ def amend(session: Session, actor: User, tender: Tender, reason: str, changes: d
            changes=amendment.changes)
     for user in interested_users(session, tender):
         queue_email(session, user.email, "tender_amended", tender=tender, amendment=amendment,
-                    tender_url=url_for("tenders.show", reference=tender.reference, _external=True))
+                    tender_url=external_url("tenders.show", reference=tender.reference))
     return amendment
 
 
@@ -324,7 +325,7 @@ def matching_alert_users(session: Session, tender: Tender) -> list[User]:
 
 
 def _alert_matching_providers(session: Session, tender: Tender) -> None:
-    tender_url = url_for("tenders.show", reference=tender.reference, _external=True)
+    tender_url = external_url("tenders.show", reference=tender.reference)
     for user in matching_alert_users(session, tender):
         queue_email(session, user.email, "tender_alert", tender=tender, tender_url=tender_url)
 
@@ -394,7 +395,7 @@ def answer(session: Session, actor: User, clarification: Clarification, tender: 
     clarification.answered_by_id = actor.id
     clarification.is_published = publish_to_all
     record(session, actor, "clarification.answered", clarification, published=publish_to_all)
-    tender_url = url_for("tenders.show", reference=tender.reference, _external=True)
+    tender_url = external_url("tenders.show", reference=tender.reference)
     if publish_to_all:
         recipients = {u.email for u in interested_users(session, tender)}
     else:

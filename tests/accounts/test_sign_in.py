@@ -76,7 +76,7 @@ def test_success_clears_the_account_count(client, make_user):
 
 
 def test_deactivated_user_cannot_sign_in(client, db, make_user):
-    from portal.db import utcnow
+    from portal.clock import now as utcnow
 
     user = make_user()
     db.get(User, user.id).deactivated_at = utcnow()

@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from portal.agreements.jobs import send_due_notices
+from portal import clock
+from portal.agreements import jobs
 from portal.agreements.models import (Agreement, AgreementDeliveryMode, DeliveryMode, EndingNotice, NoticeKind,
                                       ServiceCategory)
 from portal.agreements.services import extend
@@ -16,6 +17,12 @@ from portal.providers.models import District, Organisation
 from tests.support import post_form
 
 END = date(2027, 3, 31)
+
+
+def send_due_notices(app):
+    """What the worker runs every minute."""
+    with app.app_context():
+        return jobs.send_due_notices(clock.today())
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ def test_csv_export_neutralises_formulas(client, db, defaults, officer, login_as
 
 
 def test_dashboard_counts_waves(app, client, db, defaults, officer, login_as, at, make_user):
-    from portal.agreements.jobs import send_due_notices
+    from tests.agreements.test_notices import send_due_notices
 
     provider = make_user()
     registered = db.get(Organisation, provider.organisation_id)

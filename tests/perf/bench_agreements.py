@@ -66,7 +66,7 @@ def arrange(app, providers: int):
     from portal.accounts.models import Role, User
     from portal.accounts.passwords import hash_password
     from portal.agreements.services import install_defaults
-    from portal.db import utcnow
+    from portal.clock import now as utcnow
     from portal.providers.models import District, Organisation, OrganisationType
 
     with app.extensions["db_sessionmaker"]() as session:

@@ -97,7 +97,7 @@ def arrange(app, tenders: int, lots: int) -> Expected:
     from portal.accounts.passwords import hash_password
     from portal.agreements.models import DeliveryMode, ServiceCategory
     from portal.agreements.services import DEFAULT_CATEGORIES, install_defaults
-    from portal.db import utcnow
+    from portal.clock import now as utcnow
     from portal.decisions.models import Decision
     from portal.files import StoredFile
     from portal.providers.models import District, Organisation, OrganisationType

@@ -13,7 +13,8 @@ from werkzeug.test import encode_multipart
 
 from portal.accounts.models import Role
 from portal.audit.models import AuditEvent
-from portal.db import commit, get_session, utcnow
+from portal.db import commit, get_session
+from portal.clock import now as utcnow
 from portal.files import StoredFile
 from portal.providers.evidence import (EXPIRED, EXPIRES_BEFORE_START, EXPIRES_SOON, evidence_flags,
                                        send_reminders)
