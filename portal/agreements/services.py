@@ -100,7 +100,7 @@ def extend(session: Session, actor: User | None, agreement: Agreement, new_end_d
            new_end_date=new_end_date.isoformat(), reason=extension.reason, agreed_by=extension.agreed_by)
     settings = session.get(NoticeSettings, 1)
     if settings is None or settings.notify_on_extension:
-        _issue(session, agreement.organisation, agreement, NoticeKind.EXTENSION, f"extension:{extension.id}",
+        issue_notice(session, agreement.organisation, agreement, NoticeKind.EXTENSION, f"extension:{extension.id}",
                *_extension_text(agreement, extension), sent_by=actor)
     return extension
 
@@ -179,7 +179,7 @@ def issue_scheduled_notice(session: Session, due: DueNotice) -> EndingNotice:
     flush or commit, and so never emails anyone.
     """
     agreement = session.get(Agreement, due.agreement_id)
-    return _issue(session, agreement.organisation, agreement, NoticeKind.SCHEDULED, due.schedule_key,
+    return issue_notice(session, agreement.organisation, agreement, NoticeKind.SCHEDULED, due.schedule_key,
                   *_ending_text(agreement, due.months_before))
 
 
@@ -203,7 +203,7 @@ def send_manual_notice(session: Session, actor: User, agreements: list[Agreement
         by_organisation.setdefault(agreement.organisation_id, []).append(agreement)
     for group in by_organisation.values():
         for index, agreement in enumerate(group):
-            notices.append(_issue(session, agreement.organisation, agreement, NoticeKind.MANUAL, None,
+            notices.append(issue_notice(session, agreement.organisation, agreement, NoticeKind.MANUAL, None,
                                   subject.strip(), body.strip(), sent_by=actor, send_email=index == 0))
     record(session, actor, "notice.sent_by_hand", None, subject=subject.strip(),
            agreement_ids=[a.id for a in agreements])
@@ -237,9 +237,11 @@ def recipients(session: Session, organisation: Organisation) -> list[str]:
     return emails
 
 
-def _issue(session: Session, organisation: Organisation, agreement: Agreement | None, kind: NoticeKind,
-           schedule_key: str | None, subject: str, body: str, sent_by: User | None = None,
-           send_email: bool = True) -> EndingNotice:
+def issue_notice(session: Session, organisation: Organisation, agreement: Agreement | None, kind: NoticeKind,
+                 schedule_key: str | None, subject: str, body: str, sent_by: User | None = None,
+                 send_email: bool = True) -> EndingNotice:
+    """Write a notice to an organisation (about an agreement, or none) and, unless
+    ``send_email`` is False, queue its email to everyone who acts for it."""
     notice = EndingNotice(agreement=agreement, organisation=organisation, kind=kind, schedule_key=schedule_key,
                           subject=subject, body=body, sent_by_id=getattr(sent_by, "id", None))
     session.add(notice)

@@ -43,3 +43,9 @@ def questions_open(tender: Tender, now: datetime) -> bool:
 
 def can_ask(user, tender: Tender, now: datetime) -> bool:
     return is_provider(user) and questions_open(tender, now)
+
+
+def is_open_for_bids(tender: Tender, now: datetime) -> bool:
+    """Bids may be started and changed: published, and before the deadline by the server's clock."""
+    return tender.status is TenderStatus.PUBLISHED and tender.submission_deadline is not None \
+        and now < tender.submission_deadline

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
 from portal.agreements.models import Agreement, NoticeKind
-from portal.agreements.services import _issue as issue_notice
+from portal.agreements.services import issue_notice
 from portal.audit.services import record
 from portal.errors import RuleViolation
 from portal.filters import format_datetime

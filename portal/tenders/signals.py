@@ -1,0 +1,18 @@
+"""What tender pages ask of the domains above them (bids, evaluation), without importing them.
+
+Ask with ``portal.signals.ask``; receivers live in the higher domain's ``receivers.py``.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+bid_counts_requested = _signals.signal("bid-counts-requested", doc="""
+sender: the tender; kwargs: session.
+Answer: {lot_id: number of submitted bids} (counts only: the seal keeps the rest out).""")
+
+own_bid_requested = _signals.signal("own-bid-requested", doc="""
+sender: the tender; kwargs: session, organisation_id.
+Answer: that organisation's bid for the tender (an object the template reads), or None.""")
