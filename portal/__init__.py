@@ -32,12 +32,13 @@ def create_app(config: dict | None = None) -> Flask:
     _init_templates(app)
 
     import portal.models  # noqa: F401  (every model registered before the first query)
-    from portal import auth, db, errors, security
+    from portal import auth, db, errors, input_guard, security
     from portal.accounts import throttle
     from portal.accounts.passwords import configure_hashing
 
     configure_hashing(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"])
 
+    input_guard.init_app(app)
     db.init_app(app)
     errors.init_app(app)
     security.init_app(app)

@@ -99,6 +99,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "UPLOAD_PATH": os.environ.get("UPLOAD_PATH", str(instance_path / "uploads")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "PREFERRED_URL_SCHEME": "https" if is_production else "http",
+        # How many proxies (load balancer, nginx) stand in front of the portal and
+        # set X-Forwarded-For/-Proto/-Host. Only then are those headers believed:
+        # 0 (the default) ignores them, so nobody can claim https or another address.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         "TESTING": False,
     }
     config.update(overrides)

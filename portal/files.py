@@ -62,8 +62,59 @@ JPEG = FileKind("JPEG image", "image/jpeg", (".jpg", ".jpeg"))
 ALLOWED_DESCRIPTION = "PDF, Word, Excel, OpenDocument, PNG or JPEG"
 
 
+# Office and OpenDocument files are zip archives. Only a few hundred bytes of
+# one member are ever decompressed, and archives whose declared sizes or
+# compression ratios could only be a zip bomb are refused unread.
+MAX_ZIP_MEMBERS = 5_000
+MAX_ZIP_DECLARED_BYTES = 512 * 1024 * 1024  # the whole archive, uncompressed, as it declares
+MAX_ZIP_RATIO = 200  # real documents compress 3-30 times; a bomb, thousands
+ZIP_RATIO_FLOOR = 1024 * 1024  # small members may compress well without harm
+MIMETYPE_READ_BYTES = 256
+
+
+def _is_absurd(infos: list[zipfile.ZipInfo]) -> bool:
+    if len(infos) > MAX_ZIP_MEMBERS:
+        return True
+    if sum(info.file_size for info in infos) > MAX_ZIP_DECLARED_BYTES:
+        return True
+    return any(info.file_size > ZIP_RATIO_FLOOR and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)
+               for info in infos)
+
+
+def zip_looks_safe(content: bytes) -> bool:
+    """Whether a zip archive (an .xlsx to import, say) may be opened by a library
+    that decompresses it whole: readable, and not declaring a bomb's sizes."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return not _is_absurd(archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        return False
+
+
+def _sniff_zip(content: bytes) -> FileKind | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            infos = archive.infolist()
+            if _is_absurd(infos):
+                return None
+            names = {info.filename for info in infos}
+            if "mimetype" in names:
+                with archive.open("mimetype") as member:
+                    mimetype = member.read(MIMETYPE_READ_BYTES).decode("ascii", "ignore").strip()
+                return {ODT.content_type: ODT, ODS.content_type: ODS}.get(mimetype)
+            if "word/document.xml" in names:
+                return DOCX
+            if "xl/workbook.xml" in names:
+                return XLSX
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError, NotImplementedError,
+            RuntimeError, ValueError):
+        return None
+    return None
+
+
 def sniff(content: bytes) -> FileKind | None:
-    """What the bytes are, whatever the file is called; None if not allowed."""
+    """What the bytes are, whatever the file is called; None if not allowed
+    (including a zip archive that looks like a bomb)."""
     if content.startswith(b"%PDF-"):
         return PDF
     if content.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -73,18 +124,7 @@ def sniff(content: bytes) -> FileKind | None:
     if content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return LEGACY_OFFICE
     if content.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(content)) as archive:
-                names = set(archive.namelist())
-                if "mimetype" in names:
-                    mimetype = archive.read("mimetype").decode("ascii", "ignore").strip()
-                    return {ODT.content_type: ODT, ODS.content_type: ODS}.get(mimetype)
-                if "word/document.xml" in names:
-                    return DOCX
-                if "xl/workbook.xml" in names:
-                    return XLSX
-        except (zipfile.BadZipFile, KeyError, OSError):
-            return None
+        return _sniff_zip(content)
     return None
 
 

@@ -1,0 +1,171 @@
+"""The unit of work: one transaction per request, owned by portal/db.py.
+
+A request that answers below 400 commits once; a refusal (400 and above) or
+any exception rolls back; a GET never writes unless the view says it may; a
+check registered for the last moment before commit can still stop it; and a
+savepoint lets a service recover from a lost unique-key race without losing
+the rest of its transaction.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import abort
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from portal import create_app, db as portal_db
+from portal.auth import public
+from portal.providers.models import District
+
+
+class TooLate(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def uow_app(app):
+    """A second app on the same database, with routes that write and then answer in each way."""
+    test_app = create_app({**{k: app.config[k] for k in ("DATABASE_URL", "INSTANCE_PATH", "MAIL_BACKEND",
+                                                          "MAIL_HOST", "MAIL_PORT", "RATELIMIT_STORAGE_URI")},
+                           "TESTING": True, "PROPAGATE_UNEXPECTED": False, "WTF_CSRF_ENABLED": False})
+
+    def add(name: str):
+        session = portal_db.get_session()
+        session.add(District(name=name))
+        session.flush()
+
+    def route(rule, methods=("POST",)):
+        def register(view):
+            test_app.add_url_rule(rule, view.__name__, portal_db.unit_of_work(public(view)), methods=list(methods))
+            return view
+        return register
+
+    @route("/uow/ok")
+    def ok():
+        add("Committed")
+        return "", 302
+
+    @route("/uow/refused")
+    def refused():
+        add("Refused")
+        return "There is a problem", 400
+
+    @route("/uow/not-found")
+    def not_found():
+        add("Not found")
+        abort(404)
+
+    @route("/uow/boom")
+    def boom():
+        add("Boom")
+        raise RuntimeError("something broke")
+
+    @route("/uow/get-writes", methods=("GET",))
+    def get_writes():
+        add("Written on GET")
+        return "ok"
+
+    @route("/uow/get-may-write", methods=("GET",))
+    def get_may_write():
+        portal_db.allow_write_on_get()
+        add("Read receipt")
+        return "ok"
+
+    @route("/uow/too-late")
+    def too_late():
+        add("Too late")
+
+        def deadline_check():
+            raise TooLate
+
+        portal_db.before_commit(portal_db.get_session(), deadline_check)
+        return "", 302
+
+    @test_app.errorhandler(TooLate)
+    def _too_late(_error):
+        return "The deadline has passed", 400
+
+    @route("/uow/race")
+    def race():
+        session = portal_db.get_session()
+        add("Before the race")
+        session.add(District(name="Raced"))
+        session.flush()
+        try:
+            with portal_db.savepoint(session):
+                session.add(District(name="Raced"))  # a concurrent request's twin: the unique key refuses it
+                session.flush()
+        except IntegrityError:
+            pass
+        add("After the race")
+        return "", 302
+
+    yield test_app
+    test_app.extensions["db_engine"].dispose()
+
+
+def names(db) -> set[str]:
+    db.rollback()
+    return set(db.scalars(select(District.name)))
+
+
+def test_a_successful_post_commits_once(uow_app, db):
+    assert uow_app.test_client().post("/uow/ok").status_code == 302
+    assert names(db) == {"Committed"}
+
+
+@pytest.mark.parametrize("path, status", [("/uow/refused", 400), ("/uow/not-found", 404), ("/uow/boom", 500)])
+def test_a_refused_or_failed_request_writes_nothing(uow_app, db, path, status):
+    assert uow_app.test_client().post(path).status_code == status
+    assert names(db) == set()
+
+
+def test_a_get_that_writes_is_an_error_and_writes_nothing(uow_app, db):
+    uow_app.config["PROPAGATE_UNEXPECTED"] = True
+    try:
+        with pytest.raises(portal_db.WriteOnGet):
+            uow_app.test_client().get("/uow/get-writes")
+    finally:
+        uow_app.config["PROPAGATE_UNEXPECTED"] = False
+    assert names(db) == set()
+
+
+def test_a_get_may_write_only_when_the_view_says_so(uow_app, db):
+    assert uow_app.test_client().get("/uow/get-may-write").status_code == 200
+    assert names(db) == {"Read receipt"}
+
+
+def test_a_last_moment_check_stops_the_commit_and_reaches_the_error_handler(uow_app, db):
+    response = uow_app.test_client().post("/uow/too-late")
+    assert response.status_code == 400 and b"deadline has passed" in response.data
+    assert names(db) == set()
+
+
+def test_a_savepoint_undoes_only_the_lost_race(uow_app, db):
+    assert uow_app.test_client().post("/uow/race").status_code == 302
+    assert names(db) == {"Before the race", "Raced", "After the race"}
+    assert db.scalar(select(func.count(District.id)).where(District.name == "Raced")) == 1
+
+
+def test_a_command_transaction_commits_or_rolls_back(app, db):
+    with app.app_context(), portal_db.transaction() as session:
+        session.add(District(name="From a command"))
+    with pytest.raises(RuntimeError), app.app_context(), portal_db.transaction() as session:
+        session.add(District(name="Failed command"))
+        raise RuntimeError
+    assert names(db) == {"From a command"}
+
+
+def test_no_module_outside_the_unit_of_work_commits():
+    """Views and services never commit or roll back: only portal/db.py and the mail worker's
+    claims (through db.transaction) do."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(portal_db.__file__).parent
+    offenders = [f"{path.relative_to(root)}:{number}"
+                 for path in root.rglob("*.py") if path.name != "db.py"
+                 for number, line in enumerate(path.read_text().splitlines(), 1)
+                 if re.search(r"\.(commit|rollback)\(\)|\bcommit\(\)", line)]
+    assert offenders == []
