@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import PROJECT_ROOT, load_config
+from portal.security import csrf
 
-csrf = CSRFProtect()
+__all__ = ["create_app", "csrf"]
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -51,7 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     def _csrf_error(error):
         from flask import render_template
 
-        return render_template("errors/400.html", title="There is a problem with your request",
+        return render_template("errors/page.html", title="There is a problem with your request",
                                description=None, csrf_failed=True), 400
 
     from portal.accounts.staff_views import bp as staff_bp
@@ -60,7 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.bids.views import bp as bids_bp
     from portal.decisions.views import bp as decisions_bp
     from portal.providers.evidence_views import bp as evidence_bp
-    from portal.tenders.officer_views import bp as tender_admin_bp
+    from portal.tenders.officer import bp as tender_admin_bp
     from portal.tenders.public_views import bp as tenders_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.pages.views import bp as pages_bp
@@ -70,10 +71,9 @@ def create_app(config: dict | None = None) -> Flask:
                       decisions_bp, bids_bp, bid_admin_bp, evidence_bp):
         app.register_blueprint(blueprint)
 
-    from portal.bids.services import bidding_organisations
-
-    # The agreements dashboard shows which incumbents bid; it asks through this hook.
-    app.extensions["bidders_for_dashboard"] = bidding_organisations
+    # Higher domains answer lower domains' questions through signals (portal/signals.py).
+    import portal.bids.receivers  # noqa: F401
+    import portal.tenders.receivers  # noqa: F401
 
     from portal.cli import register_commands
 

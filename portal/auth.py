@@ -9,12 +9,15 @@ may see a particular object is a policy question, answered with 404.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import wraps
+from urllib.parse import unquote, urlsplit
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
+from sqlalchemy import exists, select
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import EndedSession, Role, User
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.sign_in"
@@ -63,6 +66,16 @@ def audience_of(app: Flask, endpoint: str):
     return getattr(app.view_functions[endpoint], "audience", None)
 
 
+def admits(audience, user) -> bool:
+    """Whether a page declared for ``audience`` answers ``user`` itself, rather
+    than sending them to sign in or refusing them with 403."""
+    if audience == ANYONE:
+        return True
+    if not user.is_authenticated:
+        return False
+    return audience == SIGNED_IN or user.role in audience
+
+
 def enforce_audience():
     """before_request: apply the audience the matched view declared."""
     if request.endpoint is None:  # 404 or 405 from routing: let Flask answer
@@ -70,12 +83,10 @@ def enforce_audience():
     if request.endpoint == "static":  # CSS, JS and images: every page needs them, signed in or not
         return None
     audience = audience_of(current_app, request.endpoint)
-    if audience == ANYONE:
+    if admits(audience, current_user):
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if audience == SIGNED_IN or current_user.role in audience:
-        return None
     abort(403)
 
 
@@ -90,17 +101,31 @@ def check_every_route_declares_audience(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str):
+    """The user a session cookie names, or None (signed out) when the cookie is from
+    an older password or a removal (the version), or from a session that signed out
+    (its key is in EndedSession), even if it was copied before then."""
     from portal.db import get_session
 
     try:
-        raw_id, raw_version = user_id.split(":")
-        user = get_session().get(User, int(raw_id))
+        raw_id, raw_version, key = user_id.split(":")
+        user = get_session().scalar(select(User).where(
+            User.id == int(raw_id), ~exists().where(EndedSession.key == key)))
     except ValueError:
-        return None
-    # A changed password or a removal bumps the version: older sessions end.
+        user = None
     if user is None or str(user.session_version) != raw_version or not user.can_sign_in:
+        # Dropped from the cookie too: a refused cookie is never signed afresh with the
+        # user in it, so it ages out within the session lifetime (EndedSession relies on it).
+        for name in ("_user_id", "_fresh", "_id"):
+            session.pop(name, None)
         return None
+    user.continue_session(key)
     return user
+
+
+def current_session_key() -> str | None:
+    """The random key of this sign-in (see User.get_id), or None when signed out."""
+    parts = str(session.get("_user_id") or "").split(":")
+    return parts[2] if len(parts) == 3 and current_user.is_authenticated else None
 
 
 def home_for(user) -> str:
@@ -109,11 +134,42 @@ def home_for(user) -> str:
     return url_for("pages.dashboard")
 
 
+def _is_local_path(reading: str, decoded: bool) -> bool:
+    """Whether a browser given ``reading`` would stay on this site, with no doubt."""
+    folded = unicodedata.normalize("NFKC", reading)  # so a fullwidth slash counts as a slash
+    # Browsers read "\\" as "/" ("/\\evil" is "//evil", a host), so none is allowed anywhere.
+    if not folded.startswith("/") or folded.startswith("//") or "\\" in folded:
+        return False
+    for character in folded:
+        # Browsers drop tabs and newlines ("/\t/evil" is "//evil"), and a header may not hold
+        # them. A space only percent-encoded ("?q=a%20b") is an ordinary query.
+        if unicodedata.category(character).startswith("C") or (character.isspace() and
+                                                                not (decoded and character == " ")):
+            return False
+    parts = urlsplit(folded)
+    return not parts.scheme and not parts.netloc
+
+
 def safe_next(target: str | None) -> str | None:
-    """Only same-site paths are followed after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """``target`` if it is a path on this site, else None: only such paths are
+    followed after sign-in. Refuses nothing by raising.
+
+    It must be ASCII, start with one "/", and hold no backslash, whitespace,
+    control character, scheme or host, judged as given, after Unicode
+    normalisation and after each round of percent-decoding (so "/%2F/evil",
+    "%2F%2Fevil" and "/%09/evil" are refused as "//evil" is).
+    """
+    if not target or len(target) > 2000 or not target.isascii():
+        return None
+    reading, decoded = target, False
+    for _ in range(5):
+        if not _is_local_path(reading, decoded):
+            return None
+        unquoted = unquote(reading)
+        if unquoted == reading:
+            return target
+        reading, decoded = unquoted, True
+    return None  # still encoded after five rounds: no link of ours is
 
 
 def redirect_home():

@@ -78,6 +78,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--password", help="Set a password now instead of emailing an invitation link.")
     def create_staff(email, full_name, role, password):
         """Create a council staff account (officer, evaluator or administrator)."""
+        from portal import clock
         from portal.accounts.models import Role
         from portal.accounts.services import create_staff as create
         from portal.db import transaction
@@ -85,7 +86,7 @@ def register_commands(app: Flask) -> None:
 
         try:
             with transaction() as session:
-                user = create(session, None, email, full_name, Role[role.upper()], password=password)
+                user = create(session, None, email, full_name, Role[role.upper()], password=password, now=clock.now())
         except RuleViolation as violation:
             raise click.ClickException(violation.message) from violation
         click.echo(f"Created {user.role.value.lower()} {user.email}"

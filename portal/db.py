@@ -6,7 +6,10 @@ which commits once when the view answers below 400 and rolls back otherwise
 (a refused form, a conflict, any exception). Views and services never commit or
 roll back; services ``flush`` (so a constraint fails inside the service, where
 it can be handled). GET requests never write: their work is rolled back, except
-where a view calls :func:`allow_write_on_get` (a notice marked read on view).
+where a view calls :func:`allow_write_on_get`. The documented exceptions: a
+notice marked read when its reader opens it, the emailed email-verification
+link, and a bid's "resume after sign-in" link applying what was kept when a
+session ended.
 ``flask`` commands and the worker use :func:`transaction`, one per item.
 """
 

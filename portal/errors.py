@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from werkzeug.exceptions import HTTPException
 
 from portal.db import discard
@@ -49,40 +49,49 @@ class NotPermitted(Exception):
     """The acting user may not do this to this object (shown as 404)."""
 
 
+# Every error page is drawn by one template, which keeps each one's advice by its title.
 PAGES = {
-    400: ("There is a problem with your request", "errors/400.html"),
-    403: ("You do not have permission to see this page", "errors/403.html"),
-    404: ("Page not found", "errors/404.html"),
-    405: ("Page not found", "errors/404.html"),
-    413: ("The file is too large", "errors/413.html"),
-    429: ("Too many attempts", "errors/429.html"),
-    500: ("Sorry, there is a problem with the service", "errors/500.html"),
+    400: ("There is a problem with your request", "errors/page.html"),
+    403: ("You do not have permission to see this page", "errors/page.html"),
+    404: ("Page not found", "errors/page.html"),
+    405: ("Page not found", "errors/page.html"),
+    413: ("The file is too large", "errors/page.html"),
+    429: ("Too many attempts", "errors/page.html"),
+    500: ("Sorry, there is a problem with the service", "errors/page.html"),
 }
 
 
-def init_app(app: Flask) -> None:
-    def render(code: int, error=None):
-        # Whatever the failed request did is undone first, so the page can query
-        # (on PostgreSQL a failed statement poisons the transaction until then).
-        discard()
-        title, template = PAGES[code]
-        description = getattr(error, "description", None)
-        return render_template(template, title=title, description=description), code
+def error_page(code: int, error=None):
+    """The portal's page for an HTTP status, after undoing whatever the failed
+    request did (so the page can query: on PostgreSQL a failed statement
+    poisons the transaction until then)."""
+    discard()
+    title, template = PAGES[code]
+    description = getattr(error, "description", None)
+    return render_template(template, title=title, description=description, code=code), code
 
+
+def unexpected_page(error: Exception):
+    """The answer to an error nothing else handled: logged, and the 500 page
+    (or raised, where PROPAGATE_UNEXPECTED asks tests to see it)."""
+    log.exception("unhandled error", exc_info=error)
+    if current_app.config.get("PROPAGATE_UNEXPECTED"):
+        raise error
+    return error_page(500)
+
+
+def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         code = error.code if error.code in PAGES else None
         if code is None:
             return error
-        return render(code, error)
+        return error_page(code, error)
 
     @app.errorhandler(NotPermitted)
     def _not_permitted(_error):
-        return render(404)
+        return error_page(404)
 
     @app.errorhandler(Exception)
     def _unexpected(error):
-        log.exception("unhandled error")
-        if app.config.get("PROPAGATE_UNEXPECTED"):
-            raise error
-        return render(500)
+        return unexpected_page(error)

@@ -14,6 +14,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
 from wtforms import Field, SubmitField
 from wtforms.validators import StopValidation
 
+from portal.db import after_commit, get_session
 from portal.errors import RuleViolation, each_violation
 
 
@@ -61,7 +62,10 @@ def handle_form(form, action: Callable[[], Any], *, template: str, redirect_to: 
             add_violation(form, violation)
         else:
             if success:
-                flash(success(result) if callable(success) else success, "success")
+                message = success(result) if callable(success) else success
+                # Said only once the change has committed: a check at the last
+                # moment (a deadline) may still refuse it.
+                after_commit(get_session(), lambda: flash(message, "success"))
             return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
     extra = context() if callable(context) else (context or {})
     return form_page(template, form, **extra)

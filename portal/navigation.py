@@ -1,27 +1,34 @@
-"""The service navigation, which changes with the signed-in role."""
+"""The service navigation, which changes with the signed-in role.
+
+Who sees an entry is not written here: it is the audience its page declares
+(``portal.auth``), so the menu can never offer a page that would answer 403 or
+send a signed-in person to sign in. A page open to everyone can be narrowed to
+the roles whose menu it belongs in (the opportunities list is every visitor's,
+but it is in providers' menu, not officers').
+"""
 
 from __future__ import annotations
 
-from flask import has_request_context, request, url_for
+from flask import current_app, has_request_context, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
+from portal.auth import ANYONE, admits, audience_of
 
-EVERYONE_SIGNED_IN = {Role.PROVIDER, Role.OFFICER, Role.EVALUATOR, Role.ADMIN}
-
-# (label, endpoint, who sees it, the blueprint whose every page it marks as
-# current); later domains add their own entries here.
+# (label, endpoint, only these roles (None: everyone the page admits), the
+# blueprint whose every page it marks as current); later domains add theirs here.
 ITEMS = [
-    ("Home", "pages.dashboard", EVERYONE_SIGNED_IN, None),
+    ("Home", "pages.dashboard", None, None),
     ("Opportunities", "tenders.index", {Role.PROVIDER}, "tenders"),
-    ("Your bids", "bids.index", {Role.PROVIDER}, "bids"),
-    ("Your organisation", "providers.organisation", {Role.PROVIDER}, None),
-    ("Agreements", "agreements.register", {Role.OFFICER, Role.ADMIN}, "agreements"),
-    ("Tenders", "tender_admin.index", {Role.OFFICER, Role.ADMIN}, "tender_admin"),
+    ("Your bids", "bids.index", None, "bids"),
+    ("Your organisation", "providers.organisation", None, None),
+    ("Agreements", "agreements.register", None, "agreements"),
+    ("Tenders", "tender_admin.index", None, "tender_admin"),
     ("Decisions", "decisions.index", {Role.OFFICER, Role.ADMIN}, "decisions"),
-    ("Staff accounts", "staff.index", {Role.ADMIN}, "staff"),
-    ("Your account", "accounts.account", EVERYONE_SIGNED_IN, None),
+    ("Staff accounts", "staff.index", None, "staff"),
+    ("Your account", "accounts.account", None, None),
 ]
+# Signed out, only pages open to everyone are offered.
 SIGNED_OUT_ITEMS = [
     ("Opportunities", "tenders.index", None, "tenders"),
     ("Decisions", "decisions.index", None, "decisions"),
@@ -30,15 +37,23 @@ SIGNED_OUT_ITEMS = [
 ]
 
 
+def _offered(endpoint: str, only, user) -> bool:
+    if endpoint not in current_app.view_functions:  # a domain not installed
+        return False
+    audience = audience_of(current_app, endpoint)
+    if not user.is_authenticated:
+        return audience == ANYONE
+    return admits(audience, user) and (only is None or user.role in only)
+
+
 def items_for_current_user() -> list[dict]:
     if not has_request_context():
         return []
-    if current_user.is_authenticated:
-        entries = [item for item in ITEMS if current_user.role in item[2]]
-    else:
-        entries = SIGNED_OUT_ITEMS
+    entries = ITEMS if current_user.is_authenticated else SIGNED_OUT_ITEMS
     items = []
-    for label, endpoint, _audience, section in entries:
+    for label, endpoint, only, section in entries:
+        if not _offered(endpoint, only, current_user):
+            continue
         href = url_for(endpoint)
         current = request.path == href
         in_section = section is not None and request.blueprint == section

@@ -1,10 +1,14 @@
-"""Security headers on every response, and the per-request CSP nonce."""
+"""Security headers on every response, the per-request CSP nonce, and CSRF protection."""
 
 from __future__ import annotations
 
 import secrets
 
 from flask import Flask, g, request
+from flask_wtf.csrf import CSRFProtect
+
+# CSRF on every form; a route exempts itself only with a reason (bids' timed-out save).
+csrf = CSRFProtect()
 
 
 def csp_nonce() -> str:

@@ -1,35 +1,52 @@
-"""Fixtures: one app and schema per run (SQLite by default, PostgreSQL when
-TEST_DATABASE_URL is set), emptied after every test; a real SMTP server; a
-threaded live server for the browser; factories and sign-in helpers.
+"""Fixtures: one app and schema per test process (SQLite by default, PostgreSQL when
+TEST_DATABASE_URL is set; under pytest-xdist every worker has its own database,
+SMTP server and live server), emptied after every test; a real SMTP server; a
+threaded live server for the browser; factories, shared worlds and sign-in helpers.
 
 Tests commit for real and the tables are emptied afterwards, rather than
 rolling back one outer transaction: the browser's live server and the
 concurrency tests need data that other connections can see.
+
+A test that only reads a large arrangement can share it with others through
+``shared_worlds`` (the access matrix does): built once per process, left in the
+tables between the tests that use it, checked by fingerprint before each of
+them and restored when a test changed it; the next test that does not use it
+finds the tables emptied as usual.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import threading
+from collections.abc import Callable
 
 import pytest
 from werkzeug.serving import make_server
 
 from portal import create_app
-from portal.accounts.models import Role, User
-from portal.accounts.passwords import hash_password
-from portal.clock import now as utcnow
-from portal.db import Base
-from portal.providers.models import District, Organisation, OrganisationType
-from tests.support import database_for_tests, post_form, start_smtp_server
+from portal.accounts.models import Role
+from tests import factories
+from tests.factories import PASSWORD
+from tests.support import (
+    copy_rows,
+    database_for_tests,
+    empty_tables,
+    fingerprint,
+    post_form,
+    restore_rows,
+    sign_in_through_session,
+    start_smtp_server,
+)
 
-PASSWORD = "correct-horse-battery-staple"
+__all__ = ["PASSWORD"]  # many tests import it from here
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    with database_for_tests(f"portal_test_{os.getpid()}", tmp_path_factory.mktemp("db")) as url:
+    # Under pytest-xdist each worker is its own process with its own temporary folder, so
+    # its own SQLite file; on PostgreSQL the database name gets a random suffix as well.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with database_for_tests(f"portal_test_{worker}_{os.getpid()}", tmp_path_factory.mktemp("db")) as url:
         yield url
 
 
@@ -77,16 +94,70 @@ def _deliver_queued_mail(app):
         send_mail(app)
 
 
+class SharedWorlds:
+    """Arrangements built once per test process and shared by the tests that use them.
+
+    ``use(name, build)`` leaves the tables holding exactly the rows ``build`` first
+    made: built on first use (``build`` commits and returns the objects tests refer
+    to, detached from any session), then copied; before every later use the tables'
+    fingerprint is compared with the copy's, and the copy restored if a test changed
+    anything (or another world, or nothing, is in the tables). So every test starts
+    from the same rows, and only the tests that changed them pay for a restore.
+    """
+
+    BUILDING = "<being built>"
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.held: str | None = None  # the world the tables hold between tests, if any
+        self._worlds: dict[str, tuple[dict, dict, dict]] = {}  # name -> (objects, rows, fingerprint)
+
+    def use(self, name: str, build: Callable[[], dict]) -> dict:
+        if name not in self._worlds:
+            self.held = self.BUILDING  # a build that fails still leaves rows for _clean_state to empty
+            empty_tables(self.engine)
+            objects = build()
+            self._worlds[name] = (objects, copy_rows(self.engine), fingerprint(self.engine))
+        else:
+            objects, rows, prints = self._worlds[name]
+            if self.held != name or fingerprint(self.engine) != prints:
+                restore_rows(self.engine, rows)
+                assert fingerprint(self.engine) == prints, f"{name}: the restore did not give the world back"
+        self.held = name
+        return dict(objects)
+
+    def held_fingerprint(self) -> dict[str, tuple[int, str]]:
+        """The fingerprint of the world the tables held when the test began (``use`` made sure)."""
+        return self._worlds[self.held][2]
+
+    def forget(self) -> None:
+        """The tables were emptied: they hold no world."""
+        self.held = None
+
+
+@pytest.fixture(scope="session")
+def shared_worlds(app) -> SharedWorlds:
+    return SharedWorlds(app.extensions["db_engine"])
+
+
 @pytest.fixture(autouse=True)
 def _clean_state(request, app, smtp_server):
-    """Every test starts with empty tables, an empty mailbox and no throttle counts."""
+    """Every test starts with an empty mailbox and no throttle counts, and with empty
+    tables unless it uses ``shared_worlds`` (which then fills them); it ends by emptying
+    the tables, unless it uses a shared world (left for the next test that wants it)."""
     smtp_server[1].clear()
     app.extensions["throttle"].storage.reset()
-    yield
+    # The fixtures the test asks for, directly or through others (this one does not ask for
+    # shared_worlds, or every test would seem to use it).
+    keeps_world = "shared_worlds" in request.node.fixturenames
+    worlds = request.getfixturevalue("shared_worlds")
     engine = app.extensions["db_engine"]
-    with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
+    if worlds.held is not None and not keeps_world:
+        empty_tables(engine)
+        worlds.forget()
+    yield
+    if not keeps_world:
+        empty_tables(engine)
 
 
 @pytest.fixture
@@ -103,14 +174,11 @@ def db(app):
     session.close()
 
 
-_sequence = itertools.count(1)
-
-
 @pytest.fixture
 def make_district(db):
+    """tests.factories.make_district, committed."""
     def make(name=None):
-        district = District(name=name or f"District {next(_sequence)}")
-        db.add(district)
+        district = factories.make_district(db, name)
         db.commit()
         return district
 
@@ -118,15 +186,10 @@ def make_district(db):
 
 
 @pytest.fixture
-def make_organisation(db, make_district):
+def make_organisation(db):
+    """tests.factories.make_organisation, committed."""
     def make(name=None, charity_number=None, districts=None):
-        n = next(_sequence)
-        organisation = Organisation(
-            name=name or f"Provider {n}", organisation_type=OrganisationType.REGISTERED_CHARITY,
-            charity_number=charity_number or f"{1100000 + n}", address_line_1="1 High Street", town="Maidstone",
-            postcode="ME14 1XQ", districts=districts or [make_district()], registered_at=utcnow(),
-        )
-        db.add(organisation)
+        organisation = factories.make_organisation(db, name, charity_number, districts)
         db.commit()
         return organisation
 
@@ -134,20 +197,11 @@ def make_organisation(db, make_district):
 
 
 @pytest.fixture
-def make_user(db, make_organisation):
+def make_user(db):
+    """tests.factories.make_user, committed: a verified user who signs in with ``PASSWORD``."""
     def make(role=Role.PROVIDER, organisation=None, email=None, is_organisation_admin=True, password=PASSWORD,
              verified=True):
-        n = next(_sequence)
-        if role is Role.PROVIDER and organisation is None:
-            organisation = make_organisation()
-        user = User(
-            email=email or f"user{n}@example.org", full_name=f"Person {n}", role=role,
-            organisation_id=organisation.id if role is Role.PROVIDER else None,
-            is_organisation_admin=is_organisation_admin if role is Role.PROVIDER else False,
-            password_hash=hash_password(password) if password else None,
-            email_verified_at=utcnow() if verified else None,
-        )
-        db.add(user)
+        user = factories.make_user(db, role, organisation, email, is_organisation_admin, password, verified)
         db.commit()
         return user
 
@@ -156,12 +210,25 @@ def make_user(db, make_organisation):
 
 @pytest.fixture
 def login_as(client):
-    def login(user, password=PASSWORD):
+    """Sign a user in on ``client`` through the session (no form, no password check):
+    what every test not about signing in itself needs. Returns the client."""
+    def login(user):
+        sign_in_through_session(client, user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def sign_in_through_form(client):
+    """Sign in on ``client`` as a person does, through the sign-in form (recording the
+    sign-in's time and audit row): for tests about what signing in does."""
+    def sign_in(user, password=PASSWORD):
         response = post_form(client, "/sign-in", {"email": user.email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
         return client
 
-    return login
+    return sign_in
 
 
 @pytest.fixture(scope="session")
@@ -174,18 +241,9 @@ def live_url(app):
     server.shutdown()
 
 
-@pytest.fixture(autouse=True)
-def _push_request_context():
-    """Replaces pytest-flask's fixture of this name: each test-client call then
-    gets its own app context, as in production, so nothing cached on ``g``
-    (the signed-in user, the database session) leaks from one request to the next."""
-    yield
-
-
 @pytest.fixture
 def client(app):
-    """Replaces pytest-flask's ``client``, which is entered as ``with
-    app.test_client()`` and so keeps each request's app context pushed until
-    the next call: a second client would then run inside it and see the
-    first one's signed-in user."""
+    """A test client, not entered as ``with app.test_client()``: each call then gets its
+    own app context, as in production, so nothing cached on ``g`` (the signed-in user,
+    the database session) leaks from one request, or one client, to the next."""
     return app.test_client()

@@ -17,6 +17,10 @@ Answers:
 Every POST carries a valid CSRF token and, where the route changes something,
 valid data: so an allowed persona's POST really changes the database (checked),
 and a refused one (LOGIN, 403, 404) must leave it exactly as it was (checked).
+
+The cells are cheap: they share one world per test process (restored from a copy
+only after a cell changed it), sign in and get their CSRF token through the
+session rather than by loading pages, and compare the tables by fingerprint.
 """
 
 from __future__ import annotations
@@ -34,20 +38,18 @@ from sqlalchemy import select
 from portal.accounts.models import Role, User
 from portal.agreements.models import Agreement, EndingNotice, NoticeKind, ServiceCategory
 from portal.auth import ANYONE, SIGNED_IN, audience_of
-from portal.bids import services as bid_services
+from portal.bids import drafting, submission
 from portal.bids.models import Bid, BidAnswer, BidAttachment
 from portal.bids.views import DRAFT_TOKEN_SALT
-from portal.dates import LONDON
-from portal.db import Base, commit, get_session
 from portal.clock import now as utcnow
+from portal.dates import LONDON
+from portal.db import Base, transaction
 from portal.decisions.models import DecisionDocument
 from portal.providers import evidence as evidence_services
 from portal.providers.models import Evidence, EvidenceKind
-from portal.tenders.models import (Clarification, Question, QuestionKind, QuestionnaireSection, Tender,
-                                   TenderStatus)
-from tests.conftest import PASSWORD
-from tests.support import csrf_token_from
-from tests.tenders.factories_public import NOW, PDF, build_decision, build_tender, store_pdf
+from portal.tenders.models import Clarification, Question, QuestionKind, QuestionnaireSection, Tender, TenderStatus
+from tests.factories import NOW, PASSWORD, PDF, make_decision, make_organisation, make_tender, make_user, store_pdf
+from tests.support import csrf_token_for, fingerprint
 
 NEW_PASSWORD = "a-different-long-passphrase-2024"
 CSRF_FAILURE_TEXT = "the page had been open too long"
@@ -158,7 +160,7 @@ def _day(name: str, day: date) -> dict:
 
 
 def timetable_form(submission_days: int, clarification_days: int, answers_days: int, contract_start: date) -> dict:
-    """A timetable's form fields, in days from NOW; the later dates as ``build_tender`` sets them."""
+    """A timetable's form fields, in days from NOW; the later dates as ``make_tender`` sets them."""
     return {**_moment("clarification_deadline", NOW + timedelta(days=clarification_days)),
             **_moment("answers_by", NOW + timedelta(days=answers_days)),
             **_moment("submission_deadline", NOW + timedelta(days=submission_days)),
@@ -533,40 +535,60 @@ CASES = [pytest.param(row, persona, id=f"{row.label}-{persona}") for row in MATR
 
 
 @pytest.fixture
-def world(request, app, db, monkeypatch, make_organisation, make_user):
+def world(request, app, monkeypatch, shared_worlds):
     """Two provider organisations, each with an administrator; a colleague in A; the
     three staff personas; the staff members the admin pages act on; an agreement
     with organisation A and a notice sent to it; and, for the rows that need them, the
     tenders, decision, bid and evidence of ``tenders_bids_and_evidence``. The clock
-    stands at NOW."""
+    stands at NOW.
+
+    Built once per test process and shared by every cell (``shared_worlds``): each cell
+    starts from the rows as built, checked by fingerprint, and restored from a copy only
+    after a cell changed them (an accepted POST)."""
     monkeypatch.setitem(app.config, "FIXED_NOW", NOW)
     row = getattr(request.node, "callspec", None) and request.node.callspec.params.get("row")
-    organisation_a, organisation_b = make_organisation(), make_organisation()
-    objects = {
-        "provider_a": make_user(Role.PROVIDER, organisation=organisation_a, is_organisation_admin=True),
-        "colleague_a": make_user(Role.PROVIDER, organisation=organisation_a, is_organisation_admin=False),
-        "provider_b": make_user(Role.PROVIDER, organisation=organisation_b, is_organisation_admin=True),
-        "officer": make_user(Role.OFFICER),
-        "evaluator": make_user(Role.EVALUATOR),
-        "admin": make_user(Role.ADMIN),
-        "staff_member": make_user(Role.EVALUATOR),
-        "former_staff_member": make_user(Role.OFFICER),
-    }
-    objects["former_staff_member"].deactivated_at = utcnow()
-    category = ServiceCategory(name="Access matrix test services")
-    agreement = Agreement(
-        reference="KCC-EIP-001", organisation_id=organisation_a.id, service_name="Early help for young carers",
-        category=category, annual_value_pence=8_500_000, start_date=date(2024, 4, 1),
-        original_end_date=date(2030, 3, 31), end_date=date(2030, 3, 31), districts=list(organisation_a.districts),
-    )
-    notice = EndingNotice(agreement=agreement, organisation_id=organisation_a.id, kind=NoticeKind.MANUAL,
-                          subject="Your agreement is ending", body="It ends on 31 March 2030.")
-    db.add_all([category, agreement, notice])
-    db.commit()
-    objects.update(district=organisation_a.districts[0].id, agreement_a=agreement, notice_a=notice)
-    if row is None or row.needs_tenders:
-        objects.update(tenders_bids_and_evidence(app, db, objects, category))
-    return objects
+    with_tenders = row is None or row.needs_tenders
+    return shared_worlds.use("access matrix, with tenders" if with_tenders else "access matrix",
+                             lambda: build_world(app, with_tenders))
+
+
+def build_world(app, with_tenders: bool) -> dict:
+    """The world of ``world``, committed, its objects loaded and detached from any session."""
+    db = app.extensions["db_sessionmaker"]()
+    try:
+        organisation_a, organisation_b = make_organisation(db), make_organisation(db)
+        objects = {
+            "provider_a": make_user(db, Role.PROVIDER, organisation=organisation_a, is_organisation_admin=True),
+            "colleague_a": make_user(db, Role.PROVIDER, organisation=organisation_a, is_organisation_admin=False),
+            "provider_b": make_user(db, Role.PROVIDER, organisation=organisation_b, is_organisation_admin=True),
+            "officer": make_user(db, Role.OFFICER),
+            "evaluator": make_user(db, Role.EVALUATOR),
+            "admin": make_user(db, Role.ADMIN),
+            "staff_member": make_user(db, Role.EVALUATOR),
+            "former_staff_member": make_user(db, Role.OFFICER),
+        }
+        objects["former_staff_member"].deactivated_at = utcnow()
+        category = ServiceCategory(name="Access matrix test services")
+        agreement = Agreement(
+            reference="KCC-EIP-001", organisation_id=organisation_a.id, service_name="Early help for young carers",
+            category=category, annual_value_pence=8_500_000, start_date=date(2024, 4, 1),
+            original_end_date=date(2030, 3, 31), end_date=date(2030, 3, 31), districts=list(organisation_a.districts),
+        )
+        notice = EndingNotice(agreement=agreement, organisation_id=organisation_a.id, kind=NoticeKind.MANUAL,
+                              subject="Your agreement is ending", body="It ends on 31 March 2030.")
+        db.add_all([category, agreement, notice])
+        db.commit()
+        objects.update(district=organisation_a.districts[0].id, agreement_a=agreement, notice_a=notice)
+        if with_tenders:
+            objects.update(tenders_bids_and_evidence(app, db, objects, category))
+        # Tests read the objects' columns long after this session is gone: load them all now.
+        for value in objects.values():
+            if isinstance(value, Base):
+                db.refresh(value)
+        db.expunge_all()
+        return objects
+    finally:
+        db.close()
 
 
 def add_questionnaire(db, tender: Tender) -> None:
@@ -591,14 +613,14 @@ def tenders_bids_and_evidence(app, db, objects, agreements_category) -> dict:
     evidence; B's evidence; another published tender nobody has touched; and a publishable
     draft (in the agreement's category, starting after it ends, so it can replace it)."""
     provider_a = objects["provider_a"]
-    decision = build_decision(db)
+    decision = make_decision(db)
     document = store_pdf(app, db, "Equality impact assessment.pdf")
     decision_document = DecisionDocument(decision_id=decision.id, file_id=document.id,
                                          title="Equality impact assessment")
-    tender = build_tender(app, db, decision=decision, commit=False)
+    tender = make_tender(app, db, decision=decision)
     add_questionnaire(db, tender)
-    other_tender = build_tender(app, db, lots=1, documents=0, commit=False)
-    draft = build_tender(app, db, status=TenderStatus.DRAFT, category=agreements_category.name, commit=False)
+    other_tender = make_tender(app, db, lots=1, documents=0)
+    draft = make_tender(app, db, status=TenderStatus.DRAFT, category=agreements_category.name)
     draft.contract_start_date = date(2030, 4, 1)
     draft.conflicts_assessment = "No conflicts: the panel has no links with likely bidders."
     draft.conflicts_assessed_at, draft.conflicts_assessed_by_id = NOW, objects["officer"].id
@@ -608,26 +630,26 @@ def tenders_bids_and_evidence(app, db, objects, agreements_category) -> dict:
     db.add_all([decision_document, clarification])
     db.commit()
 
-    with app.test_request_context():  # A's bid and evidence, through the services, as the pages make them
-        session = get_session()
+    # A's bid and evidence, through the services, as the pages make them, in one unit of work.
+    with app.test_request_context(), transaction() as session:
         user, bid_tender = session.get(User, provider_a.id), session.get(Tender, tender.id)
         evidence = evidence_services.add_evidence(session, user, EvidenceKind.INSURANCE, "Public liability",
                                                   "insurance.pdf", PDF, date(2027, 12, 31), NOW)
-        bid = bid_services.start_bid(session, user, bid_tender, NOW)
+        bid = drafting.start_bid(session, user, bid_tender, NOW)
         lot_ids = [lot.id for lot in bid_tender.lots]
-        bid_services.choose_lots(session, user, bid, lot_ids, NOW)
+        drafting.choose_lots(session, user, bid, lot_ids, NOW)
         for question in bid_tender.questions:
             text = "We will do this well." if question.kind is QuestionKind.QUALITY else None
-            bid_services.save_answer(session, user, bid, question, text, True, 0, NOW)
-        bid_services.save_prices(session, user, bid, {lot_id: 95_000_00 for lot_id in lot_ids}, NOW)
-        attachment = bid_services.attach(session, user, bid, "method-statement.pdf", PDF, "Method statement", NOW)
-        bid_services.choose_evidence(session, user, bid, [evidence.id], NOW)
-        bid_services.confirm_declarations(session, user, bid, True, NOW)
-        bid_services.submit(session, user, bid)
+            drafting.save_answer(session, user, bid, question, text, True, 0, NOW)
+        drafting.save_prices(session, user, bid, dict.fromkeys(lot_ids, 95_000_00), NOW)
+        attachment = drafting.attach(session, user, bid, "method-statement.pdf", PDF, "Method statement", NOW)
+        drafting.choose_evidence(session, user, bid, [evidence.id], NOW)
+        drafting.confirm_declarations(session, user, bid, True, NOW)
+        submission.submit(session, user, bid, NOW)
         evidence_b = evidence_services.add_evidence(session, session.get(User, objects["provider_b"].id),
                                                     EvidenceKind.ACCOUNTS, "Annual accounts", "accounts.pdf", PDF,
                                                     None, NOW)
-        commit()
+        session.flush()
         bid_id, attachment_id, evidence_id, evidence_b_id = bid.id, attachment.id, evidence.id, evidence_b.id
 
     db.expire_all()
@@ -689,24 +711,16 @@ def url_for_row(row: Row, world) -> str:
 
 
 def snapshot(app) -> dict:
-    """Every row of every table: what a refused request must leave untouched."""
-    with app.extensions["db_engine"].connect() as connection:
-        return {
-            table.name: sorted(connection.execute(select(table)).all(), key=repr)
-            for table in Base.metadata.sorted_tables
-        }
+    """Each table's row count and a hash of its rows: what a refused request must leave
+    untouched (equal exactly when every table holds the same rows)."""
+    return fingerprint(app.extensions["db_engine"])
 
 
 def sign_in(persona, world, login_as, client):
+    """Through the session (the sign-in form has its own row, and its own tests)."""
     if persona != "anonymous":
         login_as(world[persona])
     return client
-
-
-def fresh_csrf_token(client, persona) -> str:
-    page = client.get("/sign-in" if persona == "anonymous" else "/account/password")
-    assert page.status_code == 200
-    return csrf_token_from(page.get_data(as_text=True))
 
 
 def assert_answer(response, expected, url, world):
@@ -735,16 +749,16 @@ def assert_answer(response, expected, url, world):
 
 
 @pytest.mark.parametrize(("row", "persona"), CASES)
-def test_access(row, persona, app, client, world, login_as):
+def test_access(row, persona, app, client, world, login_as, shared_worlds):
     sign_in(persona, world, login_as, client)
     url = url_for_row(row, world)
     data = {}
     if row.method == "POST":
-        data = {"csrf_token": fresh_csrf_token(client, persona),
+        data = {"csrf_token": csrf_token_for(client),
                 **{fill(key, world): fill(value, world) for key, value in row.data.items()}}
     expected = row.expected[persona]
 
-    before = snapshot(app)
+    before = shared_worlds.held_fingerprint()  # the world as built: checked, or restored, before each cell
     response = client.open(url, method=row.method, data=data)
     after = snapshot(app)
 
@@ -770,10 +784,10 @@ def test_a_provider_who_is_not_organisation_admin_is_refused(app, client, world,
 
     before = snapshot(app)
     response = client.post(f"/organisation/colleagues/{world['provider_a'].id}/remove",
-                           data={"csrf_token": fresh_csrf_token(client, "colleague_a")})
+                           data={"csrf_token": csrf_token_for(client)})
     assert response.status_code == 403
     response = client.post("/organisation/colleagues/invite",
-                           data={"csrf_token": fresh_csrf_token(client, "colleague_a"),
+                           data={"csrf_token": csrf_token_for(client),
                                  "full_name": "Sam Smith", "email": "sam@example.org"})
     assert response.status_code == 403
     assert snapshot(app) == before
@@ -859,4 +873,4 @@ def test_each_persona_is_who_the_matrix_says(world, db):
     assert world["draft"].status is TenderStatus.DRAFT
     assert not db.scalar(select(Bid.id).where(Bid.tender_id == world["other_tender"].id))
     assert world["decision_document"].decision_id == world["decision"].id
-    assert NOW < world["tender"].submission_deadline  # the bids are sealed
+    assert world["tender"].submission_deadline > NOW  # the bids are sealed

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
@@ -8,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import now as clock_now
 from portal.db import Base, UtcDateTime
-from portal.providers.models import Organisation
 
 
 class Role(enum.Enum):
@@ -62,7 +62,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+    # Named, not imported: accounts stand below providers in the domain order.
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members")  # noqa: F821
 
     # Flask-Login protocol
     @property
@@ -89,9 +90,44 @@ class User(Base):
     def is_pending_invitation(self) -> bool:
         return self.password_hash is None and self.deactivated_at is None
 
+    # This sign-in's random key, kept in the session cookie (see get_id); never stored
+    # unless the session ends (EndedSession). A plain attribute: not a column.
+    _session_key = None
+
+    def new_session(self) -> None:
+        """Give the next sign-in (``login_user``) a key of its own."""
+        self._session_key = secrets.token_urlsafe(24)
+
+    def continue_session(self, key: str) -> None:
+        """The user was loaded from a session with this key: get_id keeps naming it."""
+        self._session_key = key
+
+    @property
+    def session_key(self) -> str:
+        if self._session_key is None:
+            self.new_session()
+        return self._session_key
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        # "<id>:<session_version>:<key>": a new version ends every session of the user
+        # (a password change, a removal); an ended key ends only the session that signed out.
+        return f"{self.id}:{self.session_version}:{self.session_key}"
 
     @property
     def is_staff(self) -> bool:
         return self.role.is_staff
+
+
+class EndedSession(Base):
+    """A session that signed out: its cookie, and any copy of it, signs nobody in again.
+
+    A key is kept only as long as a cookie holding it could still be accepted (the
+    session lifetime, see accounts.services.end_session); a refused cookie loses the
+    user at once (auth.load_user), so it is never signed afresh.
+    """
+
+    __tablename__ = "ended_session"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

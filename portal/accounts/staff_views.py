@@ -6,13 +6,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal import clock
 from portal.accounts import services
 from portal.accounts.forms import ConfirmForm, RoleForm, StaffForm
 from portal.accounts.models import STAFF_ROLES, Role, User
-from portal.accounts.views import form_page
+from portal.accounts.policies import STAFF_ADMIN_ROLES
 from portal.auth import roles
-from portal.db import commit, get_session
+from portal.db import get_session
 from portal.errors import RuleViolation
+from portal.forms import form_page, handle_form
 
 bp = Blueprint("staff", __name__, url_prefix="/admin/users")
 
@@ -25,7 +27,7 @@ def _staff_member(user_id: int) -> User:
 
 
 @bp.route("")
-@roles(Role.ADMIN)
+@roles(*STAFF_ADMIN_ROLES)
 def index():
     staff = get_session().scalars(
         select(User).where(User.role.in_(STAFF_ROLES)).order_by(User.full_name)
@@ -34,54 +36,46 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@roles(*STAFF_ADMIN_ROLES)
 def create():
     form = StaffForm()
-    if form.validate_on_submit():
-        try:
-            user = services.create_staff(get_session(), current_user, form.email.data, form.full_name.data,
-                                         Role[form.role.data])
-        except RuleViolation as violation:
-            form.add_violation(violation)
-        else:
-            commit()
-            flash(f"Account created. {user.full_name} has been emailed a link to set a password.", "success")
-            return redirect(url_for("staff.index"))
-    return form_page("staff/create.html", form)
+    return handle_form(
+        form, lambda: services.create_staff(get_session(), current_user, form.email.data, form.full_name.data,
+                                            Role[form.role.data], now=clock.now()),
+        template="staff/create.html", redirect_to=url_for("staff.index"),
+        success=lambda user: f"Account created. {user.full_name} has been emailed a link to set a password.")
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@roles(*STAFF_ADMIN_ROLES)
 def show(user_id):
     user = _staff_member(user_id)
     form = RoleForm()
-    if form.is_submitted() is False:
+    if not form.is_submitted():
         form.role.data = user.role.name
-    if form.validate_on_submit():
-        try:
-            services.change_role(get_session(), current_user, user, Role[form.role.data])
-        except RuleViolation as violation:
-            form.add_violation(violation)
-        else:
-            commit()
-            flash(f"{user.full_name} is now {user.role.value.lower()}.", "success")
-            return redirect(url_for("staff.show", user_id=user.id))
-    return form_page("staff/show.html", form, user=user, confirm=ConfirmForm())
+    return handle_form(
+        form, lambda: services.change_role(get_session(), current_user, user, Role[form.role.data]),
+        template="staff/show.html", redirect_to=url_for("staff.show", user_id=user.id),
+        success=lambda _: f"{user.full_name} is now {user.role.value.lower()}.",
+        context={"user": user, "confirm": ConfirmForm()})
 
 
 @bp.route("/<int:user_id>/deactivate", methods=["POST"])
-@roles(Role.ADMIN)
+@roles(*STAFF_ADMIN_ROLES)
 def deactivate(user_id):
-    return _change_activation(user_id, services.deactivate_staff, "deactivated")
+    return _change_activation(user_id, lambda db, actor, user: services.deactivate_staff(db, actor, user, clock.now()),
+                              "deactivated")
 
 
 @bp.route("/<int:user_id>/reactivate", methods=["POST"])
-@roles(Role.ADMIN)
+@roles(*STAFF_ADMIN_ROLES)
 def reactivate(user_id):
     return _change_activation(user_id, services.reactivate_staff, "reactivated")
 
 
 def _change_activation(user_id, change, word):
+    # Not the usual form flow: a refusal is shown on the staff member's page,
+    # above its role form, rather than on the confirmation button's own form.
     user = _staff_member(user_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -93,6 +87,5 @@ def _change_activation(user_id, change, word):
         role_form.role.data = user.role.name
         role_form.form_errors.append(violation.message)
         return form_page("staff/show.html", role_form, status=400, user=user, confirm=form)
-    commit()
     flash(f"{user.full_name}'s account has been {word}.", "success")
     return redirect(url_for("staff.show", user_id=user.id))

@@ -17,8 +17,14 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.agreements.models import (Agreement, AgreementDeliveryMode, AgreementExtension, AgreementSpend,
-                                      DeliveryMode, ServiceCategory)
+from portal.agreements.models import (
+    Agreement,
+    AgreementDeliveryMode,
+    AgreementExtension,
+    AgreementSpend,
+    DeliveryMode,
+    ServiceCategory,
+)
 from portal.agreements.services import install_defaults
 from portal.providers.models import District, Organisation
 
@@ -44,7 +50,8 @@ PLACE_WORDS = ["Medway", "Weald", "Stour", "Swale", "Thanet", "Downs", "Marsh", 
 ORG_WORDS = ["Family Trust", "Young People's Project", "Children's Charity", "Youth Action", "Families First",
              "Community Partnership", "Carers Network", "Play Association", "Futures", "Family Centre",
              "Youth Counselling Service", "Foundation"]
-TEMPORARY_EXTENSION = "Temporary 6-month extension of the previous agreement while new commissioning frameworks are prepared"
+TEMPORARY_EXTENSION = ("Temporary 6-month extension of the previous agreement while new commissioning frameworks "
+                       "are prepared")
 
 
 def shift_for(today: date) -> int:
@@ -106,7 +113,7 @@ def load(session: Session, years: int, demo_organisations: list[Organisation]) -
         fixed = {i: int(spend_2010[i] * part_year[w]) for i, w in enumerate(wave) if w in part_year}
         rest = [i for i, w in enumerate(wave) if w == "march"]
         rest_2011 = _split(SPEND_2011[category_name] - sum(fixed.values()), [weights[i] for i in rest])
-        spend_2011 = {**fixed, **dict(zip(rest, rest_2011))}
+        spend_2011 = {**fixed, **dict(zip(rest, rest_2011, strict=True))}
         code = {EIP: "EIP", DCS: "DCS", LEAVING_CARE: "LC"}[category_name]
         for i in range(count):
             provider = providers[(i * 7 + len(code)) % len(providers)] if i >= 3 else providers[i % 3]

@@ -28,7 +28,11 @@ class RunResult:
 
 
 def send_due_notices(today: date) -> RunResult:
-    """Send every scheduled notice due ``today``; safe to run often and concurrently."""
+    """Send every scheduled notice due ``today``, committing each on its own;
+    safe to run often and concurrently. Needs an app context, not a request.
+
+    A notice another run sent first is counted as skipped, not raised.
+    """
     result = RunResult()
     for due in services.due_notices(get_session(), today):
         try:

@@ -3,13 +3,27 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (BigInteger, CheckConstraint, Column, Date, Enum, ForeignKey, Index, String, Table, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import now as clock_now
+from portal.dates import add_months
 from portal.db import Base, UtcDateTime
 from portal.providers.models import District, Organisation
+
+ENDING_SOON_MONTHS = 6
 
 
 class DeliveryMode(enum.Enum):
@@ -19,12 +33,29 @@ class DeliveryMode(enum.Enum):
 
 
 class AgreementStatus(enum.Enum):
-    """Derived from the dates, never stored: see services.status_of."""
+    """Derived from the dates, never stored: see :func:`status_rules`."""
 
     ACTIVE = "Active"
     EXTENDED = "Extended"
     ENDING_SOON = "Ending soon"
     ENDED = "Ended"
+
+
+def status_rules(end_date, original_end_date, today: date):
+    """The one definition of an agreement's status: the first rule that holds
+    gives it. Ended after its end date; ending soon within six months of it;
+    extended if it has been; otherwise active.
+
+    It is written once for both readers: given an agreement's dates it gives
+    booleans (``status_of``); given the columns it gives SQL conditions (the
+    register's status filter), so the page and the filter cannot disagree.
+    """
+    return (
+        (AgreementStatus.ENDED, end_date < today),
+        (AgreementStatus.ENDING_SOON, end_date <= add_months(today, ENDING_SOON_MONTHS)),
+        (AgreementStatus.EXTENDED, end_date != original_end_date),
+        (AgreementStatus.ACTIVE, True),
+    )
 
 
 class NoticeKind(enum.Enum):
@@ -91,13 +122,13 @@ class Agreement(Base):
 
     organisation: Mapped[Organisation] = relationship()
     category: Mapped[ServiceCategory] = relationship()
-    replacement_tender: Mapped["Tender | None"] = relationship()  # noqa: F821
+    replacement_tender: Mapped[Tender | None] = relationship()  # noqa: F821
     districts: Mapped[list[District]] = relationship(secondary=agreement_district, order_by=District.name)
     delivery_mode_rows: Mapped[list[AgreementDeliveryMode]] = relationship(
         cascade="all, delete-orphan", order_by=AgreementDeliveryMode.mode)
-    extensions: Mapped[list["AgreementExtension"]] = relationship(
+    extensions: Mapped[list[AgreementExtension]] = relationship(
         back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementExtension.id")
-    spend: Mapped[list["AgreementSpend"]] = relationship(
+    spend: Mapped[list[AgreementSpend]] = relationship(
         cascade="all, delete-orphan", order_by="AgreementSpend.financial_year")
 
     @property

@@ -6,16 +6,25 @@ whatever the number of agreements (eager loads and GROUP BY, never a query per r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, not_, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from portal.agreements.models import (Agreement, AgreementDeliveryMode, AgreementSpend, AgreementStatus,
-                                      DeliveryMode, EndingNotice, ServiceCategory, agreement_district)
+from portal.agreements.models import (
+    Agreement,
+    AgreementDeliveryMode,
+    AgreementSpend,
+    AgreementStatus,
+    DeliveryMode,
+    EndingNotice,
+    ServiceCategory,
+    agreement_district,
+    status_rules,
+)
 from portal.dates import add_months
-from portal.agreements.services import ENDING_SOON_MONTHS
+from portal.pagination import Page
 from portal.providers.models import Organisation
 
 PAGE_SIZE = 50
@@ -43,7 +52,8 @@ def _filtered(query: Select, f: RegisterFilter, today: date) -> Select:
     query = query.join(Organisation, Agreement.organisation_id == Organisation.id)
     if f.text:
         like = f"%{f.text.strip().lower()}%"
-        query = query.where(or_(func.lower(Agreement.reference).like(like), func.lower(Agreement.service_name).like(like),
+        query = query.where(or_(func.lower(Agreement.reference).like(like),
+                                func.lower(Agreement.service_name).like(like),
                                 func.lower(Organisation.name).like(like)))
     if f.category_id:
         query = query.where(Agreement.category_id == f.category_id)
@@ -54,18 +64,23 @@ def _filtered(query: Select, f: RegisterFilter, today: date) -> Select:
         query = query.where(exists().where(AgreementDeliveryMode.agreement_id == Agreement.id,
                                            AgreementDeliveryMode.mode == f.mode))
     if f.status:
-        soon = add_months(today, ENDING_SOON_MONTHS)
-        query = query.where({
-            AgreementStatus.ENDED: Agreement.end_date < today,
-            AgreementStatus.ENDING_SOON: and_(Agreement.end_date >= today, Agreement.end_date <= soon),
-            AgreementStatus.EXTENDED: and_(Agreement.end_date > soon, Agreement.end_date != Agreement.original_end_date),
-            AgreementStatus.ACTIVE: and_(Agreement.end_date > soon, Agreement.end_date == Agreement.original_end_date),
-        }[f.status])
+        query = query.where(_has_status(f.status, today))
     if f.ending_from:
         query = query.where(Agreement.end_date >= f.ending_from)
     if f.ending_to:
         query = query.where(Agreement.end_date <= f.ending_to)
     return query
+
+
+def _has_status(status: AgreementStatus, today: date):
+    """The status rules as SQL: this status's rule holds and no earlier one does
+    (range conditions on the end date, so its index still serves)."""
+    earlier = []
+    for candidate, condition in status_rules(Agreement.end_date, Agreement.original_end_date, today):
+        if candidate is status:
+            return and_(*(not_(c) for c in earlier), condition)
+        earlier.append(condition)
+    raise ValueError(status)
 
 
 def _with_details(query: Select) -> Select:
@@ -76,18 +91,44 @@ def _with_details(query: Select) -> Select:
     )
 
 
-def register_page(session: Session, f: RegisterFilter, today: date, page: int = 1) -> tuple[list[Agreement], int]:
-    """One page of the filtered register and the number of matching agreements."""
-    total = session.scalar(_filtered(select(func.count(Agreement.id)), f, today))
+def register_page(session: Session, f: RegisterFilter, today: date, number: int = 1) -> tuple[list[Agreement], Page]:
+    """One page of the filtered register (a page past the last shows the last)
+    and which page it is of how many matching agreements."""
+    page = Page(number, PAGE_SIZE, session.scalar(_filtered(select(func.count(Agreement.id)), f, today)))
+    page = replace(page, number=min(page.number, page.count))
     query = _with_details(_filtered(select(Agreement), f, today)).order_by(*SORTS.get(f.sort, SORTS["end"]))
-    rows = session.scalars(query.limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)).unique().all()
-    return rows, total
+    rows = session.scalars(query.limit(page.size).offset(page.offset)).unique().all()
+    return rows, page
 
 
 def register_all(session: Session, f: RegisterFilter, today: date) -> list[Agreement]:
     """Every matching agreement, for the CSV and Excel exports."""
     query = _with_details(_filtered(select(Agreement), f, today)).order_by(*SORTS.get(f.sort, SORTS["end"]))
     return session.scalars(query.options(selectinload(Agreement.spend))).unique().all()
+
+
+def matching_agreements(session: Session, f: RegisterFilter, today: date) -> list[Agreement]:
+    """Every matching agreement with its provider, and nothing else: what a notice to them needs."""
+    query = _filtered(select(Agreement), f, today).options(joinedload(Agreement.organisation))
+    return session.scalars(query.order_by(Agreement.id)).unique().all()
+
+
+@dataclass(frozen=True)
+class NoticeAudience:
+    agreements: int
+    providers: int
+    provider_names: list[str]
+
+
+def notice_audience(session: Session, f: RegisterFilter, today: date, names: int = 200) -> NoticeAudience:
+    """Who a notice to the matching agreements would reach, counted in the
+    database: the page asking for the notice loads no agreement."""
+    agreements, providers = session.execute(_filtered(
+        select(func.count(Agreement.id), func.count(func.distinct(Agreement.organisation_id))).select_from(Agreement),
+        f, today)).one()
+    shown = session.scalars(_filtered(select(Organisation.name).select_from(Agreement), f, today)
+                            .distinct().order_by(Organisation.name).limit(names)).all()
+    return NoticeAudience(agreements, providers, list(shown))
 
 
 # --- The transition dashboard ----------------------------------------------------

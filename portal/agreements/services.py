@@ -7,45 +7,52 @@ the provider's portal and emailed to its people in the same transaction.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import date
-
+from datetime import date, datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal import clock
-from portal.accounts.models import Role, User
-from portal.agreements.models import (Agreement, AgreementExtension, AgreementStatus, EndingNotice, NoticeKind,
-                                      NoticeRule, NoticeSettings, ServiceCategory)
+from portal.accounts.models import User
+from portal.accounts.queries import active_emails
+from portal.agreements.models import (
+    Agreement,
+    AgreementExtension,
+    AgreementStatus,
+    EndingNotice,
+    NoticeKind,
+    NoticeRule,
+    NoticeSettings,
+    ServiceCategory,
+    status_rules,
+)
 from portal.audit.services import record
 from portal.dates import add_months
-
+from portal.db import savepoint
 from portal.errors import RuleViolation
 from portal.filters import format_date
+from portal.links import external_url
 from portal.notifications.services import queue_email
 from portal.providers.models import Organisation
-from portal.links import external_url
+from portal.providers.services import make_claim_token
 
-ENDING_SOON_MONTHS = 6
+log = logging.getLogger(__name__)
+
 DEFAULT_CATEGORIES = ("Early Intervention & Prevention", "Disabled Children's Services", "16+ Leaving Care")
 DEFAULT_SCHEDULE = (6, 3, 1)
 
 
 def status_of(agreement: Agreement, today: date) -> AgreementStatus:
-    """Ended after its end date; ending soon within six months of it; extended
-    if it has been; otherwise active."""
-    if agreement.end_date < today:
-        return AgreementStatus.ENDED
-    if agreement.end_date <= add_months(today, ENDING_SOON_MONTHS):
-        return AgreementStatus.ENDING_SOON
-    if agreement.end_date != agreement.original_end_date:
-        return AgreementStatus.EXTENDED
-    return AgreementStatus.ACTIVE
+    """The agreement's status on ``today`` (see ``models.status_rules``)."""
+    return next(status for status, holds in status_rules(agreement.end_date, agreement.original_end_date, today)
+                if holds)
 
 
 def install_defaults(session: Session) -> None:
-    """The starting categories and schedule, where missing (the migration adds them too)."""
+    """The starting categories and schedule, where missing (the migration adds
+    them too); refuses nothing."""
     existing = set(session.scalars(select(ServiceCategory.name)))
     session.add_all(ServiceCategory(name=name) for name in DEFAULT_CATEGORIES if name not in existing)
     if not session.scalar(select(NoticeRule.id).limit(1)):
@@ -71,19 +78,23 @@ def add_category(session: Session, actor: User, name: str) -> ServiceCategory:
 # --- Extensions ---------------------------------------------------------------
 
 def extend(session: Session, actor: User | None, agreement: Agreement, new_end_date: date, reason: str,
-           agreed_by: str, today: date) -> AgreementExtension:
-    """Extend an agreement to a later end date, keeping the history.
+           agreed_by: str, today: date, *, notify: bool = True, already_agreed: bool = False) -> AgreementExtension:
+    """Extend an agreement to a later end date, keeping the history, and audit it.
 
-    Sends the extension notice when the schedule says so.
+    Sends the extension notice when the schedule's setting says so, unless
+    ``notify`` is False (an officer importing the register may choose that).
+    ``already_agreed`` records an extension agreed earlier, as the council's
+    register lists it (an import): the agreement may have ended since.
 
     Raises:
         RuleViolation: the new end is not after the current end, the agreement
-            has already ended, or no reason or approver is given.
+            has already ended (unless already agreed), or no reason or
+            approver is given.
     """
     if new_end_date <= agreement.end_date:
         raise RuleViolation("new_end_date", f"The new end date must be after the current end date, "
                                             f"{format_date(agreement.end_date)}")
-    if agreement.end_date < today:
+    if agreement.end_date < today and not already_agreed:
         raise RuleViolation("new_end_date", "This agreement has already ended and cannot be extended")
     if not reason.strip():
         raise RuleViolation("reason", "Enter the reason for the extension")
@@ -99,15 +110,17 @@ def extend(session: Session, actor: User | None, agreement: Agreement, new_end_d
     record(session, actor, "agreement.extended", agreement, previous_end_date=extension.previous_end_date.isoformat(),
            new_end_date=new_end_date.isoformat(), reason=extension.reason, agreed_by=extension.agreed_by)
     settings = session.get(NoticeSettings, 1)
-    if settings is None or settings.notify_on_extension:
+    if notify and (settings is None or settings.notify_on_extension):
         issue_notice(session, agreement.organisation, agreement, NoticeKind.EXTENSION, f"extension:{extension.id}",
-               *_extension_text(agreement, extension), sent_by=actor)
+                     *_extension_text(agreement, extension), sent_by=actor)
     return extension
 
 
 # --- The notice schedule ------------------------------------------------------
 
 def schedule(session: Session) -> tuple[list[int], bool]:
+    """The months before an end date when notices go, largest first, and
+    whether an extension sends a notice."""
     months = sorted(session.scalars(select(NoticeRule.months_before)), reverse=True)
     settings = session.get(NoticeSettings, 1)
     return months, settings.notify_on_extension if settings else True
@@ -173,14 +186,43 @@ def due_notices(session: Session, today: date) -> list[DueNotice]:
 
 
 def issue_scheduled_notice(session: Session, due: DueNotice) -> EndingNotice:
-    """Write one scheduled notice and queue its emails (the caller commits).
+    """Write one scheduled notice and queue its emails, in the caller's transaction.
 
-    A second sender racing for the same notice fails on the unique key at
-    flush or commit, and so never emails anyone.
+    Raises:
+        IntegrityError: another sender wrote the same notice first (its unique
+            key), at the flush, before any email is queued.
     """
     agreement = session.get(Agreement, due.agreement_id)
     return issue_notice(session, agreement.organisation, agreement, NoticeKind.SCHEDULED, due.schedule_key,
-                  *_ending_text(agreement, due.months_before))
+                        *_ending_text(agreement, due.months_before))
+
+
+@dataclass
+class IssuedNotices:
+    sent: int = 0
+    skipped: int = 0
+
+
+def issue_due_notices(session: Session, today: date) -> IssuedNotices:
+    """Write every scheduled notice due ``today`` in the caller's one transaction
+    (an officer's "send due notices now").
+
+    Each is written in a savepoint, so a notice that a worker running at the
+    same moment sent first (the unique key) is skipped, not an error, and the
+    others still go. Refuses nothing.
+    """
+    result = IssuedNotices()
+    for due in due_notices(session, today):
+        try:
+            with savepoint(session):
+                issue_scheduled_notice(session, due)
+        except IntegrityError:
+            result.skipped += 1
+        else:
+            result.sent += 1
+    if result.skipped:
+        log.info("notices: %s already sent by another run", result.skipped)
+    return result
 
 
 def send_manual_notice(session: Session, actor: User, agreements: list[Agreement], subject: str,
@@ -210,15 +252,16 @@ def send_manual_notice(session: Session, actor: User, agreements: list[Agreement
     return notices
 
 
-def mark_read(session: Session, user: User, notice: EndingNotice) -> bool:
+def mark_read(session: Session, user: User, notice: EndingNotice, now: datetime) -> bool:
     """The first time someone from the organisation opens a notice, record it.
 
-    Raises:
-        NotPermitted: the notice is not for the user's organisation (see policies).
+    Returns whether anything was recorded: False when the notice was already
+    read, or is not for the user's organisation (who may read it at all is
+    ``policies.can_read_notice``). Raises nothing.
     """
     if notice.read_at is not None or user.organisation_id != notice.organisation_id:
         return False
-    notice.read_at = clock.now()
+    notice.read_at = now
     notice.read_by_id = user.id
     record(session, user, "notice.read", notice)
     return True
@@ -229,9 +272,7 @@ def mark_read(session: Session, user: User, notice: EndingNotice) -> bool:
 def recipients(session: Session, organisation: Organisation) -> list[str]:
     """Everyone who can act for the organisation, or its contact address if
     nobody from it has registered yet."""
-    emails = list(session.scalars(select(User.email).where(
-        User.organisation_id == organisation.id, User.role == Role.PROVIDER, User.deactivated_at.is_(None),
-        User.email_verified_at.is_not(None))))
+    emails = active_emails(session, organisation.id)
     if not emails and organisation.contact_email:
         emails = [organisation.contact_email]
     return emails
@@ -241,7 +282,12 @@ def issue_notice(session: Session, organisation: Organisation, agreement: Agreem
                  schedule_key: str | None, subject: str, body: str, sent_by: User | None = None,
                  send_email: bool = True) -> EndingNotice:
     """Write a notice to an organisation (about an agreement, or none) and, unless
-    ``send_email`` is False, queue its email to everyone who acts for it."""
+    ``send_email`` is False, queue its email to everyone who acts for it.
+
+    Raises:
+        IntegrityError: a notice with the same agreement and ``schedule_key``
+            exists (checked at the flush, before any email is queued).
+    """
     notice = EndingNotice(agreement=agreement, organisation=organisation, kind=kind, schedule_key=schedule_key,
                           subject=subject, body=body, sent_by_id=getattr(sent_by, "id", None))
     session.add(notice)
@@ -259,8 +305,6 @@ def issue_notice(session: Session, organisation: Organisation, agreement: Agreem
 def _notice_url(organisation: Organisation, notice: EndingNotice) -> str:
     if organisation.is_registered:
         return external_url("agreements.notice", notice_id=notice.id)
-    from portal.providers.services import make_claim_token
-
     return external_url("providers.register", claim=make_claim_token(organisation))
 
 
@@ -292,4 +336,5 @@ def _extension_text(agreement: Agreement, extension: AgreementExtension) -> tupl
 
 
 def days_left(agreement: Agreement, today: date) -> int:
+    """Days from ``today`` to the agreement's end (negative once it has ended)."""
     return (agreement.end_date - today).days

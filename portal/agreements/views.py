@@ -4,25 +4,28 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import clock
-from portal.accounts.models import Role
-from portal.accounts.views import form_page
-from portal.agreements import exports, importer, jobs, queries, services
-from portal.agreements.forms import (CategoryForm, ExtensionForm, ImportForm, ManualNoticeForm, PeriodForm,
-                                     ScheduleForm)
-from portal.agreements.models import (Agreement, AgreementStatus, DeliveryMode, EndingNotice, ServiceCategory)
-from portal.agreements.policies import REGISTER_ROLES, can_read_notice
 from portal.accounts.forms import ConfirmForm
+from portal.accounts.models import Role
+from portal.agreements import exports, importing, queries, services
+from portal.agreements.forms import CategoryForm, ExtensionForm, ImportForm, ManualNoticeForm, PeriodForm, ScheduleForm
+from portal.agreements.models import Agreement, AgreementStatus, DeliveryMode, EndingNotice, ServiceCategory
+from portal.agreements.policies import REGISTER_ROLES, can_read_notice
+from portal.agreements.signals import bidders_requested
 from portal.auth import roles
 from portal.dates import financial_year_label
-from portal.db import commit, get_session
+from portal.db import allow_write_on_get, get_session
 from portal.errors import RuleViolation
+from portal.filters import format_date
+from portal.forms import form_page, handle_form
+from portal.pagination import page_number
 from portal.providers.models import District
+from portal.signals import ask
 
 bp = Blueprint("agreements", __name__)
 
@@ -63,14 +66,13 @@ def _filter_choices(session):
 @roles(*REGISTER_ROLES)
 def register():
     session = get_session()
-    f = _filter_from_args()
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
     today = clock.today()
-    agreements, total = queries.register_page(session, f, today, page)
-    pages = max(1, -(-total // queries.PAGE_SIZE))
-    return render_template("agreements/register.html", agreements=agreements, total=total, page=page, pages=pages,
-                           f=f, today=today, status_of=services.status_of, query_args=request.args.to_dict(),
+    f = _filter_from_args()
+    agreements, page = queries.register_page(session, f, today, page_number(request.args.get("page")))
+    query_args = request.args.to_dict()
+    return render_template("agreements/register.html", agreements=agreements, page=page,
+                           page_url=lambda number: url_for("agreements.register", **{**query_args, "page": number}),
+                           f=f, today=today, status_of=services.status_of, query_args=query_args,
                            **_filter_choices(session))
 
 
@@ -93,36 +95,29 @@ def export(kind):
 @bp.route("/agreements/import", methods=["GET", "POST"])
 @roles(*REGISTER_ROLES)
 def import_register():
+    # Not the redirecting form flow: the result is shown in answer to the upload,
+    # and a refusal lists the file's problems beside the form.
     form = ImportForm()
-    errors, summary = [], None
+    problems = []
     if form.validate_on_submit():
-        upload = request.files.get("file")
-        session = get_session()
-        if upload is None or not upload.filename:
-            form.file.errors = ["Select a CSV or Excel file"]
+        upload = form.file.data
+        try:
+            summary = importing.import_register(
+                get_session(), current_user, upload.filename, upload.read(importing.upload_limit()), clock.today(),
+                send_extension_notices=form.sends_extension_notices)
+        except RuleViolation as refusal:
+            problems = getattr(refusal, "rows", [])
+            form.add_violation(refusal)
         else:
-            try:
-                table = importer.read_table(upload.filename, upload.read(importer.MAX_IMPORT_BYTES + 1))
-                rows, errors = importer.check(session, table)
-                errors = errors or importer.check_providers(session, rows)
-            except importer.ImportRefused as refusal:
-                form.file.errors = [refusal.message]
-            else:
-                if errors:
-                    form.file.errors = [f"The file has {len(errors)} problem{'s' if len(errors) != 1 else ''}. "
-                                        "Nothing has been imported. Correct the rows listed and upload it again"]
-                else:
-                    summary = importer.apply(session, current_user, rows, upload.filename)
-                    commit()
-                    return render_template("agreements/import_done.html", summary=summary)
-    return form_page("agreements/import.html", form, errors=errors)
+            return render_template("agreements/import_done.html", summary=summary)
+    return form_page("agreements/import.html", form, errors=problems)
 
 
 @bp.route("/agreements/import/template.csv")
 @roles(*REGISTER_ROLES)
 def import_template():
-    header = [c.title() for c in importer.REQUIRED_COLUMNS + importer.OPTIONAL_COLUMNS] + ["Spend 2010/11",
-                                                                                           "Spend 2011/12"]
+    header = [c.title() for c in importing.REQUIRED_COLUMNS + importing.OPTIONAL_COLUMNS] + ["Spend 2010/11",
+                                                                                             "Spend 2011/12"]
     example = ["KCC-EIP-001", "Medway Valley Young Carers", "Early help for young carers",
                "Early Intervention & Prevention", "Maidstone; Swale", "Face-to-face; Outreach", "85000",
                "01/04/2009", "31/03/2012", "1098765", "", "contracts@example.org", "", "", "", "85000", "90000"]
@@ -155,18 +150,13 @@ def show(agreement_id):
 def extend(agreement_id):
     agreement = _agreement(agreement_id)
     form = ExtensionForm()
-    if form.validate_on_submit():
-        try:
-            services.extend(get_session(), current_user, agreement, form.new_end_date.data, form.reason.data,
-                            form.agreed_by.data, clock.today())
-        except RuleViolation as violation:
-            form.add_violation(violation)
-        else:
-            commit()
-            flash(f"Extension recorded. {agreement.reference} now ends on {form.new_end_date.data:%-d %B %Y}.",
-                  "success")
-            return redirect(url_for("agreements.show", agreement_id=agreement.id))
-    return form_page("agreements/extend.html", form, agreement=agreement)
+    return handle_form(
+        form, lambda: services.extend(get_session(), current_user, agreement, form.new_end_date.data,
+                                      form.reason.data, form.agreed_by.data, clock.today()),
+        template="agreements/extend.html", redirect_to=url_for("agreements.show", agreement_id=agreement.id),
+        success=lambda extension: (f"Extension recorded. {agreement.reference} now ends on "
+                                   f"{format_date(extension.new_end_date)}."),
+        context={"agreement": agreement})
 
 
 @bp.route("/agreements/notices", methods=["GET", "POST"])
@@ -174,25 +164,14 @@ def extend(agreement_id):
 def notice_schedule():
     session = get_session()
     form = ScheduleForm()
-    months, on_extension = services.schedule(session)
     if request.method == "GET":
-        form.months.data = ", ".join(str(m) for m in months)
-        form.notify_on_extension.data = on_extension
-    if form.validate_on_submit():
-        try:
-            parts = [p.strip() for p in (form.months.data or "").split(",") if p.strip()]
-            if not all(p.isdigit() for p in parts):
-                raise RuleViolation("months", "Enter whole numbers of months, separated by commas")
-            services.set_schedule(session, current_user, [int(p) for p in parts],
-                                  bool(form.notify_on_extension.data))
-        except RuleViolation as violation:
-            form.add_violation(violation)
-        else:
-            commit()
-            flash("The notice schedule has been saved.", "success")
-            return redirect(url_for("agreements.notice_schedule"))
-    due = services.due_notices(session, clock.today())
-    return form_page("agreements/notices.html", form, due_count=len(due), send_form=ConfirmForm())
+        form.months.data, form.notify_on_extension.data = services.schedule(session)
+    return handle_form(
+        form, lambda: services.set_schedule(session, current_user, form.months.data,
+                                            bool(form.notify_on_extension.data)),
+        template="agreements/notices.html", redirect_to=url_for("agreements.notice_schedule"),
+        success="The notice schedule has been saved.",
+        context=lambda: {"due_count": len(services.due_notices(session, clock.today())), "send_form": ConfirmForm()})
 
 
 @bp.route("/agreements/notices/send-due", methods=["POST"])
@@ -200,9 +179,15 @@ def notice_schedule():
 def send_due():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    result = jobs.send_due_notices(current_app._get_current_object())
+    # Written in this request's one transaction; the worker sends the emails.
+    result = services.issue_due_notices(get_session(), clock.today())
     flash(f"{result.sent} notice{'s' if result.sent != 1 else ''} sent.", "success")
     return redirect(url_for("agreements.notice_schedule"))
+
+
+def _sent_to(notices) -> str:
+    providers = len({notice.organisation_id for notice in notices})
+    return f"Notice sent to {providers} provider{'s' if providers != 1 else ''}."
 
 
 @bp.route("/agreements/notices/new", methods=["GET", "POST"])
@@ -211,36 +196,24 @@ def manual_notice():
     session = get_session()
     today = clock.today()
     f = _filter_from_args()
-    agreements = queries.register_all(session, f, today)
     form = ManualNoticeForm()
-    if form.validate_on_submit():
-        try:
-            notices = services.send_manual_notice(session, current_user, list(agreements), form.subject.data,
-                                                  form.body.data)
-        except RuleViolation as violation:
-            form.add_violation(violation)
-        else:
-            commit()
-            providers = len({n.organisation_id for n in notices})
-            flash(f"Notice sent to {providers} provider{'s' if providers != 1 else ''}.", "success")
-            return redirect(url_for("agreements.register", **request.args))
-    providers = sorted({a.organisation.name for a in agreements})
-    return form_page("agreements/manual_notice.html", form, agreements=agreements, providers=providers,
-                     query_args=request.args.to_dict())
+    return handle_form(
+        form, lambda: services.send_manual_notice(session, current_user, queries.matching_agreements(session, f, today),
+                                                  form.subject.data, form.body.data),
+        template="agreements/manual_notice.html", redirect_to=url_for("agreements.register", **request.args),
+        success=_sent_to,
+        context=lambda: {"audience": queries.notice_audience(session, f, today), "query_args": request.args.to_dict()})
 
 
 @bp.route("/agreements/dashboard")
 @roles(*REGISTER_ROLES)
 def dashboard():
+    session = get_session()
     today = clock.today()
-    data = queries.dashboard(get_session(), today, bids_by_organisation=_bidders())
+    # Which incumbents bid is known to the bids domain, above this one: it answers if it is there.
+    bidders = ask(bidders_requested, None, session=session)
+    data = queries.dashboard(session, today, bids_by_organisation=bidders)
     return render_template("agreements/dashboard.html", data=data, today=today)
-
-
-def _bidders():
-    """Organisations that have submitted a bid, once the bids domain exists."""
-    hook = current_app.extensions.get("bidders_for_dashboard")
-    return hook(get_session()) if hook else None
 
 
 @bp.route("/agreements/reports")
@@ -253,11 +226,7 @@ def reports():
     status = 200
     if "start" in request.args:
         if period.validate():
-            if period.end.data < period.start.data:
-                period.end.errors = ["The end of the period must be after its start"]
-                status = 400
-            else:
-                ending = queries.ending_between(session, period.start.data, period.end.data)
+            ending = queries.ending_between(session, period.start.data, period.end.data)
         else:
             status = 400
     return render_template("agreements/reports.html", years=years, categories=categories, spend=spend,
@@ -269,17 +238,11 @@ def reports():
 def categories():
     session = get_session()
     form = CategoryForm()
-    if form.validate_on_submit():
-        try:
-            services.add_category(session, current_user, form.name.data)
-        except RuleViolation as violation:
-            form.add_violation(violation)
-        else:
-            commit()
-            flash(f"Category \u201c{form.name.data.strip()}\u201d added.", "success")
-            return redirect(url_for("agreements.categories"))
-    existing = session.scalars(select(ServiceCategory).order_by(ServiceCategory.name)).all()
-    return form_page("agreements/categories.html", form, existing=existing)
+    return handle_form(
+        form, lambda: services.add_category(session, current_user, form.name.data),
+        template="agreements/categories.html", redirect_to=url_for("agreements.categories"),
+        success=lambda category: f"Category \u201c{category.name}\u201d added.",
+        context=lambda: {"existing": session.scalars(select(ServiceCategory).order_by(ServiceCategory.name)).all()})
 
 
 # --- Providers ---------------------------------------------------------------
@@ -291,6 +254,7 @@ def notice(notice_id):
     found = session.get(EndingNotice, notice_id)
     if found is None or not can_read_notice(current_user, found):
         abort(404)
-    if services.mark_read(session, current_user, found):
-        commit()
+    if services.mark_read(session, current_user, found, clock.now()):
+        # The documented exception to "a GET never writes": the read receipt is the council's proof.
+        allow_write_on_get()
     return render_template("agreements/notice.html", notice=found)

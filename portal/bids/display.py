@@ -3,16 +3,30 @@ progress and the warnings on QA evidence. Pure functions of what is loaded."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
-from portal.bids.models import Bid, BidAnswer, BidStatus
-from portal.bids.services import word_count
+from flask import url_for
+
+from portal.bids.models import Bid, BidAnswer, BidStatus, Submission
 from portal.dates import LONDON
 from portal.tenders.models import Question, QuestionKind
 
 NOT_STARTED = "Not started"
 IN_PROGRESS = "In progress"
 COMPLETED = "Completed"
+
+WORD = re.compile(r"\S+")
+
+
+def word_count(text: str | None) -> int:
+    return len(WORD.findall(text or ""))
+
+
+def format_datetime_seconds(value: datetime) -> str:
+    """'21 December 2026 at 12:00:00' in London time: receipts and the deadline are shown to the second."""
+    local = value.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M:%S}"
 
 
 def time_of_day(moment: datetime) -> str:
@@ -35,8 +49,15 @@ def countdown(deadline: datetime | None, now: datetime) -> str:
     return f"Closes in {days} days"
 
 
-def latest_submission(bid: Bid):
+def latest_submission(bid: Bid) -> Submission | None:
     return bid.submissions[-1] if bid.submissions else None
+
+
+def current_submission(bid: Bid) -> Submission | None:
+    """The version that counts: the newest, while the bid stands submitted."""
+    if bid.status is not BidStatus.SUBMITTED or not bid.submissions:
+        return None
+    return bid.submissions[-1]
 
 
 def status_label(bid: Bid) -> str:
@@ -80,3 +101,71 @@ def evidence_warning(expires_on: date | None, today: date, contract_start: date 
     if contract_start is not None and expires_on < contract_start:
         return "Expires before the contract starts"
     return None
+
+
+# --- The task list --------------------------------------------------------------------------
+
+def task_status(text: str) -> dict:
+    """A task's status as the GOV.UK task list shows it."""
+    if text == COMPLETED:
+        return {"text": text}
+    if text == IN_PROGRESS:
+        return {"tag": {"text": text, "classes": "govuk-tag--light-blue"}}
+    if text == NOT_STARTED:
+        return {"tag": {"text": text, "classes": "govuk-tag--blue"}}
+    return {"text": text, "classes": "govuk-task-list__status--cannot-start-yet"}
+
+
+def task_sections(overview: dict) -> list[dict]:
+    """The task list: each part of the bid, its page and how far it has got.
+
+    ``overview`` is what the task list and the check page both show (the bid,
+    its answers by question, the questions split into selection and quality,
+    the evidence chosen with its warnings, the current submission and what is
+    missing)."""
+    bid, answers = overview["bid"], overview["answers"]
+
+    def question_item(question):
+        return {"title": {"text": question.text}, "href": url_for("bids.question", bid_id=bid.id,
+                                                                 question_id=question.id),
+                "hint": {"text": f"Up to {question.word_limit:,} words"} if question.word_limit else None,
+                "status": task_status(question_status(question, answers.get(question.id)))}
+
+    priced = [bl for bl in bid.lots if bl.price_pence is not None]
+    prices_status = ("Choose lots first" if not bid.lots else COMPLETED if len(priced) == len(bid.lots)
+                     else IN_PROGRESS if priced else NOT_STARTED)
+    files = len(bid.attachments)
+    chosen = overview["evidence"]
+    flagged = sum(1 for _e, warning in chosen if warning)
+    evidence_hint = f"{flagged} flagged: check the dates" if flagged else None
+    sections = [
+        {"heading": "Lots", "items": [{
+            "title": {"text": "Choose the lots you are bidding for"}, "href": url_for("bids.lots", bid_id=bid.id),
+            "hint": {"text": ", ".join(f"Lot {bl.lot.number}" for bl in sorted(bid.lots, key=lambda b: b.lot.number))}
+            if bid.lots else None,
+            "status": task_status(COMPLETED if bid.lots else NOT_STARTED)}]},
+        {"heading": "Selection questions (pass or fail)", "items": [question_item(q) for q in overview["selection"]]},
+        {"heading": "Quality questions", "items": [question_item(q) for q in overview["quality"]]},
+        {"heading": "Prices", "items": [{
+            "title": {"text": "Price schedule"}, "href": url_for("bids.prices", bid_id=bid.id) if bid.lots else None,
+            "status": task_status(prices_status)}]},
+        {"heading": "Supporting information", "items": [
+            {"title": {"text": "Supporting documents"}, "href": url_for("bids.files", bid_id=bid.id),
+             "status": task_status(f"{files} file{'s' if files != 1 else ''}" if files else "Optional")},
+            {"title": {"text": "Quality-assurance evidence"}, "href": url_for("bids.evidence", bid_id=bid.id),
+             "hint": {"text": evidence_hint} if evidence_hint else None,
+             "status": task_status(f"{len(chosen)} chosen" if chosen else "Optional")}]},
+        {"heading": "Declarations", "items": [{
+            "title": {"text": "Confirm the declarations"}, "href": url_for("bids.declarations", bid_id=bid.id),
+            "status": task_status(COMPLETED if bid.declarations_confirmed_at else NOT_STARTED)}]},
+    ]
+    if overview["current"] is not None and not has_unsubmitted_changes(bid):
+        submit_status = f"Submitted (version {overview['current'].version})"
+    elif overview["missing"]:
+        submit_status = "Cannot submit yet"
+    else:
+        submit_status = "Ready to submit"
+    sections.append({"heading": "Submit", "items": [{
+        "title": {"text": "Check and submit your bid"}, "href": url_for("bids.check", bid_id=bid.id),
+        "status": task_status(submit_status)}]})
+    return [section for section in sections if section["items"]]

@@ -3,7 +3,18 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import (BigInteger, JSON, CheckConstraint, Column, Enum, ForeignKey, String, Table, Text, UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import now as clock_now
@@ -48,11 +59,11 @@ class Bid(Base):
 
     tender: Mapped[Tender] = relationship()
     organisation: Mapped[Organisation] = relationship()
-    lots: Mapped[list["BidLot"]] = relationship(cascade="all, delete-orphan", order_by="BidLot.lot_id")
-    answers: Mapped[list["BidAnswer"]] = relationship(cascade="all, delete-orphan", order_by="BidAnswer.question_id")
-    attachments: Mapped[list["BidAttachment"]] = relationship(cascade="all, delete-orphan",
+    lots: Mapped[list[BidLot]] = relationship(cascade="all, delete-orphan", order_by="BidLot.lot_id")
+    answers: Mapped[list[BidAnswer]] = relationship(cascade="all, delete-orphan", order_by="BidAnswer.question_id")
+    attachments: Mapped[list[BidAttachment]] = relationship(cascade="all, delete-orphan",
                                                              order_by="BidAttachment.id")
-    submissions: Mapped[list["Submission"]] = relationship(order_by="Submission.version")
+    submissions: Mapped[list[Submission]] = relationship(order_by="Submission.version")
 
 
 class BidLot(Base):

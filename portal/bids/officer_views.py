@@ -1,10 +1,12 @@
 """Officers see how many bids arrived, open them with a second officer, and read them after.
 
-The seal: until ``services.is_opened`` (the deadline has passed and two
+The seal: until ``policies.is_opened`` (the deadline has passed and two
 different officers have confirmed), these pages say how many bids arrived and
 for which lots, and nothing else: no organisation, no bid id, no content. Every
-page that shows a bid's content asks ``services.can_read_content`` first and
-answers 404 if it says no.
+page that shows a bid's content asks ``policies.can_read_content`` first and
+answers 404 if it says no. Who may confirm the opening is
+``policies.can_confirm_opening``, asked by this page's template and refused
+again by ``opening.confirm_opening``.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from portal import clock
 from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import Role, User
 from portal.auth import roles
-from portal.bids import services
+from portal.bids import opening, policies, queries
+from portal.bids.display import current_submission
 from portal.bids.models import Bid, BidOpening, BidStatus, Submission
-from portal.db import commit, get_session
+from portal.db import get_session
 from portal.downloads import attachment
 from portal.errors import RuleViolation
 from portal.files import StoredFile
@@ -32,7 +35,11 @@ from portal.tenders.models import Tender, TenderStatus
 bp = Blueprint("bid_admin", __name__, url_prefix="/tenders")
 
 READERS = (Role.OFFICER, Role.ADMIN, Role.EVALUATOR)
-WAITING_TO_OPEN = (TenderStatus.PUBLISHED, TenderStatus.CLOSED)
+
+
+@bp.context_processor
+def _policies():
+    return {"can_confirm_opening": policies.can_confirm_opening, "is_waiting_to_open": policies.is_waiting_to_open}
 
 
 def _tender(tender_id: int) -> Tender:
@@ -47,7 +54,7 @@ def _readable_bid(tender: Tender, bid_id: int) -> Bid:
     bid = get_session().get(Bid, bid_id, options=[selectinload(Bid.submissions), selectinload(Bid.organisation)])
     if bid is None or bid.tender_id != tender.id or bid.status is BidStatus.DRAFT:
         abort(404)
-    if not services.can_read_content(current_user, bid, clock.now()):
+    if not policies.can_read_content(current_user, bid, clock.now()):
         abort(404)
     return bid
 
@@ -58,39 +65,36 @@ def index(tender_id):
     session = get_session()
     tender = _tender(tender_id)
     now = clock.now()
-    if services.is_opened(tender, now):
+    if policies.is_opened(tender, now):
         bids = session.scalars(
             select(Bid).where(Bid.tender_id == tender.id, Bid.status != BidStatus.DRAFT)
             .options(selectinload(Bid.organisation), selectinload(Bid.submissions))).all()
-        rows = [{"bid": bid, "submission": services.current_submission(bid)} for bid in bids
-                if services.can_read_content(current_user, bid, now)]
+        rows = [{"bid": bid, "submission": current_submission(bid)} for bid in bids
+                if policies.can_read_content(current_user, bid, now)]
         rows.sort(key=lambda row: (row["bid"].status is BidStatus.WITHDRAWN, row["bid"].organisation.name.lower()))
         return render_template("bids/officer/opened.html", tender=tender, rows=rows)
     # Sealed: counts only.
     confirmations = session.execute(
         select(User.id, User.full_name, BidOpening.confirmed_at).join(BidOpening, BidOpening.officer_id == User.id)
         .where(BidOpening.tender_id == tender.id).order_by(BidOpening.confirmed_at)).all()
-    deadline_passed = tender.submission_deadline is not None and now >= tender.submission_deadline
     return render_template(
-        "bids/officer/sealed.html", tender=tender, submitted=services.submitted_count(session, tender),
-        per_lot=services.counts_per_lot(session, tender), deadline_passed=deadline_passed,
-        can_open=deadline_passed and tender.status in WAITING_TO_OPEN,
+        "bids/officer/sealed.html", tender=tender, now=now, submitted=queries.submitted_count(session, tender),
+        per_lot=queries.counts_per_lot(session, tender), deadline_passed=policies.is_past_deadline(tender, now),
         confirmations=confirmations, confirmed_by_me=any(c.id == current_user.id for c in confirmations),
-        is_officer=current_user.role is Role.OFFICER, open_form=ConfirmForm())
+        open_form=ConfirmForm())
 
 
-@bp.route("/<int:tender_id>/bids/open", methods=["POST"])
+@bp.route("/<int:tender_id>/bids/open", methods=["POST"], endpoint="open")
 @roles(Role.OFFICER)
-def open(tender_id):
+def confirm_opening(tender_id):
     tender = _tender(tender_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        opened = services.confirm_opening(get_session(), current_user, tender)
+        opened = opening.confirm_opening(get_session(), current_user, tender, clock.now())
     except RuleViolation as violation:
         return render_template("errors/400.html", title="The bids cannot be opened",
                                description=violation.message), 400
-    commit()
     if opened:
         flash("The bids are open. You can now read them.", "success")
     else:
@@ -117,7 +121,7 @@ def show(tender_id, bid_id):
     session = get_session()
     tender = _tender(tender_id)
     bid = _readable_bid(tender, bid_id)
-    submission = services.current_submission(bid)
+    submission = current_submission(bid)
     if submission is None:  # withdrawn: listed, but without content
         return render_template("bids/officer/show.html", tender=tender, bid=bid, submission=None, answers=[],
                                evidence=[])
@@ -144,7 +148,7 @@ def file(tender_id, bid_id, file_id):
     session = get_session()
     tender = _tender(tender_id)
     bid = _readable_bid(tender, bid_id)
-    submission: Submission | None = services.current_submission(bid)
+    submission: Submission | None = current_submission(bid)
     if submission is None:
         abort(404)
     content = submission.content

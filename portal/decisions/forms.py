@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovTextArea, GovTextInput
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -26,7 +26,8 @@ def _yes_no(label, message, description=None):
 
 def _long_text(label, message):
     return TextAreaField(label, widget=GovTextArea(), validators=[
-        InputRequired(message=message), Length(max=MAX_TEXT, message=f"{label} must be {MAX_TEXT:,} characters or fewer")])
+        InputRequired(message=message),
+        Length(max=MAX_TEXT, message=f"{label} must be {MAX_TEXT:,} characters or fewer")])
 
 
 class DecisionForm(PortalForm):
@@ -42,7 +43,8 @@ class DecisionForm(PortalForm):
     is_subject_to_call_in = _yes_no("Is it subject to call in?", "Select yes if it is subject to call in")
     is_urgent = _yes_no("Is it an urgent item?", "Select yes if it is an urgent item")
     is_exempt = _yes_no("Is any of it exempt from publication?", "Select yes if it is exempt from publication",
-                        description="Exempt information is withheld from the public under the Local Government Act 1972")
+                        description="Exempt information is withheld from the public under the Local Government "
+                                    "Act 1972")
     lead_officer = _text("Lead officer (optional)", "", 120, required=False)
     division = _text("Division (optional)", "", 120, required=False)
     reasons = _long_text("Reasons for the decision", "Enter the reasons for the decision")
@@ -57,6 +59,6 @@ class DecisionForm(PortalForm):
 class DecisionDocumentForm(PortalForm):
     title = _text("Document title", "Enter the document's title", 200,
                   description="For example, Equality Impact Assessment")
-    file = FileField("Upload the document", widget=GovFileInput(),
+    file = FileField("Upload the document", widget=GovFileInput(), validators=[FileRequired(message="Select a file")],
                      description="A PDF, Word, Excel, OpenDocument, PNG or JPEG file, up to 10MB")
     submit = submit("Upload document")

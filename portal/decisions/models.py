@@ -32,7 +32,7 @@ class Decision(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
 
-    documents: Mapped[list["DecisionDocument"]] = relationship(
+    documents: Mapped[list[DecisionDocument]] = relationship(
         cascade="all, delete-orphan", order_by="DecisionDocument.id")
 
 
@@ -44,4 +44,4 @@ class DecisionDocument(Base):
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id", ondelete="RESTRICT"))
     title: Mapped[str] = mapped_column(String(200))
 
-    file: Mapped["StoredFile"] = relationship()  # noqa: F821
+    file: Mapped[StoredFile] = relationship()  # noqa: F821

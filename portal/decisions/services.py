@@ -17,7 +17,7 @@ from portal import files
 from portal.accounts.models import User
 from portal.audit.services import record
 from portal.decisions.models import Decision, DecisionDocument
-from portal.errors import RuleViolation
+from portal.errors import RuleViolation, RuleViolations
 
 NUMBER_FORMAT = re.compile(r"\d{2}/\d{5}")
 STATUSES = (
@@ -69,7 +69,7 @@ _YES_NO = (
 
 
 def decision_problems(session: Session, data: DecisionData) -> list[RuleViolation]:
-    """Everything wrong with the data, in the order the form asks for it."""
+    """Everything wrong with the data, in the order the form asks for it (none: it may be recorded)."""
     problems = []
     number = (data.number or "").strip()
     if not number:
@@ -105,13 +105,12 @@ def record_decision(session: Session, actor: User, data: DecisionData) -> Decisi
     """Record a decision as published.
 
     Raises:
-        RuleViolation: the first problem found: a number not like 22/00094 or
-            already recorded, a missing or too long field, a yes or no left
-            unanswered, a missing date, or publication before the decision.
+        RuleViolations: every problem found, in the form's order: a number not
+            like 22/00094 or already recorded, a missing or too long field, a
+            yes or no left unanswered, a missing date, or publication before
+            the decision.
     """
-    problems = decision_problems(session, data)
-    if problems:
-        raise problems[0]
+    RuleViolations.raise_any(decision_problems(session, data))
     decision = Decision(
         number=data.number.strip(), title=data.title.strip(), decision_maker=data.decision_maker.strip(),
         status=data.status.strip(), is_key_decision=data.is_key_decision,

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from dataclasses import replace
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.accounts.models import Role
-from portal.accounts.views import form_page
 from portal.auth import public, roles
-from portal.db import commit, get_session
-from portal.decisions import services
-from portal.decisions.forms import DecisionForm, DecisionDocumentForm
+from portal.db import get_session
+from portal.decisions import policies, services
+from portal.decisions.forms import DecisionDocumentForm, DecisionForm
 from portal.decisions.models import Decision, DecisionDocument
+from portal.decisions.signals import linked_tenders_requested
 from portal.downloads import attachment
-from portal.errors import RuleViolation
-from portal.tenders.models import Tender
-from portal.tenders.public_policies import can_preview_drafts
-from portal.tenders.queries import PUBLIC_STATUSES
+from portal.forms import handle_form
+from portal.pagination import Page, page_number
+from portal.signals import ask
 from portal.text import paragraphs
 
 bp = Blueprint("decisions", __name__)
 
-RECORDING_ROLES = (Role.OFFICER, Role.ADMIN)
 PAGE_SIZE = 25
 
 
@@ -31,14 +30,13 @@ PAGE_SIZE = 25
 @public
 def index():
     session = get_session()
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-    total = session.scalar(select(func.count(Decision.id)))
+    page = Page(page_number(request.args.get("page")), PAGE_SIZE, session.scalar(select(func.count(Decision.id))))
+    page = replace(page, number=min(page.number, page.count))
     decisions = session.scalars(select(Decision).order_by(Decision.decision_date.desc(), Decision.id.desc())
-                                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    pages = max(1, -(-total // PAGE_SIZE))
-    return render_template("decisions/index.html", decisions=decisions, total=total, page=page, pages=pages,
-                           can_record=current_user.is_authenticated and current_user.role in RECORDING_ROLES)
+                                .limit(page.size).offset(page.offset)).all()
+    return render_template("decisions/index.html", decisions=decisions, page=page,
+                           page_url=lambda number: url_for("decisions.index", page=number),
+                           can_record=policies.can_record(current_user))
 
 
 def _decision(decision_id: int) -> Decision:
@@ -53,12 +51,10 @@ def _decision(decision_id: int) -> Decision:
 @public
 def show(decision_id):
     decision = _decision(decision_id)
-    query = select(Tender).where(Tender.decision_id == decision.id)
-    if not can_preview_drafts(current_user):
-        query = query.where(Tender.status.in_(PUBLIC_STATUSES))
-    tenders = get_session().scalars(query.order_by(Tender.reference)).all()
+    # The tenders made under a decision belong to the tenders domain, above this one: it answers if it is there.
+    tenders = ask(linked_tenders_requested, decision, default=[], session=get_session(), user=current_user)
     return render_template("decisions/show.html", decision=decision, tenders=tenders, paragraphs=paragraphs,
-                           can_record=current_user.is_authenticated and current_user.role in RECORDING_ROLES)
+                           can_record=policies.can_record(current_user))
 
 
 @bp.route("/decisions/<int:decision_id>/documents/<int:document_id>")
@@ -70,50 +66,43 @@ def document(decision_id, document_id):
     return attachment(found.file)
 
 
+def _decision_data(form: DecisionForm) -> services.DecisionData:
+    yes = {"yes": True, "no": False}
+    return services.DecisionData(
+        number=form.number.data, title=form.title.data, decision_maker=form.decision_maker.data,
+        status=form.status.data, is_key_decision=yes.get(form.is_key_decision.data),
+        is_subject_to_call_in=yes.get(form.is_subject_to_call_in.data), is_urgent=yes.get(form.is_urgent.data),
+        is_exempt=yes.get(form.is_exempt.data), lead_officer=form.lead_officer.data,
+        division=form.division.data, reasons=form.reasons.data, decision_text=form.decision_text.data,
+        decision_date=form.decision_date.data, publication_date=form.publication_date.data)
+
+
 @bp.route("/decisions/new", methods=["GET", "POST"])
-@roles(*RECORDING_ROLES)
+@roles(*policies.RECORDING_ROLES)
 def new():
     form = DecisionForm()
-    if form.validate_on_submit():
-        yes = {"yes": True, "no": False}
-        data = services.DecisionData(
-            number=form.number.data, title=form.title.data, decision_maker=form.decision_maker.data,
-            status=form.status.data, is_key_decision=yes.get(form.is_key_decision.data),
-            is_subject_to_call_in=yes.get(form.is_subject_to_call_in.data), is_urgent=yes.get(form.is_urgent.data),
-            is_exempt=yes.get(form.is_exempt.data), lead_officer=form.lead_officer.data,
-            division=form.division.data, reasons=form.reasons.data, decision_text=form.decision_text.data,
-            decision_date=form.decision_date.data, publication_date=form.publication_date.data)
-        problems = services.decision_problems(get_session(), data)
-        if problems:
-            for violation in problems:
-                form.add_violation(violation)
-        else:
-            decision = services.record_decision(get_session(), current_user, data)
-            commit()
-            flash(f"Decision {decision.number} recorded. Add its accompanying documents, if it has any.", "success")
-            return redirect(url_for("decisions.add_document", decision_id=decision.id))
-    return form_page("decisions/new.html", form)
+    return handle_form(
+        form, lambda: services.record_decision(get_session(), current_user, _decision_data(form)),
+        template="decisions/new.html",
+        redirect_to=lambda decision: url_for("decisions.add_document", decision_id=decision.id),
+        success=lambda decision: (f"Decision {decision.number} recorded. Add its accompanying documents, "
+                                  "if it has any."))
 
 
 @bp.route("/decisions/<int:decision_id>/documents/new", methods=["GET", "POST"])
-@roles(*RECORDING_ROLES)
+@roles(*policies.RECORDING_ROLES)
 def add_document(decision_id):
-    session = get_session()
     decision = _decision(decision_id)
     form = DecisionDocumentForm()
-    if form.validate_on_submit():
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            form.file.errors = ["Select a file"]
-        else:
-            max_bytes = current_app.config["MAX_FILE_BYTES"]
-            try:
-                services.add_document(session, current_user, decision, form.title.data, upload.filename,
-                                      upload.read(max_bytes + 1), max_bytes)
-            except RuleViolation as violation:
-                form.add_violation(violation)
-            else:
-                commit()
-                flash(f"\u201c{form.title.data.strip()}\u201d added to decision {decision.number}.", "success")
-                return redirect(url_for("decisions.show", decision_id=decision.id))
-    return form_page("decisions/add_document.html", form, decision=decision)
+
+    def add():
+        max_bytes = current_app.config["MAX_FILE_BYTES"]
+        upload = form.file.data
+        return services.add_document(get_session(), current_user, decision, form.title.data, upload.filename,
+                                     upload.read(max_bytes + 1), max_bytes)
+
+    return handle_form(
+        form, add, template="decisions/add_document.html",
+        redirect_to=url_for("decisions.show", decision_id=decision.id),
+        success=lambda document: f"\u201c{document.title}\u201d added to decision {decision.number}.",
+        context={"decision": decision})

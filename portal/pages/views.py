@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from portal import clock
+from portal.accounts.policies import can_manage_staff
 from portal.agreements.queries import provider_home
 from portal.agreements.services import status_of
 from portal.auth import public, signed_in
@@ -26,7 +27,7 @@ def start():
 @signed_in
 def dashboard():
     if current_user.is_staff:
-        return render_template("pages/dashboard_staff.html")
+        return render_template("pages/dashboard_staff.html", can_manage_staff=can_manage_staff(current_user))
     agreements, notices = provider_home(get_session(), current_user.organisation_id)
     now = clock.now()
     today = clock.today()

@@ -14,13 +14,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import files
 from portal.accounts.models import Role, User
+from portal.accounts.queries import is_active_verified
 from portal.audit.services import record
 from portal.dates import london_today
 from portal.errors import NotPermitted, RuleViolation
 from portal.filters import format_date
+from portal.links import external_url
 from portal.notifications.services import queue_email
 from portal.providers.models import Evidence, EvidenceKind, Organisation
-from portal.links import external_url
 
 REMINDER_DAYS = 30
 EXPIRED = "Expired"
@@ -80,7 +81,7 @@ def archive_evidence(session: Session, user: User, evidence: Evidence, now: date
 
 
 def current_evidence(session: Session, organisation_id: int) -> list[Evidence]:
-    """The organisation's evidence in use, soonest expiry first (no expiry last)."""
+    """The organisation's evidence in use, soonest expiry first (no expiry last); refuses nothing."""
     return list(session.scalars(
         select(Evidence).where(Evidence.organisation_id == organisation_id, Evidence.archived_at.is_(None))
         .options(selectinload(Evidence.file))
@@ -88,7 +89,11 @@ def current_evidence(session: Session, organisation_id: int) -> list[Evidence]:
 
 
 def evidence_for(session: Session, user: User, evidence_id: int) -> Evidence:
-    """Raises NotPermitted: no such evidence, or another organisation's."""
+    """One of the user's organisation's documents.
+
+    Raises:
+        NotPermitted: no such evidence, or another organisation's.
+    """
     evidence = session.get(Evidence, evidence_id)
     if evidence is None:
         raise NotPermitted()
@@ -119,6 +124,7 @@ def send_reminders(session: Session, today: date, days_before: int = REMINDER_DA
     Each expiry date is reminded about once: ``reminder_sent_for`` is claimed
     with a conditional update, so a second run (even at the same moment) skips
     it, while a renewed document with a new expiry date is reminded about again.
+    Refuses nothing.
     """
     due = session.scalars(
         select(Evidence).where(
@@ -132,8 +138,8 @@ def send_reminders(session: Session, today: date, days_before: int = REMINDER_DA
     people: dict[int, list[str]] = {}
     for organisation_id, email in session.execute(
             select(User.organisation_id, User.email).where(
-                User.organisation_id.in_(organisation_ids), User.deactivated_at.is_(None),
-                User.email_verified_at.is_not(None)).order_by(User.email)):
+                User.organisation_id.in_(organisation_ids), User.role == Role.PROVIDER, is_active_verified())
+            .order_by(User.email)):
         people.setdefault(organisation_id, []).append(email)
     names = dict(session.execute(select(Organisation.id, Organisation.name)
                                  .where(Organisation.id.in_(organisation_ids))).all())

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal import clock
 from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import Role
-from portal.accounts.views import form_page
 from portal.auth import roles
-from portal.db import commit, get_session
+from portal.db import get_session
 from portal.downloads import attachment
 from portal.errors import NotPermitted, RuleViolation
+from portal.forms import handle_form
 from portal.providers import evidence as services
 from portal.providers.forms import EvidenceForm
 from portal.providers.models import EvidenceKind
@@ -42,23 +42,16 @@ def index():
 @roles(Role.PROVIDER)
 def new():
     form = EvidenceForm()
-    if form.validate_on_submit():
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            form.file.errors = ["Select a file"]
-        else:
-            max_bytes = current_app.config["MAX_FILE_BYTES"]
-            try:
-                evidence = services.add_evidence(
-                    get_session(), current_user, EvidenceKind[form.kind.data], form.title.data, upload.filename,
-                    upload.read(max_bytes + 1), form.expires_on.data, clock.now())
-            except RuleViolation as violation:
-                form.add_violation(violation)
-            else:
-                commit()
-                flash(f"\u201c{evidence.title}\u201d has been saved. You can include it in your bids.", "success")
-                return redirect(url_for("evidence.index"))
-    return form_page("providers/evidence/new.html", form)
+
+    def add():
+        upload = form.file.data
+        return services.add_evidence(
+            get_session(), current_user, EvidenceKind[form.kind.data], form.title.data, upload.filename,
+            upload.read(current_app.config["MAX_FILE_BYTES"] + 1), form.expires_on.data, clock.now())
+
+    return handle_form(
+        form, add, template="providers/evidence/new.html", redirect_to=url_for("evidence.index"),
+        success=lambda evidence: f"\u201c{evidence.title}\u201d has been saved. You can include it in your bids.")
 
 
 @bp.route("/<int:evidence_id>/file")
@@ -76,8 +69,7 @@ def archive(evidence_id):
     try:
         services.archive_evidence(get_session(), current_user, evidence, clock.now())
     except RuleViolation as violation:
-        return render_template("errors/400.html", title="The document cannot be archived",
+        return render_template("errors/page.html", title="The document cannot be archived",
                                description=violation.message), 400
-    commit()
     flash(f"\u201c{evidence.title}\u201d has been archived. Bids already submitted with it keep it.", "success")
     return redirect(url_for("evidence.index"))

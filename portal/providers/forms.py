@@ -1,8 +1,13 @@
 from __future__ import annotations
 
-from flask_wtf.file import FileField
-from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovCheckboxInput, GovFileInput, GovRadioInput,
-                                                GovTextInput)
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovFileInput,
+    GovRadioInput,
+    GovTextInput,
+)
 from wtforms import BooleanField, EmailField, RadioField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -66,7 +71,7 @@ class EvidenceForm(PortalForm):
     )
     title = _text("Title", "Enter a title for the document", 200,
                   description="As the council will see it, for example Public liability insurance 2026 to 2027")
-    file = FileField("Upload the document", widget=GovFileInput(),
+    file = FileField("Upload the document", widget=GovFileInput(), validators=[FileRequired(message="Select a file")],
                      description=f"A {ALLOWED_DESCRIPTION} file, up to 10MB")
     expires_on = DateInputField("Expiry date (optional)",
                                 description="If the document expires, we will remind you 30 days before. "

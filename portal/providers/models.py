@@ -80,7 +80,7 @@ class Organisation(Base):
     districts: Mapped[list[District]] = relationship(
         secondary=organisation_district, order_by=District.name
     )
-    members: Mapped[list["User"]] = relationship(  # noqa: F821
+    members: Mapped[list[User]] = relationship(  # noqa: F821
         back_populates="organisation", order_by="User.full_name"
     )
 
@@ -111,4 +111,4 @@ class Evidence(Base):
     reminder_sent_for: Mapped[date | None] = mapped_column(Date)  # the expiry date last reminded about
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    file: Mapped["StoredFile"] = relationship()  # noqa: F821
+    file: Mapped[StoredFile] = relationship()  # noqa: F821

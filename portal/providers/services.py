@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal import clock
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password, password_problem
+from portal.accounts.services import normalise_email, send_verification_email
 from portal.accounts.tokens import make_token
 from portal.audit.services import record
-
-from portal.errors import RuleViolation
+from portal.errors import RuleViolation, RuleViolations
+from portal.links import external_url
 from portal.notifications.services import queue_email
 from portal.providers.models import District, Organisation, OrganisationType
-from portal.links import external_url
 
 CHARITY_NUMBER = re.compile(r"^(\d{6,8}|SC0\d{5}|NIC?\d{5,6})$")
 COMPANY_NUMBER = re.compile(r"^(\d{8}|(SC|NI|OC|SO|NC|R0|CE|CS|SE|SL|LP|NL|FC|GE|IP|SP|RC|SR|NP|NO|NR|RS)\d{6})$")
@@ -44,10 +44,6 @@ def normalise_company_number(value: str | None) -> str | None:
 def normalise_postcode(value: str) -> str:
     compact = re.sub(r"\s", "", value or "").upper()
     return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
-
-
-def normalise_email(value: str) -> str:
-    return (value or "").strip().lower()
 
 
 def is_valid_charity_number(value: str) -> bool:
@@ -87,7 +83,16 @@ def make_claim_token(organisation: Organisation) -> str:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="portal-claim").dumps(organisation.id)
 
 
+def send_claim_link(session: Session, organisation: Organisation) -> None:
+    """Email the organisation's claim link to its contact address, for someone who
+    tried to register it without the link. Refuses nothing."""
+    queue_email(session, organisation.contact_email, "claim_link", organisation=organisation,
+                register_url=external_url("providers.register", claim=make_claim_token(organisation)))
+
+
 def organisation_for_claim(session: Session, token: str | None) -> Organisation | None:
+    """The unregistered organisation a claim link names; None for a bad, expired
+    or used link (refuses nothing: the page then registers a new organisation)."""
     if not token:
         return None
     try:
@@ -116,38 +121,59 @@ def _existing_by_number(session: Session, charity: str | None, company: str | No
     return None
 
 
-def register_organisation(session: Session, data: Registration, claim_token: str | None = None) -> Organisation | None:
+def register_organisation(session: Session, data: Registration, now: datetime,
+                          claim_token: str | None = None) -> Organisation | None:
     """Create an organisation and its first user, its administrator, unverified.
 
     An incumbent the council already holds (imported with its agreements) is
-    claimed rather than duplicated: through the link in its invitation, or by
-    its number when the person registering uses its contact email address.
-    Returns None, creating nothing, when the email is already registered: that
-    address is emailed instead, so the page shown never reveals who has an account.
+    claimed rather than duplicated, through the claim link emailed to its contact
+    address: the link is the proof that the claim comes from the organisation.
+    Whoever registers with its number and its contact address but without the
+    link changes nothing: the contact address is sent the link instead, and the
+    claim is made when someone registers through it. Until then the real
+    organisation can still claim its record.
+
+    Returns None, creating nothing, in that case and when the email is already
+    registered (that address is emailed instead), so the page shown never reveals
+    who has an account. The password is hashed on every path that gets this far,
+    so neither does the time the page takes.
 
     Raises:
-        RuleViolation: a number in the wrong format or already registered, the
-            number the organisation type needs missing, an unknown district, a
-            weak password.
+        RuleViolations: every problem with what was typed at once: a number in
+            the wrong format, the number the organisation type needs missing, a
+            postcode that is not one, an unknown district, a weak password.
+        RuleViolation: a number already registered, or held for an incumbent
+            that the person registering has not shown they speak for.
     """
     charity = normalise_charity_number(data.charity_number)
     company = normalise_company_number(data.company_number)
     postcode = normalise_postcode(data.postcode)
     email = normalise_email(data.email)
 
+    # Every problem with what was typed is shown at once; those that need the
+    # register of organisations (a number already held) only once it is well formed.
+    problems = []
     if charity and not is_valid_charity_number(charity):
-        raise RuleViolation("charity_number", "Enter a charity number in the correct format, like 1123456 or SC012345")
+        problems.append(RuleViolation("charity_number",
+                                      "Enter a charity number in the correct format, like 1123456 or SC012345"))
+    elif data.organisation_type in NEEDS_CHARITY_NUMBER and not charity:
+        problems.append(RuleViolation("charity_number", "Enter your charity number"))
     if company and not is_valid_company_number(company):
-        raise RuleViolation("company_number", "Enter a Companies House number in the correct format, like 01234567 or SC123456")
-    if data.organisation_type in NEEDS_CHARITY_NUMBER and not charity:
-        raise RuleViolation("charity_number", "Enter your charity number")
-    if data.organisation_type in NEEDS_COMPANY_NUMBER and not company:
-        raise RuleViolation("company_number", "Enter your Companies House number")
+        problems.append(RuleViolation("company_number", "Enter a Companies House number in the correct format, "
+                                                        "like 01234567 or SC123456"))
+    elif data.organisation_type in NEEDS_COMPANY_NUMBER and not company:
+        problems.append(RuleViolation("company_number", "Enter your Companies House number"))
     if not is_valid_postcode(postcode):
-        raise RuleViolation("postcode", "Enter a real postcode, like ME14 1XQ")
+        problems.append(RuleViolation("postcode", "Enter a real postcode, like ME14 1XQ"))
+    districts = list(session.scalars(select(District).where(District.id.in_(data.district_ids))))
+    if not districts or len(districts) != len(set(data.district_ids)):
+        problems.append(RuleViolation("district_ids", "Select the districts your organisation serves"))
     problem = password_problem(data.password, email)
     if problem:
-        raise RuleViolation("password", problem)
+        problems.append(RuleViolation("password", problem))
+    RuleViolations.raise_any(problems)
+    # Before anything that depends on who has an account: see the docstring.
+    password_hash = hash_password(data.password)
 
     organisation = organisation_for_claim(session, claim_token)
     existing = _existing_by_number(session, charity, company)
@@ -158,15 +184,15 @@ def register_organisation(session: Session, data: Registration, claim_token: str
             raise RuleViolation(field, f"An organisation with this {label} is already registered. "
                                        "Ask its administrator to invite you")
         if organisation is None and (found.contact_email or "").lower() == email:
-            organisation = found
+            # Typing the address is no proof of holding it: nothing about the record
+            # changes until the link sent to it is followed.
+            send_claim_link(session, found)
+            return None
         if organisation is None or organisation.id != found.id:
             raise RuleViolation(field, f"The council already holds agreements with the organisation with this "
-                                       f"{label}. Use the link in the invitation emailed to {_mask(found.contact_email)}, "
-                                       f"or contact {current_app.config['SERVICE_CONTACT_EMAIL']}")
-    districts = list(session.scalars(select(District).where(District.id.in_(data.district_ids))))
-    if not districts or len(districts) != len(set(data.district_ids)):
-        raise RuleViolation("district_ids", "Select the districts your organisation serves")
-
+                                       f"{label}. Use the link in the invitation emailed to "
+                                       f"{_mask(found.contact_email)}, or contact "
+                                       f"{current_app.config['SERVICE_CONTACT_EMAIL']}")
     if session.scalar(select(User.id).where(User.email == email)):
         queue_email(session, email, "already_registered", sign_in_url=external_url("accounts.sign_in"),
                     reset_url=external_url("accounts.request_password_reset"))
@@ -185,9 +211,9 @@ def register_organisation(session: Session, data: Registration, claim_token: str
     organisation.town = data.town.strip()
     organisation.postcode = postcode
     organisation.districts = districts
-    organisation.registered_at = clock.now()
+    organisation.registered_at = now
     user = User(
-        email=email, full_name=data.full_name.strip(), password_hash=hash_password(data.password),
+        email=email, full_name=data.full_name.strip(), password_hash=password_hash,
         role=Role.PROVIDER, organisation=organisation, is_organisation_admin=True,
     )
     session.add(user)
@@ -199,12 +225,8 @@ def register_organisation(session: Session, data: Registration, claim_token: str
     return organisation
 
 
-def send_verification_email(session: Session, user: User) -> None:
-    queue_email(session, user.email, "verify_email", user=user,
-                verify_url=external_url("accounts.verify_email", token=make_token("verify", user)))
-
-
-def invite_colleague(session: Session, inviter: User, email: str, full_name: str, make_admin: bool) -> User:
+def invite_colleague(session: Session, inviter: User, email: str, full_name: str, make_admin: bool,
+                     now: datetime) -> User:
     """Invite someone to act for the inviter's organisation.
 
     A person removed from an organisation earlier may be invited again.
@@ -219,7 +241,8 @@ def invite_colleague(session: Session, inviter: User, email: str, full_name: str
         if user.organisation_id == inviter.organisation_id and user.deactivated_at is None:
             raise RuleViolation("email", "This person is already a member of your organisation")
         if user.role is not Role.PROVIDER or user.organisation_id is not None:
-            raise RuleViolation("email", "This email address cannot be invited. Ask the person to use a different address")
+            raise RuleViolation("email", "This email address cannot be invited. Ask the person to use a different "
+                                         "address")
         user.organisation_id = inviter.organisation_id
         user.deactivated_at = None
         user.password_hash = None
@@ -231,7 +254,7 @@ def invite_colleague(session: Session, inviter: User, email: str, full_name: str
     user.full_name = full_name.strip()
     user.is_organisation_admin = make_admin
     user.invited_by_id = inviter.id
-    user.invited_at = clock.now()
+    user.invited_at = now
     session.flush()
     record(session, inviter, "user.invited", user, email=email, organisation_id=inviter.organisation_id,
            is_organisation_admin=make_admin)
@@ -241,6 +264,7 @@ def invite_colleague(session: Session, inviter: User, email: str, full_name: str
 
 
 def organisation_admin_count(session: Session, organisation_id: int) -> int:
+    """How many people can administer the organisation (invitations still open do not count)."""
     return session.scalar(
         select(func.count(User.id)).where(
             User.organisation_id == organisation_id, User.is_organisation_admin.is_(True),
@@ -249,7 +273,7 @@ def organisation_admin_count(session: Session, organisation_id: int) -> int:
     )
 
 
-def remove_colleague(session: Session, actor: User, member: User) -> None:
+def remove_colleague(session: Session, actor: User, member: User, now: datetime) -> None:
     """Remove a member from the actor's organisation; their sessions end at once.
 
     Raises:
@@ -257,10 +281,11 @@ def remove_colleague(session: Session, actor: User, member: User) -> None:
     """
     if member.is_organisation_admin and organisation_admin_count(session, member.organisation_id) <= 1 \
             and not member.is_pending_invitation:
-        raise RuleViolation(None, "You cannot remove the organisation's only administrator. Make someone else an administrator first")
+        raise RuleViolation(None, "You cannot remove the organisation's only administrator. Make someone else an "
+                                  "administrator first")
     organisation_id = member.organisation_id
     member.organisation_id = None
     member.is_organisation_admin = False
-    member.deactivated_at = clock.now()
+    member.deactivated_at = now
     member.session_version += 1
     record(session, actor, "user.removed_from_organisation", member, organisation_id=organisation_id)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal import clock
 from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import Role, User
-from portal.accounts.views import form_page
+from portal.accounts.services import normalise_email
 from portal.auth import organisation_admin, public, redirect_home, roles
-from portal.db import commit, get_session
+from portal.db import get_session
 from portal.errors import RuleViolation
-from portal.forms import choices
+from portal.forms import choices, form_page, handle_form
 from portal.providers import policies, services
 from portal.providers.forms import InviteColleagueForm, RegistrationForm
 from portal.providers.models import District, OrganisationType
@@ -35,21 +36,23 @@ def register():
         form.company_number.data = claimed.company_number
         form.email.data = claimed.contact_email
     form.district_ids.choices = choices((d.id, d.name) for d in db.scalars(select(District).order_by(District.name)))
+    # Not the redirecting form flow: success shows "check your email" on this
+    # address, so that the page never says whether the address had an account.
     if form.validate_on_submit():
         data = services.Registration(
-            organisation_name=form.organisation_name.data, organisation_type=OrganisationType[form.organisation_type.data],
+            organisation_name=form.organisation_name.data,
+            organisation_type=OrganisationType[form.organisation_type.data],
             charity_number=form.charity_number.data, company_number=form.company_number.data,
             address_line_1=form.address_line_1.data, address_line_2=form.address_line_2.data,
             town=form.town.data, postcode=form.postcode.data, district_ids=form.district_ids.data,
             full_name=form.full_name.data, email=form.email.data, password=form.password.data,
         )
         try:
-            services.register_organisation(db, data, claim_token if claimed is not None else None)
+            services.register_organisation(db, data, clock.now(), claim_token if claimed is not None else None)
         except RuleViolation as violation:
             form.add_violation(violation)
         else:
-            commit()
-            return render_template("accounts/check_email.html", email=services.normalise_email(form.email.data),
+            return render_template("accounts/check_email.html", email=normalise_email(form.email.data),
                                    purpose="register")
     return form_page("providers/register.html", form, claimed=claimed)
 
@@ -69,34 +72,21 @@ def organisation():
 @organisation_admin
 def invite_colleague():
     form = InviteColleagueForm()
-    if form.validate_on_submit():
-        try:
-            user = services.invite_colleague(get_session(), current_user, form.email.data, form.full_name.data,
-                                             bool(form.make_admin.data))
-        except RuleViolation as violation:
-            form.add_violation(violation)
-        else:
-            commit()
-            flash(f"Invitation sent to {user.email}.", "success")
-            return redirect(url_for("providers.organisation"))
-    return form_page("providers/invite_colleague.html", form)
+    return handle_form(
+        form, lambda: services.invite_colleague(get_session(), current_user, form.email.data, form.full_name.data,
+                                                bool(form.make_admin.data), clock.now()),
+        template="providers/invite_colleague.html", redirect_to=url_for("providers.organisation"),
+        success=lambda user: f"Invitation sent to {user.email}.")
 
 
 @bp.route("/organisation/colleagues/<int:user_id>/remove", methods=["GET", "POST"])
 @organisation_admin
 def remove_colleague(user_id):
-    db = get_session()
-    member = db.get(User, user_id)
+    member = get_session().get(User, user_id)
     if member is None or not policies.can_remove(current_user, member):
         abort(404)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            services.remove_colleague(db, current_user, member)
-        except RuleViolation as violation:
-            form.add_violation(violation)
-        else:
-            commit()
-            flash(f"{member.full_name} has been removed from your organisation.", "success")
-            return redirect(url_for("providers.organisation"))
-    return form_page("providers/remove_colleague.html", form, member=member)
+    return handle_form(
+        form, lambda: services.remove_colleague(get_session(), current_user, member, clock.now()),
+        template="providers/remove_colleague.html", redirect_to=url_for("providers.organisation"),
+        success=f"{member.full_name} has been removed from your organisation.", context={"member": member})

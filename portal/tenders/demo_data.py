@@ -21,8 +21,16 @@ from portal.dates import LONDON
 from portal.decisions.models import Decision
 from portal.providers.models import District
 from portal.tenders import services
-from portal.tenders.models import (DocumentKind, Lot, LotDeliveryMode, Question, QuestionKind, QuestionnaireSection,
-                                   Tender, TenderDocument)
+from portal.tenders.models import (
+    DocumentKind,
+    Lot,
+    LotDeliveryMode,
+    Question,
+    QuestionKind,
+    QuestionnaireSection,
+    Tender,
+    TenderDocument,
+)
 
 EAST = ["Canterbury", "Dover", "Folkestone and Hythe", "Thanet"]
 WEST = ["Sevenoaks", "Tonbridge and Malling", "Tunbridge Wells"]
@@ -228,7 +236,8 @@ def load(session: Session, years: int, as_published: bool, now: datetime) -> int
                 (DocumentKind.TERMS, "Framework terms and conditions", tiny_pdf("Framework terms and conditions")),
                 (DocumentKind.EQUALITY_IMPACT_ASSESSMENT, "Equality Impact Assessment",
                  tiny_pdf(f"{spec['title']}: Equality Impact Assessment")),
-                (DocumentKind.PRICING_TEMPLATE, "Pricing template", pricing_template([lot[0] for lot in spec["lots"]]))]:
+                (DocumentKind.PRICING_TEMPLATE, "Pricing template",
+                 pricing_template([lot[0] for lot in spec["lots"]]))]:
             extension = ".xlsx" if kind is DocumentKind.PRICING_TEMPLATE else ".pdf"
             stored = files.store(session, officer, f"{title}{extension}", content, 10 * 1024 * 1024)
             session.add(TenderDocument(tender_id=tender.id, kind=kind, title=title, file_id=stored.id))

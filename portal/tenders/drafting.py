@@ -1,10 +1,11 @@
 """Building a draft tender, part by part: details, timetable, evaluation method,
-lots, questionnaire, documents and the authorising decision.
+lots, questionnaire and documents.
 
 Every function here refuses a tender that has been published (its terms then
-change only through ``services.amend``), writes an audit event and flushes; none
-commits. Publishing, amending, cancelling and clarifications live in
-``services``.
+change only through ``lifecycle.amend``; ``policies.can_edit`` says which), writes
+an audit event and flushes; none commits. The authorising decision and the
+replaced agreements are ``authority``'s; publishing, amending, closing and
+cancelling are ``lifecycle``'s.
 """
 
 from __future__ import annotations
@@ -14,22 +15,28 @@ from datetime import date, datetime
 from types import SimpleNamespace
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from portal import files
 from portal.accounts.models import User
-from portal.agreements.models import Agreement, DeliveryMode, ServiceCategory
+from portal.agreements.models import DeliveryMode, ServiceCategory
 from portal.audit.services import record
-from portal.decisions.models import Decision
-from portal.errors import RuleViolation
+from portal.errors import RuleViolation, RuleViolations
 from portal.providers.models import District
-from portal.tenders.models import (DocumentKind, Lot, LotDeliveryMode, Procedure, Question, QuestionKind,
-                                   QuestionnaireSection, Tender, TenderDocument, TenderStatus)
-from portal.tenders import services
-from portal.tenders.services import require_draft, timetable_problems
+from portal.tenders.checks import TIMETABLE_FIELDS, require_draft, timetable_problems
+from portal.tenders.models import (
+    DocumentKind,
+    Lot,
+    LotDeliveryMode,
+    Procedure,
+    Question,
+    QuestionKind,
+    QuestionnaireSection,
+    Tender,
+    TenderDocument,
+    TenderStatus,
+)
 
-TIMETABLE_FIELDS = ("clarification_deadline", "answers_by", "submission_deadline", "evaluation_date",
-                    "intended_award_date", "standstill_end_date", "contract_start_date")
 DETAIL_FIELDS = ("reference", "title", "description", "category_id", "estimated_value_pence", "procedure",
                  "is_light_touch", "is_framework")
 SCORES = tuple(str(score) for score in range(6))
@@ -86,7 +93,7 @@ def create_tender(session: Session, actor: User, **details) -> Tender:
 
 def update_details(session: Session, actor: User, tender: Tender, **details) -> None:
     """Raises RuleViolation: the tender is published, or see ``_check_details``."""
-    require_draft(tender)
+    require_draft(actor, tender)
     details = _check_details(session, {k: details.get(k) for k in DETAIL_FIELDS}, tender.id)
     changed = {k: v for k, v in details.items() if getattr(tender, k) != v}
     for key, value in changed.items():
@@ -96,7 +103,7 @@ def update_details(session: Session, actor: User, tender: Tender, **details) -> 
 
 # --- Timetable --------------------------------------------------------------------
 
-def check_timetable(tender: Tender, values: dict, now: datetime) -> list[RuleViolation]:
+def _timetable_problems(tender: Tender, values: dict, now: datetime) -> list[RuleViolation]:
     """What would be wrong with the tender's timetable if it took these values
     (the tender itself is not touched)."""
     candidate = SimpleNamespace(**{name: getattr(tender, name) for name in TIMETABLE_FIELDS})
@@ -107,15 +114,18 @@ def check_timetable(tender: Tender, values: dict, now: datetime) -> list[RuleVio
 
 
 def set_timetable(session: Session, actor: User, tender: Tender, values: dict, now: datetime) -> None:
-    """Raises RuleViolation: the tender is published, or the timetable does not
-    make sense (the first problem; ``check_timetable`` lists them all)."""
-    require_draft(tender)
+    """Set the draft's timetable, all of it or nothing.
+
+    Raises:
+        RuleViolation: the tender is published, or a value that is not part of
+            the timetable.
+        RuleViolations: every way the timetable does not make sense.
+    """
+    require_draft(actor, tender)
     unknown = set(values) - set(TIMETABLE_FIELDS)
     if unknown:
         raise RuleViolation(None, f"Not part of the timetable: {', '.join(sorted(unknown))}")
-    problems = check_timetable(tender, values, now)
-    if problems:
-        raise problems[0]
+    RuleViolations.raise_any(_timetable_problems(tender, values, now))
     for name, value in values.items():
         setattr(tender, name, value)
     record(session, actor, "tender.timetable_changed", tender, **{k: _json(v) for k, v in values.items()})
@@ -127,7 +137,7 @@ def set_evaluation_method(session: Session, actor: User, tender: Tender, quality
                           minimum_quality_score: int, descriptors: dict[str, str]) -> None:
     """Raises RuleViolation: the tender is published, a percentage out of 0 to
     100, a split that does not total 100, or a score left undescribed."""
-    require_draft(tender)
+    require_draft(actor, tender)
     for field, value, label in (("quality_weight", quality_weight, "Quality"), ("price_weight", price_weight, "Price"),
                                 ("minimum_quality_score", minimum_quality_score, "The minimum quality score")):
         if value is None or not 0 <= value <= 100:
@@ -183,7 +193,7 @@ def add_lot(session: Session, actor: User, tender: Tender, **fields) -> Lot:
         RuleViolation: the tender is published; no title, districts or delivery
             modes; a negative value; fewer than one provider to appoint.
     """
-    require_draft(tender)
+    require_draft(actor, tender)
     lot = Lot(number=max((lot.number for lot in tender.lots), default=0) + 1)
     _apply_lot(session, lot, **fields)
     tender.lots.append(lot)
@@ -194,7 +204,7 @@ def add_lot(session: Session, actor: User, tender: Tender, **fields) -> Lot:
 
 def update_lot(session: Session, actor: User, tender: Tender, lot: Lot, **fields) -> None:
     """Raises RuleViolation: as ``add_lot``."""
-    require_draft(tender)
+    require_draft(actor, tender)
     _apply_lot(session, lot, **fields)
     session.flush()
     record(session, actor, "tender.lot_changed", tender, lot_id=lot.id, number=lot.number)
@@ -207,7 +217,7 @@ def remove_lot(session: Session, actor: User, tender: Tender, lot: Lot) -> None:
     Raises:
         RuleViolation: the tender is published.
     """
-    require_draft(tender)
+    require_draft(actor, tender)
     number = lot.number
     for question in tender.questions:
         if lot in question.lots:
@@ -224,7 +234,7 @@ def remove_lot(session: Session, actor: User, tender: Tender, lot: Lot) -> None:
 
 def add_section(session: Session, actor: User, tender: Tender, title: str, kind: QuestionKind) -> QuestionnaireSection:
     """Raises RuleViolation: the tender is published, or no title."""
-    require_draft(tender)
+    require_draft(actor, tender)
     if not (title or "").strip():
         raise RuleViolation("title", "Enter the section's title")
     section = QuestionnaireSection(tender_id=tender.id, title=title.strip(), kind=kind,
@@ -239,7 +249,7 @@ def update_section(session: Session, actor: User, tender: Tender, section: Quest
                    kind: QuestionKind) -> None:
     """Raises RuleViolation: the tender is published, no title, or a change of
     kind while the section still has questions of the old kind."""
-    require_draft(tender)
+    require_draft(actor, tender)
     if not (title or "").strip():
         raise RuleViolation("title", "Enter the section's title")
     if kind is not section.kind and any(q.section_id == section.id for q in tender.questions):
@@ -250,7 +260,7 @@ def update_section(session: Session, actor: User, tender: Tender, section: Quest
 
 def remove_section(session: Session, actor: User, tender: Tender, section: QuestionnaireSection) -> None:
     """Remove a section and its questions. Raises RuleViolation: the tender is published."""
-    require_draft(tender)
+    require_draft(actor, tender)
     for question in [q for q in tender.questions if q.section_id == section.id]:
         tender.questions.remove(question)
     tender.sections.remove(section)
@@ -292,7 +302,7 @@ def add_question(session: Session, actor: User, tender: Tender, section: Questio
             question without the answer that passes; a quality question's weight
             outside 0 to 100 or word limit below 1; a lot of another tender.
     """
-    require_draft(tender)
+    require_draft(actor, tender)
     question = Question(tender_id=tender.id, section_id=section.id, kind=section.kind,
                         position=max((q.position for q in tender.questions), default=0) + 1)
     _apply_question(tender, question, section.kind, text, guidance, passing_answer, word_limit, weight, lot_ids)
@@ -306,7 +316,7 @@ def update_question(session: Session, actor: User, tender: Tender, question: Que
                     guidance: str = "", passing_answer: bool | None = None, word_limit: int | None = None,
                     weight: int | None = 0, lot_ids: list[int] | None = None) -> None:
     """Raises RuleViolation: as ``add_question``."""
-    require_draft(tender)
+    require_draft(actor, tender)
     _apply_question(tender, question, question.kind, text, guidance, passing_answer, word_limit, weight, lot_ids)
     session.flush()
     record(session, actor, "tender.question_changed", tender, question_id=question.id)
@@ -314,7 +324,7 @@ def update_question(session: Session, actor: User, tender: Tender, question: Que
 
 def remove_question(session: Session, actor: User, tender: Tender, question: Question) -> None:
     """Raises RuleViolation: the tender is published."""
-    require_draft(tender)
+    require_draft(actor, tender)
     tender.questions.remove(question)
     session.flush()
     record(session, actor, "tender.question_removed", tender, question_id=question.id)
@@ -330,7 +340,7 @@ def add_document(session: Session, actor: User, tender: Tender, kind: DocumentKi
         RuleViolation: the tender is published, no title, or the file is empty,
             too large or not an allowed type by its content (``files.store``).
     """
-    require_draft(tender)
+    require_draft(actor, tender)
     if not (title or "").strip():
         raise RuleViolation("title", "Enter the document's title")
     stored = files.store(session, actor, filename, content, max_bytes)
@@ -345,54 +355,7 @@ def add_document(session: Session, actor: User, tender: Tender, kind: DocumentKi
 
 def remove_document(session: Session, actor: User, tender: Tender, document: TenderDocument) -> None:
     """Raises RuleViolation: the tender is published."""
-    require_draft(tender)
+    require_draft(actor, tender)
     tender.documents.remove(document)
     session.flush()
     record(session, actor, "tender.document_removed", tender, document_id=document.id)
-
-
-# --- Decision and the agreements it replaces ----------------------------------------
-
-def link_decision(session: Session, actor: User, tender: Tender, decision_id: int | None) -> None:
-    """Raises RuleViolation: the tender is published, or no such decision."""
-    require_draft(tender)
-    if decision_id is None or session.get(Decision, decision_id) is None:
-        raise RuleViolation("decision_id", "Select the decision that authorised this tender")
-    tender.decision_id = decision_id
-    record(session, actor, "tender.decision_linked", tender, decision_id=decision_id)
-
-
-def replaceable_agreements(session: Session, tender: Tender) -> list[Agreement]:
-    """Agreements of the tender's category, ending on or before its contract
-    start, that no tender replaces yet; soonest ending first."""
-    if tender.contract_start_date is None:
-        return []
-    return list(session.scalars(select(Agreement).options(joinedload(Agreement.organisation)).where(
-        Agreement.category_id == tender.category_id, Agreement.end_date <= tender.contract_start_date,
-        Agreement.replacement_tender_id.is_(None)).order_by(Agreement.end_date, Agreement.reference)))
-
-
-def replaced_agreements(session: Session, tender: Tender) -> list[Agreement]:
-    return list(session.scalars(select(Agreement).options(joinedload(Agreement.organisation))
-                                .where(Agreement.replacement_tender_id == tender.id)
-                                .order_by(Agreement.end_date, Agreement.reference)))
-
-
-def link_replaced_agreements(session: Session, actor: User, tender: Tender, agreement_ids: list[int]) -> list[Agreement]:
-    """Mark agreements as replaced by the tender (``services.link_agreements``);
-    once it is published their providers are told at once.
-
-    Raises:
-        RuleViolation: the tender is past publication, none chosen, or an
-            agreement that is not one it can replace (``replaceable_agreements``).
-    """
-    if tender.status not in (TenderStatus.DRAFT, TenderStatus.PUBLISHED):
-        raise RuleViolation(None, f"A tender that is {tender.status.value.lower()} cannot take on more agreements")
-    if not agreement_ids:
-        raise RuleViolation("agreement_ids", "Select the agreements this tender replaces")
-    candidates = {agreement.id: agreement for agreement in replaceable_agreements(session, tender)}
-    if any(agreement_id not in candidates for agreement_id in agreement_ids):
-        raise RuleViolation("agreement_ids", "Select agreements from the list")
-    chosen = [candidates[agreement_id] for agreement_id in dict.fromkeys(agreement_ids)]
-    services.link_agreements(session, actor, tender, chosen)
-    return chosen

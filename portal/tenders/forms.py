@@ -1,188 +1,38 @@
 """Officers' forms for building, publishing, amending and cancelling tenders
 and answering clarification questions. Shape only: the rules are in
-``drafting`` and ``services``."""
+``drafting``, ``lifecycle`` and ``clarifications``; the fields they are made
+of are the portal's (``portal.fields``)."""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, time, timezone
-from decimal import Decimal, InvalidOperation
-
-from flask_wtf.file import FileField
-from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovFileInput, GovRadioInput, GovSelect,
-                                                GovTextArea, GovTextInput)
-from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovFileInput, GovSelect
+from wtforms import SelectField, SelectMultipleField
+from wtforms.validators import InputRequired
 
 from portal.agreements.models import DeliveryMode
-from portal.dates import LONDON
+from portal.fields import (
+    YES_NO,
+    PoundsField,
+    TimeField,
+    int_or_none,
+    london_moment,
+    radios,
+    split_moment,
+    text_field,
+    whole_number,
+    yes_no,
+)
 from portal.forms import DateInputField, PortalForm, choices, submit
+from portal.money import MAX_POUNDS_TEXT, MoneyError
 from portal.tenders.models import DocumentKind, Procedure, QuestionKind
 
-# Money is kept in 64-bit integers of pence; this cap only catches typing slips.
-MAX_PENCE = 10_000_000_000_000  # £100bn
-YES_NO = [("yes", "Yes"), ("no", "No")]
-TIME_FORMAT = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
-
-
-def normalise_text(value):
-    """Browsers send new lines as CRLF; keep one form, without edge spaces."""
-    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
-
-
-def int_or_none(value):
-    """Coerce a submitted choice to an id; the empty placeholder is None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int):
-        return value
-    if not str(value).isdigit():
-        raise ValueError("not a number")
-    return int(value)
-
-
-def yes_no(value: bool | None) -> str | None:
-    return None if value is None else ("yes" if value else "no")
-
-
-def text_field(label, message=None, max_length=200, description=None, area=False):
-    validators = [InputRequired(message=message)] if message else [Optional()]
-    validators.append(Length(max=max_length, message=f"{label} must be {max_length:,} characters or fewer"))
-    field = TextAreaField if area else StringField
-    return field(label, widget=GovTextArea() if area else GovTextInput(), validators=validators,
-                 description=description, filters=[normalise_text])
-
-
-def radios(label, pairs, message, description=None):
-    return RadioField(label, widget=GovRadioInput(), choices=choices(pairs), description=description,
-                      validators=[InputRequired(message=message)], invalid_choice_message=message)
-
-
-def whole_number(label, message, minimum, maximum, description=None, required=True, name=None):
-    """A whole number from ``minimum`` to ``maximum``; ``name`` is how messages call it."""
-    name = name or label
-    validators = [InputRequired(message=message)] if required else [Optional()]
-    validators.append(NumberRange(min=minimum, max=maximum,
-                                  message=f"{name} must be between {minimum:,} and {maximum:,}"))
-    return WholeNumberField(label, widget=GovTextInput(), validators=validators, description=description,
-                            name_in_messages=name)
-
-
-class WholeNumberField(IntegerField):
-    """A whole number typed in a text box, with a message in words when it is not one."""
-
-    def __init__(self, label=None, validators=None, name_in_messages=None, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.name_in_messages = name_in_messages or self.label.text
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0].strip().rstrip("%").strip())
-        except ValueError as error:
-            self.data = None
-            raise ValueError(f"{self.name_in_messages} must be a whole number") from error
-
-
-class PoundsField(StringField):
-    """An amount typed in pounds ("£250,000" or "1500.50"); ``data`` is integer pence."""
-
-    def __init__(self, label=None, validators=None, required_message: str | None = None, **kwargs):
-        super().__init__(label, validators, widget=GovTextInput(), **kwargs)
-        self.required_message = required_message
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        typed = (valuelist[0] if valuelist else "").strip()
-        cleaned = typed.replace(",", "").replace(" ", "").removeprefix("£")
-        if not cleaned:
-            return
-        try:
-            amount = Decimal(cleaned)
-        except InvalidOperation as error:
-            raise ValueError(f"{self.label.text} must be an amount in pounds, like 250000") from error
-        if not amount.is_finite():
-            raise ValueError(f"{self.label.text} must be an amount in pounds, like 250000")
-        if amount < 0:
-            raise ValueError(f"{self.label.text} cannot be negative")
-        if amount != amount.quantize(Decimal("0.01")):
-            raise ValueError(f"{self.label.text} must be in pounds and pence, like 1500.50")
-        pence = int(amount * 100)
-        if pence > MAX_PENCE:
-            raise ValueError(f"{self.label.text} must be less than £{MAX_PENCE // 100:,}")
-        self.data = pence
-
-    def process_data(self, value):
-        self.data = value
-
-    def pre_validate(self, form):
-        if self.required_message and self.data is None and not self.process_errors:
-            raise StopValidation(self.required_message)
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        pounds = Decimal(self.data) / 100
-        return f"{pounds:.0f}" if pounds == pounds.to_integral_value() else f"{pounds:.2f}"
-
-
-class TimeField(StringField):
-    """A 24-hour time typed as "17:00"; ``data`` is a ``datetime.time``."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("description", "Use the 24-hour clock, for example 17:00 or 09:30")
-        super().__init__(label, validators, widget=GovTextInput(), **kwargs)
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        typed = (valuelist[0] if valuelist else "").strip().lower()
-        if not typed:
-            return
-        if typed == "midday":
-            typed = "12:00"
-        match = TIME_FORMAT.match(typed)
-        if not match:
-            raise ValueError(f"{self.label.text} must be a time on the 24-hour clock, like 17:00")
-        self.data = time(int(match.group(1)), int(match.group(2)))
-
-    def process_data(self, value):
-        self.data = value
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%H:%M") if self.data else ""
-
-
-def london_moment(form, date_field: str, time_field: str, required: bool) -> datetime | None:
-    """Combine a date and a time field, read as London time, into aware UTC.
-
-    Puts a message on the form and returns None when one half is missing.
-    """
-    day, clock = getattr(form, date_field), getattr(form, time_field)
-    if day.errors or clock.errors:
-        return None
-    if day.data is None and clock.data is None:
-        return None  # the date field's own required message covers a required moment
-    if day.data is None:
-        day.errors = [*day.errors, f"Enter the date for {day.label.text.lower()}"]
-        return None
-    if clock.data is None:
-        clock.errors = [*clock.errors, f"Enter the time for {day.label.text.lower()}"]
-        return None
-    return datetime.combine(day.data, clock.data, tzinfo=LONDON).astimezone(timezone.utc)
-
-
-def split_moment(form, date_field: str, time_field: str, value: datetime | None) -> None:
-    """Prefill a date and a time field from an aware datetime, in London time."""
-    if value is not None:
-        local = value.astimezone(LONDON)
-        getattr(form, date_field).data = local.date()
-        getattr(form, time_field).data = local.time().replace(second=0, microsecond=0)
+# The officers' money fields have always worded these problems so.
+OFFICER_MONEY_MESSAGES = {
+    MoneyError.NEGATIVE: "{label} cannot be negative",
+    MoneyError.FRACTION: "{label} must be in pounds and pence, like 1500.50",
+    MoneyError.TOO_LARGE: f"{{label}} must be less than or equal to {MAX_POUNDS_TEXT}",
+}
 
 
 # --- Details ----------------------------------------------------------------------
@@ -198,7 +48,8 @@ class TenderDetailsForm(PortalForm):
                               invalid_value_message="Select the service category",
                               invalid_choice_message="Select the service category")
     estimated_value_pence = PoundsField("Estimated total value", required_message="Enter the estimated total value",
-                                        description="In pounds, for the whole term, for example 250000")
+                                        description="In pounds, for the whole term, for example 250000",
+                                        messages=OFFICER_MONEY_MESSAGES)
     procedure = radios("Procedure", [(p.name, p.value) for p in Procedure], "Select the procedure")
     is_light_touch = radios("Is this a light-touch contract?", YES_NO,
                             "Select yes if this is a light-touch contract",
@@ -239,14 +90,20 @@ class TimetableFieldsMixin:
     MOMENTS = (("clarification_deadline", True), ("answers_by", False), ("submission_deadline", True))
     DATES = ("evaluation_date", "intended_award_date", "standstill_end_date", "contract_start_date")
 
+    values: dict | None = None
+
+    def validate(self, extra_validators=None) -> bool:
+        """Valid when every field is, and each date and time pair names one moment;
+        ``values`` is then the timetable as the model keeps it."""
+        valid = super().validate(extra_validators)
+        self.values = self.timetable()  # also marks a date given without its time, or the reverse
+        return valid and not any(field.errors for field in self) and not self.form_errors
+
     def timetable(self) -> dict:
         """The timetable as the model keeps it; fields get messages for a half-given moment."""
         values = {name: london_moment(self, name, f"{name}_time", required) for name, required in self.MOMENTS}
         values.update({name: getattr(self, name).data for name in self.DATES})
         return values
-
-    def has_errors(self) -> bool:
-        return any(field.errors for field in self) or bool(self.form_errors)
 
     def fill_timetable(self, tender) -> None:
         for name, _required in self.MOMENTS:
@@ -308,7 +165,8 @@ class LotForm(PortalForm):
                                 description="Select all that apply.")
     estimated_annual_value_pence = PoundsField("Estimated annual value",
                                                required_message="Enter the estimated annual value",
-                                               description="In pounds, for example 85000")
+                                               description="In pounds, for example 85000",
+                                               messages=OFFICER_MONEY_MESSAGES)
     max_providers = whole_number("Maximum number of providers", "Enter the maximum number of providers", 1, 1000,
                                  description="How many providers may be appointed to this lot")
     pricing_instructions = text_field("Pricing instructions", "Enter the pricing instructions", 5_000, area=True,
@@ -382,7 +240,7 @@ class DocumentForm(PortalForm):
     kind = radios("Kind of document", [(k.name, k.value) for k in DocumentKind], "Select the kind of document")
     title = text_field("Document title", "Enter the document's title", 200,
                  description="As bidders will see it, for example Service specification")
-    file = FileField("Upload a file", widget=GovFileInput(),
+    file = FileField("Upload a file", widget=GovFileInput(), validators=[FileRequired(message="Select a file")],
                      description="A PDF, Word, Excel, OpenDocument, PNG or JPEG file, up to 10MB")
     submit = submit("Upload document")
 
@@ -404,7 +262,8 @@ class DecisionLinkForm(PortalForm):
 
 class AgreementsLinkForm(PortalForm):
     agreement_ids = SelectMultipleField("Agreements this tender replaces", widget=GovCheckboxesInput(), coerce=int,
-                                        validators=[InputRequired(message="Select the agreements this tender replaces")],
+                                        validators=[InputRequired(
+                                            message="Select the agreements this tender replaces")],
                                         invalid_value_message="Select agreements from the list",
                                         invalid_choice_message="Select agreements from the list",
                                         description="Their providers are told when the tender is published.")
@@ -424,7 +283,8 @@ class AmendmentForm(TimetableFieldsMixin, PortalForm):
     submit = submit("Publish amendment")
 
     def changes(self) -> dict:
-        return {"description": self.description.data, **self.timetable()}
+        """What the amendment would make the tender say (once the form is valid)."""
+        return {"description": self.description.data, **self.values}
 
 
 class CancelForm(PortalForm):

@@ -1,10 +1,25 @@
+"""Tenders: frameworks and contracts, their lots, questionnaires, documents,
+amendments, interest, alerts and clarification questions."""
+
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (BigInteger, CheckConstraint, Column, Date, Enum, ForeignKey, Index, JSON, String, Table, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.agreements.models import DeliveryMode, ServiceCategory
@@ -42,7 +57,7 @@ class DocumentKind(enum.Enum):
 
 
 class QuestionKind(enum.Enum):
-    PASS_FAIL = "Pass or fail"
+    PASS_FAIL = "Pass or fail"  # noqa: S105 (a kind of question, not a password)
     QUALITY = "Scored quality"
 
 
@@ -115,15 +130,29 @@ class Tender(Base):
 
     category: Mapped[ServiceCategory] = relationship()
     decision: Mapped[Decision | None] = relationship()
-    lots: Mapped[list["Lot"]] = relationship(back_populates="tender", cascade="all, delete-orphan",
+    lots: Mapped[list[Lot]] = relationship(back_populates="tender", cascade="all, delete-orphan",
                                              order_by="Lot.number")
-    documents: Mapped[list["TenderDocument"]] = relationship(cascade="all, delete-orphan",
+    documents: Mapped[list[TenderDocument]] = relationship(cascade="all, delete-orphan",
                                                              order_by="TenderDocument.id")
-    sections: Mapped[list["QuestionnaireSection"]] = relationship(cascade="all, delete-orphan",
+    sections: Mapped[list[QuestionnaireSection]] = relationship(cascade="all, delete-orphan",
                                                                   order_by="QuestionnaireSection.position")
-    questions: Mapped[list["Question"]] = relationship(cascade="all, delete-orphan", viewonly=False,
+    questions: Mapped[list[Question]] = relationship(cascade="all, delete-orphan", viewonly=False,
                                                        order_by="Question.position")
-    amendments: Mapped[list["Amendment"]] = relationship(cascade="all, delete-orphan", order_by="Amendment.number")
+    amendments: Mapped[list[Amendment]] = relationship(cascade="all, delete-orphan", order_by="Amendment.number")
+
+    def status_at(self, now: datetime) -> TenderStatus:
+        """The status as every page shows it at ``now``: a published tender whose
+        submission deadline has passed is closed for bids, even before the worker
+        (``flask tenders close-due``) has recorded it, since pages never write."""
+        if self.status is TenderStatus.PUBLISHED and self.submission_deadline is not None \
+                and self.submission_deadline <= now:
+            return TenderStatus.CLOSED
+        return self.status
+
+    @property
+    def closed_for_bids_at(self) -> datetime | None:
+        """When bids closed: the recorded closing, or the deadline before the worker has recorded it."""
+        return self.closed_at or self.submission_deadline
 
 
 lot_district = Table(

@@ -3,47 +3,23 @@ clarification questions and alert choices. Shape only; rules live in services.""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
-from govuk_frontend_wtf.wtforms_widgets import (GovCharacterCount, GovCheckboxesInput, GovCheckboxInput, GovSelect,
-                                                GovTextInput)
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovSelect,
+    GovTextInput,
+)
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, Length
 
+from portal.fields import MONEY_PROBLEMS, PoundsField
 from portal.forms import DateInputField, PortalForm, submit
-from portal.tenders.services import MAX_QUESTION_LENGTH
+from portal.tenders.clarifications import MAX_QUESTION_LENGTH
 
-MAX_POUNDS = Decimal("1000000000")  # far above any council contract; keeps pence within an integer column
-
-
-def pounds_to_pence(text: str | None) -> int | None:
-    """'£250,000' or '250000.50' as integer pence; None if empty.
-
-    Raises:
-        ValueError: not an amount of money, negative, or absurdly large.
-    """
-    cleaned = (text or "").strip().replace(",", "").replace(" ", "").removeprefix("£")
-    if not cleaned:
-        return None
-    try:
-        pounds = Decimal(cleaned)
-    except InvalidOperation as error:
-        raise ValueError from error
-    if not pounds.is_finite() or pounds < 0 or pounds > MAX_POUNDS or pounds.as_tuple().exponent < -2:
-        raise ValueError
-    return int(pounds * 100)
-
-
-class PoundsField(StringField):
-    """An optional amount in pounds; ``pence`` holds the parsed value."""
-
-    pence: int | None = None
-
-    def pre_validate(self, form):
-        try:
-            self.pence = pounds_to_pence(self.data)
-        except ValueError as error:
-            raise ValidationError(f"{self.label.text} must be an amount in pounds, like 250000") from error
+# A filter is not a form people fill in to save something: whatever is wrong
+# with an amount, the search says the same plain thing.
+FILTER_MONEY_MESSAGES = dict.fromkeys(MONEY_PROBLEMS, "{label} must be an amount in pounds, like 250000")
 
 
 class OpportunityFilterForm(PortalForm):
@@ -58,8 +34,8 @@ class OpportunityFilterForm(PortalForm):
     district = SelectField("District", widget=GovSelect(), validate_choice=False)
     mode = SelectField("Delivery mode", widget=GovSelect(), validate_choice=False)
     closing_before = DateInputField("Closing on or before", description="For example, 31 3 2012")
-    value_from = PoundsField("Value from (£)", widget=GovTextInput())
-    value_to = PoundsField("Value to (£)", widget=GovTextInput())
+    value_from = PoundsField("Value from (£)", messages=FILTER_MONEY_MESSAGES)
+    value_to = PoundsField("Value to (£)", messages=FILTER_MONEY_MESSAGES)
     show = BooleanField("Show closed and awarded opportunities too", widget=GovCheckboxInput())
 
     def validate(self, extra_validators=None) -> bool:

@@ -1,7 +1,9 @@
-"""Who may see a tender on the public pages, and whether questions are still open.
+"""Who may see a tender on the public pages, and whether questions and bids are still open.
 
 The views and the templates ask these same functions, so a hidden button and a
-refused URL never disagree.
+refused URL never disagree. Deadlines are judged by the server's clock: a
+tender past its submission deadline is closed for bids whether or not the
+worker has recorded the closing yet (``Tender.status_at``).
 """
 
 from __future__ import annotations
@@ -30,8 +32,15 @@ def is_provider(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.role is Role.PROVIDER
 
 
-def can_register_interest(user, tender: Tender) -> bool:
-    return is_provider(user) and tender.status is TenderStatus.PUBLISHED
+def is_open_for_bids(tender: Tender, now: datetime) -> bool:
+    """Bids may be started and changed: published, and before the deadline by the server's clock."""
+    return tender.status is TenderStatus.PUBLISHED and tender.submission_deadline is not None \
+        and now < tender.submission_deadline
+
+
+def can_register_interest(user, tender: Tender, now: datetime) -> bool:
+    """A provider registers interest in a tender that is open for bids."""
+    return is_provider(user) and is_open_for_bids(tender, now)
 
 
 def questions_open(tender: Tender, now: datetime) -> bool:
@@ -43,9 +52,3 @@ def questions_open(tender: Tender, now: datetime) -> bool:
 
 def can_ask(user, tender: Tender, now: datetime) -> bool:
     return is_provider(user) and questions_open(tender, now)
-
-
-def is_open_for_bids(tender: Tender, now: datetime) -> bool:
-    """Bids may be started and changed: published, and before the deadline by the server's clock."""
-    return tender.status is TenderStatus.PUBLISHED and tender.submission_deadline is not None \
-        and now < tender.submission_deadline

@@ -1,4 +1,8 @@
-"""Public opportunity pages, interest, alerts and providers' clarification questions."""
+"""Public opportunity pages, interest, alerts and providers' clarification questions.
+
+Pages never write: a tender past its deadline is shown closed (``Tender.status_at``)
+and the worker records the closing.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +14,27 @@ from sqlalchemy.orm import joinedload
 from portal import clock
 from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import Role
-from portal.accounts.views import form_page
-from portal.agreements.models import DeliveryMode, ServiceCategory
+from portal.agreements.models import DeliveryMode
 from portal.auth import public, roles
-from portal.bids import services as bid_services
-from portal.bids.models import Bid
-from portal.db import commit, get_session
+from portal.db import get_session
 from portal.downloads import attachment
 from portal.errors import RuleViolation
-from portal.forms import choices
-from portal.providers.models import District
-from portal.tenders import queries, services
-from portal.tenders.models import Clarification, QuestionKind, Tender, TenderDocument, TenderStatus
+from portal.forms import choices, form_page, handle_form
+from portal.pagination import page_number
+from portal.signals import ask as ask_signal
+from portal.tenders import clarifications, interest, queries
+from portal.tenders.choices import category_choices, district_choices
+from portal.tenders.models import QuestionKind, Tender, TenderDocument, TenderStatus
 from portal.tenders.public_forms import AlertPreferencesForm, ClarificationForm, OpportunityFilterForm
-from portal.tenders.public_policies import (can_ask, can_register_interest, can_view, is_provider,
-                                            questions_open)
+from portal.tenders.public_policies import (
+    can_ask,
+    can_register_interest,
+    can_view,
+    is_open_for_bids,
+    is_provider,
+    questions_open,
+)
+from portal.tenders.signals import own_bid_requested
 from portal.text import paragraphs
 
 bp = Blueprint("tenders", __name__)
@@ -42,10 +52,8 @@ def modes_of(tender: Tender) -> list[str]:
 
 
 def _filter_choices(form: OpportunityFilterForm, session) -> None:
-    form.category.choices = choices([("", "Any category"), *(
-        (str(c.id), c.name) for c in session.scalars(select(ServiceCategory).order_by(ServiceCategory.name)))])
-    form.district.choices = choices([("", "Any district"), *(
-        (str(d.id), d.name) for d in session.scalars(select(District).order_by(District.name)))])
+    form.category.choices = category_choices(session, "Any category", text_values=True)
+    form.district.choices = district_choices(session, "Any district", text_values=True)
     form.mode.choices = choices([("", "Any delivery mode"), *((m.name, m.value) for m in DeliveryMode)])
 
 
@@ -57,26 +65,24 @@ def _as_id(value: str | None) -> int | None:
 @public
 def index():
     session = get_session()
+    now = clock.now()
     form = OpportunityFilterForm(request.args)
     _filter_choices(form, session)
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-    tenders, total, status = [], 0, 200
+    tenders, page, status = [], None, 200
     if form.validate():
         f = queries.OpportunityFilter(
             text=(form.q.data or "").strip(), category_id=_as_id(form.category.data),
             district_id=_as_id(form.district.data), mode=DeliveryMode.__members__.get(form.mode.data or ""),
             closing_before=form.closing_before.data, min_value_pence=form.value_from.pence,
             max_value_pence=form.value_to.pence, show="all" if form.show.data else "open")
-        tenders, total = queries.opportunities(session, f, page)
+        tenders, page = queries.opportunities(session, f, page_number(request.args.get("page")), now)
     else:
         status = 400
-    pages = max(1, -(-total // queries.PAGE_SIZE))
     query_args = request.args.to_dict(flat=False)
     query_args.pop("page", None)
-    return render_template("tenders/public/index.html", form=form, tenders=tenders, total=total, page=page,
-                           pages=pages, query_args=query_args, districts_of=districts_of, modes_of=modes_of,
-                           is_provider=is_provider(current_user)), status
+    return render_template("tenders/public/index.html", form=form, tenders=tenders, page=page, now=now,
+                           page_url=lambda number: url_for("tenders.index", **query_args, page=number),
+                           districts_of=districts_of, modes_of=modes_of, is_provider=is_provider(current_user)), status
 
 
 def _tender(reference: str) -> Tender:
@@ -100,21 +106,19 @@ def show(reference):
                  for c in queries.published_clarifications(session, tender)]
     own_questions, interested, own_bid = [], False, None
     if is_provider(current_user):
-        interested = services.has_interest(session, current_user.organisation_id, tender)
-        own_bid = session.scalar(select(Bid).where(Bid.tender_id == tender.id,
-                                                   Bid.organisation_id == current_user.organisation_id))
-        own_questions = session.scalars(select(Clarification).where(
-            Clarification.tender_id == tender.id, Clarification.organisation_id == current_user.organisation_id
-        ).order_by(Clarification.asked_at, Clarification.id)).all()
+        interested = interest.has_interest(session, current_user.organisation_id, tender)
+        # The bid, if any, is the bids domain's to find.
+        own_bid = ask_signal(own_bid_requested, tender, session=session, organisation_id=current_user.organisation_id)
+        own_questions = queries.own_clarifications(session, tender, current_user.organisation_id)
     quality_questions = [q for q in tender.questions if q.kind is QuestionKind.QUALITY]
     return render_template(
         "tenders/public/show.html", tender=tender, published=published, own_questions=own_questions,
         interested=interested, quality_questions=quality_questions, districts_of=districts_of,
-        is_provider=is_provider(current_user), can_register_interest=can_register_interest(current_user, tender),
+        is_provider=is_provider(current_user), can_register_interest=can_register_interest(current_user, tender, now),
         can_ask=can_ask(current_user, tender, now), questions_open=questions_open(tender, now),
         descriptors=sorted((tender.score_descriptors or {}).items(), key=lambda item: int(item[0])),
         paragraphs=paragraphs, is_draft=tender.status is TenderStatus.DRAFT, interest_form=ConfirmForm(), now=now,
-        own_bid=own_bid, bids_open=bid_services.is_open(tender, now))
+        shown_status=tender.status_at(now), own_bid=own_bid, bids_open=is_open_for_bids(tender, now))
 
 
 @bp.route("/opportunities/<reference>/documents/<int:document_id>")
@@ -134,13 +138,12 @@ def register_interest(reference):
     tender = _tender(reference)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    already = services.has_interest(session, current_user.organisation_id, tender)
+    already = interest.has_interest(session, current_user.organisation_id, tender)
     try:
-        services.register_interest(session, current_user, tender)
+        interest.register_interest(session, current_user, tender, clock.now())
     except RuleViolation as violation:
         return render_template("errors/400.html", title="You cannot register interest",
                                description=violation.message), 400
-    commit()
     flash("Your organisation had already registered interest in this opportunity." if already else
           "You have registered interest. We will email your organisation about any changes to this opportunity.",
           "success")
@@ -158,11 +161,11 @@ def ask(reference):
     form = ClarificationForm()
     if form.validate_on_submit():
         try:
-            services.ask(session, current_user, tender, form.question.data, now)
+            clarifications.ask(session, current_user, tender, form.question.data, now)
         except RuleViolation as violation:
             form.add_violation(violation)
         else:
-            commit()
+            # A confirmation page, not a redirect: the question is not shown anywhere else yet.
             return render_template("tenders/public/question_sent.html", tender=tender)
     return form_page("tenders/public/ask.html", form, tender=tender)
 
@@ -172,17 +175,16 @@ def ask(reference):
 def alerts():
     session = get_session()
     form = AlertPreferencesForm()
-    form.category_ids.choices = choices(
-        (c.id, c.name) for c in session.scalars(select(ServiceCategory).order_by(ServiceCategory.name)))
-    form.district_ids.choices = choices(
-        (d.id, d.name) for d in session.scalars(select(District).order_by(District.name)))
+    form.category_ids.choices = category_choices(session)
+    form.district_ids.choices = district_choices(session)
     if request.method == "GET":
-        form.category_ids.data, form.district_ids.data = services.alert_preferences(session, current_user)
-    if form.validate_on_submit():
+        form.category_ids.data, form.district_ids.data = interest.alert_preferences(session, current_user)
+
+    def save() -> bool:
         category_ids, district_ids = form.category_ids.data or [], form.district_ids.data or []
-        services.set_alert_preferences(session, current_user, category_ids, district_ids)
-        commit()
-        flash("Your alert choices have been saved." if category_ids or district_ids else
-              "Opportunity alerts are turned off. You will not get emails about new opportunities.", "success")
-        return redirect(url_for("tenders.alerts"))
-    return form_page("tenders/public/alerts.html", form)
+        interest.set_alert_preferences(session, current_user, category_ids, district_ids)
+        return bool(category_ids or district_ids)
+
+    return handle_form(form, save, template="tenders/public/alerts.html", redirect_to=url_for("tenders.alerts"),
+                       success=lambda wanted: "Your alert choices have been saved." if wanted else
+                       "Opportunity alerts are turned off. You will not get emails about new opportunities.")

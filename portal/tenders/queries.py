@@ -11,12 +11,22 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.agreements.models import DeliveryMode
 from portal.dates import LONDON
-from portal.tenders.models import (Clarification, Lot, LotDeliveryMode, Question, Tender, TenderDocument,
-                                   TenderStatus, lot_district)
+from portal.pagination import Page
+from portal.tenders.models import (
+    Clarification,
+    Lot,
+    LotDeliveryMode,
+    Question,
+    Tender,
+    TenderDocument,
+    TenderStatus,
+    lot_district,
+)
 
 PUBLIC_STATUSES = (TenderStatus.PUBLISHED, TenderStatus.CLOSED, TenderStatus.EVALUATION, TenderStatus.AWARDED,
                    TenderStatus.CANCELLED)
 PAGE_SIZE = 20
+OFFICER_PAGE_SIZE = 50
 
 
 @dataclass
@@ -35,16 +45,26 @@ def _lot_options():
     return selectinload(Tender.lots).options(selectinload(Lot.districts), selectinload(Lot.delivery_mode_rows))
 
 
-def opportunities(session: Session, f: OpportunityFilter, page: int = 1) -> tuple[list[Tender], int]:
-    """Published opportunities matching the filters, soonest closing first."""
-    query = select(Tender).where(Tender.status.in_(
-        [TenderStatus.PUBLISHED] if f.show == "open" else list(PUBLIC_STATUSES)))
+def opportunities(session: Session, f: OpportunityFilter, page: int, now: datetime) -> tuple[list[Tender], Page]:
+    """Published opportunities matching the filters, soonest closing first, one page of them.
+
+    "Open" means open for bids by the server's clock at ``now``: a tender past
+    its deadline is not listed as open even before the worker records its closing.
+    """
+    if f.show == "open":
+        query = select(Tender).where(Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline > now)
+    else:
+        query = select(Tender).where(Tender.status.in_(PUBLIC_STATUSES))
     if f.text:
-        like = f"%{f.text.strip().lower()}%"
-        query = query.where(or_(func.lower(Tender.title).like(like), func.lower(Tender.description).like(like),
-                                func.lower(Tender.reference).like(like),
-                                exists().where(Lot.tender_id == Tender.id, or_(
-                                    func.lower(Lot.title).like(like), func.lower(Lot.description).like(like)))))
+        # What was typed is matched as it is: a "%" or "_" in it is a character, not a wildcard.
+        typed = f.text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+        def contains(column):
+            return func.lower(column).like(f"%{typed}%", escape="\\")
+
+        query = query.where(or_(contains(Tender.title), contains(Tender.description), contains(Tender.reference),
+                                exists().where(Lot.tender_id == Tender.id,
+                                               or_(contains(Lot.title), contains(Lot.description)))))
     if f.category_id:
         query = query.where(Tender.category_id == f.category_id)
     if f.district_id:
@@ -60,12 +80,12 @@ def opportunities(session: Session, f: OpportunityFilter, page: int = 1) -> tupl
         query = query.where(Tender.estimated_value_pence >= f.min_value_pence)
     if f.max_value_pence is not None:
         query = query.where(Tender.estimated_value_pence <= f.max_value_pence)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    shown = Page(page, PAGE_SIZE, session.scalar(select(func.count()).select_from(query.subquery())))
     rows = session.scalars(
         query.options(joinedload(Tender.category), _lot_options())
-        .order_by(Tender.submission_deadline, Tender.id).limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
+        .order_by(Tender.submission_deadline, Tender.id).limit(shown.size).offset(shown.offset)
     ).unique().all()
-    return rows, total
+    return list(rows), shown
 
 
 def tender_by_reference(session: Session, reference: str) -> Tender | None:
@@ -86,9 +106,37 @@ def published_clarifications(session: Session, tender: Tender) -> list[Clarifica
     ).order_by(Clarification.answered_at)).all()
 
 
-def officer_tenders(session: Session) -> list[Tender]:
-    return session.scalars(select(Tender).options(joinedload(Tender.category))
-                           .order_by(Tender.created_at.desc())).unique().all()
+def officer_tenders(session: Session, page: int) -> tuple[list[Tender], Page]:
+    """Every tender, newest first, one page of them."""
+    shown = Page(page, OFFICER_PAGE_SIZE, session.scalar(select(func.count(Tender.id))))
+    rows = session.scalars(select(Tender).options(joinedload(Tender.category))
+                           .order_by(Tender.created_at.desc(), Tender.id.desc())
+                           .limit(shown.size).offset(shown.offset)).unique().all()
+    return list(rows), shown
 
 
+def tenders_under_decision(session: Session, decision_id: int, include_drafts: bool) -> list[Tender]:
+    """The tenders a decision authorised, by reference; drafts only for those who may preview them."""
+    query = select(Tender).where(Tender.decision_id == decision_id)
+    if not include_drafts:
+        query = query.where(Tender.status.in_(PUBLIC_STATUSES))
+    return list(session.scalars(query.order_by(Tender.reference)))
 
+
+def own_clarifications(session: Session, tender: Tender, organisation_id: int) -> list[Clarification]:
+    """The questions one organisation asked about a tender, oldest first (only it sees them)."""
+    return list(session.scalars(select(Clarification).where(
+        Clarification.tender_id == tender.id, Clarification.organisation_id == organisation_id
+    ).order_by(Clarification.asked_at, Clarification.id)))
+
+
+def all_clarifications(session: Session, tender: Tender) -> list[Clarification]:
+    """Every question asked about a tender, with who asked (for officers), oldest first."""
+    return list(session.scalars(select(Clarification).where(Clarification.tender_id == tender.id)
+                                .options(joinedload(Clarification.organisation))
+                                .order_by(Clarification.asked_at, Clarification.id)))
+
+
+def has_unanswered_clarifications(session: Session, tender: Tender) -> bool:
+    return session.scalar(select(Clarification.id).where(
+        Clarification.tender_id == tender.id, Clarification.answered_at.is_(None)).limit(1)) is not None

@@ -122,3 +122,16 @@ def test_create_staff_command(app, db, mailbox):
                                         "--role", "ADMIN", "--password", STAFF_PASSWORD])
     assert with_password.exit_code == 0
     assert db.scalar(select(User).where(User.email == "adm@kent.example.gov.uk")).can_sign_in
+
+
+@pytest.mark.parametrize("role, may_manage", [
+    (Role.PROVIDER, False), (Role.EVALUATOR, False), (Role.OFFICER, False), (Role.ADMIN, True)])
+def test_only_administrators_manage_staff_and_their_home_page_says_so(client, make_user, login_as, role, may_manage):
+    from portal.accounts.policies import can_manage_staff
+
+    user = make_user(role=role)
+    assert can_manage_staff(user) is may_manage
+    login_as(user)
+    home = client.get("/dashboard").get_data(as_text=True)
+    assert ('<a class="govuk-link" href="/admin/users">Staff accounts</a>' in home) is may_manage
+    assert (client.get("/admin/users").status_code == 200) is may_manage

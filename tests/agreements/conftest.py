@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -29,7 +29,7 @@ def officer(make_user):
 def at(app, monkeypatch):
     """Stand the app's clock at noon, London, on a given date."""
     def set_day(day: date):
-        monkeypatch.setitem(app.config, "FIXED_NOW", datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc))
+        monkeypatch.setitem(app.config, "FIXED_NOW", datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
     return set_day
 
 
@@ -38,7 +38,8 @@ def csv_file(*rows: str, header: str = HEADER) -> tuple[io.BytesIO, str]:
 
 
 GOOD_ROWS = (
-    "EIP-1,Medway Young Carers,1098765,,carers@medway.example.org,Young carers support,Early Intervention & Prevention,Maidstone; Swale,"
+    "EIP-1,Medway Young Carers,1098765,,carers@medway.example.org,Young carers support,"
+    "Early Intervention & Prevention,Maidstone; Swale,"
     "Face-to-face; Outreach,\"£85,000\",01/04/2009,31/03/2012,,,85000",
     "DCS-1,Weald Short Breaks,,09876543,hello@weald.example.org,Short breaks,Disabled Children's Services,Swale,"
     "Virtual,40000.50,2009-04-01,2011-03-31,2011-09-30,Temporary extension,40000",

@@ -150,9 +150,9 @@ def test_no_file_chosen(client, defaults, officer, login_as):
 
 
 def test_too_large_a_file(app, client, defaults, officer, login_as, monkeypatch):
-    from portal.agreements import importer
+    from portal.agreements.importing import reading
 
-    monkeypatch.setattr(importer, "MAX_IMPORT_BYTES", 100)
+    monkeypatch.setattr(reading, "MAX_IMPORT_BYTES", 100)
     login_as(officer)
     response = upload(client, csv_file(*GOOD_ROWS))
     assert response.status_code == 400 and "must be smaller than" in response.get_data(as_text=True)
@@ -201,3 +201,79 @@ def test_registering_with_an_incumbents_number_needs_the_invitation_or_its_conta
     accepted = post_form(client, "/register", {**data, "email": "Boss@known.example.org"})
     assert accepted.status_code == 200
     assert db.scalar(select(func.count(Organisation.id)).where(Organisation.charity_number == "1222222")) == 1
+
+
+# An agreement still running on the day of the import, extended in the register.
+EXTENDED_ROW = ("EXT-1,Known Trust,1555555,,,Short breaks,Early Intervention & Prevention,Maidstone,Outreach,1000,"
+                "01/04/2024,31/03/2027,30/09/2027,Framework delayed,")
+
+
+def _extension_events(db):
+    from portal.audit.models import AuditEvent
+
+    return db.scalars(select(AuditEvent).where(AuditEvent.action == "agreement.extended")).all()
+
+
+@pytest.fixture
+def incumbent_person(db, defaults, make_organisation, make_user):
+    return make_user(organisation=make_organisation(name="Known Trust", charity_number="1555555"))
+
+
+def test_imported_extensions_are_audited_and_noticed_by_default(client, db, at, officer, login_as, mailbox,
+                                                               incumbent_person):
+    from datetime import date
+
+    from portal.agreements.models import EndingNotice, NoticeKind
+
+    at(date(2026, 11, 23))
+    login_as(officer)
+    response = upload(client, csv_file(EXTENDED_ROW, GOOD_ROWS[1]))
+    assert response.status_code == 200 and "2 extensions were recorded" in response.get_data(as_text=True)
+    extended = db.scalar(select(Agreement).where(Agreement.reference == "EXT-1"))
+    assert (extended.original_end_date, extended.end_date) == (date(2027, 3, 31), date(2027, 9, 30))
+    events = _extension_events(db)
+    assert len(events) == 2 and all(e.actor_id == officer.id for e in events)  # the 2011 one too
+    assert {e.details["new_end_date"] for e in events} == {"2027-09-30", "2011-09-30"}
+    # A notice only for the agreement still running: the one that ended in 2011 has nothing to act on.
+    notices = db.scalars(select(EndingNotice).where(EndingNotice.kind == NoticeKind.EXTENSION)).all()
+    assert [n.agreement_id for n in notices] == [extended.id]
+    assert "extended to 30 September 2027" in mailbox.last_to(incumbent_person.email)["Subject"]
+
+
+def test_the_officer_can_import_extensions_without_notices(client, db, at, officer, login_as, mailbox,
+                                                           incumbent_person):
+    from datetime import date
+
+    from portal.agreements.models import EndingNotice
+
+    at(date(2026, 11, 23))
+    login_as(officer)
+    page = client.get("/agreements/import").get_data(as_text=True)
+    assert "Record the extensions without sending notices" in page
+    response = post_form(client, "/agreements/import", {"file": csv_file(EXTENDED_ROW), "extension_notices": "none"},
+                         content_type="multipart/form-data")
+    assert response.status_code == 200 and "1 extension was recorded" in response.get_data(as_text=True)
+    assert len(_extension_events(db)) == 1
+    assert db.scalar(select(func.count(EndingNotice.id))) == 0
+    assert mailbox.to(incumbent_person.email) == []
+
+
+def test_references_are_matched_whatever_their_case_in_batches(client, db, defaults, officer, login_as, monkeypatch):
+    from portal.agreements.importing import applying
+
+    monkeypatch.setattr(applying, "REFERENCES_PER_QUERY", 2)  # three references: two queries
+    login_as(officer)
+    upload(client, csv_file(*GOOD_ROWS))
+    lower_case = [row.replace(row.split(",")[0], row.split(",")[0].lower(), 1) for row in GOOD_ROWS]
+    response = upload(client, csv_file(*lower_case))
+    assert "0 new, 0 updated, 3 unchanged" in response.get_data(as_text=True)
+    assert agreement_count(db) == 3
+
+
+def test_money_in_the_register_has_the_portals_one_bound(client, db, defaults, officer, login_as):
+    login_as(officer)
+    response = upload(client, csv_file(row(annual_value="1000000001"), row(reference="LC-2", annual_value="10.005")))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Annual value must be £1,000,000,000 or less" in html
+    assert "Annual value must be an amount in pounds and pence" in html
+    assert agreement_count(db) == 0

@@ -10,8 +10,14 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.agreements import jobs
-from portal.agreements.models import (Agreement, AgreementDeliveryMode, DeliveryMode, EndingNotice, NoticeKind,
-                                      ServiceCategory)
+from portal.agreements.models import (
+    Agreement,
+    AgreementDeliveryMode,
+    DeliveryMode,
+    EndingNotice,
+    NoticeKind,
+    ServiceCategory,
+)
 from portal.agreements.services import extend
 from portal.providers.models import District, Organisation
 from tests.support import post_form
@@ -213,3 +219,79 @@ def test_provider_reads_a_notice_and_the_officer_sees_it_read(app, client, db, a
     post_form(officer_client, "/sign-in", {"email": officer.email, "password": "correct-horse-battery-staple"})
     assert "Not yet" not in officer_client.get(f"/agreements/{agreement.id}").get_data(as_text=True)
     assert officer_client.get(f"/notices/{notice.id}").status_code == 403
+
+
+def test_send_due_now_writes_every_notice_in_one_commit(app, client, db, at, make_agreement, make_user, officer,
+                                                        login_as, mailbox):
+    from sqlalchemy import event
+
+    from tests.support import csrf_token_from
+
+    users = [make_user() for _ in range(3)]
+    for user in users:
+        make_agreement(db.get(Organisation, user.organisation_id))
+    at(date(2026, 10, 1))
+    login_as(officer)
+    token = csrf_token_from(client.get("/agreements/notices").get_data(as_text=True))
+    commits = []
+
+    def count(connection):
+        commits.append(connection)
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "commit", count)
+    try:
+        response = client.post("/agreements/notices/send-due", data={"csrf_token": token})
+    finally:
+        event.remove(engine, "commit", count)
+    assert response.status_code == 302 and len(commits) == 1
+    assert "3 notices sent." in client.get("/agreements/notices").get_data(as_text=True)
+    assert len(notices(db)) == 3
+    for user in users:
+        assert len(mailbox.to(user.email)) == 1
+
+
+def test_send_due_now_skips_a_notice_a_worker_sent_first(app, client, db, at, make_agreement, make_user, officer,
+                                                         login_as, mailbox, monkeypatch):
+    from portal.agreements import services
+    from portal.db import get_session, transaction
+
+    first, second = make_user(), make_user()
+    for user in (first, second):
+        make_agreement(db.get(Organisation, user.organisation_id))
+    at(date(2026, 10, 1))
+    with app.app_context():
+        due = services.due_notices(get_session(), clock.today())
+    assert len(due) == 2
+    with app.app_context(), transaction() as session:  # the worker, between the officer's page and their click
+        services.issue_scheduled_notice(session, due[0])
+    monkeypatch.setattr(services, "due_notices", lambda session, today: due)  # as the officer's request saw them
+
+    login_as(officer)
+    response = post_form(client, "/agreements/notices/send-due", {}, form_url="/agreements/notices")
+    assert response.status_code == 302
+    assert "1 notice sent." in client.get("/agreements/notices").get_data(as_text=True)
+    assert len(notices(db)) == 2
+    assert len(mailbox.to(first.email)) == 1 and len(mailbox.to(second.email)) == 1
+
+
+def test_a_notice_is_marked_read_once(client, db, at, make_agreement, make_user, login_as, app):
+    from portal.audit.models import AuditEvent
+
+    user = make_user()
+    make_agreement(db.get(Organisation, user.organisation_id))
+    at(date(2026, 10, 1))
+    send_due_notices(app)
+    notice = notices(db)[0]
+    login_as(user)
+    assert client.get(f"/notices/{notice.id}").status_code == 200
+    assert client.get(f"/notices/{notice.id}").status_code == 200  # the second view writes nothing (no WriteOnGet)
+    assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "notice.read")) == 1
+
+
+def test_the_reports_period_must_end_after_it_starts(client, defaults, officer, login_as):
+    login_as(officer)
+    response = client.get("/agreements/reports?start=2&start=4&start=2027&end=1&end=4&end=2027")
+    assert response.status_code == 400 and "The end of the period must be after its start" in response.get_data(
+        as_text=True)
+    assert client.get("/agreements/reports?start=1&start=4&start=2027&end=2&end=4&end=2027").status_code == 200

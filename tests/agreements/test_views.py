@@ -10,9 +10,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
-from tests.support import count_queries
 from portal.agreements.models import Agreement, AgreementDeliveryMode, DeliveryMode, ServiceCategory, agreement_district
 from portal.providers.models import District, Organisation
+from tests.support import count_queries
 
 
 def bulk_agreements(db, n, start_at=0):
@@ -65,7 +65,8 @@ def test_filters_and_exports_show_what_the_officer_sees(client, db, defaults, of
     exported = client.get("/agreements/export.csv?q=B-0001")
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][0] == "Reference" and len(rows) == 11 and {r[0] for r in rows[1:]} == {f"B-{i:05d}" for i in range(10, 20)}
+    assert rows[0][0] == "Reference" and len(rows) == 11
+    assert {r[0] for r in rows[1:]} == {f"B-{i:05d}" for i in range(10, 20)}
     workbook = load_workbook(io.BytesIO(client.get("/agreements/export.xlsx?q=B-0001").data))
     assert workbook.active.max_row == 11
     assert client.get("/agreements/export.pdf").status_code == 404

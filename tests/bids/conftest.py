@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from portal.tenders.models import Lot, Question, Tender, TenderStatus
 from tests.support import csrf_token_from
 from tests.tenders.questionnaire import add_questionnaire
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)  # a Monday, midday in London (GMT)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday, midday in London (GMT)
 DEADLINE = NOW + timedelta(days=28)
 FIRST_LIMIT = 20
 SECOND_LIMIT = 30

@@ -3,6 +3,7 @@ that ends mid-answer; earlier answers copied in; answers refused."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html import unescape
 
 from sqlalchemy import func, select
@@ -30,7 +31,7 @@ def test_start_save_leave_and_resume(app, client, db, tender, provider, colleagu
     assert "Not started" in task_list and "Closes in 28 days" in task_list
     assert "The server's time was 23 November 2026 at 12:00:00" in task_list
 
-    selection, first, second = questions_of(tender)
+    _selection, first, second = questions_of(tender)
     saved = answer(client, bid.id, first.id, "Outreach in schools and surgeries.")
     assert saved.status_code == 302
     assert saved.headers["Location"].endswith(f"/bids/{bid.id}/questions/{second.id}")  # the next unanswered one
@@ -150,7 +151,11 @@ def test_session_timeout_keeps_what_was_typed(app, db, tender, provider, start_b
     assert signed_in.status_code == 302 and "resume=" in signed_in.headers["Location"]
     landed = browser.get(signed_in.headers["Location"], follow_redirects=True)
     assert landed.status_code == 200 and landed.request.path == url
-    shown = text_of(landed)
+    # What was kept is shown, to use or discard: "Use this text" saves it.
+    confirmed = browser.post(url, data={"csrf_token": csrf_token_from(landed.get_data(as_text=True)),
+                                        "resume": hidden(landed.get_data(as_text=True), "resume"), "action": "use"},
+                             follow_redirects=True)
+    shown = text_of(confirmed)
     assert "We saved what you typed before you were signed out" in shown
     assert "Typed while the session ended." in shown
     db.expire_all()
@@ -165,10 +170,12 @@ def test_a_timed_out_save_after_the_deadline_is_shown_not_kept(app, db, tender, 
     bid = start_bid(client, tender)
     _selection, question, _second = questions_of(tender)
     url = f"/bids/{bid.id}/questions/{question.id}"
+    clock_at(DEADLINE - timedelta(minutes=30))  # the page opened in the last half hour (a token lasts hours)
     page = client.get(url).get_data(as_text=True)
     clock_at(DEADLINE)
-    response = app.test_client().post(url, data={"draft_token": hidden(page, "draft_token"), "base_version": "0",
-                                                 "answer": "Typed as the deadline passed."})
+    client.delete_cookie("session")  # the session ends; the browser is the same one
+    response = client.post(url, data={"draft_token": hidden(page, "draft_token"), "base_version": "0",
+                                      "answer": "Typed as the deadline passed."})
     assert response.status_code == 400
     shown = text_of(response)
     assert "The deadline for bids was 21 December 2026 at midday" in shown
@@ -227,3 +234,80 @@ def test_bids_cannot_start_on_draft_or_closed_tenders(client, db, open_tender, p
     assert refused.status_code == 400 and "The deadline for bids was 21 December 2026 at midday" in text_of(refused)
     assert client.post("/opportunities/NO-SUCH/bid", data={"csrf_token": token}).status_code == 404
     assert db.scalar(select(func.count(Bid.id))) == 0
+
+
+def colleague_first(app, monkeypatch, table, **row):
+    """Make a colleague's request commit ``row`` just before this request's
+    insert (the moment two requests race), whichever database runs the tests."""
+    from contextlib import contextmanager
+
+    from portal.bids import drafting
+
+    original = drafting.savepoint
+
+    @contextmanager
+    def raced(session):
+        with app.extensions["db_engine"].begin() as connection:
+            connection.execute(table.insert().values(**row))
+        with original(session):
+            yield
+
+    monkeypatch.setattr(drafting, "savepoint", raced)
+
+
+def test_starting_the_bid_as_a_colleague_does_uses_theirs(app, client, db, tender, provider, colleague, login_as,
+                                                          monkeypatch):
+    from portal.clock import now
+
+    login_as(provider)
+    colleague_first(app, monkeypatch, Bid.__table__, tender_id=tender.id, organisation_id=provider.organisation_id,
+                    created_by_id=colleague.id, created_at=now(), updated_at=now(), status="DRAFT", revision=1)
+    token = csrf_token_from(client.get("/bids").get_data(as_text=True))
+    response = client.post(f"/opportunities/{tender.reference}/bid", data={"csrf_token": token})
+    assert response.status_code == 302
+    theirs = db.scalar(select(Bid))
+    assert response.headers["Location"].endswith(f"/bids/{theirs.id}") and theirs.created_by_id == colleague.id
+    assert db.scalar(select(func.count(Bid.id))) == 1
+
+
+def test_saving_the_first_answer_as_a_colleague_does_is_a_conflict(app, client, db, tender, provider, colleague,
+                                                                   login_as, start_bid, monkeypatch):
+    from portal.clock import now
+
+    login_as(provider)
+    bid = start_bid(client, tender)
+    _selection, question, _second = questions_of(tender)
+    url = f"/bids/{bid.id}/questions/{question.id}"
+    page = client.get(url).get_data(as_text=True)
+    colleague_first(app, monkeypatch, BidAnswer.__table__, bid_id=bid.id, question_id=question.id,
+                    text="The colleague's first answer.", version=1, updated_by_id=colleague.id, updated_at=now())
+    conflict = client.post(url, data={"csrf_token": csrf_token_from(page), "base_version": "0", "action": "save",
+                                      "draft_token": hidden(page, "draft_token"), "answer": "My first answer."})
+    assert conflict.status_code == 409
+    shown = text_of(conflict)
+    assert "The colleague's first answer." in shown and "My first answer." in shown
+    db.expire_all()
+    [saved] = db.scalars(select(BidAnswer)).all()
+    assert saved.text == "The colleague's first answer." and saved.version == 1
+
+
+def test_a_database_failure_outside_submission_is_the_usual_error_page(client, db, tender, provider, login_as,
+                                                                       start_bid, monkeypatch):
+    """Only submitting has its own "not submitted" page; elsewhere a database
+    failure is the service's usual page, and nothing is written."""
+    import sqlalchemy.exc
+
+    from portal.bids import drafting
+    from tests.bids.conftest import post_page
+
+    login_as(provider)
+    bid = start_bid(client, tender)
+
+    def broken(*_args, **_kwargs):
+        raise sqlalchemy.exc.OperationalError("UPDATE bid", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(drafting, "choose_lots", broken)
+    response = post_page(client, f"/bids/{bid.id}/lots", {"lot_ids": [str(tender.lots[0].id)]})
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in text_of(response)
+    assert "Your bid was not submitted" not in text_of(response)

@@ -3,22 +3,31 @@ and declarations pages, and countdowns in words."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+import io
 import re
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.bids import display
 from portal.bids.models import Submission, bid_evidence
 from portal.files import StoredFile
 from portal.providers.models import Evidence, EvidenceKind
 from tests.bids.conftest import DEADLINE, NOW, post_page
+from tests.support import count_queries as counting_queries
 
 
 def text_of(response) -> str:
     return unescape(response.get_data(as_text=True))
+
+
+def queries_to_show(app, client, url: str) -> int:
+    with counting_queries(app) as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(statements)
 
 
 @pytest.mark.parametrize("now, expected", [
@@ -34,9 +43,9 @@ def test_countdown_in_words(now, expected):
 
 
 def test_countdown_uses_london_days_and_times():
-    summer = datetime(2026, 7, 1, 16, 30, tzinfo=timezone.utc)  # 5:30pm in London (BST)
+    summer = datetime(2026, 7, 1, 16, 30, tzinfo=UTC)  # 5:30pm in London (BST)
     assert display.countdown(summer, summer - timedelta(hours=1)) == "Closes today at 5:30pm"
-    assert display.countdown(summer, datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)) == "Closes today at 5:30pm"
+    assert display.countdown(summer, datetime(2026, 6, 30, 23, 30, tzinfo=UTC)) == "Closes today at 5:30pm"
 
 
 def test_the_list_of_bids_shows_status_and_time_left(client, db, open_tender, tender, provider, colleague,
@@ -57,21 +66,9 @@ def test_the_list_of_bids_shows_status_and_time_left(client, db, open_tender, te
 
 def test_home_page_lists_the_bids_in_one_query(app, client, db, open_tender, provider, login_as, start_bid):
     login_as(provider)
-    engine = app.extensions["db_engine"]
 
     def count_queries() -> int:
-        statements = []
-
-        def record(*_args):
-            statements.append(1)
-
-        event.listen(engine, "before_cursor_execute", record)
-        try:
-            response = client.get("/dashboard")
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
-        assert response.status_code == 200
-        return len(statements)
+        return queries_to_show(app, client, "/dashboard")
 
     with_none = count_queries()
     assert "Your organisation has no bids in progress" in text_of(client.get("/dashboard"))
@@ -162,3 +159,20 @@ def test_pages_work_without_scripts_of_their_own(client, db, tender, provider, l
         assert "onclick" not in html and "javascript:" not in html, url
         scripts = re.findall(r"<script[^>]*>", html)
         assert all("src=" in tag or "nonce=" in tag for tag in scripts), url
+
+
+def test_bid_pages_make_the_same_queries_whatever_the_number_of_files(app, client, db, tender, provider, login_as,
+                                                                       start_bid, complete_bid):
+    """The check page, the files page and the task list load the bid's files,
+    lots and questions with the bid: five files cost no more queries than none."""
+    login_as(provider)
+    bid = start_bid(client, tender)
+    complete_bid(client, bid, tender)
+    urls = [f"/bids/{bid.id}/submit", f"/bids/{bid.id}/files", f"/bids/{bid.id}"]
+    without_files = {url: queries_to_show(app, client, url) for url in urls}
+    for n in range(5):
+        content = f"%PDF-1.4\n% file {n}\n%%EOF\n".encode()
+        assert post_page(client, f"/bids/{bid.id}/files", {"title": f"Document {n}", "file": (
+            io.BytesIO(content), f"document-{n}.pdf")}, content_type="multipart/form-data").status_code == 302
+    assert text_of(client.get(f"/bids/{bid.id}/submit")).count("document-") == 5
+    assert {url: queries_to_show(app, client, url) for url in urls} == without_files

@@ -5,6 +5,7 @@ Every GET route the app has is requested, by every kind of user, with its
 arguments filled with the sealed tender's real ids; unique markers put in the
 bids' answers and files must never come back, until the opening.
 """
+# ruff: noqa: F811  (the fixtures imported from tests.tenders.conftest are then this module's test parameters)
 
 from __future__ import annotations
 
@@ -20,17 +21,15 @@ from werkzeug.routing import IntegerConverter
 from portal import clock
 from portal.accounts.models import Role, User
 from portal.audit.models import AuditEvent
-from portal.bids import services
+from portal.bids import drafting, opening, policies, queries, submission
 from portal.bids.models import Bid, BidOpening, BidStatus
-from portal.db import commit, get_session
+from portal.db import get_session, transaction
 from portal.errors import RuleViolation
 from portal.providers import evidence as evidence_services
 from portal.providers.models import EvidenceKind
 from portal.tenders.models import QuestionKind, Tender, TenderStatus
-from tests.conftest import PASSWORD
-from tests.support import post_form
-from tests.tenders.conftest import (NOW, clock_at, make_category, make_decision,  # noqa: F401 (fixtures)
-                                    make_tender)
+from tests.support import post_form, sign_in_through_session
+from tests.tenders.conftest import NOW, clock_at, make_category, make_decision, make_tender  # noqa: F401 (fixtures)
 
 MARKER_A = "SEAL-MARKER-ORG-A-1f3c"
 MARKER_B = "SEAL-MARKER-ORG-B-9d2e"
@@ -72,33 +71,31 @@ class World:
 def _prepare_bid(app, user_id: int, tender_id: int, marker: str, file_marker: str,
                  evidence_marker: str | None = None) -> tuple[int, int, int, int | None]:
     """Start, fill and submit one organisation's bid through the services."""
-    with app.test_request_context():
-        session = get_session()
+    with app.test_request_context(), transaction() as session:
         user = session.get(User, user_id)
         tender = session.get(Tender, tender_id)
         now = clock.now()
-        bid = services.start_bid(session, user, tender, now)
+        bid = drafting.start_bid(session, user, tender, now)
         lot_ids = [lot.id for lot in tender.lots]
-        services.choose_lots(session, user, bid, lot_ids, now)
+        drafting.choose_lots(session, user, bid, lot_ids, now)
         for question in tender.questions:
             if question.kind is QuestionKind.PASS_FAIL:
-                services.save_answer(session, user, bid, question, None, True, 0, now)
+                drafting.save_answer(session, user, bid, question, None, True, 0, now)
             else:
-                services.save_answer(session, user, bid, question, f"We will do this well. {marker} "
+                drafting.save_answer(session, user, bid, question, f"We will do this well. {marker} "
                                      f"(question {question.id})", None, 0, now)
-        services.save_prices(session, user, bid, {lot_id: 95_000_00 + n for n, lot_id in enumerate(lot_ids)}, now)
-        attachment = services.attach(session, user, bid, "method-statement.pdf", pdf(file_marker),
+        drafting.save_prices(session, user, bid, {lot_id: 95_000_00 + n for n, lot_id in enumerate(lot_ids)}, now)
+        attachment = drafting.attach(session, user, bid, "method-statement.pdf", pdf(file_marker),
                                      "Method statement", now)
         evidence_id = None
         if evidence_marker:
             evidence = evidence_services.add_evidence(session, user, EvidenceKind.INSURANCE, "Public liability",
                                                       "insurance.pdf", pdf(evidence_marker),
                                                       date(2027, 12, 31), now)
-            services.choose_evidence(session, user, bid, [evidence.id], now)
+            drafting.choose_evidence(session, user, bid, [evidence.id], now)
             evidence_id = evidence.id
-        services.confirm_declarations(session, user, bid, True, now)
-        services.submit(session, user, bid)
-        commit()
+        drafting.confirm_declarations(session, user, bid, True, now)
+        submission.submit(session, user, bid, now)
         return bid.id, attachment.id, attachment.file_id, evidence_id
 
 
@@ -166,10 +163,10 @@ def every_get_url(app, world: World) -> list[str]:
 
 
 def signed_in_client(app, user: User | None):
+    """A client of its own, signed in through the session (signing in has its own tests)."""
     client = app.test_client()
     if user is not None:
-        response = post_form(client, "/sign-in", {"email": user.email, "password": PASSWORD})
-        assert response.status_code == 302
+        sign_in_through_session(client, user)
     return client
 
 
@@ -203,6 +200,9 @@ def confirm(client, world: World, form_url: str | None = None):
 
 
 STAFF = ("officer", "officer_2", "evaluator", "admin")
+# Until one of them confirms the opening, the two officers have the same role in the same state
+# and get the same answers: the crawl asks as one of them. Once one has confirmed, as both.
+EACH_STAFF_ROLE = ("officer", "evaluator", "admin")
 
 
 def test_the_seal_holds_until_two_officers_open_the_bids(app, db, world, clock_at):
@@ -212,8 +212,8 @@ def test_the_seal_holds_until_two_officers_open_the_bids(app, db, world, clock_a
     bid_a_url = f"/tenders/{world.tender_id}/bids/{world.bid_ids['a']}"
     deadline = db.get(Tender, world.tender_id).submission_deadline
 
-    def nothing_leaks(moment: str, staff_only: bool = False):
-        for name in STAFF if staff_only else (*STAFF, "provider_c", "anonymous"):
+    def nothing_leaks(moment: str, staff: tuple[str, ...] = EACH_STAFF_ROLE, staff_only: bool = False):
+        for name in staff if staff_only else (*staff, "provider_c", "anonymous"):
             assert leaks(clients[name], urls, world.everything) == [], f"{moment}, as {name}"
         if staff_only:
             return
@@ -235,7 +235,7 @@ def test_the_seal_holds_until_two_officers_open_the_bids(app, db, world, clock_a
     assert confirm(clients["officer"], world).status_code == 302
     assert "1 of 2 officers has confirmed" in clients["officer"].get(f"/tenders/{world.tender_id}/bids").get_data(
         as_text=True)
-    nothing_leaks("after one officer confirmed", staff_only=True)
+    nothing_leaks("after one officer confirmed", staff=STAFF, staff_only=True)
 
     # A second, different officer opens them.
     assert confirm(clients["officer_2"], world).status_code == 302
@@ -270,7 +270,7 @@ def test_the_same_officer_confirming_twice_does_not_open(app, db, world, clock_a
     db.expire_all()
     tender = db.get(Tender, world.tender_id)
     assert tender.status is TenderStatus.CLOSED
-    assert not services.is_opened(tender, deadline + timedelta(minutes=1))
+    assert not policies.is_opened(tender, deadline + timedelta(minutes=1))
     bid_url = f"/tenders/{world.tender_id}/bids/{world.bid_ids['a']}"
     assert officer.get(bid_url).status_code == 404
     assert MARKER_A not in officer.get(bid_url).get_data(as_text=True)
@@ -288,8 +288,8 @@ def test_evaluators_and_administrators_cannot_confirm(app, db, world, clock_at):
         with app.test_request_context():
             session = get_session()
             with pytest.raises(RuleViolation, match="Only procurement officers"):
-                services.confirm_opening(session, session.get(User, world.users[name].id),
-                                         session.get(Tender, world.tender_id))
+                opening.confirm_opening(session, session.get(User, world.users[name].id),
+                                        session.get(Tender, world.tender_id), clock.now())
     for name in ("provider_a", "provider_c"):
         assert confirm(signed_in_client(app, world.users[name]), world, form_url="/account").status_code == 403
     assert db.scalar(select(func.count(BidOpening.id))) == 0
@@ -326,17 +326,14 @@ def test_before_the_deadline_officers_see_counts_per_lot_and_no_names(app, db, w
             assert f"/bids/{bid_id}" not in text
     with app.test_request_context():
         session = get_session()
-        assert services.counts_per_lot(session, session.get(Tender, world.tender_id)) == {
-            lot_id: 2 for lot_id in world.lot_ids}
+        assert queries.counts_per_lot(session, session.get(Tender, world.tender_id)) == dict.fromkeys(world.lot_ids, 2)
 
 
 def test_after_opening_a_withdrawn_bid_is_listed_without_content(app, db, world, clock_at):
     clock_at(NOW + timedelta(days=3))
-    with app.test_request_context():
-        session = get_session()
-        services.withdraw(session, session.get(User, world.users["provider_b"].id),
-                          session.get(Bid, world.bid_ids["b"]))
-        commit()
+    with app.test_request_context(), transaction() as session:
+        submission.withdraw(session, session.get(User, world.users["provider_b"].id),
+                            session.get(Bid, world.bid_ids["b"]), clock.now())
     deadline = db.get(Tender, world.tender_id).submission_deadline
     clock_at(deadline + timedelta(minutes=5))
     officer, officer_2 = (signed_in_client(app, world.users[n]) for n in ("officer", "officer_2"))
@@ -378,3 +375,61 @@ def test_tender_overview_shows_bid_counts_per_lot_and_nothing_else(app, db, worl
     assert len(re.findall(r"Bids submitted\s*</dt>\s*<dd[^>]*>\s*2\s*</dd>", text)) == len(tender.lots)
     for secret in (NAME_A, NAME_B, MARKER_A, MARKER_B):
         assert secret not in text
+
+
+def test_two_officers_confirming_at_the_same_moment_open_the_bids(app, db, world, clock_at, monkeypatch):
+    """Each confirmation is counted after the other's (the tender's row is
+    locked first): two officers pressing at once must not each count only their
+    own, leaving the bids sealed with two confirmations and nothing left to press.
+
+    Both requests are held at two points (before writing, and after counting)
+    until the other arrives, or for a second if the other cannot arrive because
+    it waits for the lock: without the lock both count one, every time."""
+    import contextlib
+    import threading
+
+    from portal.bids import opening as opening_module
+
+    tender = db.get(Tender, world.tender_id)
+    clock_at(tender.submission_deadline + timedelta(minutes=1))
+    # Closed already (by the scheduled job), so neither confirmation writes to the tender's row before counting.
+    tender.status, tender.closed_at = TenderStatus.CLOSED, tender.submission_deadline
+    db.commit()
+
+    before_writing, after_counting = threading.Barrier(2), threading.Barrier(2)
+
+    def meet(barrier):
+        with contextlib.suppress(threading.BrokenBarrierError):  # the other waits for the lock this one holds
+            barrier.wait(timeout=1)
+
+    close_if_due, record = opening_module.tender_services.close_if_due, opening_module.record
+
+    def held_close_if_due(*args, **kwargs):
+        meet(before_writing)
+        return close_if_due(*args, **kwargs)
+
+    def held_record(session, actor, action, *args, **details):
+        if action == "tender.opening_confirmed":
+            meet(after_counting)
+        return record(session, actor, action, *args, **details)
+
+    monkeypatch.setattr(opening_module.tender_services, "close_if_due", held_close_if_due)
+    monkeypatch.setattr(opening_module, "record", held_record)
+    officers = [signed_in_client(app, world.users[name]) for name in ("officer", "officer_2")]
+    tokens = [re.search(r'name="csrf_token"[^>]*value="([^"]+)"', officer.get(
+        f"/tenders/{world.tender_id}/bids").get_data(as_text=True)).group(1) for officer in officers]
+    results = [None, None]
+
+    def press(i):
+        results[i] = officers[i].post(f"/tenders/{world.tender_id}/bids/open", data={"csrf_token": tokens[i]})
+
+    threads = [threading.Thread(target=press, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [r.status_code for r in results] == [302, 302], [r.get_data(as_text=True)[:500] for r in results]
+    db.expire_all()
+    assert db.get(Tender, world.tender_id).status is TenderStatus.EVALUATION
+    assert db.scalar(select(func.count(BidOpening.id))) == 2
+    assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "tender.bids_opened")) == 1

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy.exc
 from sqlalchemy import func, select
 
-from portal.bids import services
+from portal.bids import submission as submitting
 from portal.bids.models import Bid, BidAnswer, BidAttachment, BidStatus, Submission
 from tests.bids.conftest import DEADLINE, answer, post_page, questions_of
 from tests.conftest import PASSWORD
@@ -65,7 +65,7 @@ def test_submission_receipt_and_email(client, db, tender, bid, provider, colleag
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/bids/{bid.id}/receipts/1")
     [submission] = submissions(db)
     assert submission.version == 1 and len(submission.sha256) == 64
-    assert submission.sha256 == services.content_hash(submission.content)
+    assert submission.sha256 == submitting.content_hash(submission.content)
     receipt = text_of(client.get(response.headers["Location"]))
     assert "Bid submitted" in receipt and submission.receipt_reference in receipt and submission.sha256 in receipt
     assert "23 November 2026 at 12:00:00" in receipt  # to the second, London time
@@ -103,7 +103,7 @@ def test_the_deadline_is_judged_at_the_moment_of_commit(client, db, tender, bid,
     # the commit, which reads the deadline itself: the submission took too long.
     late = {"now": False}
     clock_at(lambda: DEADLINE if late["now"] else DEADLINE - timedelta(seconds=1))
-    original = services.before_commit
+    original = submitting.before_commit
 
     def before_commit(session, check):
         def at_commit():
@@ -112,7 +112,7 @@ def test_the_deadline_is_judged_at_the_moment_of_commit(client, db, tender, bid,
 
         original(session, at_commit)
 
-    monkeypatch.setattr(services, "before_commit", before_commit)
+    monkeypatch.setattr(submitting, "before_commit", before_commit)
     response = client.post(f"/bids/{bid.id}/submit", data={"csrf_token": csrf_token_from(page)})
     assert late["now"] is True
     assert response.status_code == 400
@@ -173,7 +173,7 @@ def test_two_tabs_submitting_at_once_make_one_submission(app, db, tender, bid, c
     complete_bid(client, bid, tender)
     tabs = [app.test_client(), app.test_client()]
     tokens = []
-    for tab, user in zip(tabs, (colleague, colleague)):
+    for tab, user in zip(tabs, (colleague, colleague), strict=True):
         assert post_form(tab, "/sign-in", {"email": user.email, "password": PASSWORD}).status_code == 302
         tokens.append(csrf_token_from(tab.get(f"/bids/{bid.id}/submit").get_data(as_text=True)))
     barrier = threading.Barrier(2)
@@ -204,7 +204,7 @@ def test_a_database_error_mid_submission_leaves_the_draft_intact(client, db, ten
     def broken(*_args, **_kwargs):
         raise sqlalchemy.exc.OperationalError("INSERT INTO submission", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr(services, "snapshot", broken)
+    monkeypatch.setattr(submitting, "snapshot", broken)
     response = submit(client, bid.id)
     assert response.status_code == 503
     assert ("Your bid was not submitted because of a problem on our side. Your draft is safe: nothing you saved "
@@ -274,7 +274,7 @@ def test_losing_the_race_to_another_tab_shows_its_receipt(app, client, db, tende
     if db.get_bind().dialect.name != "sqlite":
         pytest.skip("PostgreSQL serialises the two submitters with the row lock instead")
     complete_bid(client, bid, tender)
-    original = services.snapshot
+    original = submitting.snapshot
 
     def other_tab_commits_first(session, the_bid):
         content = original(session, the_bid)
@@ -284,7 +284,35 @@ def test_losing_the_race_to_another_tab_shows_its_receipt(app, client, db, tende
                 submitted_at=DEADLINE - timedelta(days=1), sha256="0" * 64, content={}))
         return content
 
-    monkeypatch.setattr(services, "snapshot", other_tab_commits_first)
+    monkeypatch.setattr(submitting, "snapshot", other_tab_commits_first)
     response = submit(client, bid.id)
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/bids/{bid.id}/receipts/1")
     assert [s.receipt_reference for s in submissions(db)] == ["OTHER-TAB-1"]
+
+
+def test_a_withdrawal_refused_at_the_moment_of_commit_is_not_announced(client, db, tender, bid, complete_bid,
+                                                                       clock_at, monkeypatch, mailbox, provider):
+    complete_bid(client, bid, tender)
+    assert submit(client, bid.id).status_code == 302
+    assert "Bid received" in mailbox.last_to(provider.email)["Subject"]  # the receipt, delivered
+    mailbox.clear()
+    page = client.get(f"/bids/{bid.id}/withdraw").get_data(as_text=True)
+    late = {"now": False}
+    clock_at(lambda: DEADLINE if late["now"] else DEADLINE - timedelta(seconds=1))
+    original = submitting.before_commit
+
+    def before_commit(session, check):
+        def at_commit():
+            late["now"] = True
+            check()
+
+        original(session, at_commit)
+
+    monkeypatch.setattr(submitting, "before_commit", before_commit)
+    response = client.post(f"/bids/{bid.id}/withdraw", data={"csrf_token": csrf_token_from(page)})
+    assert response.status_code == 400
+    assert "The server's time is now 21 December 2026 at 12:00:00" in text_of(response)
+    db.expire_all()
+    assert db.get(Bid, bid.id).status is BidStatus.SUBMITTED
+    assert "has been withdrawn" not in text_of(client.get(f"/bids/{bid.id}"))
+    assert mailbox.messages == []

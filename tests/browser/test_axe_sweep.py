@@ -40,8 +40,10 @@ from portal.accounts.tokens import make_token
 from portal.agreements import jobs
 from portal.agreements import services as agreement_services
 from portal.agreements.models import Agreement, EndingNotice
-from portal.bids import services as bid_services
-from portal.db import commit, get_session
+from portal.bids import drafting as bid_drafting
+from portal.bids import opening as bid_opening
+from portal.bids import submission as bid_submission
+from portal.db import get_session
 from portal.decisions import services as decision_services
 from portal.decisions.models import Decision
 from portal.demo import DEMO_PASSWORD, PROVIDERS, STAFF
@@ -120,28 +122,28 @@ def build_world(app, db, clock_at, make_tender) -> dict[str, list]:  # noqa: F81
         tender = session.get(Tender, opened.id)
         tender_services.publish(session, session.get(User, officer.id), tender, clock.now())
         user = session.get(User, provider.id)
-        bid = bid_services.start_bid(session, user, tender, clock.now())
-        bid_services.choose_lots(session, user, bid, [lot.id for lot in tender.lots], clock.now())
+        bid = bid_drafting.start_bid(session, user, tender, clock.now())
+        bid_drafting.choose_lots(session, user, bid, [lot.id for lot in tender.lots], clock.now())
         for question in tender.questions:
-            bid_services.save_answer(session, user, bid, question,
+            bid_drafting.save_answer(session, user, bid, question,
                                      None if question.kind is QuestionKind.PASS_FAIL else
                                      "We work with schools, GPs and family hubs across the district.",
                                      True if question.kind is QuestionKind.PASS_FAIL else None, 0, clock.now())
-        bid_services.save_prices(session, user, bid, {lot.id: 80_000_00 for lot in tender.lots}, clock.now())
-        bid_services.attach(session, user, bid, "delivery-plan.pdf", tiny_pdf("Delivery plan"), "Delivery plan",
+        bid_drafting.save_prices(session, user, bid, {lot.id: 80_000_00 for lot in tender.lots}, clock.now())
+        bid_drafting.attach(session, user, bid, "delivery-plan.pdf", tiny_pdf("Delivery plan"), "Delivery plan",
                             clock.now())
-        bid_services.confirm_declarations(session, user, bid, True, clock.now())
-        bid_services.submit(session, user, bid)
-        commit()
+        bid_drafting.confirm_declarations(session, user, bid, True, clock.now())
+        bid_submission.submit(session, user, bid, clock.now())
+        session.commit()
         submitted_bid_id = bid.id
         submitted_file_id = bid.attachments[0].file_id
     clock_at(NOW)
     with app.test_request_context():
         session = get_session()
         tender = session.get(Tender, opened.id)
-        bid_services.confirm_opening(session, session.get(User, officer.id), tender)
-        bid_services.confirm_opening(session, session.get(User, officer_2.id), tender)
-        commit()
+        bid_opening.confirm_opening(session, session.get(User, officer.id), tender, clock.now())
+        bid_opening.confirm_opening(session, session.get(User, officer_2.id), tender, clock.now())
+        session.commit()
 
     # A complete draft tender, with a document.
     draft = make_tender("KCC-AXE-DRAFT", districts=districts, by=officer, title="Youth mentoring services")
@@ -156,7 +158,7 @@ def build_world(app, db, clock_at, make_tender) -> dict[str, list]:  # noqa: F81
                               tiny_pdf("Specification"), 10 * 1024 * 1024)
 
         # The ending notices due today, as the scheduled job sends them.
-        assert jobs.send_due_notices(app).sent > 0
+        assert jobs.send_due_notices(clock.today()).sent > 0
 
         # Clarifications on the open framework: one answered to everyone, one waiting.
         answered = tender_services.ask(session, user, tender, "Can two organisations bid together for one lot?",
@@ -167,15 +169,15 @@ def build_world(app, db, clock_at, make_tender) -> dict[str, list]:  # noqa: F81
             "Is TUPE expected to apply to lot 1?", "Can volunteers' time count towards social value?")]
 
         # The provider's draft bid on the open framework: a lot, an answer and two files.
-        bid = bid_services.start_bid(session, user, tender, now)
-        bid_services.choose_lots(session, user, bid, [tender.lots[0].id], now)
+        bid = bid_drafting.start_bid(session, user, tender, now)
+        bid_drafting.choose_lots(session, user, bid, [tender.lots[0].id], now)
         quality = [q for q in tender.questions if q.kind is QuestionKind.QUALITY]
         selection = [q for q in tender.questions if q.kind is QuestionKind.PASS_FAIL]
-        bid_services.save_answer(session, user, bid, quality[0], "Our safeguarding lead reviews every concern "
+        bid_drafting.save_answer(session, user, bid, quality[0], "Our safeguarding lead reviews every concern "
                                  "within a day, and every member of staff is DBS checked.", None, 0, now)
-        attachment = bid_services.attach(session, user, bid, "safeguarding-policy.pdf",
+        attachment = bid_drafting.attach(session, user, bid, "safeguarding-policy.pdf",
                                          tiny_pdf("Safeguarding policy"), "Safeguarding policy", now)
-        bid_services.attach(session, user, bid, "outreach-plan.pdf", tiny_pdf("Outreach plan"), "Outreach plan", now)
+        bid_drafting.attach(session, user, bid, "outreach-plan.pdf", tiny_pdf("Outreach plan"), "Outreach plan", now)
 
         # QA evidence kept by the organisation.
         evidence = evidence_services.add_evidence(session, user, EvidenceKind.INSURANCE, "Public liability insurance",
@@ -194,7 +196,7 @@ def build_world(app, db, clock_at, make_tender) -> dict[str, list]:  # noqa: F81
         admin = _one(session, select(User).where(User.role == Role.ADMIN))
         invited = account_services.create_staff(session, admin, "new.evaluator@kent.example.gov.uk", "Dev Mistry",
                                                 Role.EVALUATOR)
-        commit()
+        session.commit()
 
         notice = session.scalar(select(EndingNotice).where(EndingNotice.organisation_id == provider.organisation_id)
                                 .order_by(EndingNotice.id))
@@ -204,7 +206,7 @@ def build_world(app, db, clock_at, make_tender) -> dict[str, list]:  # noqa: F81
             [notice] = agreement_services.send_manual_notice(
                 session, session.get(User, officer.id), [agreement], "Your agreement is ending",
                 "Your agreement ends soon: see the replacement opportunity.")
-            commit()
+            session.commit()
         notice_id, notice_agreement = notice.id, notice.agreement_id
         agreements = [notice_agreement] if notice_agreement else []
         agreements += [a for a in session.scalars(select(Agreement.id).where(

@@ -164,7 +164,8 @@ def test_a_disallowed_document_is_refused(client, db, officer, login_as):
                          {"title": "Report", "file": (io.BytesIO(b"MZ\x90\x00 not a document"), "report.pdf")},
                          content_type="multipart/form-data")
     assert response.status_code == 400
-    assert "The selected file must be a PDF, Word, Excel, OpenDocument, PNG or JPEG file" in response.get_data(as_text=True)
+    assert "The selected file must be a PDF, Word, Excel, OpenDocument, PNG or JPEG file" in response.get_data(
+        as_text=True)
     missing = post_form(client, f"/decisions/{decision.id}/documents/new", {"title": "Report"},
                         content_type="multipart/form-data")
     assert missing.status_code == 400 and "Select a file" in missing.get_data(as_text=True)
@@ -233,3 +234,31 @@ def _stored(db):
 
     return StoredFile(filename="report.pdf", content_type="application/pdf", kind="PDF", size=len(PDF),
                       sha256="0" * 64)
+
+
+def test_every_problem_the_service_finds_is_shown_at_once(client, db, officer, login_as):
+    make_decision(db, "22/00094")
+    login_as(officer)
+    response = post_form(client, "/decisions/new", {**SEED, "publication_date": ["13", "10", "2022"]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Decision 22/00094 has already been recorded" in html
+    assert "The publication date must be the same as or after" in html
+    assert _count(db) == 1
+
+
+@pytest.mark.parametrize("role, may_record", [
+    (None, False), (Role.PROVIDER, False), (Role.EVALUATOR, False), (Role.OFFICER, True), (Role.ADMIN, True)])
+def test_the_record_button_and_the_recording_pages_agree(app, db, make_user, role, may_record):
+    from portal.decisions.policies import can_record
+
+    decision = make_decision(db, "22/00001")
+    user = make_user(role=role) if role is not None else None
+    client = app.test_client() if user is None else signed_in(app, user)
+    index = client.get("/decisions").get_data(as_text=True)
+    page = client.get(f"/decisions/{decision.id}").get_data(as_text=True)
+    assert ("Record a decision" in index) is may_record
+    assert ("Add a document" in page) is may_record
+    assert (client.get("/decisions/new").status_code == 200) is may_record
+    if user is not None:
+        assert can_record(user) is may_record

@@ -128,31 +128,30 @@ class Step:
 
 def import_once(app, officer_id: int, content: bytes, steps: list[Step], label: str):
     """Read, check and apply the file as the officer would; returns the summary."""
+    from portal import clock
     from portal.accounts.models import User
-    from portal.agreements import importer
-    from portal.db import commit, get_session
+    from portal.agreements.importing import applying, parsing, reading
+    from portal.db import transaction
 
-    base_url = app.config["BASE_URL"]
-    with app.test_request_context(base_url=base_url), count_queries(app) as queries:
-        session = get_session()
-        officer = session.get(User, officer_id)
-        before = len(queries)
-        started = time.perf_counter()
-        table = importer.read_table("bench.csv", content)
-        rows, errors = importer.check(session, table)
-        errors = errors or importer.check_providers(session, rows)
-        checked, checked_queries = time.perf_counter(), len(queries)
-        if errors:
-            raise SystemExit(f"the generated file has problems, first: {errors[:3]}")
-        summary = importer.apply(session, officer, rows, "bench.csv")
-        applied, applied_queries = time.perf_counter(), len(queries)
-        commit()
+    with app.app_context(), count_queries(app) as queries:
+        with transaction() as session:
+            officer = session.get(User, officer_id)
+            before = len(queries)
+            started = time.perf_counter()
+            table = reading.read_table("bench.csv", content)
+            rows, errors = parsing.check(session, table)
+            errors = errors or applying.check_providers(session, rows)
+            checked, checked_queries = time.perf_counter(), len(queries)
+            if errors:
+                raise SystemExit(f"the generated file has problems, first: {errors[:3]}")
+            summary = applying.apply(session, officer, rows, "bench.csv", clock.today())
+            applied, applied_queries = time.perf_counter(), len(queries)
         committed, committed_queries = time.perf_counter(), len(queries)
     steps.append(Step(f"{label}: read + check {len(rows):,} rows", checked - started, "",
                       checked_queries - before))
     steps.append(Step(f"{label}: apply (flush)", applied - checked, "", applied_queries - checked_queries))
-    steps.append(Step(f"{label}: commit + deliver invitations", committed - applied,
-                      f"{summary.invitations_sent:,} emails to the outbox", committed_queries - applied_queries))
+    steps.append(Step(f"{label}: commit (invitations queued)", committed - applied,
+                      f"{summary.invitations_sent:,} emails queued for the worker", committed_queries - applied_queries))
     steps.append(Step(f"{label}: total", committed - started,
                       f"{summary.created:,} new, {summary.updated:,} updated, {summary.unchanged:,} unchanged",
                       committed_queries - before))

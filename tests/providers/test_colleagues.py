@@ -107,6 +107,7 @@ def test_cannot_remove_someone_from_another_organisation(client, make_user, logi
 
 
 def test_an_administrator_can_remove_another_but_not_the_last(db, app, make_user, make_organisation):
+    from portal.clock import now as utcnow
     from portal.errors import RuleViolation
     from portal.providers.services import remove_colleague
 
@@ -114,6 +115,6 @@ def test_an_administrator_can_remove_another_but_not_the_last(db, app, make_user
     first, second = make_user(organisation=organisation), make_user(organisation=organisation)
     first, second = db.get(User, first.id), db.get(User, second.id)
     with app.test_request_context():
-        remove_colleague(db, first, second)
+        remove_colleague(db, first, second, utcnow())
         with pytest.raises(RuleViolation, match="only administrator"):
-            remove_colleague(db, second, first)
+            remove_colleague(db, second, first, utcnow())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,16 +13,15 @@ from werkzeug.test import encode_multipart
 
 from portal.accounts.models import Role
 from portal.audit.models import AuditEvent
-from portal.db import commit, get_session
 from portal.clock import now as utcnow
+from portal.db import transaction
 from portal.files import StoredFile
-from portal.providers.evidence import (EXPIRED, EXPIRES_BEFORE_START, EXPIRES_SOON, evidence_flags,
-                                       send_reminders)
+from portal.providers.evidence import EXPIRED, EXPIRES_BEFORE_START, EXPIRES_SOON, evidence_flags, send_reminders
 from portal.providers.models import Evidence, EvidenceKind
 from tests.conftest import PASSWORD
 from tests.support import csrf_token_from, post_form
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 23)
 PDF = b"%PDF-1.4\n% insurance certificate\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 
@@ -184,7 +183,7 @@ def test_the_list_flags_expired_and_soon_to_expire_documents(app, db, make_user,
     upload(client, kind="ACCOUNTS", title="Accounts 2025", expires=("30", "6", "2027"))
     page = client.get("/organisation/evidence").get_data(as_text=True)
     assert page.count(EXPIRES_SOON) == 1 and EXPIRED not in page
-    clock(datetime(2026, 12, 11, 12, tzinfo=timezone.utc))
+    clock(datetime(2026, 12, 11, 12, tzinfo=UTC))
     page = client.get("/organisation/evidence").get_data(as_text=True)
     assert page.count(EXPIRED) == 1 and EXPIRES_SOON not in page
 
@@ -215,10 +214,9 @@ def organisation_people(db, make_organisation, make_user):
 
 
 def run_reminders(app) -> int:
-    with app.test_request_context():
-        sent = send_reminders(get_session(), TODAY)
-        commit()
-    return sent
+    """What the worker runs: no request, one transaction."""
+    with app.app_context(), transaction() as session:
+        return send_reminders(session, TODAY)
 
 
 def test_reminders_go_once_per_expiry_to_active_people(app, db, mailbox, organisation_people, make_organisation):

@@ -12,7 +12,7 @@ incumbents' notices are sent, as in real life).
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -22,10 +22,11 @@ from portal.agreements.models import DeliveryMode, ServiceCategory
 from portal.decisions.models import Decision
 from portal.tenders import services
 from portal.tenders.models import Lot, LotDeliveryMode, Tender, TenderStatus
+from tests.tenders.factories_public import fixed_now, tender_factory  # noqa: F401 (fixtures for every test here)
 from tests.tenders.questionnaire import add_questionnaire
 
 # A Monday, midday in London (GMT in November).
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 _sequence = itertools.count(1)
 

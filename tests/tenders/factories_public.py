@@ -8,7 +8,7 @@ files, so downloads can be checked byte for byte.
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from portal.providers.models import District
 from portal.tenders.models import DocumentKind, Lot, LotDeliveryMode, Tender, TenderDocument, TenderStatus
 
 # A Monday, midday in London (GMT in November).
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 _sequence = itertools.count(1)

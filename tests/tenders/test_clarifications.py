@@ -14,7 +14,7 @@ from portal.tenders import services
 from portal.tenders.models import Clarification, Interest
 from tests.conftest import PASSWORD
 from tests.support import Mailbox, csrf_token_from, post_form
-from tests.tenders.factories_public import NOW, fixed_now, tender_factory  # noqa: F401
+from tests.tenders.factories_public import NOW
 
 DEADLINE = NOW + timedelta(days=14)  # 7 December 2026, midday in London
 QUESTION = "Can a consortium of two charities bid for a single lot?"
@@ -54,7 +54,8 @@ def test_provider_asks_before_the_deadline(app, client, db, tender, make_user, l
         QUESTION, provider.organisation_id, provider.id, DEADLINE - timedelta(seconds=1))
     assert saved.answered_at is None and not saved.is_published
     # Asking registers interest, so the asker hears of the answer and of changes.
-    assert db.scalar(select(Interest.organisation_id).where(Interest.tender_id == tender.id)) == provider.organisation_id
+    interested = db.scalar(select(Interest.organisation_id).where(Interest.tender_id == tender.id))
+    assert interested == provider.organisation_id
     page = client.get("/opportunities/KCC-CLAR-1").get_data(as_text=True)
     assert "Your questions" in page and QUESTION in page and "Not answered yet" in page
 
@@ -105,7 +106,8 @@ def test_a_question_of_exactly_the_limit_is_accepted(client, db, tender, make_us
 
 def test_only_providers_ask(app, client, db, tender, make_user):
     assert client.get("/opportunities/KCC-CLAR-1/questions/new").status_code == 302
-    assert signed_in(app, make_user(role=Role.OFFICER)).get("/opportunities/KCC-CLAR-1/questions/new").status_code == 403
+    officer = signed_in(app, make_user(role=Role.OFFICER))
+    assert officer.get("/opportunities/KCC-CLAR-1/questions/new").status_code == 403
 
 
 def test_closed_tender_takes_no_questions(client, db, tender_factory, make_user, login_as):
@@ -114,7 +116,8 @@ def test_closed_tender_takes_no_questions(client, db, tender_factory, make_user,
     tender_factory(reference="KCC-CLAR-2", status=TenderStatus.CLOSED)
     login_as(make_user())
     response = client.get("/opportunities/KCC-CLAR-2/questions/new")
-    assert response.status_code == 400 and "This opportunity is not open for questions" in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "This opportunity is not open for questions" in response.get_data(as_text=True)
     page = client.get("/opportunities/KCC-CLAR-2").get_data(as_text=True)
     assert "This opportunity is not taking clarification questions." in page and "/questions/new" not in page
 
@@ -128,16 +131,14 @@ def asker(make_organisation, make_user):
 
 
 def _answer(app, officer, clarification_id, tender_id, publish_to_all):
-    """As the officers' page does: answer in a request, commit, and let the emails go."""
-    from portal.db import commit, get_session
+    """As the officers' page does: answer in one unit of work, which queues the emails."""
+    from portal.db import transaction
     from portal.tenders.models import Tender
 
-    with app.test_request_context():
-        session = get_session()
+    with app.test_request_context(), transaction() as session:
         clarification = session.get(Clarification, clarification_id)
         services.answer(session, session.get(type(officer), officer.id), clarification,
                         session.get(Tender, tender_id), ANSWER, publish_to_all, NOW + timedelta(days=1))
-        commit()
 
 
 def _identities(asker, db):

@@ -12,7 +12,7 @@ from portal.accounts.models import Role
 from portal.agreements.models import Agreement, EndingNotice, NoticeKind
 from portal.audit.models import AuditEvent
 from portal.errors import RuleViolation
-from portal.tenders import services
+from portal.tenders import machine, services
 from portal.tenders.models import Amendment, QuestionKind, TenderStatus
 from tests.support import Mailbox
 from tests.tenders.conftest import NOW, commit_and_send
@@ -147,12 +147,12 @@ ILLEGAL = [
 def test_illegal_transitions_raise_and_change_nothing(db, make_tender, officer, in_request, status, verb):
     tender = make_tender()
     move_to(db, tender, officer, status)
-    stamps = {name: getattr(tender, name) for name in services.STAMP.values()}
+    stamps = {name: getattr(tender, name) for name in machine.STAMPS.values()}
     audit_count = len(db.scalars(select(AuditEvent.id)).all())
     with pytest.raises(RuleViolation):
         getattr(services, verb)(db, officer, tender, NOW + timedelta(days=90))
     assert tender.status is status
-    assert {name: getattr(tender, name) for name in services.STAMP.values()} == stamps
+    assert {name: getattr(tender, name) for name in machine.STAMPS.values()} == stamps
     assert len(db.scalars(select(AuditEvent.id)).all()) == audit_count
 
 
@@ -166,9 +166,9 @@ def test_only_a_published_tender_closes(db, make_tender, officer, in_request, st
 
 
 def test_every_status_change_goes_through_the_transition_table():
-    reachable = {target for targets in services.TRANSITIONS.values() for target in targets}
+    reachable = {target for targets in machine.TRANSITIONS.values() for target in targets}
     assert reachable == set(TenderStatus) - {TenderStatus.DRAFT}
-    assert set(services.STAMP) == reachable
+    assert set(machine.STAMPS) == reachable
 
 
 # --- The publication checklist ---------------------------------------------------
@@ -197,13 +197,13 @@ def test_weights_not_totalling_100_for_a_lot_block_publishing(db, make_tender, o
 
 def test_weights_over_100_block_publishing(db, make_tender, officer):
     tender = make_tender()
-    [q for q in tender.questions if q.kind is QuestionKind.QUALITY][0].weight = 70
+    next(q for q in tender.questions if q.kind is QuestionKind.QUALITY).weight = 70
     _refused(db, tender, officer, "lot 1 total 110%")
 
 
 def test_a_split_not_totalling_100_blocks_publishing(db, make_tender, officer):
     tender = make_tender()
-    tender.lots, tender.questions  # loaded before the split breaks the check constraint
+    tender.lots, tender.questions  # noqa: B018 (loaded before the split breaks the check constraint)
     tender.quality_weight, tender.price_weight = 60, 30
     _refused(db, tender, officer, "The quality and price split must total 100%")
     db.rollback()
@@ -218,7 +218,7 @@ def test_no_quality_questions_blocks_publishing(db, make_tender, officer):
 
 def test_a_pass_or_fail_question_without_its_passing_answer_blocks_publishing(db, make_tender, officer):
     tender = make_tender()
-    [q for q in tender.questions if q.kind is QuestionKind.PASS_FAIL][0].passing_answer = None
+    next(q for q in tender.questions if q.kind is QuestionKind.PASS_FAIL).passing_answer = None
     _refused(db, tender, officer, "Every pass or fail question needs the answer that passes")
 
 
@@ -420,11 +420,13 @@ def test_publishing_sends_incumbents_a_replacement_notice(db, make_tender, make_
     member = make_user(organisation=incumbent)
     make_user(organisation=unaffected)
     agreement = Agreement(reference="EIP-7", organisation_id=incumbent.id, service_name="Young carers support",
-                          category_id=category.id, annual_value_pence=85_000_00, start_date=NOW.date() - timedelta(days=900),
+                          category_id=category.id, annual_value_pence=85_000_00,
+                          start_date=NOW.date() - timedelta(days=900),
                           original_end_date=tender.contract_start_date - timedelta(days=1),
                           end_date=tender.contract_start_date - timedelta(days=1))
     other = Agreement(reference="EIP-8", organisation_id=unaffected.id, service_name="Family support",
-                      category_id=category.id, annual_value_pence=10_000_00, start_date=NOW.date() - timedelta(days=900),
+                      category_id=category.id, annual_value_pence=10_000_00,
+                      start_date=NOW.date() - timedelta(days=900),
                       original_end_date=tender.contract_start_date, end_date=tender.contract_start_date)
     db.add_all([agreement, other])
     db.commit()

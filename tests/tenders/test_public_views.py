@@ -4,7 +4,7 @@ registering interest, alert preferences, and a fixed number of queries."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,12 +14,18 @@ from portal.accounts.models import Role
 from portal.agreements.models import DeliveryMode, ServiceCategory
 from portal.providers.models import District
 from portal.tenders import services
-from portal.tenders.models import (Amendment, Interest, Question, QuestionKind, QuestionnaireSection, Tender,
-                                   TenderStatus)
+from portal.tenders.models import (
+    Amendment,
+    Interest,
+    Question,
+    QuestionKind,
+    QuestionnaireSection,
+    Tender,
+    TenderStatus,
+)
 from tests.conftest import PASSWORD
 from tests.support import count_queries, csrf_token_from, post_form
-from tests.tenders.factories_public import (NOW, PDF, build_tender, fixed_now, get_category,  # noqa: F401
-                                           get_district, tender_factory)
+from tests.tenders.factories_public import NOW, PDF, build_tender, get_category, get_district
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -65,11 +71,11 @@ def two_tenders(tender_factory):
     """A matches every filter below; B matches none of them."""
     tender_factory(reference="KCC-A-1", title="Family Hubs transformation", category="Early Intervention & Prevention",
                    districts=("Swale",), modes=(DeliveryMode.OUTREACH,), value_pence=500_000_00,
-                   submission_deadline=datetime(2027, 1, 15, 12, 0, tzinfo=timezone.utc))
+                   submission_deadline=datetime(2027, 1, 15, 12, 0, tzinfo=UTC))
     tender_factory(reference="KCC-B-1", title="Short breaks for disabled children",
                    description="Overnight and day short breaks.", category="Disabled Children's Services",
                    districts=("Dartford",), modes=(DeliveryMode.VIRTUAL,), value_pence=2_000_000_00,
-                   submission_deadline=datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc))
+                   submission_deadline=datetime(2027, 3, 1, 12, 0, tzinfo=UTC))
 
 
 def _id_of(db, model, name):
@@ -87,6 +93,12 @@ def test_each_filter_narrows_the_results(client, db, two_tenders, query):
     response = client.get(f"/opportunities?{query}")
     assert response.status_code == 200
     assert references_in(response.get_data(as_text=True)) == {"KCC-A-1"}
+
+
+@pytest.mark.parametrize("query", ["q=%25", "q=_", "q=hubs%25"])
+def test_search_wildcards_are_matched_as_typed(client, two_tenders, query):
+    response = client.get(f"/opportunities?{query}")
+    assert response.status_code == 200 and references_in(response.get_data(as_text=True)) == set()
 
 
 def test_value_from_narrows_the_other_way(client, two_tenders):
@@ -135,6 +147,7 @@ def test_results_are_paged(client, app, db, fixed_now):
     first = client.get("/opportunities").get_data(as_text=True)
     assert len(references_in(first)) == PAGE_SIZE and "KCC-PAGE-000" in first
     assert f"{PAGE_SIZE + 5} opportunities" in first and "Page 1 of 2" in first and 'rel="next"' in first
+    assert 'aria-label="Pages of opportunities"' in first
     second = client.get("/opportunities?page=2").get_data(as_text=True)
     assert references_in(second) == {f"KCC-PAGE-{i:03d}" for i in range(PAGE_SIZE, PAGE_SIZE + 5)}
     assert 'rel="prev"' in second and 'rel="next"' not in second
@@ -178,7 +191,8 @@ def test_the_opportunity_page_shows_everything_a_provider_needs(client, db, full
                   "7 December 2026 at midday", "11 December 2026 at midday", "21 December 2026 at midday",
                   "28 December 2026", "1 April 2027",
                   # lots
-                  "Lot 1: Lot 1 area services", "Lot 2: Lot 2 area services", "Maidstone, Swale", "Outreach", "£100,000",
+                  "Lot 1: Lot 1 area services", "Lot 2: Lot 2 area services", "Maidstone, Swale", "Outreach",
+                  "£100,000",
                   # evaluation
                   "60% on quality", "40% on price", "at least <strong>55%</strong>",
                   "Excellent: exceeds the requirement",

@@ -1,0 +1,175 @@
+"""Submitting and withdrawing: submissions that are never lost and never late.
+
+The deadline is judged by the server's clock at the last moment before the
+submission commits (a ``before_commit`` check), so a bid the server accepted
+was accepted in time. A submission is an immutable snapshot with a receipt;
+submitting the same draft twice (a double-click, a second tab) returns the
+same receipt, because each submission records the draft revision it came from
+and that pair is unique in the database.
+
+A bid's status changes only through ``BID_STATES`` (the shared state machine):
+a draft is submitted; a submitted bid is submitted again (a newer version) or
+withdrawn; a withdrawn bid may be submitted again before the deadline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal import clock
+from portal.accounts.models import User
+from portal.accounts.queries import active_emails
+from portal.bids.display import format_datetime_seconds
+from portal.bids.drafting import mark_changed, missing_items, questions_for
+from portal.bids.models import Bid, BidStatus, Submission
+from portal.bids.policies import DeadlinePassed, require_editable
+from portal.bids.queries import chosen_evidence
+from portal.db import before_commit, savepoint
+from portal.errors import RuleViolation
+from portal.links import external_url
+from portal.notifications.services import queue_email
+from portal.states import StateMachine
+
+
+def _refusal(current: BidStatus, to: BidStatus) -> str:
+    if to is BidStatus.WITHDRAWN:
+        return "Only a submitted bid can be withdrawn"
+    return f"A {current.value.lower()} bid cannot become {to.value.lower()}"
+
+
+BID_STATES = StateMachine(
+    audit_prefix="bid",
+    transitions={
+        BidStatus.DRAFT: frozenset({BidStatus.SUBMITTED}),
+        # Submitting again makes a newer version; the bid stays submitted.
+        BidStatus.SUBMITTED: frozenset({BidStatus.SUBMITTED, BidStatus.WITHDRAWN}),
+        BidStatus.WITHDRAWN: frozenset({BidStatus.SUBMITTED}),
+    },
+    stamps={BidStatus.SUBMITTED: "submitted_at", BidStatus.WITHDRAWN: "withdrawn_at"},
+    refusal=_refusal,
+)
+
+
+class Incomplete(RuleViolation):
+    """The bid cannot be submitted yet; ``missing`` says what it lacks, in plain words."""
+
+    def __init__(self, missing: list[str]):
+        super().__init__(None, "Your bid is not complete")
+        self.missing = missing
+
+
+def snapshot(session: Session, bid: Bid) -> dict:
+    """The bid as submitted: everything needed to evaluate it, files by hash."""
+    answers = {a.question_id: a for a in bid.answers}
+    return {
+        "tender": bid.tender.reference,
+        "organisation_id": bid.organisation_id,
+        "organisation": bid.organisation.name,
+        "lots": [{"lot_id": bl.lot_id, "number": bl.lot.number, "title": bl.lot.title,
+                  "price_pence": bl.price_pence} for bl in sorted(bid.lots, key=lambda b: b.lot.number)],
+        "answers": [{"question_id": q.id, "kind": q.kind.name,
+                     "text": answers[q.id].text if q.id in answers else None,
+                     "yes_no": answers[q.id].yes_no if q.id in answers else None} for q in questions_for(bid)],
+        "attachments": [{"title": a.title, "filename": a.file.filename, "sha256": a.file.sha256, "size": a.file.size,
+                         "file_id": a.file_id} for a in bid.attachments],
+        "evidence": [{"evidence_id": e.id, "kind": e.kind.name, "title": e.title, "sha256": e.file.sha256,
+                      "expires_on": e.expires_on.isoformat() if e.expires_on else None}
+                     for e in chosen_evidence(session, bid)],
+        "declarations_confirmed_at": bid.declarations_confirmed_at.isoformat() if bid.declarations_confirmed_at
+        else None,
+    }
+
+
+def content_hash(content: dict) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _judge_the_deadline_again_at_commit(session: Session, deadline: datetime) -> None:
+    def still_before_deadline():
+        # The clock is read here, at the moment of commit, not the request's ``now``:
+        # a request that started in time but commits late was not in time.
+        moment = clock.now()
+        if moment >= deadline:
+            raise DeadlinePassed(deadline, moment)
+
+    before_commit(session, still_before_deadline)
+
+
+def submit(session: Session, user: User, bid: Bid, now: datetime) -> tuple[Submission, bool]:
+    """Submit the draft as a new immutable version; returns (submission, is_new).
+
+    The same draft submitted again (double-click, second tab, a colleague at
+    the same moment) returns the existing submission. The deadline is checked
+    at ``now`` and again at the moment of commit, by the server's clock. The
+    organisation's people are emailed the receipt.
+
+    Raises:
+        DeadlinePassed: at or after the deadline (nothing is written).
+        Incomplete: with the list of what is missing.
+        RuleViolation: the tender is not open.
+    """
+    session.execute(select(Bid.id).where(Bid.id == bid.id).with_for_update())  # one submitter at a time
+    session.refresh(bid)
+    require_editable(bid, now)
+
+    def submission_of_this_draft() -> Submission | None:
+        return session.scalar(select(Submission).where(Submission.bid_id == bid.id,
+                                                       Submission.from_revision == bid.revision))
+
+    existing = submission_of_this_draft()
+    if existing is not None and bid.status is BidStatus.SUBMITTED:
+        return existing, False
+    missing = missing_items(bid)
+    if missing:
+        raise Incomplete(missing)
+    content = snapshot(session, bid)
+    version = (session.scalar(select(func.max(Submission.version)).where(Submission.bid_id == bid.id)) or 0) + 1
+    content["version"] = version
+    submission = Submission(
+        bid_id=bid.id, version=version, from_revision=bid.revision, submitted_at=now, submitted_by_id=user.id,
+        receipt_reference=f"{bid.tender.reference}-{bid.organisation_id:04d}-{version}",
+        sha256=content_hash(content), content=content)
+    try:
+        with savepoint(session):
+            session.add(submission)
+            session.flush()
+    except IntegrityError:
+        # Another tab (or a colleague) submitted this same draft a moment earlier:
+        # theirs is the submission, and its receipt is this one's too.
+        winner = submission_of_this_draft()
+        if winner is None:
+            raise
+        return winner, False
+    BID_STATES.move(session, user, bid, BidStatus.SUBMITTED, now, version=version,
+                    receipt=submission.receipt_reference, sha256=submission.sha256)
+    bid.withdrawn_at = None
+    session.flush()
+    _judge_the_deadline_again_at_commit(session, bid.tender.submission_deadline)
+    receipt_url = external_url("bids.receipt", bid_id=bid.id, version=version)
+    for email in active_emails(session, bid.organisation_id):
+        queue_email(session, email, "bid_receipt", bid=bid, submission=submission, receipt_url=receipt_url,
+                    submitted_at=format_datetime_seconds(now))
+    return submission, True
+
+
+def withdraw(session: Session, user: User, bid: Bid, now: datetime) -> None:
+    """Withdraw a submitted bid before the deadline; its versions are kept, and
+    the organisation's people are told.
+
+    Raises:
+        DeadlinePassed: at or after the deadline (judged again at commit).
+        RuleViolation: the tender is not open, or the bid is not submitted.
+    """
+    require_editable(bid, now)
+    BID_STATES.move(session, user, bid, BidStatus.WITHDRAWN, now)
+    mark_changed(session, bid, now)  # a later submission is a new version, even unchanged
+    session.flush()
+    _judge_the_deadline_again_at_commit(session, bid.tender.submission_deadline)
+    for email in active_emails(session, bid.organisation_id):
+        queue_email(session, email, "bid_withdrawn", bid=bid, withdrawn_at=format_datetime_seconds(now))

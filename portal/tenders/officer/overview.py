@@ -1,0 +1,58 @@
+"""The officers' list of tenders, a new draft, and a tender's overview.
+
+Pages never write: a tender past its deadline is shown closed for bids
+(``Tender.status_at``) and the worker records the closing.
+"""
+
+from __future__ import annotations
+
+from flask import render_template, request, url_for
+from flask_login import current_user
+
+from portal.auth import roles
+from portal.db import get_session
+from portal.forms import handle_form
+from portal.pagination import page_number
+from portal.signals import ask
+from portal.tenders import authority, checks, drafting, policies, queries
+from portal.tenders.choices import category_choices
+from portal.tenders.forms import TenderDetailsForm
+from portal.tenders.officer.common import OFFICERS, bp, fix_url, load_tender, now, show_url
+from portal.tenders.signals import bid_counts_requested
+
+
+@bp.route("")
+@roles(*OFFICERS)
+def index():
+    tenders, page = queries.officer_tenders(get_session(), page_number(request.args.get("page")))
+    return render_template("tenders/officer/index.html", tenders=tenders, page=page,
+                           page_url=lambda number: url_for("tender_admin.index", page=number))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles(*OFFICERS)
+def create():
+    form = TenderDetailsForm()
+    form.category_id.choices = category_choices(get_session(), "Select a category")
+    if request.method == "GET":
+        form.procedure.data, form.is_light_touch.data, form.is_framework.data = "OPEN", "yes", "yes"
+    return handle_form(
+        form, lambda: drafting.create_tender(get_session(), current_user, **form.details()),
+        template="tenders/officer/details.html", context={"tender": None}, redirect_to=show_url,
+        success=lambda tender: f"Draft {tender.reference} created. Add its timetable, lots and questions, "
+                               "then publish it.")
+
+
+@bp.route("/<int:tender_id>")
+@roles(*OFFICERS)
+def show(tender_id):
+    session = get_session()
+    tender = load_tender(tender_id)
+    problems = checks.publication_problems(tender, now()) if policies.can_publish(current_user, tender) else []
+    # Counts only, asked of the bids domain: the seal keeps everything else about bids out of this page.
+    bid_counts = ask(bid_counts_requested, tender, session=session) \
+        if policies.can_see_responses(current_user, tender) else None
+    return render_template("tenders/officer/show.html", tender=tender, problems=problems, fix_url=fix_url,
+                           weight_totals=checks.quality_weight_totals(tender),
+                           replaced=authority.replaced_agreements(session, tender),
+                           unanswered=queries.has_unanswered_clarifications(session, tender), bid_counts=bid_counts)
