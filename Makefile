@@ -10,7 +10,7 @@ export FLASK_APP := wsgi.py
 # Tests spread one by one, except that those marked @pytest.mark.xdist_group("name") share a process.
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test setup assets migrate demo clean bench lint lock
+.PHONY: fuzz run test setup assets migrate demo clean bench lint lock
 
 # The virtual environment holds exactly the lock (requirements/dev.txt, hashes checked), so it is
 # made anew whenever the lock changes: nothing left over from an older lock stays installed.
@@ -73,3 +73,7 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) node_modules static/css static/govuk
+
+# The bad-input campaign (tests/test_fuzz.py): every route and form field, as every role.
+fuzz: setup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m fuzz tests/test_fuzz.py $(PYTEST_ARGS)

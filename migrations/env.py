@@ -1,5 +1,7 @@
 """Alembic environment: the URL comes from the app config (DATABASE_URL) or -x url=."""
 
+from __future__ import annotations
+
 from logging.config import fileConfig
 
 from alembic import context
@@ -40,8 +42,7 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     # Batch mode lets SQLite alter tables by copying them.
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
-                      compare_type=True)
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -32,7 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_templates(app)
 
-    import portal.models  # noqa: F401  (every model registered before the first query)
+    import portal.models
     from portal import auth, db, errors, input_guard, security
     from portal.accounts import throttle
     from portal.accounts.passwords import configure_hashing
@@ -52,29 +52,40 @@ def create_app(config: dict | None = None) -> Flask:
     def _csrf_error(error):
         from flask import render_template
 
-        return render_template("errors/page.html", title="There is a problem with your request",
-                               description=None, csrf_failed=True), 400
+        return render_template(
+            "errors/page.html", title="There is a problem with your request", description=None, csrf_failed=True
+        ), 400
 
     from portal.accounts.staff_views import bp as staff_bp
+    from portal.accounts.views import bp as accounts_bp
     from portal.agreements.views import bp as agreements_bp
     from portal.bids.officer_views import bp as bid_admin_bp
     from portal.bids.views import bp as bids_bp
     from portal.decisions.views import bp as decisions_bp
+    from portal.pages.views import bp as pages_bp
     from portal.providers.evidence_views import bp as evidence_bp
+    from portal.providers.views import bp as providers_bp
     from portal.tenders.officer import bp as tender_admin_bp
     from portal.tenders.public_views import bp as tenders_bp
-    from portal.accounts.views import bp as accounts_bp
-    from portal.pages.views import bp as pages_bp
-    from portal.providers.views import bp as providers_bp
 
-    for blueprint in (pages_bp, accounts_bp, providers_bp, staff_bp, agreements_bp, tenders_bp, tender_admin_bp,
-                      decisions_bp, bids_bp, bid_admin_bp, evidence_bp):
+    for blueprint in (
+        pages_bp,
+        accounts_bp,
+        providers_bp,
+        staff_bp,
+        agreements_bp,
+        tenders_bp,
+        tender_admin_bp,
+        decisions_bp,
+        bids_bp,
+        bid_admin_bp,
+        evidence_bp,
+    ):
         app.register_blueprint(blueprint)
 
     # Higher domains answer lower domains' questions through signals (portal/signals.py).
-    import portal.bids.receivers  # noqa: F401
+    import portal.bids.receivers
     import portal.tenders.receivers  # noqa: F401
-
     from portal.cli import register_commands
 
     register_commands(app)
@@ -88,13 +99,17 @@ def _init_templates(app: Flask) -> None:
 
     from portal import filters, navigation, security
 
-    app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(str(PROJECT_ROOT / "templates")),
-        PrefixLoader({
-            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
-            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
-        }),
-    ])
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(PROJECT_ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
     if app.config.get("TESTING"):
         from portal.templating import OwnTemplatesStrictUndefined
 

@@ -92,8 +92,7 @@ def enforce_audience():
 
 def check_every_route_declares_audience(app: Flask) -> None:
     undeclared = sorted(
-        endpoint for endpoint in app.view_functions
-        if endpoint != "static" and audience_of(app, endpoint) is None
+        endpoint for endpoint in app.view_functions if endpoint != "static" and audience_of(app, endpoint) is None
     )
     if undeclared:
         raise RuntimeError(f"routes without a declared audience: {', '.join(undeclared)}")
@@ -108,8 +107,9 @@ def load_user(user_id: str):
 
     try:
         raw_id, raw_version, key = user_id.split(":")
-        user = get_session().scalar(select(User).where(
-            User.id == int(raw_id), ~exists().where(EndedSession.key == key)))
+        user = get_session().scalar(
+            select(User).where(User.id == int(raw_id), ~exists().where(EndedSession.key == key))
+        )
     except ValueError:
         user = None
     if user is None or str(user.session_version) != raw_version or not user.can_sign_in:
@@ -143,8 +143,9 @@ def _is_local_path(reading: str, decoded: bool) -> bool:
     for character in folded:
         # Browsers drop tabs and newlines ("/\t/evil" is "//evil"), and a header may not hold
         # them. A space only percent-encoded ("?q=a%20b") is an ordinary query.
-        if unicodedata.category(character).startswith("C") or (character.isspace() and
-                                                                not (decoded and character == " ")):
+        if unicodedata.category(character).startswith("C") or (
+            character.isspace() and not (decoded and character == " ")
+        ):
             return False
     parts = urlsplit(folded)
     return not parts.scheme and not parts.netloc

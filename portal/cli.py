@@ -89,8 +89,9 @@ def register_commands(app: Flask) -> None:
                 user = create(session, None, email, full_name, Role[role.upper()], password=password, now=clock.now())
         except RuleViolation as violation:
             raise click.ClickException(violation.message) from violation
-        click.echo(f"Created {user.role.value.lower()} {user.email}"
-                   + ("" if password else " and queued an invitation email"))
+        click.echo(
+            f"Created {user.role.value.lower()} {user.email}" + ("" if password else " and queued an invitation email")
+        )
 
     @app.cli.group("jobs")
     def jobs_group():
@@ -105,8 +106,10 @@ def register_commands(app: Flask) -> None:
         app = current_app._get_current_object()
         if once:
             done = jobs.run_once(app)
-            click.echo(f"{done.sent} emails sent, {done.failed} failed; "
-                       + ", ".join(f"{count} {name}" for name, count in done.scheduled.items()))
+            click.echo(
+                f"{done.sent} emails sent, {done.failed} failed; "
+                + ", ".join(f"{count} {name}" for name, count in done.scheduled.items())
+            )
             return
         click.echo("Worker running: sending queued email, scheduled jobs every minute (Ctrl+C to stop)")
         try:

@@ -7,7 +7,7 @@ readings, as at a deadline). Nothing else may.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from flask import current_app, has_app_context
 
@@ -19,7 +19,7 @@ def now() -> datetime:
         fixed = current_app.config.get("FIXED_NOW")
         if fixed is not None:
             return fixed() if callable(fixed) else fixed
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def today() -> date:

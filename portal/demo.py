@@ -15,11 +15,21 @@ from portal.audit.services import record
 from portal.db import transaction
 from portal.providers.models import District, Organisation, OrganisationType
 
-DEMO_PASSWORD = "kent-demo-portal-2026"
+DEMO_PASSWORD = "kent-demo-portal-2026"  # noqa: S105  (the published demo password; demo data is refused in production)
 
 KENT_DISTRICTS = [
-    "Ashford", "Canterbury", "Dartford", "Dover", "Folkestone and Hythe", "Gravesham",
-    "Maidstone", "Sevenoaks", "Swale", "Thanet", "Tonbridge and Malling", "Tunbridge Wells",
+    "Ashford",
+    "Canterbury",
+    "Dartford",
+    "Dover",
+    "Folkestone and Hythe",
+    "Gravesham",
+    "Maidstone",
+    "Sevenoaks",
+    "Swale",
+    "Thanet",
+    "Tonbridge and Malling",
+    "Tunbridge Wells",
 ]
 
 STAFF = [
@@ -31,16 +41,39 @@ STAFF = [
 
 PROVIDERS = [
     # name, type, charity number, company number, town, postcode, districts, users
-    ("Medway Valley Young Carers", OrganisationType.REGISTERED_CHARITY, "1098765", None, "Maidstone", "ME14 1XQ",
-     ["Maidstone", "Tonbridge and Malling", "Swale"],
-     [("provider@medway-young-carers.example.org", "Sarah Collins", True),
-      ("colleague@medway-young-carers.example.org", "James Patel", False)]),
-    ("Thanet Family Link", OrganisationType.CIO, "1187654", None, "Margate", "CT9 1XZ",
-     ["Thanet", "Dover", "Canterbury"],
-     [("provider@thanet-family-link.example.org", "Aisha Rahman", True)]),
-    ("Weald Short Breaks CIC", OrganisationType.COMMUNITY_INTEREST_COMPANY, None, "09876543", "Tunbridge Wells",
-     "TN1 1RS", ["Tunbridge Wells", "Sevenoaks"],
-     [("provider@weald-short-breaks.example.org", "Owen Price", True)]),
+    (
+        "Medway Valley Young Carers",
+        OrganisationType.REGISTERED_CHARITY,
+        "1098765",
+        None,
+        "Maidstone",
+        "ME14 1XQ",
+        ["Maidstone", "Tonbridge and Malling", "Swale"],
+        [
+            ("provider@medway-young-carers.example.org", "Sarah Collins", True),
+            ("colleague@medway-young-carers.example.org", "James Patel", False),
+        ],
+    ),
+    (
+        "Thanet Family Link",
+        OrganisationType.CIO,
+        "1187654",
+        None,
+        "Margate",
+        "CT9 1XZ",
+        ["Thanet", "Dover", "Canterbury"],
+        [("provider@thanet-family-link.example.org", "Aisha Rahman", True)],
+    ),
+    (
+        "Weald Short Breaks CIC",
+        OrganisationType.COMMUNITY_INTEREST_COMPANY,
+        None,
+        "09876543",
+        "Tunbridge Wells",
+        "TN1 1RS",
+        ["Tunbridge Wells", "Sevenoaks"],
+        [("provider@weald-short-breaks.example.org", "Owen Price", True)],
+    ),
 ]
 
 
@@ -64,35 +97,66 @@ def _load(session, as_published: bool) -> None:
 
     for email, full_name, role in STAFF:
         if session.scalar(select(User.id).where(User.email == email)) is None:
-            session.add(User(email=email, full_name=full_name, role=role, password_hash=hash_password(DEMO_PASSWORD),
-                             email_verified_at=now))
+            session.add(
+                User(
+                    email=email,
+                    full_name=full_name,
+                    role=role,
+                    password_hash=hash_password(DEMO_PASSWORD),
+                    email_verified_at=now,
+                )
+            )
 
     for name, org_type, charity, company, town, postcode, served, people in PROVIDERS:
         organisation = session.scalar(select(Organisation).where(Organisation.name == name))
         if organisation is None:
             organisation = Organisation(
-                name=name, organisation_type=org_type, charity_number=charity, company_number=company,
-                address_line_1="1 High Street", town=town, postcode=postcode,
-                districts=[districts[d] for d in served], registered_at=now,
+                name=name,
+                organisation_type=org_type,
+                charity_number=charity,
+                company_number=company,
+                address_line_1="1 High Street",
+                town=town,
+                postcode=postcode,
+                districts=[districts[d] for d in served],
+                registered_at=now,
             )
             session.add(organisation)
         for email, full_name, is_admin in people:
             if session.scalar(select(User.id).where(User.email == email)) is None:
-                session.add(User(email=email, full_name=full_name, role=Role.PROVIDER, organisation=organisation,
-                                 is_organisation_admin=is_admin, password_hash=hash_password(DEMO_PASSWORD),
-                                 email_verified_at=now))
+                session.add(
+                    User(
+                        email=email,
+                        full_name=full_name,
+                        role=Role.PROVIDER,
+                        organisation=organisation,
+                        is_organisation_admin=is_admin,
+                        password_hash=hash_password(DEMO_PASSWORD),
+                        email_verified_at=now,
+                    )
+                )
     session.flush()
     from portal.agreements import demo_data
 
     years = 0 if as_published else demo_data.shift_for(clock.today())
-    demo_orgs = list(session.scalars(select(Organisation).where(Organisation.name.in_([p[0] for p in PROVIDERS]))
-                                     .order_by(Organisation.id)))
+    demo_orgs = list(
+        session.scalars(
+            select(Organisation).where(Organisation.name.in_([p[0] for p in PROVIDERS])).order_by(Organisation.id)
+        )
+    )
     created = demo_data.load(session, years, demo_orgs)
     from portal.tenders import demo_data as tender_demo
 
     tenders = tender_demo.load(session, years, as_published, clock.now())
-    record(session, None, "demo.loaded", as_published=as_published, years_moved=years, agreements_created=created,
-           tenders_created=tenders)
+    record(
+        session,
+        None,
+        "demo.loaded",
+        as_published=as_published,
+        years_moved=years,
+        agreements_created=created,
+        tenders_created=tenders,
+    )
 
 
 def sign_in_details() -> str:
@@ -106,6 +170,9 @@ def sign_in_details() -> str:
         for email, _full_name, is_admin in people:
             label = "Provider admin" if is_admin else "Provider"
             lines.append(f"  {label:<22} {email}  ({name})")
-    lines.append(f"Emails are written to {current_app.config['MAIL_OUTBOX_PATH']}"
-                 if current_app.config["MAIL_BACKEND"] == "outbox" else "")
+    lines.append(
+        f"Emails are written to {current_app.config['MAIL_OUTBOX_PATH']}"
+        if current_app.config["MAIL_BACKEND"] == "outbox"
+        else ""
+    )
     return "\n".join(lines)

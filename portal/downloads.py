@@ -23,8 +23,15 @@ def attachment(stored: StoredFile, private: bool = False):
     except FileNotFoundError:
         log.error("stored file %s (%s) is missing from the upload store", stored.id, stored.sha256)
         abort(404)
-    response = send_file(io.BytesIO(content), mimetype=stored.content_type, as_attachment=True,
-                         download_name=stored.filename, etag=False, conditional=False, max_age=0)
+    response = send_file(
+        io.BytesIO(content),
+        mimetype=stored.content_type,
+        as_attachment=True,
+        download_name=stored.filename,
+        etag=False,
+        conditional=False,
+        max_age=0,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store" if private else "private, max-age=300"
     return response

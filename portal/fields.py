@@ -34,8 +34,14 @@ class PoundsField(Field):
     label (a page that has always said one thing keeps saying it).
     """
 
-    def __init__(self, label=None, validators=None, required_message: str | None = None,
-                 messages: Mapping[str, str] | None = None, **kwargs):
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        required_message: str | None = None,
+        messages: Mapping[str, str] | None = None,
+        **kwargs,
+    ):
         kwargs.setdefault("widget", GovTextInput())
         super().__init__(label, validators, **kwargs)
         self.required_message = required_message
@@ -51,8 +57,9 @@ class PoundsField(Field):
             self.data = parse_pounds(valuelist[0] if valuelist else "")
         except MoneyError as error:
             template = self.messages.get(error.reason)
-            raise ValueError(template.format(label=self.label.text) if template
-                             else problem_with(self.label.text, error)) from error
+            raise ValueError(
+                template.format(label=self.label.text) if template else problem_with(self.label.text, error)
+            ) from error
 
     def pre_validate(self, form):
         if self.required_message and self.data is None and not self.process_errors:
@@ -65,6 +72,7 @@ class PoundsField(Field):
 
 
 # --- Text, choices and numbers ------------------------------------------------------
+
 
 def normalise_text(value):
     """Browsers send new lines as CRLF; keep one form, without edge spaces."""
@@ -92,14 +100,25 @@ def text_field(label, message=None, max_length=200, description=None, area=False
     validators = [InputRequired(message=message)] if message else [Optional()]
     validators.append(Length(max=max_length, message=f"{label} must be {max_length:,} characters or fewer"))
     field = TextAreaField if area else StringField
-    return field(label, widget=GovTextArea() if area else GovTextInput(), validators=validators,
-                 description=description, filters=[normalise_text])
+    return field(
+        label,
+        widget=GovTextArea() if area else GovTextInput(),
+        validators=validators,
+        description=description,
+        filters=[normalise_text],
+    )
 
 
 def radios(label, pairs, message, description=None):
     """Required GOV.UK radios; a missing or unknown choice gets ``message``."""
-    return RadioField(label, widget=GovRadioInput(), choices=choices(pairs), description=description,
-                      validators=[InputRequired(message=message)], invalid_choice_message=message)
+    return RadioField(
+        label,
+        widget=GovRadioInput(),
+        choices=choices(pairs),
+        description=description,
+        validators=[InputRequired(message=message)],
+        invalid_choice_message=message,
+    )
 
 
 class WholeNumberField(IntegerField):
@@ -124,13 +143,16 @@ def whole_number(label, message, minimum, maximum, description=None, required=Tr
     """A whole number from ``minimum`` to ``maximum``; ``name`` is how messages call it."""
     name = name or label
     validators = [InputRequired(message=message)] if required else [Optional()]
-    validators.append(NumberRange(min=minimum, max=maximum,
-                                  message=f"{name} must be between {minimum:,} and {maximum:,}"))
-    return WholeNumberField(label, widget=GovTextInput(), validators=validators, description=description,
-                            name_in_messages=name)
+    validators.append(
+        NumberRange(min=minimum, max=maximum, message=f"{name} must be between {minimum:,} and {maximum:,}")
+    )
+    return WholeNumberField(
+        label, widget=GovTextInput(), validators=validators, description=description, name_in_messages=name
+    )
 
 
 # --- Times and London moments ---------------------------------------------------------
+
 
 class TimeField(StringField):
     """A 24-hour time typed as "17:00"; ``data`` is a ``datetime.time``."""
@@ -190,8 +212,10 @@ def london_moment(form, date_field: str, time_field: str, required: bool) -> dat
         return None
     moment = _london_to_utc(datetime.combine(day.data, clock.data, tzinfo=LONDON))
     if moment is None:
-        clock.errors = [*clock.errors, f"The clocks change at that time on that day: choose another time for "
-                                       f"{day.label.text.lower()}"]
+        clock.errors = [
+            *clock.errors,
+            f"The clocks change at that time on that day: choose another time for {day.label.text.lower()}",
+        ]
     return moment
 
 

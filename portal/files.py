@@ -77,8 +77,10 @@ def _is_absurd(infos: list[zipfile.ZipInfo]) -> bool:
         return True
     if sum(info.file_size for info in infos) > MAX_ZIP_DECLARED_BYTES:
         return True
-    return any(info.file_size > ZIP_RATIO_FLOOR and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)
-               for info in infos)
+    return any(
+        info.file_size > ZIP_RATIO_FLOOR and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1)
+        for info in infos
+    )
 
 
 def zip_looks_safe(content: bytes) -> bool:
@@ -106,8 +108,16 @@ def _sniff_zip(content: bytes) -> FileKind | None:
                 return DOCX
             if "xl/workbook.xml" in names:
                 return XLSX
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError, NotImplementedError,
-            RuntimeError, ValueError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        KeyError,
+        OSError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+    ):
         return None
     return None
 
@@ -136,7 +146,7 @@ def safe_filename(name: str, kind: FileKind) -> str:
     extension = Path(name).suffix.lower()
     if extension not in kind.extensions:
         extension = kind.extensions[0]
-    return f"{stem[:120 - len(extension)]}{extension}"
+    return f"{stem[: 120 - len(extension)]}{extension}"
 
 
 def upload_root() -> Path:
@@ -169,8 +179,14 @@ def store(session: Session, uploader, filename: str, content: bytes, max_bytes: 
         partial = target.with_suffix(".partial")
         partial.write_bytes(content)
         partial.replace(target)  # atomic: a reader never sees half a file
-    stored = StoredFile(filename=safe_filename(filename, kind), content_type=kind.content_type, kind=kind.name,
-                        size=len(content), sha256=sha256, uploaded_by_id=getattr(uploader, "id", None))
+    stored = StoredFile(
+        filename=safe_filename(filename, kind),
+        content_type=kind.content_type,
+        kind=kind.name,
+        size=len(content),
+        sha256=sha256,
+        uploaded_by_id=getattr(uploader, "id", None),
+    )
     session.add(stored)
     session.flush()
     return stored

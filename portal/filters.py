@@ -26,8 +26,11 @@ def format_datetime(value: datetime | None) -> str:
     local = value.astimezone(LONDON)
     hour = local.hour % 12 or 12
     suffix = "am" if local.hour < 12 else "pm"
-    clock = "midday" if (local.hour, local.minute) == (12, 0) else (
-        "midnight" if (local.hour, local.minute) == (0, 0) else f"{hour}:{local.minute:02d}{suffix}")
+    clock = (
+        "midday"
+        if (local.hour, local.minute) == (12, 0)
+        else ("midnight" if (local.hour, local.minute) == (0, 0) else f"{hour}:{local.minute:02d}{suffix}")
+    )
     return f"{format_date(local)} at {clock}"
 
 

@@ -3,9 +3,8 @@ fields, and the one form flow every page that changes something follows."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import flash, redirect, render_template, request
@@ -44,9 +43,15 @@ def form_page(template: str, form, status: int = 200, **context):
     return render_template(template, form=form, **context), status
 
 
-def handle_form(form, action: Callable[[], Any], *, template: str, redirect_to: str | Callable[[Any], str],
-                success: str | Callable[[Any], str] | None = None,
-                context: dict | Callable[[], dict] | None = None):
+def handle_form(
+    form,
+    action: Callable[[], Any],
+    *,
+    template: str,
+    redirect_to: str | Callable[[Any], str],
+    success: str | Callable[[Any], str] | None = None,
+    context: dict | Callable[[], dict] | None = None,
+):
     """The form flow, written once: on a valid POST call ``action`` (the
     service); a RuleViolation (or several) goes onto the form, which is shown
     again with status 400 and the request rolled back; otherwise flash
@@ -107,7 +112,7 @@ class DateInputField(Field):
         self.required_message = required_message  # None: the date is optional
 
     def process_formdata(self, valuelist):
-        self.raw_data = (list(valuelist) + ["", "", ""])[:3]
+        self.raw_data = ([*list(valuelist), "", "", ""])[:3]
         day, month, year = (value.strip() for value in self.raw_data)
         self.data = None
         if not (day or month or year):
@@ -119,7 +124,7 @@ class DateInputField(Field):
             if len(year) != 4:
                 raise ValueError
             self.data = date(int(year), int(month), int(day))
-        except ValueError as error:
+        except (ValueError, OverflowError) as error:
             raise ValueError(f"{self.label.text} must be a real date") from error
 
     def pre_validate(self, form):

@@ -18,8 +18,18 @@ MAX_ID = 2**31 - 1  # PostgreSQL's integer
 class BoundedIntConverter(IntegerConverter):
     """``<int:...>`` limited to the range of an integer column."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002 (werkzeug's names)
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_ID if max is None else max, signed=signed)
+
+
+def as_id(value) -> int | None:
+    """An id typed into a query string (a filter's choice): a whole number that
+    fits the database's integer columns, else None (no such choice)."""
+    text = str(value or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
 
 
 def _has_nul(values) -> bool:

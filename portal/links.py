@@ -15,6 +15,7 @@ from flask import current_app
 def external_url(endpoint: str, **values) -> str:
     """The absolute URL of ``endpoint`` on the portal's public address."""
     base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
-                                       url_scheme=base.scheme or "https")
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "https"
+    )
     return adapter.build(endpoint, values, force_external=True)

@@ -36,8 +36,9 @@ def parse_pounds(text) -> int | None:
     if not cleaned:
         return None
     if len(cleaned) > 30:  # a long string of digits is a slip, and Decimal would parse it slowly
-        raise MoneyError(MoneyError.TOO_LARGE if cleaned.lstrip("-").replace(".", "").isdigit()
-                         else MoneyError.NOT_MONEY)
+        raise MoneyError(
+            MoneyError.TOO_LARGE if cleaned.lstrip("-").replace(".", "").isdigit() else MoneyError.NOT_MONEY
+        )
     try:
         pounds = Decimal(cleaned)
     except InvalidOperation as error:

@@ -57,6 +57,12 @@ def items_for_current_user() -> list[dict]:
         href = url_for(endpoint)
         current = request.path == href
         in_section = section is not None and request.blueprint == section
-        items.append({"text": label, "href": href, "current": current,
-                      "active": not current and (in_section or request.path.startswith(href + "/"))})
+        items.append(
+            {
+                "text": label,
+                "href": href,
+                "current": current,
+                "active": not current and (in_section or request.path.startswith(href + "/")),
+            }
+        )
     return items

@@ -40,8 +40,11 @@ class StateMachine:
         """Raises RuleViolation: the object cannot move to ``to`` from where it is."""
         current = getattr(obj, self.status_attribute)
         if not self.can_move(current, to):
-            message = self.refusal(current, to) if self.refusal else \
-                f"This cannot be {to.name.lower()} while it is {current.name.lower()}"
+            message = (
+                self.refusal(current, to)
+                if self.refusal
+                else f"This cannot be {to.name.lower()} while it is {current.name.lower()}"
+            )
             raise RuleViolation(None, message)
 
     def move(self, session, actor, obj, to: Enum, now: datetime, *, audit: bool = True, **details) -> Enum:

@@ -64,19 +64,21 @@ def app(database_url, smtp_server, tmp_path_factory):
     from portal.cli import alembic_config
 
     controller, _ = smtp_server
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": database_url,
-        "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
-        "MAIL_BACKEND": "smtp",
-        "MAIL_HOST": controller.hostname,
-        "MAIL_PORT": controller.port,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "SERVER_NAME": None,
-        "PROPAGATE_UNEXPECTED": False,
-        "PASSWORD_HASH_TIME_COST": 1,
-        "PASSWORD_HASH_MEMORY_KIB": 1024,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+            "MAIL_BACKEND": "smtp",
+            "MAIL_HOST": controller.hostname,
+            "MAIL_PORT": controller.port,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "SERVER_NAME": None,
+            "PROPAGATE_UNEXPECTED": False,
+            "PASSWORD_HASH_TIME_COST": 1,
+            "PASSWORD_HASH_MEMORY_KIB": 1024,
+        }
+    )
     config = alembic_config(database_url)
     config.attributes["configure_logger"] = False
     command.upgrade(config, "head")
@@ -177,6 +179,7 @@ def db(app):
 @pytest.fixture
 def make_district(db):
     """tests.factories.make_district, committed."""
+
     def make(name=None):
         district = factories.make_district(db, name)
         db.commit()
@@ -188,6 +191,7 @@ def make_district(db):
 @pytest.fixture
 def make_organisation(db):
     """tests.factories.make_organisation, committed."""
+
     def make(name=None, charity_number=None, districts=None):
         organisation = factories.make_organisation(db, name, charity_number, districts)
         db.commit()
@@ -199,8 +203,10 @@ def make_organisation(db):
 @pytest.fixture
 def make_user(db):
     """tests.factories.make_user, committed: a verified user who signs in with ``PASSWORD``."""
-    def make(role=Role.PROVIDER, organisation=None, email=None, is_organisation_admin=True, password=PASSWORD,
-             verified=True):
+
+    def make(
+        role=Role.PROVIDER, organisation=None, email=None, is_organisation_admin=True, password=PASSWORD, verified=True
+    ):
         user = factories.make_user(db, role, organisation, email, is_organisation_admin, password, verified)
         db.commit()
         return user
@@ -212,6 +218,7 @@ def make_user(db):
 def login_as(client):
     """Sign a user in on ``client`` through the session (no form, no password check):
     what every test not about signing in itself needs. Returns the client."""
+
     def login(user):
         sign_in_through_session(client, user)
         return client
@@ -223,6 +230,7 @@ def login_as(client):
 def sign_in_through_form(client):
     """Sign in on ``client`` as a person does, through the sign-in form (recording the
     sign-in's time and audit row): for tests about what signing in does."""
+
     def sign_in(user, password=PASSWORD):
         response = post_form(client, "/sign-in", {"email": user.email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]

@@ -73,30 +73,47 @@ def get_category(session: Session, name: str) -> ServiceCategory:
     return category
 
 
-def make_organisation(session: Session, name: str | None = None, charity_number: str | None = None,
-                      districts: list[District] | None = None) -> Organisation:
+def make_organisation(
+    session: Session,
+    name: str | None = None,
+    charity_number: str | None = None,
+    districts: list[District] | None = None,
+) -> Organisation:
     """A registered charity in Maidstone, in a district of its own unless ``districts`` are given."""
     n = next_number()
     organisation = Organisation(
-        name=name or f"Provider {n}", organisation_type=OrganisationType.REGISTERED_CHARITY,
-        charity_number=charity_number or f"{1100000 + n}", address_line_1="1 High Street", town="Maidstone",
-        postcode="ME14 1XQ", districts=districts or [make_district(session)], registered_at=clock_now(),
+        name=name or f"Provider {n}",
+        organisation_type=OrganisationType.REGISTERED_CHARITY,
+        charity_number=charity_number or f"{1100000 + n}",
+        address_line_1="1 High Street",
+        town="Maidstone",
+        postcode="ME14 1XQ",
+        districts=districts or [make_district(session)],
+        registered_at=clock_now(),
     )
     session.add(organisation)
     session.flush()
     return organisation
 
 
-def make_user(session: Session, role: Role = Role.PROVIDER, organisation: Organisation | None = None,
-              email: str | None = None, is_organisation_admin: bool = True, password: str | None = PASSWORD,
-              verified: bool = True) -> User:
+def make_user(
+    session: Session,
+    role: Role = Role.PROVIDER,
+    organisation: Organisation | None = None,
+    email: str | None = None,
+    is_organisation_admin: bool = True,
+    password: str | None = PASSWORD,
+    verified: bool = True,
+) -> User:
     """A verified user who can sign in with ``PASSWORD``; a provider gets an organisation of
     their own (and administers it) unless one is given."""
     n = next_number()
     if role is Role.PROVIDER and organisation is None:
         organisation = make_organisation(session)
     user = User(
-        email=email or f"user{n}@example.org", full_name=f"Person {n}", role=role,
+        email=email or f"user{n}@example.org",
+        full_name=f"Person {n}",
+        role=role,
         organisation_id=organisation.id if role is Role.PROVIDER else None,
         is_organisation_admin=is_organisation_admin if role is Role.PROVIDER else False,
         password_hash=_password_hash(password) if password else None,
@@ -111,13 +128,16 @@ def make_decision(session: Session, number: str | None = None, **fields) -> Deci
     """A published executive decision (approved on 1 October 2026)."""
     n = next_number()
     decision = Decision(
-        number=number or f"26/{n:05d}", title=fields.pop("title", f"Recommissioning family services {n}"),
+        number=number or f"26/{n:05d}",
+        title=fields.pop("title", f"Recommissioning family services {n}"),
         decision_maker=fields.pop("decision_maker", "Cabinet Member for Integrated Children's Services"),
         status=fields.pop("status", "Recommendations Approved"),
         reasons=fields.pop("reasons", "The current agreements end."),
         decision_text=fields.pop("decision_text", "Agree to tender new frameworks."),
         decision_date=fields.pop("decision_date", date(2026, 10, 1)),
-        publication_date=fields.pop("publication_date", date(2026, 10, 1)), **fields)
+        publication_date=fields.pop("publication_date", date(2026, 10, 1)),
+        **fields,
+    )
     session.add(decision)
     session.flush()
     return decision
@@ -129,38 +149,70 @@ def store_pdf(app: Flask, session: Session, name: str = "Service specification.p
         return files.store(session, None, name, content, app.config["MAX_FILE_BYTES"])
 
 
-def make_tender(app: Flask, session: Session, *, reference: str | None = None, title: str | None = None,
-                description: str = "Early intervention and prevention services for families.",
-                category: str = "Early Intervention & Prevention", districts=("Maidstone",),
-                modes=(DeliveryMode.FACE_TO_FACE,), status: TenderStatus = TenderStatus.PUBLISHED,
-                lots: int = 2, documents: int = 1, value_pence: int = 250_000_00,
-                submission_deadline: datetime | None = None, clarification_deadline: datetime | None = None,
-                decision: Decision | None = None, **fields) -> Tender:
+def make_tender(
+    app: Flask,
+    session: Session,
+    *,
+    reference: str | None = None,
+    title: str | None = None,
+    description: str = "Early intervention and prevention services for families.",
+    category: str = "Early Intervention & Prevention",
+    districts=("Maidstone",),
+    modes=(DeliveryMode.FACE_TO_FACE,),
+    status: TenderStatus = TenderStatus.PUBLISHED,
+    lots: int = 2,
+    documents: int = 1,
+    value_pence: int = 250_000_00,
+    submission_deadline: datetime | None = None,
+    clarification_deadline: datetime | None = None,
+    decision: Decision | None = None,
+    **fields,
+) -> Tender:
     """A tender in any status (published a day before ``NOW`` unless a draft), with ``lots`` lots
     covering ``districts`` and ``modes``, ``documents`` stored PDFs, and a timetable from ``NOW``."""
     n = next_number()
     district_rows = [get_district(session, name) for name in districts]
     tender = Tender(
-        reference=reference or f"KCC-P-{n:05d}", title=title or f"Family support services {n}",
-        description=description, category_id=get_category(session, category).id, estimated_value_pence=value_pence,
-        status=status, decision_id=(decision or make_decision(session)).id,
+        reference=reference or f"KCC-P-{n:05d}",
+        title=title or f"Family support services {n}",
+        description=description,
+        category_id=get_category(session, category).id,
+        estimated_value_pence=value_pence,
+        status=status,
+        decision_id=(decision or make_decision(session)).id,
         clarification_deadline=clarification_deadline or NOW + timedelta(days=14),
         answers_by=NOW + timedelta(days=18),
         submission_deadline=submission_deadline or NOW + timedelta(days=28),
-        evaluation_date=(NOW + timedelta(days=35)).date(), intended_award_date=(NOW + timedelta(days=50)).date(),
-        standstill_end_date=(NOW + timedelta(days=62)).date(), contract_start_date=date(2027, 4, 1),
-        published_at=NOW - timedelta(days=1) if status is not TenderStatus.DRAFT else None, **fields)
+        evaluation_date=(NOW + timedelta(days=35)).date(),
+        intended_award_date=(NOW + timedelta(days=50)).date(),
+        standstill_end_date=(NOW + timedelta(days=62)).date(),
+        contract_start_date=date(2027, 4, 1),
+        published_at=NOW - timedelta(days=1) if status is not TenderStatus.DRAFT else None,
+        **fields,
+    )
     session.add(tender)
     session.flush()
     for number in range(1, lots + 1):
-        lot = Lot(tender_id=tender.id, number=number, title=f"Lot {number} area services",
-                  description=f"Services in area {number}", estimated_annual_value_pence=100_000_00,
-                  max_providers=3, districts=district_rows)
+        lot = Lot(
+            tender_id=tender.id,
+            number=number,
+            title=f"Lot {number} area services",
+            description=f"Services in area {number}",
+            estimated_annual_value_pence=100_000_00,
+            max_providers=3,
+            districts=district_rows,
+        )
         lot.delivery_mode_rows = [LotDeliveryMode(mode=mode) for mode in modes]
         session.add(lot)
     for number in range(1, documents + 1):
         stored = store_pdf(app, session, f"Specification part {number}.pdf")
-        session.add(TenderDocument(tender_id=tender.id, kind=DocumentKind.SPECIFICATION,
-                                   title=f"Specification part {number}", file_id=stored.id))
+        session.add(
+            TenderDocument(
+                tender_id=tender.id,
+                kind=DocumentKind.SPECIFICATION,
+                title=f"Specification part {number}",
+                file_id=stored.id,
+            )
+        )
     session.flush()
     return tender

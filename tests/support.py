@@ -140,8 +140,9 @@ def count_queries(app):
 
 
 @contextmanager
-def throwaway_database(base_url: str | None, prefix: str, tmpdir: Path, *, sqlite_name: str = "test.db",
-                       reuse_named_database: bool = True) -> Iterator[str]:
+def throwaway_database(
+    base_url: str | None, prefix: str, tmpdir: Path, *, sqlite_name: str = "test.db", reuse_named_database: bool = True
+) -> Iterator[str]:
     """Yields a database URL for one run and drops what it created afterwards.
 
     * No ``base_url``: a SQLite file ``sqlite_name`` in ``tmpdir`` (left for the
@@ -155,8 +156,7 @@ def throwaway_database(base_url: str | None, prefix: str, tmpdir: Path, *, sqlit
         yield f"sqlite:///{Path(tmpdir) / sqlite_name}"
         return
     url = make_url(base_url)
-    if not url.drivername.startswith("postgresql") or (
-            reuse_named_database and url.database not in ("postgres", None)):
+    if not url.drivername.startswith("postgresql") or (reuse_named_database and url.database not in ("postgres", None)):
         yield base_url
         return
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
@@ -178,8 +178,13 @@ def database_for_tests(prefix: str, tmpdir: Path, sqlite_name: str = "test.db"):
     ``TEST_DATABASE_URL`` when it names one (whichever database it names),
     otherwise a SQLite file in ``tmpdir``."""
     base = os.environ.get("TEST_DATABASE_URL")
-    return throwaway_database(base if base and base.startswith("postgresql") else None, prefix, tmpdir,
-                              sqlite_name=sqlite_name, reuse_named_database=False)
+    return throwaway_database(
+        base if base and base.startswith("postgresql") else None,
+        prefix,
+        tmpdir,
+        sqlite_name=sqlite_name,
+        reuse_named_database=False,
+    )
 
 
 def sign_in_through_session(client, user) -> None:
@@ -255,8 +260,10 @@ def _in_key_order(table: Table):
 def copy_rows(engine: Engine) -> dict[str, list[dict]]:
     """Every row of every table, to put back with :func:`restore_rows`."""
     with engine.connect() as connection:
-        return {table.name: [dict(row) for row in connection.execute(_in_key_order(table)).mappings()]
-                for table in metadata.sorted_tables}
+        return {
+            table.name: [dict(row) for row in connection.execute(_in_key_order(table)).mappings()]
+            for table in metadata.sorted_tables
+        }
 
 
 def empty_tables(engine: Engine) -> None:

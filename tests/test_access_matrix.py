@@ -32,7 +32,6 @@ from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
@@ -40,7 +39,7 @@ from portal.agreements.models import Agreement, EndingNotice, NoticeKind, Servic
 from portal.auth import ANYONE, SIGNED_IN, audience_of
 from portal.bids import drafting, submission
 from portal.bids.models import Bid, BidAnswer, BidAttachment
-from portal.bids.views import DRAFT_TOKEN_SALT
+from portal.bids.views import draft_tokens
 from portal.clock import now as utcnow
 from portal.dates import LONDON
 from portal.db import Base, transaction
@@ -74,13 +73,19 @@ class Upload:
 NEW = "<new>"  # in a Redirect: the id of the object the request created
 LOGIN = "302->sign-in"
 LOGIN_KEPT = "302->sign-in, kept"
+BROWSER_KEY_A = "provider-a-browser-key"
 HOME = Redirect("/dashboard")
 ORGANISATION = Redirect("/organisation")
 SIGNED_OUT = Redirect("/sign-in")
 
 PERSONAS = ("anonymous", "provider_a", "provider_b", "officer", "evaluator", "admin")
-PERSONA_ROLES = {"provider_a": Role.PROVIDER, "provider_b": Role.PROVIDER, "officer": Role.OFFICER,
-                 "evaluator": Role.EVALUATOR, "admin": Role.ADMIN}
+PERSONA_ROLES = {
+    "provider_a": Role.PROVIDER,
+    "provider_b": Role.PROVIDER,
+    "officer": Role.OFFICER,
+    "evaluator": Role.EVALUATOR,
+    "admin": Role.ADMIN,
+}
 # The rows of these pages run in a world with tenders, a decision, a bid and evidence.
 TENDER_PAGES = ("/tenders", "/opportunities", "/bids", "/alerts", "/decisions", "/organisation/evidence")
 
@@ -126,9 +131,17 @@ CATEGORIES = Redirect("/agreements/categories")
 JUNK = {"token": "not-a-real-token"}
 NEW_PASSWORD_DATA = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
 REGISTRATION = {
-    "organisation_name": "Swale Youth Trust", "organisation_type": "REGISTERED_CHARITY", "charity_number": "1123456",
-    "address_line_1": "2 Bank Street", "town": "Sittingbourne", "postcode": "ME10 4AA", "district_ids": "{district}",
-    "full_name": "Jo Bloggs", "email": "jo@swale-youth.example.org", "password": PASSWORD, "confirm": PASSWORD,
+    "organisation_name": "Swale Youth Trust",
+    "organisation_type": "REGISTERED_CHARITY",
+    "charity_number": "1123456",
+    "address_line_1": "2 Bank Street",
+    "town": "Sittingbourne",
+    "postcode": "ME10 4AA",
+    "district_ids": "{district}",
+    "full_name": "Jo Bloggs",
+    "email": "jo@swale-youth.example.org",
+    "password": PASSWORD,
+    "confirm": PASSWORD,
 }
 
 # Tenders: "draft" is a publishable draft, "tender" a published one (with A's submitted bid and A's
@@ -161,35 +174,63 @@ def _day(name: str, day: date) -> dict:
 
 def timetable_form(submission_days: int, clarification_days: int, answers_days: int, contract_start: date) -> dict:
     """A timetable's form fields, in days from NOW; the later dates as ``make_tender`` sets them."""
-    return {**_moment("clarification_deadline", NOW + timedelta(days=clarification_days)),
-            **_moment("answers_by", NOW + timedelta(days=answers_days)),
-            **_moment("submission_deadline", NOW + timedelta(days=submission_days)),
-            **_day("evaluation_date", (NOW + timedelta(days=35)).date()),
-            **_day("intended_award_date", (NOW + timedelta(days=50)).date()),
-            **_day("standstill_end_date", (NOW + timedelta(days=62)).date()),
-            **_day("contract_start_date", contract_start)}
+    return {
+        **_moment("clarification_deadline", NOW + timedelta(days=clarification_days)),
+        **_moment("answers_by", NOW + timedelta(days=answers_days)),
+        **_moment("submission_deadline", NOW + timedelta(days=submission_days)),
+        **_day("evaluation_date", (NOW + timedelta(days=35)).date()),
+        **_day("intended_award_date", (NOW + timedelta(days=50)).date()),
+        **_day("standstill_end_date", (NOW + timedelta(days=62)).date()),
+        **_day("contract_start_date", contract_start),
+    }
 
 
 TENDER_DETAILS = {
-    "reference": "KCC-AM-0001", "title": "Young carers' support", "description": "Support for young carers.",
-    "category_id": "{tender.category_id}", "estimated_value_pence": "250000", "procedure": "OPEN",
-    "is_light_touch": "yes", "is_framework": "yes",
+    "reference": "KCC-AM-0001",
+    "title": "Young carers' support",
+    "description": "Support for young carers.",
+    "category_id": "{tender.category_id}",
+    "estimated_value_pence": "250000",
+    "procedure": "OPEN",
+    "is_light_touch": "yes",
+    "is_framework": "yes",
 }
-EVALUATION_METHOD = {"quality_weight": "60", "price_weight": "40", "minimum_quality_score": "50",
-                     **{f"descriptor_{score}": f"What a score of {score} means" for score in range(6)}}
-LOT = {"title": "Swale", "description": "Services across Swale", "district_ids": ["{district}"],
-       "modes": ["FACE_TO_FACE", "VIRTUAL"], "estimated_annual_value_pence": "85000", "max_providers": "2",
-       "pricing_instructions": "Give your annual price, including all staff costs."}
+EVALUATION_METHOD = {
+    "quality_weight": "60",
+    "price_weight": "40",
+    "minimum_quality_score": "50",
+    **{f"descriptor_{score}": f"What a score of {score} means" for score in range(6)},
+}
+LOT = {
+    "title": "Swale",
+    "description": "Services across Swale",
+    "district_ids": ["{district}"],
+    "modes": ["FACE_TO_FACE", "VIRTUAL"],
+    "estimated_annual_value_pence": "85000",
+    "max_providers": "2",
+    "pricing_instructions": "Give your annual price, including all staff costs.",
+}
 QUALITY_QUESTION = {"text": "How will you measure outcomes?", "word_limit": "300", "weight": "0"}
 DECISION_RECORD = {
-    "number": "26/00420", "title": "Family hubs transformation", "status": "Approved",
-    "decision_maker": "Cabinet Member for Integrated Children's Services", "is_key_decision": "yes",
-    "is_subject_to_call_in": "yes", "is_urgent": "no", "is_exempt": "no", "reasons": "The hubs open in April.",
-    "decision_text": "Agree to commission family hubs.", "decision_date": ["14", "10", "2026"],
+    "number": "26/00420",
+    "title": "Family hubs transformation",
+    "status": "Approved",
+    "decision_maker": "Cabinet Member for Integrated Children's Services",
+    "is_key_decision": "yes",
+    "is_subject_to_call_in": "yes",
+    "is_urgent": "no",
+    "is_exempt": "no",
+    "reasons": "The hubs open in April.",
+    "decision_text": "Agree to commission family hubs.",
+    "decision_date": ["14", "10", "2026"],
     "publication_date": ["15", "10", "2026"],
 }
-SAVED_ANSWER = {"answer": "We visit schools and GP surgeries every week.", "base_version": "{bid_answer.version}",
-          "draft_token": "{draft_token_a}", "action": "save"}
+SAVED_ANSWER = {
+    "answer": "We visit schools and GP surgeries every week.",
+    "base_version": "{bid_answer.version}",
+    "draft_token": "{draft_token_a}",
+    "action": "save",
+}
 
 # fmt: off
 MATRIX = [
@@ -548,8 +589,9 @@ def world(request, app, monkeypatch, shared_worlds):
     monkeypatch.setitem(app.config, "FIXED_NOW", NOW)
     row = getattr(request.node, "callspec", None) and request.node.callspec.params.get("row")
     with_tenders = row is None or row.needs_tenders
-    return shared_worlds.use("access matrix, with tenders" if with_tenders else "access matrix",
-                             lambda: build_world(app, with_tenders))
+    return shared_worlds.use(
+        "access matrix, with tenders" if with_tenders else "access matrix", lambda: build_world(app, with_tenders)
+    )
 
 
 def build_world(app, with_tenders: bool) -> dict:
@@ -570,12 +612,23 @@ def build_world(app, with_tenders: bool) -> dict:
         objects["former_staff_member"].deactivated_at = utcnow()
         category = ServiceCategory(name="Access matrix test services")
         agreement = Agreement(
-            reference="KCC-EIP-001", organisation_id=organisation_a.id, service_name="Early help for young carers",
-            category=category, annual_value_pence=8_500_000, start_date=date(2024, 4, 1),
-            original_end_date=date(2030, 3, 31), end_date=date(2030, 3, 31), districts=list(organisation_a.districts),
+            reference="KCC-EIP-001",
+            organisation_id=organisation_a.id,
+            service_name="Early help for young carers",
+            category=category,
+            annual_value_pence=8_500_000,
+            start_date=date(2024, 4, 1),
+            original_end_date=date(2030, 3, 31),
+            end_date=date(2030, 3, 31),
+            districts=list(organisation_a.districts),
         )
-        notice = EndingNotice(agreement=agreement, organisation_id=organisation_a.id, kind=NoticeKind.MANUAL,
-                              subject="Your agreement is ending", body="It ends on 31 March 2030.")
+        notice = EndingNotice(
+            agreement=agreement,
+            organisation_id=organisation_a.id,
+            kind=NoticeKind.MANUAL,
+            subject="Your agreement is ending",
+            body="It ends on 31 March 2030.",
+        )
         db.add_all([category, agreement, notice])
         db.commit()
         objects.update(district=organisation_a.districts[0].id, agreement_a=agreement, notice_a=notice)
@@ -597,14 +650,36 @@ def add_questionnaire(db, tender: Tender) -> None:
     quality = QuestionnaireSection(tender_id=tender.id, position=2, title="Quality", kind=QuestionKind.QUALITY)
     db.add_all([selection, quality])
     db.flush()
-    db.add_all([
-        Question(tender_id=tender.id, section_id=selection.id, position=1, kind=QuestionKind.PASS_FAIL,
-                 text="Do you hold employers' liability insurance of at least £5m?", passing_answer=True),
-        Question(tender_id=tender.id, section_id=quality.id, position=2, kind=QuestionKind.QUALITY,
-                 text="How will you reach families who do not ask for help?", word_limit=500, weight=60),
-        Question(tender_id=tender.id, section_id=quality.id, position=3, kind=QuestionKind.QUALITY,
-                 text="How will you safeguard children?", word_limit=500, weight=40),
-    ])
+    db.add_all(
+        [
+            Question(
+                tender_id=tender.id,
+                section_id=selection.id,
+                position=1,
+                kind=QuestionKind.PASS_FAIL,
+                text="Do you hold employers' liability insurance of at least £5m?",
+                passing_answer=True,
+            ),
+            Question(
+                tender_id=tender.id,
+                section_id=quality.id,
+                position=2,
+                kind=QuestionKind.QUALITY,
+                text="How will you reach families who do not ask for help?",
+                word_limit=500,
+                weight=60,
+            ),
+            Question(
+                tender_id=tender.id,
+                section_id=quality.id,
+                position=3,
+                kind=QuestionKind.QUALITY,
+                text="How will you safeguard children?",
+                word_limit=500,
+                weight=40,
+            ),
+        ]
+    )
 
 
 def tenders_bids_and_evidence(app, db, objects, agreements_category) -> dict:
@@ -615,8 +690,9 @@ def tenders_bids_and_evidence(app, db, objects, agreements_category) -> dict:
     provider_a = objects["provider_a"]
     decision = make_decision(db)
     document = store_pdf(app, db, "Equality impact assessment.pdf")
-    decision_document = DecisionDocument(decision_id=decision.id, file_id=document.id,
-                                         title="Equality impact assessment")
+    decision_document = DecisionDocument(
+        decision_id=decision.id, file_id=document.id, title="Equality impact assessment"
+    )
     tender = make_tender(app, db, decision=decision)
     add_questionnaire(db, tender)
     other_tender = make_tender(app, db, lots=1, documents=0)
@@ -625,16 +701,22 @@ def tenders_bids_and_evidence(app, db, objects, agreements_category) -> dict:
     draft.conflicts_assessment = "No conflicts: the panel has no links with likely bidders."
     draft.conflicts_assessed_at, draft.conflicts_assessed_by_id = NOW, objects["officer"].id
     add_questionnaire(db, draft)
-    clarification = Clarification(tender_id=tender.id, organisation_id=provider_a.organisation_id,
-                                  asked_by_id=provider_a.id, question="Can a consortium bid?", asked_at=NOW)
+    clarification = Clarification(
+        tender_id=tender.id,
+        organisation_id=provider_a.organisation_id,
+        asked_by_id=provider_a.id,
+        question="Can a consortium bid?",
+        asked_at=NOW,
+    )
     db.add_all([decision_document, clarification])
     db.commit()
 
     # A's bid and evidence, through the services, as the pages make them, in one unit of work.
     with app.test_request_context(), transaction() as session:
         user, bid_tender = session.get(User, provider_a.id), session.get(Tender, tender.id)
-        evidence = evidence_services.add_evidence(session, user, EvidenceKind.INSURANCE, "Public liability",
-                                                  "insurance.pdf", PDF, date(2027, 12, 31), NOW)
+        evidence = evidence_services.add_evidence(
+            session, user, EvidenceKind.INSURANCE, "Public liability", "insurance.pdf", PDF, date(2027, 12, 31), NOW
+        )
         bid = drafting.start_bid(session, user, bid_tender, NOW)
         lot_ids = [lot.id for lot in bid_tender.lots]
         drafting.choose_lots(session, user, bid, lot_ids, NOW)
@@ -646,9 +728,16 @@ def tenders_bids_and_evidence(app, db, objects, agreements_category) -> dict:
         drafting.choose_evidence(session, user, bid, [evidence.id], NOW)
         drafting.confirm_declarations(session, user, bid, True, NOW)
         submission.submit(session, user, bid, NOW)
-        evidence_b = evidence_services.add_evidence(session, session.get(User, objects["provider_b"].id),
-                                                    EvidenceKind.ACCOUNTS, "Annual accounts", "accounts.pdf", PDF,
-                                                    None, NOW)
+        evidence_b = evidence_services.add_evidence(
+            session,
+            session.get(User, objects["provider_b"].id),
+            EvidenceKind.ACCOUNTS,
+            "Annual accounts",
+            "accounts.pdf",
+            PDF,
+            None,
+            NOW,
+        )
         session.flush()
         bid_id, attachment_id, evidence_id, evidence_b_id = bid.id, attachment.id, evidence.id, evidence_b.id
 
@@ -657,21 +746,32 @@ def tenders_bids_and_evidence(app, db, objects, agreements_category) -> dict:
     bid_question = next(q for q in tender.questions if q.kind is QuestionKind.QUALITY)
     lot_1, lot_2 = sorted(tender.lots, key=lambda lot: lot.number)
     draft_section = next(s for s in draft.sections if s.kind is QuestionKind.QUALITY)
-    signer = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=DRAFT_TOKEN_SALT)
+    with app.app_context():  # A's token from A's browser: the key it is bound to is that browser's cookie
+        draft_token_a = draft_tokens.sign(provider_a, bid.id, bid_question.id, BROWSER_KEY_A)
     return {
-        "decision": decision, "decision_document": decision_document,
-        "tender": tender, "tender_document": tender.documents[0], "tender_lot_1": lot_1, "tender_lot_2": lot_2,
-        "clarification_a": clarification, "other_tender": other_tender,
-        "draft": draft, "draft_lot": draft.lots[0], "draft_document": draft.documents[0],
+        "decision": decision,
+        "decision_document": decision_document,
+        "tender": tender,
+        "tender_document": tender.documents[0],
+        "tender_lot_1": lot_1,
+        "tender_lot_2": lot_2,
+        "clarification_a": clarification,
+        "other_tender": other_tender,
+        "draft": draft,
+        "draft_lot": draft.lots[0],
+        "draft_document": draft.documents[0],
         "draft_section": draft_section,
         "draft_question": next(q for q in draft.questions if q.section_id == draft_section.id),
-        "bid_a": bid, "attachment_a": db.get(BidAttachment, attachment_id),
-        "bid_file_a": db.get(BidAttachment, attachment_id).file_id, "evidence_a": db.get(Evidence, evidence_id),
+        "bid_a": bid,
+        "attachment_a": db.get(BidAttachment, attachment_id),
+        "bid_file_a": db.get(BidAttachment, attachment_id).file_id,
+        "evidence_a": db.get(Evidence, evidence_id),
         "evidence_b": db.get(Evidence, evidence_b_id),
         "bid_question": bid_question,
-        "bid_answer": db.scalar(select(BidAnswer).where(BidAnswer.bid_id == bid.id,
-                                                        BidAnswer.question_id == bid_question.id)),
-        "draft_token_a": signer.dumps({"u": provider_a.id, "b": bid.id, "q": bid_question.id}),
+        "bid_answer": db.scalar(
+            select(BidAnswer).where(BidAnswer.bid_id == bid.id, BidAnswer.question_id == bid_question.id)
+        ),
+        "draft_token_a": draft_token_a,
     }
 
 
@@ -717,7 +817,10 @@ def snapshot(app) -> dict:
 
 
 def sign_in(persona, world, login_as, client):
-    """Through the session (the sign-in form has its own row, and its own tests)."""
+    """Through the session (the sign-in form has its own row, and its own tests). Every
+    client is A's browser as far as the draft key goes: a save kept after A's session
+    ended is kept only from the browser that was issued the token."""
+    client.set_cookie(draft_tokens.DRAFT_KEY_COOKIE, BROWSER_KEY_A, path="/bids/")
     if persona != "anonymous":
         login_as(world[persona])
     return client
@@ -739,8 +842,7 @@ def assert_answer(response, expected, url, world):
         pattern = r"\d+".join(re.escape(part) for part in fill(expected.to, world).split(NEW))
         assert re.fullmatch(pattern, target._replace(scheme="", netloc="").geturl()), location
     else:
-        assert response.status_code == expected, (
-            f"expected {expected}, got {response.status_code} {location}".rstrip())
+        assert response.status_code == expected, f"expected {expected}, got {response.status_code} {location}".rstrip()
     if response.status_code == 400:
         assert CSRF_FAILURE_TEXT not in response.get_data(as_text=True), "a CSRF failure, not an access decision"
 
@@ -754,8 +856,10 @@ def test_access(row, persona, app, client, world, login_as, shared_worlds):
     url = url_for_row(row, world)
     data = {}
     if row.method == "POST":
-        data = {"csrf_token": csrf_token_for(client),
-                **{fill(key, world): fill(value, world) for key, value in row.data.items()}}
+        data = {
+            "csrf_token": csrf_token_for(client),
+            **{fill(key, world): fill(value, world) for key, value in row.data.items()},
+        }
     expected = row.expected[persona]
 
     before = shared_worlds.held_fingerprint()  # the world as built: checked, or restored, before each cell
@@ -783,12 +887,14 @@ def test_a_provider_who_is_not_organisation_admin_is_refused(app, client, world,
     assert client.get(f"/organisation/colleagues/{world['provider_a'].id}/remove").status_code == 403
 
     before = snapshot(app)
-    response = client.post(f"/organisation/colleagues/{world['provider_a'].id}/remove",
-                           data={"csrf_token": csrf_token_for(client)})
+    response = client.post(
+        f"/organisation/colleagues/{world['provider_a'].id}/remove", data={"csrf_token": csrf_token_for(client)}
+    )
     assert response.status_code == 403
-    response = client.post("/organisation/colleagues/invite",
-                           data={"csrf_token": csrf_token_for(client),
-                                 "full_name": "Sam Smith", "email": "sam@example.org"})
+    response = client.post(
+        "/organisation/colleagues/invite",
+        data={"csrf_token": csrf_token_for(client), "full_name": "Sam Smith", "email": "sam@example.org"},
+    )
     assert response.status_code == 403
     assert snapshot(app) == before
 
@@ -799,7 +905,8 @@ def test_a_provider_who_is_not_organisation_admin_is_refused(app, client, world,
 def routes(app) -> set[tuple[str, str]]:
     return {
         (method, rule.rule)
-        for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
 
@@ -832,8 +939,9 @@ def test_matrix_agrees_with_declared_audiences(app):
     refuses signed-in users of other roles with 403."""
     adapter = app.url_map.bind("localhost")
     for row in MATRIX:
-        endpoint = next(rule.endpoint for rule in adapter.map.iter_rules()
-                        if rule.rule == row.rule and row.method in rule.methods)  # GET and POST may differ
+        endpoint = next(
+            rule.endpoint for rule in adapter.map.iter_rules() if rule.rule == row.rule and row.method in rule.methods
+        )  # GET and POST may differ
         audience = audience_of(app, endpoint)
         expected = row.expected
         if endpoint in CHECKS_ITS_OWN_AUDIENCE:

@@ -14,7 +14,8 @@ from flask import abort
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal import create_app, db as portal_db
+from portal import create_app
+from portal import db as portal_db
 from portal.auth import public
 from portal.providers.models import District
 
@@ -26,9 +27,24 @@ class TooLate(Exception):
 @pytest.fixture(scope="module")
 def uow_app(app):
     """A second app on the same database, with routes that write and then answer in each way."""
-    test_app = create_app({**{k: app.config[k] for k in ("DATABASE_URL", "INSTANCE_PATH", "MAIL_BACKEND",
-                                                          "MAIL_HOST", "MAIL_PORT", "RATELIMIT_STORAGE_URI")},
-                           "TESTING": True, "PROPAGATE_UNEXPECTED": False, "WTF_CSRF_ENABLED": False})
+    test_app = create_app(
+        {
+            **{
+                k: app.config[k]
+                for k in (
+                    "DATABASE_URL",
+                    "INSTANCE_PATH",
+                    "MAIL_BACKEND",
+                    "MAIL_HOST",
+                    "MAIL_PORT",
+                    "RATELIMIT_STORAGE_URI",
+                )
+            },
+            "TESTING": True,
+            "PROPAGATE_UNEXPECTED": False,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
 
     def add(name: str):
         session = portal_db.get_session()
@@ -39,6 +55,7 @@ def uow_app(app):
         def register(view):
             test_app.add_url_rule(rule, view.__name__, portal_db.unit_of_work(public(view)), methods=list(methods))
             return view
+
         return register
 
     @route("/uow/ok")
@@ -164,8 +181,11 @@ def test_no_module_outside_the_unit_of_work_commits():
     import re
 
     root = pathlib.Path(portal_db.__file__).parent
-    offenders = [f"{path.relative_to(root)}:{number}"
-                 for path in root.rglob("*.py") if path.name != "db.py"
-                 for number, line in enumerate(path.read_text().splitlines(), 1)
-                 if re.search(r"\.(commit|rollback)\(\)|\bcommit\(\)", line)]
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.py")
+        if path.name != "db.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\.(commit|rollback)\(\)|\bcommit\(\)", line)
+    ]
     assert offenders == []

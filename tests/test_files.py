@@ -69,9 +69,17 @@ def test_uploading_the_bomb_is_a_400_and_the_request_stays_small(app, make_user,
     client = login_as(make_user())
     tracemalloc.start()
     try:
-        response = post_form(client, "/organisation/evidence/new",
-                             {"kind": "INSURANCE", "title": "Insurance", "file": (io.BytesIO(zip_bomb), "policy.docx"),
-                              "expires_on": ["31", "3", "2027"]}, content_type="multipart/form-data")
+        response = post_form(
+            client,
+            "/organisation/evidence/new",
+            {
+                "kind": "INSURANCE",
+                "title": "Insurance",
+                "file": (io.BytesIO(zip_bomb), "policy.docx"),
+                "expires_on": ["31", "3", "2027"],
+            },
+            content_type="multipart/form-data",
+        )
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -9,12 +9,15 @@ import pytest
 from portal.accounts.models import Role
 
 
-@pytest.mark.parametrize("path, title", [
-    ("/", "Start"),
-    ("/accessibility", "Accessibility statement"),
-    ("/privacy", "Privacy notice"),
-    ("/cookies", "Cookies"),
-])
+@pytest.mark.parametrize(
+    "path, title",
+    [
+        ("/", "Start"),
+        ("/accessibility", "Accessibility statement"),
+        ("/privacy", "Privacy notice"),
+        ("/cookies", "Cookies"),
+    ],
+)
 def test_information_pages_have_titles_and_footer(client, path, title):
     html = client.get(path).get_data(as_text=True)
     assert f"<title>{title}" in html and "– Commissioning and tendering portal – Kent County Council</title>" in html
@@ -43,8 +46,9 @@ def test_404_page(client):
 
 def test_413_for_an_oversized_request(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
-    response = client.post("/sign-in", data={"file": (io.BytesIO(b"x" * 4096), "big.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/sign-in", data={"file": (io.BytesIO(b"x" * 4096), "big.pdf")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 413 and "too large" in response.get_data(as_text=True)
 
 

@@ -13,8 +13,9 @@ def _app(app, proxies: int, monkeypatch, production: bool = False):
     if production:
         monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("TRUSTED_PROXIES", str(proxies))
-    return create_app({key: app.config[key] for key in ("DATABASE_URL", "INSTANCE_PATH", "RATELIMIT_STORAGE_URI")}
-                      | {"TESTING": True})
+    return create_app(
+        {key: app.config[key] for key in ("DATABASE_URL", "INSTANCE_PATH", "RATELIMIT_STORAGE_URI")} | {"TESTING": True}
+    )
 
 
 def test_trusted_proxies_comes_from_the_environment(app, monkeypatch):
@@ -23,8 +24,11 @@ def test_trusted_proxies_comes_from_the_environment(app, monkeypatch):
 
 @pytest.mark.parametrize("proxies, hsts", [(0, False), (1, True)])
 def test_hsts_follows_the_proxy_only_when_it_is_trusted(app, monkeypatch, proxies, hsts):
-    response = _app(app, proxies, monkeypatch).test_client().get("/", headers=FORWARDED_HTTPS,
-                                                                 environ_base={"REMOTE_ADDR": "10.0.0.5"})
+    response = (
+        _app(app, proxies, monkeypatch)
+        .test_client()
+        .get("/", headers=FORWARDED_HTTPS, environ_base={"REMOTE_ADDR": "10.0.0.5"})
+    )
     assert ("Strict-Transport-Security" in response.headers) is hsts
 
 

@@ -31,14 +31,18 @@ def header_nonce(response) -> str:
     assert script_src is not None, "the CSP has no script-src"
     nonces = [source for source in script_src if source.startswith("'nonce-")]
     assert len(nonces) == 1, f"script-src has no single nonce: {script_src}"
-    return nonces[0][len("'nonce-"):-1]
+    return nonces[0][len("'nonce-") : -1]
 
 
 EXPECTED_STATUS = {"public page": 200, "signed-in page": 200, "error page": 404, "static file": 200}
 KINDS = list(EXPECTED_STATUS)
 HTML_KINDS = ["public page", "signed-in page", "error page"]
-URLS = {"public page": "/", "signed-in page": "/dashboard", "error page": "/no-such-page",
-        "static file": "/static/css/app.css"}
+URLS = {
+    "public page": "/",
+    "signed-in page": "/dashboard",
+    "error page": "/no-such-page",
+    "static file": "/static/css/app.css",
+}
 
 
 @pytest.fixture
@@ -111,8 +115,10 @@ def session_cookie_header(response, name) -> str:
 def test_session_cookie_flags_after_sign_in(app, client, make_user):
     user = make_user()
     page = client.get("/sign-in")
-    response = client.post("/sign-in", data={"csrf_token": csrf_token_from(page.get_data(as_text=True)),
-                                             "email": user.email, "password": PASSWORD})
+    response = client.post(
+        "/sign-in",
+        data={"csrf_token": csrf_token_from(page.get_data(as_text=True)), "email": user.email, "password": PASSWORD},
+    )
     assert response.status_code == 302
     header = session_cookie_header(response, app.config["SESSION_COOKIE_NAME"])
     cookie = SimpleCookie()
@@ -147,8 +153,10 @@ def test_sign_in_starts_a_new_session(app, client, make_user):
     page = client.get("/sign-in")
     before = client.get_cookie(name)
     assert before is not None, "the sign-in page should set a session (it holds the CSRF token)"
-    response = client.post("/sign-in", data={"csrf_token": csrf_token_from(page.get_data(as_text=True)),
-                                             "email": user.email, "password": PASSWORD})
+    response = client.post(
+        "/sign-in",
+        data={"csrf_token": csrf_token_from(page.get_data(as_text=True)), "email": user.email, "password": PASSWORD},
+    )
     assert response.status_code == 302
     after = client.get_cookie(name)
     assert after is not None and after.value != before.value

@@ -1,3 +1,6 @@
+from __future__ import annotations
+
+
 def test_start_page_renders(client):
     response = client.get("/")
     assert response.status_code == 200

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -24,15 +24,15 @@ MACHINE = StateMachine(
     stamps={Light.GREEN: "green_at"},
     refusal=lambda current, to: f"A {current.name.lower()} light cannot turn {to.name.lower()}",
 )
-NOW = datetime(2026, 11, 30, 12, tzinfo=timezone.utc)
-
+NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 
 
 @pytest.fixture
 def recorded(monkeypatch):
     events = []
-    monkeypatch.setattr("portal.states.record", lambda session, actor, action, obj, **details:
-                        events.append((action, details)))
+    monkeypatch.setattr(
+        "portal.states.record", lambda session, actor, action, obj, **details: events.append((action, details))
+    )
     return events
 
 

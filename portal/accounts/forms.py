@@ -15,23 +15,32 @@ EMAIL_LENGTH = Length(max=254, message="Email address must be 254 characters or 
 
 def new_password_fields():
     password = PasswordField(
-        "Create a password", widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter a password"),
-                    Length(max=MAX_LENGTH, message=f"Password must be {MAX_LENGTH} characters or fewer")],
+        "Create a password",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired(message="Enter a password"),
+            Length(max=MAX_LENGTH, message=f"Password must be {MAX_LENGTH} characters or fewer"),
+        ],
         description="Use 12 characters or more. Three random words work well.",
     )
     confirm = PasswordField(
-        "Confirm password", widget=GovPasswordInput(),
-        validators=[InputRequired(message="Confirm your password"),
-                    EqualTo("password", message="Passwords must match")],
+        "Confirm password",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired(message="Confirm your password"),
+            EqualTo("password", message="Passwords must match"),
+        ],
     )
     return password, confirm
 
 
 class SignInForm(PortalForm):
     email = EmailField("Email address", widget=GovTextInput(), validators=[EMAIL_REQUIRED, EMAIL_LENGTH])
-    password = PasswordField("Password", widget=GovPasswordInput(),
-                             validators=[InputRequired(message="Enter your password"), Length(max=MAX_LENGTH)])
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your password"), Length(max=MAX_LENGTH)],
+    )
     submit = submit("Sign in")
 
 
@@ -46,35 +55,60 @@ class ResetPasswordForm(PortalForm):
 
 
 class AcceptInvitationForm(PortalForm):
-    full_name = StringField("Full name", widget=GovTextInput(),
-                            validators=[InputRequired(message="Enter your full name"),
-                                        Length(max=120, message="Full name must be 120 characters or fewer")])
+    full_name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter your full name"),
+            Length(max=120, message="Full name must be 120 characters or fewer"),
+        ],
+    )
     password, confirm = new_password_fields()
     submit = submit("Create account")
 
 
 class ChangePasswordForm(PortalForm):
-    current_password = PasswordField("Current password", widget=GovPasswordInput(),
-                                     validators=[InputRequired(message="Enter your current password"),
-                                                 Length(max=MAX_LENGTH)])
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password"), Length(max=MAX_LENGTH)],
+    )
     password, confirm = new_password_fields()
     submit = submit("Change password")
 
 
 class StaffForm(PortalForm):
-    full_name = StringField("Full name", widget=GovTextInput(),
-                            validators=[InputRequired(message="Enter their full name"),
-                                        Length(max=120, message="Full name must be 120 characters or fewer")])
-    email = EmailField("Email address", widget=GovTextInput(),
-                       validators=[InputRequired(message="Enter their email address"), EMAIL_LENGTH, EMAIL_FORMAT])
-    role = RadioField("Role", widget=GovRadioInput(), choices=choices((r.name, r.value) for r in STAFF_ROLES),
-                      validators=[InputRequired(message="Select a role")], invalid_choice_message="Select a role")
+    full_name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter their full name"),
+            Length(max=120, message="Full name must be 120 characters or fewer"),
+        ],
+    )
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter their email address"), EMAIL_LENGTH, EMAIL_FORMAT],
+    )
+    role = RadioField(
+        "Role",
+        widget=GovRadioInput(),
+        choices=choices((r.name, r.value) for r in STAFF_ROLES),
+        validators=[InputRequired(message="Select a role")],
+        invalid_choice_message="Select a role",
+    )
     submit = submit("Create account and send invitation")
 
 
 class RoleForm(PortalForm):
-    role = RadioField("Role", widget=GovRadioInput(), choices=choices((r.name, r.value) for r in STAFF_ROLES),
-                      validators=[InputRequired(message="Select a role")], invalid_choice_message="Select a role")
+    role = RadioField(
+        "Role",
+        widget=GovRadioInput(),
+        choices=choices((r.name, r.value) for r in STAFF_ROLES),
+        validators=[InputRequired(message="Select a role")],
+        invalid_choice_message="Select a role",
+    )
     submit = submit("Change role")
 
 

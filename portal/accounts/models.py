@@ -46,12 +46,8 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=20, create_constraint=True, name="role")
-    )
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
-    )
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20, create_constraint=True, name="role"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="RESTRICT"), index=True)
     is_organisation_admin: Mapped[bool] = mapped_column(default=False)
     email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Bumped on password change or removal: every existing session then ends.
@@ -80,11 +76,7 @@ class User(Base):
 
     @property
     def can_sign_in(self) -> bool:
-        return (
-            self.deactivated_at is None
-            and self.email_verified_at is not None
-            and self.password_hash is not None
-        )
+        return self.deactivated_at is None and self.email_verified_at is not None and self.password_hash is not None
 
     @property
     def is_pending_invitation(self) -> bool:

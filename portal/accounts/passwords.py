@@ -24,8 +24,9 @@ def configure_hashing(time_cost: int | None, memory_cost_kib: int | None) -> Non
     """
     global _hasher, _DUMMY_HASH
     defaults = PasswordHasher()
-    _hasher = PasswordHasher(time_cost=time_cost or defaults.time_cost,
-                             memory_cost=memory_cost_kib or defaults.memory_cost)
+    _hasher = PasswordHasher(
+        time_cost=time_cost or defaults.time_cost, memory_cost=memory_cost_kib or defaults.memory_cost
+    )
     _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
 
 

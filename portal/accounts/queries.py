@@ -16,6 +16,10 @@ def is_active_verified() -> ColumnElement[bool]:
 
 def active_emails(session: Session, organisation_id: int) -> list[str]:
     """The addresses of an organisation's active, verified people, in order."""
-    return list(session.scalars(select(User.email).where(
-        User.organisation_id == organisation_id, User.role == Role.PROVIDER, is_active_verified())
-        .order_by(User.email)))
+    return list(
+        session.scalars(
+            select(User.email)
+            .where(User.organisation_id == organisation_id, User.role == Role.PROVIDER, is_active_verified())
+            .order_by(User.email)
+        )
+    )

@@ -57,8 +57,13 @@ def user_for_token(session: Session, kind: str, token: str) -> User:
 
 def send_verification_email(session: Session, user: User) -> None:
     """Queue the link that confirms the user's address (and so lets them sign in)."""
-    queue_email(session, user.email, "verify_email", user=user,
-                verify_url=external_url("accounts.verify_email", token=make_token("verify", user)))
+    queue_email(
+        session,
+        user.email,
+        "verify_email",
+        user=user,
+        verify_url=external_url("accounts.verify_email", token=make_token("verify", user)),
+    )
 
 
 def verify_email(session: Session, token: str, now: datetime) -> User:
@@ -95,12 +100,14 @@ def authenticate(session: Session, email: str, password: str, remote_addr: str, 
     """
     email = normalise_email(email)
     remote_addr = remote_addr or "unknown"
-    if throttle.is_blocked("SIGN_IN_LIMIT_PER_ACCOUNT", "sign-in-account", email) or \
-            throttle.is_blocked("SIGN_IN_LIMIT_PER_ADDRESS", "sign-in-address", remote_addr):
+    if throttle.is_blocked("SIGN_IN_LIMIT_PER_ACCOUNT", "sign-in-account", email) or throttle.is_blocked(
+        "SIGN_IN_LIMIT_PER_ADDRESS", "sign-in-address", remote_addr
+    ):
         minutes = throttle.window_minutes("SIGN_IN_LIMIT_PER_ACCOUNT")
         raise SignInRefused(
-            f"You have tried to sign in too many times. Wait {minutes} minutes, then try again, "
-            "or reset your password", locked=True)
+            f"You have tried to sign in too many times. Wait {minutes} minutes, then try again, or reset your password",
+            locked=True,
+        )
     user = find_by_email(session, email)
     # Verified whether or not the account exists (against a dummy hash if not), so
     # that timing does not tell a visitor which addresses have accounts.
@@ -141,8 +148,13 @@ def request_password_reset(session: Session, email: str) -> None:
         # than one that writes nothing, and would tell which addresses have accounts.
         record(session, None, "user.password_reset_requested", None)
         return
-    queue_email(session, user.email, "password_reset", user=user,
-                reset_url=external_url("accounts.reset_password", token=make_token("reset", user)))
+    queue_email(
+        session,
+        user.email,
+        "password_reset",
+        user=user,
+        reset_url=external_url("accounts.reset_password", token=make_token("reset", user)),
+    )
     record(session, None, "user.password_reset_requested", user)
 
 
@@ -210,8 +222,15 @@ def invitation_user(session: Session, token: str) -> User:
     return user
 
 
-def create_staff(session: Session, actor: User | None, email: str, full_name: str, role: Role,
-                 password: str | None = None, now: datetime | None = None) -> User:
+def create_staff(
+    session: Session,
+    actor: User | None,
+    email: str,
+    full_name: str,
+    role: Role,
+    password: str | None = None,
+    now: datetime | None = None,
+) -> User:
     """Create a council staff account (officer, evaluator or administrator).
 
     Without a password the person is emailed a link to set one. ``actor`` is
@@ -227,16 +246,22 @@ def create_staff(session: Session, actor: User | None, email: str, full_name: st
     if find_by_email(session, email):
         raise RuleViolation("email", "An account with this email address already exists")
     now = now or clock.now()
-    user = User(email=email, full_name=full_name.strip(), role=role, invited_by_id=getattr(actor, "id", None),
-                invited_at=now)
+    user = User(
+        email=email, full_name=full_name.strip(), role=role, invited_by_id=getattr(actor, "id", None), invited_at=now
+    )
     session.add(user)
     session.flush()
     if password is not None:
         _set_password(session, user, password, "user.password_set", actor)
         user.email_verified_at = now
     else:
-        queue_email(session, email, "staff_invitation", user=user,
-                    accept_url=external_url("accounts.accept_invitation", token=make_token("invite", user)))
+        queue_email(
+            session,
+            email,
+            "staff_invitation",
+            user=user,
+            accept_url=external_url("accounts.accept_invitation", token=make_token("invite", user)),
+        )
     record(session, actor, "user.staff_created", user, email=email, role=role.name)
     return user
 

@@ -29,9 +29,7 @@ def _staff_member(user_id: int) -> User:
 @bp.route("")
 @roles(*STAFF_ADMIN_ROLES)
 def index():
-    staff = get_session().scalars(
-        select(User).where(User.role.in_(STAFF_ROLES)).order_by(User.full_name)
-    ).all()
+    staff = get_session().scalars(select(User).where(User.role.in_(STAFF_ROLES)).order_by(User.full_name)).all()
     return render_template("staff/index.html", staff=staff)
 
 
@@ -40,10 +38,14 @@ def index():
 def create():
     form = StaffForm()
     return handle_form(
-        form, lambda: services.create_staff(get_session(), current_user, form.email.data, form.full_name.data,
-                                            Role[form.role.data], now=clock.now()),
-        template="staff/create.html", redirect_to=url_for("staff.index"),
-        success=lambda user: f"Account created. {user.full_name} has been emailed a link to set a password.")
+        form,
+        lambda: services.create_staff(
+            get_session(), current_user, form.email.data, form.full_name.data, Role[form.role.data], now=clock.now()
+        ),
+        template="staff/create.html",
+        redirect_to=url_for("staff.index"),
+        success=lambda user: f"Account created. {user.full_name} has been emailed a link to set a password.",
+    )
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
@@ -54,17 +56,21 @@ def show(user_id):
     if not form.is_submitted():
         form.role.data = user.role.name
     return handle_form(
-        form, lambda: services.change_role(get_session(), current_user, user, Role[form.role.data]),
-        template="staff/show.html", redirect_to=url_for("staff.show", user_id=user.id),
+        form,
+        lambda: services.change_role(get_session(), current_user, user, Role[form.role.data]),
+        template="staff/show.html",
+        redirect_to=url_for("staff.show", user_id=user.id),
         success=lambda _: f"{user.full_name} is now {user.role.value.lower()}.",
-        context={"user": user, "confirm": ConfirmForm()})
+        context={"user": user, "confirm": ConfirmForm()},
+    )
 
 
 @bp.route("/<int:user_id>/deactivate", methods=["POST"])
 @roles(*STAFF_ADMIN_ROLES)
 def deactivate(user_id):
-    return _change_activation(user_id, lambda db, actor, user: services.deactivate_staff(db, actor, user, clock.now()),
-                              "deactivated")
+    return _change_activation(
+        user_id, lambda db, actor, user: services.deactivate_staff(db, actor, user, clock.now()), "deactivated"
+    )
 
 
 @bp.route("/<int:user_id>/reactivate", methods=["POST"])

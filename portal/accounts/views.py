@@ -28,8 +28,9 @@ def start_session(user) -> None:
 
 
 def _link_invalid(error: TokenInvalid, retry_url: str | None = None, retry_text: str | None = None):
-    return render_template("accounts/link_invalid.html", expired=error.expired, retry_url=retry_url,
-                           retry_text=retry_text), 400
+    return render_template(
+        "accounts/link_invalid.html", expired=error.expired, retry_url=retry_url, retry_text=retry_text
+    ), 400
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -43,8 +44,9 @@ def sign_in():
         session["next_after_sign_in"] = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         try:
-            user = services.authenticate(get_session(), form.email.data, form.password.data, request.remote_addr,
-                                         clock.now())
+            user = services.authenticate(
+                get_session(), form.email.data, form.password.data, request.remote_addr, clock.now()
+            )
         except services.SignInRefused as refusal:
             if refusal.unverified_user is not None:
                 return redirect(url_for("accounts.resend_verification"))
@@ -118,8 +120,13 @@ def reset_password(token):
         logout_user()
         session.clear()
 
-    return handle_form(form, reset, template="accounts/reset_password.html", redirect_to=url_for("accounts.sign_in"),
-                       success="Your password has been changed. Sign in with your new password.")
+    return handle_form(
+        form,
+        reset,
+        template="accounts/reset_password.html",
+        redirect_to=url_for("accounts.sign_in"),
+        success="Your password has been changed. Sign in with your new password.",
+    )
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
@@ -137,9 +144,14 @@ def accept_invitation(token):
     def accept():
         start_session(services.accept_invitation(db, token, form.full_name.data, form.password.data, clock.now()))
 
-    return handle_form(form, accept, template="accounts/accept_invitation.html",
-                       redirect_to=url_for("pages.dashboard"), success="Your account is ready.",
-                       context={"invited": invited})
+    return handle_form(
+        form,
+        accept,
+        template="accounts/accept_invitation.html",
+        redirect_to=url_for("pages.dashboard"),
+        success="Your account is ready.",
+        context={"invited": invited},
+    )
 
 
 @bp.route("/account")
@@ -158,5 +170,10 @@ def change_password():
         # Other devices are signed out by the new session version; this one carries on.
         start_session(current_user)
 
-    return handle_form(form, change, template="accounts/change_password.html", redirect_to=url_for("accounts.account"),
-                       success="Your password has been changed. You have been signed out everywhere else.")
+    return handle_form(
+        form,
+        change,
+        template="accounts/change_password.html",
+        redirect_to=url_for("accounts.account"),
+        success="Your password has been changed. You have been signed out everywhere else.",
+    )

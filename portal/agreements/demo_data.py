@@ -31,27 +31,85 @@ from portal.providers.models import District, Organisation
 EIP, DCS, LEAVING_CARE = "Early Intervention & Prevention", "Disabled Children's Services", "16+ Leaving Care"
 
 # Spend in whole pounds by category: 2010/11 actual, 2011/12 planned.
-SPEND_2010 = {EIP: 9_000_000, DCS: 5_400_000, LEAVING_CARE: 1_500_000}   # £15.9m
-SPEND_2011 = {EIP: 9_100_000, DCS: 5_500_000, LEAVING_CARE: 2_900_000}   # £17.5m
-AGREEMENTS_PER_CATEGORY = {EIP: 100, DCS: 55, LEAVING_CARE: 18}          # 173
+SPEND_2010 = {EIP: 9_000_000, DCS: 5_400_000, LEAVING_CARE: 1_500_000}  # £15.9m
+SPEND_2011 = {EIP: 9_100_000, DCS: 5_500_000, LEAVING_CARE: 2_900_000}  # £17.5m
+AGREEMENTS_PER_CATEGORY = {EIP: 100, DCS: 55, LEAVING_CARE: 18}  # 173
 
 SERVICES = {
-    EIP: ["Family support workers", "Parenting programme", "Young carers support", "Youth mentoring",
-          "Domestic abuse recovery for children", "Early help drop-in", "Counselling for young people",
-          "Teenage pregnancy support", "Homework and learning club", "Positive activities for young people"],
-    DCS: ["Short breaks", "Holiday playscheme", "Saturday club for disabled children", "Sibling support",
-          "Overnight short breaks", "Specialist youth club", "Home-based respite", "Parent carer forum support"],
-    LEAVING_CARE: ["Supported lodgings", "Leaving care mentoring", "Independent living skills",
-                   "Housing support for care leavers", "Education and employment coaching"],
+    EIP: [
+        "Family support workers",
+        "Parenting programme",
+        "Young carers support",
+        "Youth mentoring",
+        "Domestic abuse recovery for children",
+        "Early help drop-in",
+        "Counselling for young people",
+        "Teenage pregnancy support",
+        "Homework and learning club",
+        "Positive activities for young people",
+    ],
+    DCS: [
+        "Short breaks",
+        "Holiday playscheme",
+        "Saturday club for disabled children",
+        "Sibling support",
+        "Overnight short breaks",
+        "Specialist youth club",
+        "Home-based respite",
+        "Parent carer forum support",
+    ],
+    LEAVING_CARE: [
+        "Supported lodgings",
+        "Leaving care mentoring",
+        "Independent living skills",
+        "Housing support for care leavers",
+        "Education and employment coaching",
+    ],
 }
-PLACE_WORDS = ["Medway", "Weald", "Stour", "Swale", "Thanet", "Downs", "Marsh", "Darent", "Len", "Eden",
-               "Romney", "Sheppey", "Wantsum", "Greensand", "Bourne", "Hythe", "Ashford", "Canterbury",
-               "Dover", "Invicta", "Orchard", "Hop Garden", "Oast", "White Cliffs", "Garden of England"]
-ORG_WORDS = ["Family Trust", "Young People's Project", "Children's Charity", "Youth Action", "Families First",
-             "Community Partnership", "Carers Network", "Play Association", "Futures", "Family Centre",
-             "Youth Counselling Service", "Foundation"]
-TEMPORARY_EXTENSION = ("Temporary 6-month extension of the previous agreement while new commissioning frameworks "
-                       "are prepared")
+PLACE_WORDS = [
+    "Medway",
+    "Weald",
+    "Stour",
+    "Swale",
+    "Thanet",
+    "Downs",
+    "Marsh",
+    "Darent",
+    "Len",
+    "Eden",
+    "Romney",
+    "Sheppey",
+    "Wantsum",
+    "Greensand",
+    "Bourne",
+    "Hythe",
+    "Ashford",
+    "Canterbury",
+    "Dover",
+    "Invicta",
+    "Orchard",
+    "Hop Garden",
+    "Oast",
+    "White Cliffs",
+    "Garden of England",
+]
+ORG_WORDS = [
+    "Family Trust",
+    "Young People's Project",
+    "Children's Charity",
+    "Youth Action",
+    "Families First",
+    "Community Partnership",
+    "Carers Network",
+    "Play Association",
+    "Futures",
+    "Family Centre",
+    "Youth Counselling Service",
+    "Foundation",
+]
+TEMPORARY_EXTENSION = (
+    "Temporary 6-month extension of the previous agreement while new commissioning frameworks are prepared"
+)
 
 
 def shift_for(today: date) -> int:
@@ -92,8 +150,13 @@ def load(session: Session, years: int, demo_organisations: list[Organisation]) -
             continue
         used_names.add(name)
         slug = "".join(ch for ch in name.lower() if ch.isalnum())[:24]
-        providers.append(Organisation(name=name, charity_number=str(1_040_000 + len(providers) * 317),
-                                      contact_email=f"contracts@{slug}.example.org"))
+        providers.append(
+            Organisation(
+                name=name,
+                charity_number=str(1_040_000 + len(providers) * 317),
+                contact_email=f"contracts@{slug}.example.org",
+            )
+        )
     session.add_all(providers)
 
     created = 0
@@ -118,27 +181,44 @@ def load(session: Session, years: int, demo_organisations: list[Organisation]) -
         for i in range(count):
             provider = providers[(i * 7 + len(code)) % len(providers)] if i >= 3 else providers[i % 3]
             start = date(2008, 4, 1) if wave[i] != "march" else date(2009, 4, 1)
-            original_end = {"june": date(2011, 6, 1), "september": date(2011, 3, 31),
-                            "march": date(2012, 3, 31)}[wave[i]]
+            original_end = {"june": date(2011, 6, 1), "september": date(2011, 3, 31), "march": date(2012, 3, 31)}[
+                wave[i]
+            ]
             end = date(2011, 9, 30) if wave[i] == "september" else original_end
             agreement = Agreement(
-                reference=f"KCC-{code}-{i + 1:03d}", organisation=provider,
+                reference=f"KCC-{code}-{i + 1:03d}",
+                organisation=provider,
                 service_name=f"{rng.choice(SERVICES[category_name])} ({districts[i % len(districts)].name})",
-                category=categories[category_name], annual_value_pence=spend_2010[i] * 100,
-                start_date=_moved(start, years), original_end_date=_moved(original_end, years),
+                category=categories[category_name],
+                annual_value_pence=spend_2010[i] * 100,
+                start_date=_moved(start, years),
+                original_end_date=_moved(original_end, years),
                 end_date=_moved(end, years),
-                districts=sorted({districts[i % len(districts)], districts[(i * 5 + 3) % len(districts)]},
-                                 key=lambda d: d.name),
-                delivery_mode_rows=[AgreementDeliveryMode(mode=m) for m in
-                                    ([DeliveryMode.FACE_TO_FACE] + ([DeliveryMode.OUTREACH] if i % 2 else [])
-                                     + ([DeliveryMode.VIRTUAL] if i % 3 == 0 else []))],
-                spend=[AgreementSpend(financial_year=2010 + years, amount_pence=spend_2010[i] * 100),
-                       AgreementSpend(financial_year=2011 + years, amount_pence=spend_2011[i] * 100)],
+                districts=sorted(
+                    {districts[i % len(districts)], districts[(i * 5 + 3) % len(districts)]}, key=lambda d: d.name
+                ),
+                delivery_mode_rows=[
+                    AgreementDeliveryMode(mode=m)
+                    for m in (
+                        [DeliveryMode.FACE_TO_FACE]
+                        + ([DeliveryMode.OUTREACH] if i % 2 else [])
+                        + ([DeliveryMode.VIRTUAL] if i % 3 == 0 else [])
+                    )
+                ],
+                spend=[
+                    AgreementSpend(financial_year=2010 + years, amount_pence=spend_2010[i] * 100),
+                    AgreementSpend(financial_year=2011 + years, amount_pence=spend_2011[i] * 100),
+                ],
             )
             if wave[i] == "september":
-                agreement.extensions = [AgreementExtension(
-                    previous_end_date=_moved(original_end, years), new_end_date=_moved(end, years),
-                    reason=TEMPORARY_EXTENSION, agreed_by="Director of Specialist Children's Services")]
+                agreement.extensions = [
+                    AgreementExtension(
+                        previous_end_date=_moved(original_end, years),
+                        new_end_date=_moved(end, years),
+                        reason=TEMPORARY_EXTENSION,
+                        agreed_by="Director of Specialist Children's Services",
+                    )
+                ]
             session.add(agreement)
             created += 1
     session.flush()

@@ -10,9 +10,22 @@ from portal.agreements.models import Agreement
 from portal.agreements.services import status_of
 from portal.dates import financial_year_label
 
-COLUMNS = ["Reference", "Provider", "Charity number", "Company number", "Service", "Category", "Districts",
-           "Delivery modes", "Annual value (£)", "Start date", "Original end date", "End date", "Status",
-           "Extensions"]
+COLUMNS = [
+    "Reference",
+    "Provider",
+    "Charity number",
+    "Company number",
+    "Service",
+    "Category",
+    "Districts",
+    "Delivery modes",
+    "Annual value (£)",
+    "Start date",
+    "Original end date",
+    "End date",
+    "Status",
+    "Extensions",
+]
 
 
 def rows(agreements: list[Agreement], today: date) -> tuple[list[str], list[list]]:
@@ -21,12 +34,25 @@ def rows(agreements: list[Agreement], today: date) -> tuple[list[str], list[list
     body = []
     for a in agreements:
         spend = {s.financial_year: s.amount_pence for s in a.spend}
-        body.append([
-            a.reference, a.organisation.name, a.organisation.charity_number or "", a.organisation.company_number or "",
-            a.service_name, a.category.name, "; ".join(d.name for d in a.districts),
-            "; ".join(m.value for m in a.delivery_modes), a.annual_value_pence / 100, a.start_date,
-            a.original_end_date, a.end_date, status_of(a, today).value, len(a.extensions),
-        ] + [spend[y] / 100 if y in spend else "" for y in years])
+        body.append(
+            [
+                a.reference,
+                a.organisation.name,
+                a.organisation.charity_number or "",
+                a.organisation.company_number or "",
+                a.service_name,
+                a.category.name,
+                "; ".join(d.name for d in a.districts),
+                "; ".join(m.value for m in a.delivery_modes),
+                a.annual_value_pence / 100,
+                a.start_date,
+                a.original_end_date,
+                a.end_date,
+                status_of(a, today).value,
+                len(a.extensions),
+            ]
+            + [spend[y] / 100 if y in spend else "" for y in years]
+        )
     return header, body
 
 

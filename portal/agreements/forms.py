@@ -12,17 +12,27 @@ NO_NOTICES = "none"
 
 
 class ImportForm(PortalForm):
-    file = FileField("Upload the register", widget=GovFileInput(),
-                     validators=[FileRequired(message="Select a CSV or Excel file")],
-                     description="A CSV or Excel (.xlsx) file, up to 10MB, with one agreement per row.")
+    file = FileField(
+        "Upload the register",
+        widget=GovFileInput(),
+        validators=[FileRequired(message="Select a CSV or Excel file")],
+        description="A CSV or Excel (.xlsx) file, up to 10MB, with one agreement per row.",
+    )
     # Left out of a POST (an older form, a script), it keeps its default: notices are sent.
     extension_notices = RadioField(
-        "Extensions in the file", widget=GovRadioInput(), default=SEND_NOTICES,
-        choices=choices([(SEND_NOTICES, "Send each provider a notice of its extension"),
-                         (NO_NOTICES, "Record the extensions without sending notices")]),
+        "Extensions in the file",
+        widget=GovRadioInput(),
+        default=SEND_NOTICES,
+        choices=choices(
+            [
+                (SEND_NOTICES, "Send each provider a notice of its extension"),
+                (NO_NOTICES, "Record the extensions without sending notices"),
+            ]
+        ),
         description="For agreements still running, when the notice schedule sends notices of extensions. "
-                    "Every extension is recorded in the agreement's history either way.",
-        invalid_choice_message="Select whether to send notices of the extensions in the file")
+        "Every extension is recorded in the agreement's history either way.",
+        invalid_choice_message="Select whether to send notices of the extensions in the file",
+    )
     submit = submit("Check and import")
 
     @property
@@ -31,15 +41,26 @@ class ImportForm(PortalForm):
 
 
 class ExtensionForm(PortalForm):
-    new_end_date = DateInputField("New end date", required_message="Enter the new end date",
-                                  description="For example, 30 9 2011")
-    reason = TextAreaField("Reason for the extension", widget=GovTextArea(),
-                           validators=[InputRequired(message="Enter the reason for the extension"),
-                                       Length(max=2000, message="Reason must be 2,000 characters or fewer")])
-    agreed_by = StringField("Who agreed it", widget=GovTextInput(),
-                            description="The name and role of the person who approved the extension",
-                            validators=[InputRequired(message="Enter who agreed the extension"),
-                                        Length(max=120, message="Who agreed it must be 120 characters or fewer")])
+    new_end_date = DateInputField(
+        "New end date", required_message="Enter the new end date", description="For example, 30 9 2011"
+    )
+    reason = TextAreaField(
+        "Reason for the extension",
+        widget=GovTextArea(),
+        validators=[
+            InputRequired(message="Enter the reason for the extension"),
+            Length(max=2000, message="Reason must be 2,000 characters or fewer"),
+        ],
+    )
+    agreed_by = StringField(
+        "Who agreed it",
+        widget=GovTextInput(),
+        description="The name and role of the person who approved the extension",
+        validators=[
+            InputRequired(message="Enter who agreed the extension"),
+            Length(max=120, message="Who agreed it must be 120 characters or fewer"),
+        ],
+    )
     submit = submit("Record extension")
 
 
@@ -70,26 +91,40 @@ class MonthsListField(Field):
 
 
 class ScheduleForm(PortalForm):
-    months = MonthsListField("Months before the end date",
-                             description="Separate them with commas, for example 6, 3, 1")
+    months = MonthsListField("Months before the end date", description="Separate them with commas, for example 6, 3, 1")
     notify_on_extension = BooleanField("Send a notice when an extension is granted", widget=GovCheckboxInput())
     submit = submit("Save schedule")
 
 
 class ManualNoticeForm(PortalForm):
-    subject = StringField("Subject", widget=GovTextInput(),
-                          validators=[InputRequired(message="Enter a subject"),
-                                      Length(max=200, message="Subject must be 200 characters or fewer")])
-    body = TextAreaField("Message", widget=GovTextArea(),
-                         validators=[InputRequired(message="Enter the message"),
-                                     Length(max=5000, message="Message must be 5,000 characters or fewer")])
+    subject = StringField(
+        "Subject",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter a subject"),
+            Length(max=200, message="Subject must be 200 characters or fewer"),
+        ],
+    )
+    body = TextAreaField(
+        "Message",
+        widget=GovTextArea(),
+        validators=[
+            InputRequired(message="Enter the message"),
+            Length(max=5000, message="Message must be 5,000 characters or fewer"),
+        ],
+    )
     submit = submit("Send notice")
 
 
 class CategoryForm(PortalForm):
-    name = StringField("Category name", widget=GovTextInput(),
-                       validators=[InputRequired(message="Enter the category name"),
-                                   Length(max=120, message="Category name must be 120 characters or fewer")])
+    name = StringField(
+        "Category name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the category name"),
+            Length(max=120, message="Category name must be 120 characters or fewer"),
+        ],
+    )
     submit = submit("Add category")
 
 

@@ -87,8 +87,8 @@ class AgreementDeliveryMode(Base):
 
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True)
     mode: Mapped[DeliveryMode] = mapped_column(
-        Enum(DeliveryMode, native_enum=False, length=20, create_constraint=True, name="delivery_mode"),
-        primary_key=True)
+        Enum(DeliveryMode, native_enum=False, length=20, create_constraint=True, name="delivery_mode"), primary_key=True
+    )
 
 
 class Agreement(Base):
@@ -115,8 +115,7 @@ class Agreement(Base):
     original_end_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     # The new opportunity that replaces this agreement, once the council links one.
-    replacement_tender_id: Mapped[int | None] = mapped_column(ForeignKey("tender.id", ondelete="SET NULL"),
-                                                              index=True)
+    replacement_tender_id: Mapped[int | None] = mapped_column(ForeignKey("tender.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now, onupdate=clock_now)
 
@@ -125,11 +124,14 @@ class Agreement(Base):
     replacement_tender: Mapped[Tender | None] = relationship()  # noqa: F821
     districts: Mapped[list[District]] = relationship(secondary=agreement_district, order_by=District.name)
     delivery_mode_rows: Mapped[list[AgreementDeliveryMode]] = relationship(
-        cascade="all, delete-orphan", order_by=AgreementDeliveryMode.mode)
+        cascade="all, delete-orphan", order_by=AgreementDeliveryMode.mode
+    )
     extensions: Mapped[list[AgreementExtension]] = relationship(
-        back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementExtension.id")
+        back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementExtension.id"
+    )
     spend: Mapped[list[AgreementSpend]] = relationship(
-        cascade="all, delete-orphan", order_by="AgreementSpend.financial_year")
+        cascade="all, delete-orphan", order_by="AgreementSpend.financial_year"
+    )
 
     @property
     def delivery_modes(self) -> list[DeliveryMode]:
@@ -207,7 +209,8 @@ class EndingNotice(Base):
     agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     kind: Mapped[NoticeKind] = mapped_column(
-        Enum(NoticeKind, native_enum=False, length=20, create_constraint=True, name="notice_kind"))
+        Enum(NoticeKind, native_enum=False, length=20, create_constraint=True, name="notice_kind")
+    )
     schedule_key: Mapped[str | None] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)

@@ -14,5 +14,9 @@ def can_manage_register(user) -> bool:
 
 def can_read_notice(user, notice) -> bool:
     """A provider sees only its own organisation's notices."""
-    return (user.is_authenticated and user.role is Role.PROVIDER
-            and user.organisation_id is not None and notice.organisation_id == user.organisation_id)
+    return (
+        user.is_authenticated
+        and user.role is Role.PROVIDER
+        and user.organisation_id is not None
+        and notice.organisation_id == user.organisation_id
+    )

@@ -52,17 +52,25 @@ def _filtered(query: Select, f: RegisterFilter, today: date) -> Select:
     query = query.join(Organisation, Agreement.organisation_id == Organisation.id)
     if f.text:
         like = f"%{f.text.strip().lower()}%"
-        query = query.where(or_(func.lower(Agreement.reference).like(like),
-                                func.lower(Agreement.service_name).like(like),
-                                func.lower(Organisation.name).like(like)))
+        query = query.where(
+            or_(
+                func.lower(Agreement.reference).like(like),
+                func.lower(Agreement.service_name).like(like),
+                func.lower(Organisation.name).like(like),
+            )
+        )
     if f.category_id:
         query = query.where(Agreement.category_id == f.category_id)
     if f.district_id:
-        query = query.where(exists().where(agreement_district.c.agreement_id == Agreement.id,
-                                           agreement_district.c.district_id == f.district_id))
+        query = query.where(
+            exists().where(
+                agreement_district.c.agreement_id == Agreement.id, agreement_district.c.district_id == f.district_id
+            )
+        )
     if f.mode:
-        query = query.where(exists().where(AgreementDeliveryMode.agreement_id == Agreement.id,
-                                           AgreementDeliveryMode.mode == f.mode))
+        query = query.where(
+            exists().where(AgreementDeliveryMode.agreement_id == Agreement.id, AgreementDeliveryMode.mode == f.mode)
+        )
     if f.status:
         query = query.where(_has_status(f.status, today))
     if f.ending_from:
@@ -85,8 +93,10 @@ def _has_status(status: AgreementStatus, today: date):
 
 def _with_details(query: Select) -> Select:
     return query.options(
-        joinedload(Agreement.organisation), joinedload(Agreement.category),
-        selectinload(Agreement.districts), selectinload(Agreement.delivery_mode_rows),
+        joinedload(Agreement.organisation),
+        joinedload(Agreement.category),
+        selectinload(Agreement.districts),
+        selectinload(Agreement.delivery_mode_rows),
         selectinload(Agreement.extensions),
     )
 
@@ -123,15 +133,26 @@ class NoticeAudience:
 def notice_audience(session: Session, f: RegisterFilter, today: date, names: int = 200) -> NoticeAudience:
     """Who a notice to the matching agreements would reach, counted in the
     database: the page asking for the notice loads no agreement."""
-    agreements, providers = session.execute(_filtered(
-        select(func.count(Agreement.id), func.count(func.distinct(Agreement.organisation_id))).select_from(Agreement),
-        f, today)).one()
-    shown = session.scalars(_filtered(select(Organisation.name).select_from(Agreement), f, today)
-                            .distinct().order_by(Organisation.name).limit(names)).all()
+    agreements, providers = session.execute(
+        _filtered(
+            select(func.count(Agreement.id), func.count(func.distinct(Agreement.organisation_id))).select_from(
+                Agreement
+            ),
+            f,
+            today,
+        )
+    ).one()
+    shown = session.scalars(
+        _filtered(select(Organisation.name).select_from(Agreement), f, today)
+        .distinct()
+        .order_by(Organisation.name)
+        .limit(names)
+    ).all()
     return NoticeAudience(agreements, providers, list(shown))
 
 
 # --- The transition dashboard ----------------------------------------------------
+
 
 @dataclass
 class Wave:
@@ -160,7 +181,9 @@ def dashboard(session: Session, today: date, months_back: int = 12, bids_by_orga
     result = Dashboard()
     rows = session.execute(
         select(Agreement.end_date, func.count(Agreement.id), func.coalesce(func.sum(Agreement.annual_value_pence), 0))
-        .where(Agreement.end_date >= since).group_by(Agreement.end_date).order_by(Agreement.end_date)
+        .where(Agreement.end_date >= since)
+        .group_by(Agreement.end_date)
+        .order_by(Agreement.end_date)
     ).all()
     months: dict[date, list[int]] = {}
     for end_date, count, value in rows:
@@ -172,14 +195,26 @@ def dashboard(session: Session, today: date, months_back: int = 12, bids_by_orga
 
     # One row per (wave, incumbent): was it notified, did it read, is it registered.
     per_incumbent = session.execute(
-        select(Agreement.end_date, Organisation.id, Organisation.name, Organisation.contact_email,
-               Organisation.registered_at, func.count(EndingNotice.id), func.count(EndingNotice.read_at),
-               func.max(EndingNotice.sent_at))
+        select(
+            Agreement.end_date,
+            Organisation.id,
+            Organisation.name,
+            Organisation.contact_email,
+            Organisation.registered_at,
+            func.count(EndingNotice.id),
+            func.count(EndingNotice.read_at),
+            func.max(EndingNotice.sent_at),
+        )
         .join(Organisation, Agreement.organisation_id == Organisation.id)
         .outerjoin(EndingNotice, EndingNotice.agreement_id == Agreement.id)
         .where(Agreement.end_date >= since)
-        .group_by(Agreement.end_date, Organisation.id, Organisation.name, Organisation.contact_email,
-                  Organisation.registered_at)
+        .group_by(
+            Agreement.end_date,
+            Organisation.id,
+            Organisation.name,
+            Organisation.contact_email,
+            Organisation.registered_at,
+        )
         .order_by(Agreement.end_date, Organisation.name)
     ).all()
     waves = {end_date: Wave(end_date, count, value) for end_date, count, value in rows}
@@ -193,9 +228,19 @@ def dashboard(session: Session, today: date, months_back: int = 12, bids_by_orga
         if bids_by_organisation is not None:
             wave.bid = (wave.bid or 0) + (1 if org_id in bids_by_organisation else 0)
         if end_date >= today and (not registered_at or not reads):
-            entry = unreached.setdefault(org_id, {"id": org_id, "name": name, "contact_email": contact,
-                                                  "registered": bool(registered_at), "notified": False,
-                                                  "read": False, "next_end": end_date, "last_sent": None})
+            entry = unreached.setdefault(
+                org_id,
+                {
+                    "id": org_id,
+                    "name": name,
+                    "contact_email": contact,
+                    "registered": bool(registered_at),
+                    "notified": False,
+                    "read": False,
+                    "next_end": end_date,
+                    "last_sent": None,
+                },
+            )
             entry["notified"] = entry["notified"] or bool(notices)
             entry["read"] = entry["read"] or bool(reads)
             entry["next_end"] = min(entry["next_end"], end_date)
@@ -207,6 +252,7 @@ def dashboard(session: Session, today: date, months_back: int = 12, bids_by_orga
 
 
 # --- Reports -------------------------------------------------------------------
+
 
 def spend_by_year_and_category(session: Session) -> tuple[list[int], list[str], dict[tuple[int, str], int]]:
     """(financial years, category names, {(year, category): pence})."""
@@ -223,32 +269,42 @@ def spend_by_year_and_category(session: Session) -> tuple[list[int], list[str], 
 
 def ending_between(session: Session, start: date, end: date) -> list[tuple[date, int, int]]:
     """(end date, agreements, annual value) for agreements ending in the period."""
-    return [tuple(row) for row in session.execute(
-        select(Agreement.end_date, func.count(Agreement.id), func.sum(Agreement.annual_value_pence))
-        .where(Agreement.end_date >= start, Agreement.end_date <= end)
-        .group_by(Agreement.end_date).order_by(Agreement.end_date)
-    ).all()]
+    return [
+        tuple(row)
+        for row in session.execute(
+            select(Agreement.end_date, func.count(Agreement.id), func.sum(Agreement.annual_value_pence))
+            .where(Agreement.end_date >= start, Agreement.end_date <= end)
+            .group_by(Agreement.end_date)
+            .order_by(Agreement.end_date)
+        ).all()
+    ]
 
 
 def ending_in_financial_year_with_extensions(session: Session, start: date, end: date) -> dict:
     """How many agreements ending in the period had been extended, by end date."""
     rows = session.execute(
-        select(Agreement.end_date,
-               func.sum(case((Agreement.end_date != Agreement.original_end_date, 1), else_=0)))
-        .where(Agreement.end_date >= start, Agreement.end_date <= end).group_by(Agreement.end_date)
+        select(Agreement.end_date, func.sum(case((Agreement.end_date != Agreement.original_end_date, 1), else_=0)))
+        .where(Agreement.end_date >= start, Agreement.end_date <= end)
+        .group_by(Agreement.end_date)
     ).all()
     return {end_date: int(extended) for end_date, extended in rows}
 
 
-
 def provider_home(session: Session, organisation_id: int) -> tuple[list[Agreement], list[EndingNotice]]:
     """A provider's own agreements (soonest ending first) and notices (unread first)."""
-    agreements = session.scalars(
-        select(Agreement).where(Agreement.organisation_id == organisation_id)
-        .options(joinedload(Agreement.category)).order_by(Agreement.end_date, Agreement.reference)
-    ).unique().all()
+    agreements = (
+        session.scalars(
+            select(Agreement)
+            .where(Agreement.organisation_id == organisation_id)
+            .options(joinedload(Agreement.category))
+            .order_by(Agreement.end_date, Agreement.reference)
+        )
+        .unique()
+        .all()
+    )
     notices = session.scalars(
-        select(EndingNotice).where(EndingNotice.organisation_id == organisation_id)
+        select(EndingNotice)
+        .where(EndingNotice.organisation_id == organisation_id)
         .order_by(EndingNotice.read_at.is_not(None), EndingNotice.sent_at.desc(), EndingNotice.id.desc())
         .limit(100)
     ).all()

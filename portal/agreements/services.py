@@ -46,8 +46,9 @@ DEFAULT_SCHEDULE = (6, 3, 1)
 
 def status_of(agreement: Agreement, today: date) -> AgreementStatus:
     """The agreement's status on ``today`` (see ``models.status_rules``)."""
-    return next(status for status, holds in status_rules(agreement.end_date, agreement.original_end_date, today)
-                if holds)
+    return next(
+        status for status, holds in status_rules(agreement.end_date, agreement.original_end_date, today) if holds
+    )
 
 
 def install_defaults(session: Session) -> None:
@@ -77,8 +78,19 @@ def add_category(session: Session, actor: User, name: str) -> ServiceCategory:
 
 # --- Extensions ---------------------------------------------------------------
 
-def extend(session: Session, actor: User | None, agreement: Agreement, new_end_date: date, reason: str,
-           agreed_by: str, today: date, *, notify: bool = True, already_agreed: bool = False) -> AgreementExtension:
+
+def extend(
+    session: Session,
+    actor: User | None,
+    agreement: Agreement,
+    new_end_date: date,
+    reason: str,
+    agreed_by: str,
+    today: date,
+    *,
+    notify: bool = True,
+    already_agreed: bool = False,
+) -> AgreementExtension:
     """Extend an agreement to a later end date, keeping the history, and audit it.
 
     Sends the extension notice when the schedule's setting says so, unless
@@ -92,8 +104,9 @@ def extend(session: Session, actor: User | None, agreement: Agreement, new_end_d
             approver is given.
     """
     if new_end_date <= agreement.end_date:
-        raise RuleViolation("new_end_date", f"The new end date must be after the current end date, "
-                                            f"{format_date(agreement.end_date)}")
+        raise RuleViolation(
+            "new_end_date", f"The new end date must be after the current end date, {format_date(agreement.end_date)}"
+        )
     if agreement.end_date < today and not already_agreed:
         raise RuleViolation("new_end_date", "This agreement has already ended and cannot be extended")
     if not reason.strip():
@@ -101,22 +114,42 @@ def extend(session: Session, actor: User | None, agreement: Agreement, new_end_d
     if not agreed_by.strip():
         raise RuleViolation("agreed_by", "Enter who agreed the extension")
     extension = AgreementExtension(
-        agreement=agreement, previous_end_date=agreement.end_date, new_end_date=new_end_date,
-        reason=reason.strip(), agreed_by=agreed_by.strip(), recorded_by_id=getattr(actor, "id", None),
+        agreement=agreement,
+        previous_end_date=agreement.end_date,
+        new_end_date=new_end_date,
+        reason=reason.strip(),
+        agreed_by=agreed_by.strip(),
+        recorded_by_id=getattr(actor, "id", None),
     )
     session.add(extension)
     agreement.end_date = new_end_date
     session.flush()
-    record(session, actor, "agreement.extended", agreement, previous_end_date=extension.previous_end_date.isoformat(),
-           new_end_date=new_end_date.isoformat(), reason=extension.reason, agreed_by=extension.agreed_by)
+    record(
+        session,
+        actor,
+        "agreement.extended",
+        agreement,
+        previous_end_date=extension.previous_end_date.isoformat(),
+        new_end_date=new_end_date.isoformat(),
+        reason=extension.reason,
+        agreed_by=extension.agreed_by,
+    )
     settings = session.get(NoticeSettings, 1)
     if notify and (settings is None or settings.notify_on_extension):
-        issue_notice(session, agreement.organisation, agreement, NoticeKind.EXTENSION, f"extension:{extension.id}",
-                     *_extension_text(agreement, extension), sent_by=actor)
+        issue_notice(
+            session,
+            agreement.organisation,
+            agreement,
+            NoticeKind.EXTENSION,
+            f"extension:{extension.id}",
+            *_extension_text(agreement, extension),
+            sent_by=actor,
+        )
     return extension
 
 
 # --- The notice schedule ------------------------------------------------------
+
 
 def schedule(session: Session) -> tuple[list[int], bool]:
     """The months before an end date when notices go, largest first, and
@@ -141,8 +174,14 @@ def set_schedule(session: Session, actor: User, months: list[int], notify_on_ext
     settings = session.get(NoticeSettings, 1) or NoticeSettings(id=1)
     settings.notify_on_extension = notify_on_extension
     session.add(settings)
-    record(session, actor, "notice_schedule.changed", None, months=sorted(months, reverse=True),
-           notify_on_extension=notify_on_extension)
+    record(
+        session,
+        actor,
+        "notice_schedule.changed",
+        None,
+        months=sorted(months, reverse=True),
+        notify_on_extension=notify_on_extension,
+    )
 
 
 @dataclass(frozen=True)
@@ -169,10 +208,15 @@ def due_notices(session: Session, today: date) -> list[DueNotice]:
     rows = session.execute(
         select(Agreement.id, Agreement.end_date).where(Agreement.end_date >= today, Agreement.end_date <= horizon)
     ).all()
-    sent = set(session.execute(
-        select(EndingNotice.agreement_id, EndingNotice.schedule_key).join(Agreement).where(
-            EndingNotice.kind == NoticeKind.SCHEDULED, Agreement.end_date >= today, Agreement.end_date <= horizon)
-    ).all())
+    sent = set(
+        session.execute(
+            select(EndingNotice.agreement_id, EndingNotice.schedule_key)
+            .join(Agreement)
+            .where(
+                EndingNotice.kind == NoticeKind.SCHEDULED, Agreement.end_date >= today, Agreement.end_date <= horizon
+            )
+        ).all()
+    )
     due = []
     for agreement_id, end_date in rows:
         reached = [m for m in months if add_months(end_date, -m) <= today]
@@ -193,8 +237,14 @@ def issue_scheduled_notice(session: Session, due: DueNotice) -> EndingNotice:
             key), at the flush, before any email is queued.
     """
     agreement = session.get(Agreement, due.agreement_id)
-    return issue_notice(session, agreement.organisation, agreement, NoticeKind.SCHEDULED, due.schedule_key,
-                        *_ending_text(agreement, due.months_before))
+    return issue_notice(
+        session,
+        agreement.organisation,
+        agreement,
+        NoticeKind.SCHEDULED,
+        due.schedule_key,
+        *_ending_text(agreement, due.months_before),
+    )
 
 
 @dataclass
@@ -225,8 +275,9 @@ def issue_due_notices(session: Session, today: date) -> IssuedNotices:
     return result
 
 
-def send_manual_notice(session: Session, actor: User, agreements: list[Agreement], subject: str,
-                       body: str) -> list[EndingNotice]:
+def send_manual_notice(
+    session: Session, actor: User, agreements: list[Agreement], subject: str, body: str
+) -> list[EndingNotice]:
     """An officer's own notice to the providers of these agreements: one notice
     per agreement in each portal, one email per organisation.
 
@@ -245,10 +296,22 @@ def send_manual_notice(session: Session, actor: User, agreements: list[Agreement
         by_organisation.setdefault(agreement.organisation_id, []).append(agreement)
     for group in by_organisation.values():
         for index, agreement in enumerate(group):
-            notices.append(issue_notice(session, agreement.organisation, agreement, NoticeKind.MANUAL, None,
-                                  subject.strip(), body.strip(), sent_by=actor, send_email=index == 0))
-    record(session, actor, "notice.sent_by_hand", None, subject=subject.strip(),
-           agreement_ids=[a.id for a in agreements])
+            notices.append(
+                issue_notice(
+                    session,
+                    agreement.organisation,
+                    agreement,
+                    NoticeKind.MANUAL,
+                    None,
+                    subject.strip(),
+                    body.strip(),
+                    sent_by=actor,
+                    send_email=index == 0,
+                )
+            )
+    record(
+        session, actor, "notice.sent_by_hand", None, subject=subject.strip(), agreement_ids=[a.id for a in agreements]
+    )
     return notices
 
 
@@ -269,6 +332,7 @@ def mark_read(session: Session, user: User, notice: EndingNotice, now: datetime)
 
 # --- Writing notices ------------------------------------------------------------
 
+
 def recipients(session: Session, organisation: Organisation) -> list[str]:
     """Everyone who can act for the organisation, or its contact address if
     nobody from it has registered yet."""
@@ -278,9 +342,17 @@ def recipients(session: Session, organisation: Organisation) -> list[str]:
     return emails
 
 
-def issue_notice(session: Session, organisation: Organisation, agreement: Agreement | None, kind: NoticeKind,
-                 schedule_key: str | None, subject: str, body: str, sent_by: User | None = None,
-                 send_email: bool = True) -> EndingNotice:
+def issue_notice(
+    session: Session,
+    organisation: Organisation,
+    agreement: Agreement | None,
+    kind: NoticeKind,
+    schedule_key: str | None,
+    subject: str,
+    body: str,
+    sent_by: User | None = None,
+    send_email: bool = True,
+) -> EndingNotice:
     """Write a notice to an organisation (about an agreement, or none) and, unless
     ``send_email`` is False, queue its email to everyone who acts for it.
 
@@ -288,17 +360,38 @@ def issue_notice(session: Session, organisation: Organisation, agreement: Agreem
         IntegrityError: a notice with the same agreement and ``schedule_key``
             exists (checked at the flush, before any email is queued).
     """
-    notice = EndingNotice(agreement=agreement, organisation=organisation, kind=kind, schedule_key=schedule_key,
-                          subject=subject, body=body, sent_by_id=getattr(sent_by, "id", None))
+    notice = EndingNotice(
+        agreement=agreement,
+        organisation=organisation,
+        kind=kind,
+        schedule_key=schedule_key,
+        subject=subject,
+        body=body,
+        sent_by_id=getattr(sent_by, "id", None),
+    )
     session.add(notice)
     session.flush()  # the unique key is checked here, before any email is queued
     emails = recipients(session, organisation) if send_email else []
     for email in emails:
-        queue_email(session, email, "ending_notice", notice=notice, organisation=organisation,
-                    notice_url=_notice_url(organisation, notice))
+        queue_email(
+            session,
+            email,
+            "ending_notice",
+            notice=notice,
+            organisation=organisation,
+            notice_url=_notice_url(organisation, notice),
+        )
     notice.emailed_to = len(emails)
-    record(session, sent_by, "notice.sent", notice, kind=kind.name, agreement_id=getattr(agreement, "id", None),
-           organisation_id=organisation.id, emailed_to=len(emails))
+    record(
+        session,
+        sent_by,
+        "notice.sent",
+        notice,
+        kind=kind.name,
+        agreement_id=getattr(agreement, "id", None),
+        organisation_id=organisation.id,
+        emailed_to=len(emails),
+    )
     return notice
 
 
@@ -312,26 +405,32 @@ def replacement_sentence(agreement: Agreement) -> str:
     """What replaces the agreement; the tenders domain links replacements."""
     replacement = getattr(agreement, "replacement_tender", None)
     if replacement is None:
-        return ("The council is preparing new opportunities to replace it. We will tell you when one is "
-                "published, and you will be able to bid.")
+        return (
+            "The council is preparing new opportunities to replace it. We will tell you when one is "
+            "published, and you will be able to bid."
+        )
     return f"It is replaced by the opportunity \u201c{replacement.title}\u201d ({replacement.reference})."
 
 
 def _ending_text(agreement: Agreement, months_before: int) -> tuple[str, str]:
     plural = "month" if months_before == 1 else "months"
     subject = f"Your agreement {agreement.reference} ends on {format_date(agreement.end_date)}"
-    body = (f"Your agreement {agreement.reference}, {agreement.service_name}, ends on "
-            f"{format_date(agreement.end_date)}: about {months_before} {plural} from now.\n\n"
-            f"{replacement_sentence(agreement)}")
+    body = (
+        f"Your agreement {agreement.reference}, {agreement.service_name}, ends on "
+        f"{format_date(agreement.end_date)}: about {months_before} {plural} from now.\n\n"
+        f"{replacement_sentence(agreement)}"
+    )
     return subject, body
 
 
 def _extension_text(agreement: Agreement, extension: AgreementExtension) -> tuple[str, str]:
     subject = f"Your agreement {agreement.reference} has been extended to {format_date(extension.new_end_date)}"
-    body = (f"Your agreement {agreement.reference}, {agreement.service_name}, was due to end on "
-            f"{format_date(extension.previous_end_date)}. It has been extended to "
-            f"{format_date(extension.new_end_date)}.\n\nReason: {extension.reason}\n\n"
-            f"{replacement_sentence(agreement)}")
+    body = (
+        f"Your agreement {agreement.reference}, {agreement.service_name}, was due to end on "
+        f"{format_date(extension.previous_end_date)}. It has been extended to "
+        f"{format_date(extension.new_end_date)}.\n\nReason: {extension.reason}\n\n"
+        f"{replacement_sentence(agreement)}"
+    )
     return subject, body
 
 

@@ -6,6 +6,9 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-bidders_requested = _signals.signal("bidders-requested", doc="""
+bidders_requested = _signals.signal(
+    "bidders-requested",
+    doc="""
 sender: None; kwargs: session.
-Answer: the set of organisation ids with a submitted bid (for the transition dashboard), or None.""")
+Answer: the set of organisation ids with a submitted bid (for the transition dashboard), or None.""",
+)

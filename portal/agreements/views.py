@@ -23,6 +23,7 @@ from portal.db import allow_write_on_get, get_session
 from portal.errors import RuleViolation
 from portal.filters import format_date
 from portal.forms import form_page, handle_form
+from portal.input_guard import as_id
 from portal.pagination import page_number
 from portal.providers.models import District
 from portal.signals import ask
@@ -35,14 +36,17 @@ def _filter_from_args() -> queries.RegisterFilter:
 
     def as_int(name):
         value = args.get(name, "")
-        return int(value) if value.isdigit() else None
+        return as_id(value)  # bounded: an id past the integer range is no choice, not a 500
 
     def as_enum(enum, name):
         return enum.__members__.get(args.get(name, ""))
 
     f = queries.RegisterFilter(
-        text=args.get("q", "")[:100], category_id=as_int("category"), district_id=as_int("district"),
-        mode=as_enum(DeliveryMode, "mode"), status=as_enum(AgreementStatus, "status"),
+        text=args.get("q", "")[:100],
+        category_id=as_int("category"),
+        district_id=as_int("district"),
+        mode=as_enum(DeliveryMode, "mode"),
+        status=as_enum(AgreementStatus, "status"),
         sort=args.get("sort", "end") if args.get("sort") in queries.SORTS else "end",
     )
     for name in ("ending_from", "ending_to"):
@@ -57,8 +61,9 @@ def _filter_choices(session):
     return {
         "categories": session.scalars(select(ServiceCategory).order_by(ServiceCategory.name)).all(),
         "districts": session.scalars(select(District).order_by(District.name)).all(),
-        "modes": list(DeliveryMode), "statuses": list(AgreementStatus), "sorts": {
-            "end": "End date", "reference": "Reference", "provider": "Provider", "value": "Annual value"},
+        "modes": list(DeliveryMode),
+        "statuses": list(AgreementStatus),
+        "sorts": {"end": "End date", "reference": "Reference", "provider": "Provider", "value": "Annual value"},
     }
 
 
@@ -70,10 +75,17 @@ def register():
     f = _filter_from_args()
     agreements, page = queries.register_page(session, f, today, page_number(request.args.get("page")))
     query_args = request.args.to_dict()
-    return render_template("agreements/register.html", agreements=agreements, page=page,
-                           page_url=lambda number: url_for("agreements.register", **{**query_args, "page": number}),
-                           f=f, today=today, status_of=services.status_of, query_args=query_args,
-                           **_filter_choices(session))
+    return render_template(
+        "agreements/register.html",
+        agreements=agreements,
+        page=page,
+        page_url=lambda number: url_for("agreements.register", **{**query_args, "page": number}),
+        f=f,
+        today=today,
+        status_of=services.status_of,
+        query_args=query_args,
+        **_filter_choices(session),
+    )
 
 
 @bp.route("/agreements/export.<kind>")
@@ -88,8 +100,11 @@ def export(kind):
     else:
         data = exports.to_xlsx(header, body)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename=agreements-{today.isoformat()}.{kind}"})
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f"attachment; filename=agreements-{today.isoformat()}.{kind}"},
+    )
 
 
 @bp.route("/agreements/import", methods=["GET", "POST"])
@@ -103,8 +118,13 @@ def import_register():
         upload = form.file.data
         try:
             summary = importing.import_register(
-                get_session(), current_user, upload.filename, upload.read(importing.upload_limit()), clock.today(),
-                send_extension_notices=form.sends_extension_notices)
+                get_session(),
+                current_user,
+                upload.filename,
+                upload.read(importing.upload_limit()),
+                clock.today(),
+                send_extension_notices=form.sends_extension_notices,
+            )
         except RuleViolation as refusal:
             problems = getattr(refusal, "rows", [])
             form.add_violation(refusal)
@@ -116,18 +136,42 @@ def import_register():
 @bp.route("/agreements/import/template.csv")
 @roles(*REGISTER_ROLES)
 def import_template():
-    header = [c.title() for c in importing.REQUIRED_COLUMNS + importing.OPTIONAL_COLUMNS] + ["Spend 2010/11",
-                                                                                             "Spend 2011/12"]
-    example = ["KCC-EIP-001", "Medway Valley Young Carers", "Early help for young carers",
-               "Early Intervention & Prevention", "Maidstone; Swale", "Face-to-face; Outreach", "85000",
-               "01/04/2009", "31/03/2012", "1098765", "", "contracts@example.org", "", "", "", "85000", "90000"]
-    return Response(exports.to_csv(header, [example]), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=agreements-template.csv"})
+    header = [c.title() for c in importing.REQUIRED_COLUMNS + importing.OPTIONAL_COLUMNS] + [
+        "Spend 2010/11",
+        "Spend 2011/12",
+    ]
+    example = [
+        "KCC-EIP-001",
+        "Medway Valley Young Carers",
+        "Early help for young carers",
+        "Early Intervention & Prevention",
+        "Maidstone; Swale",
+        "Face-to-face; Outreach",
+        "85000",
+        "01/04/2009",
+        "31/03/2012",
+        "1098765",
+        "",
+        "contracts@example.org",
+        "",
+        "",
+        "",
+        "85000",
+        "90000",
+    ]
+    return Response(
+        exports.to_csv(header, [example]),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=agreements-template.csv"},
+    )
 
 
 def _agreement(agreement_id: int) -> Agreement:
-    agreement = get_session().get(Agreement, agreement_id, options=[
-        selectinload(Agreement.extensions), selectinload(Agreement.spend), selectinload(Agreement.districts)])
+    agreement = get_session().get(
+        Agreement,
+        agreement_id,
+        options=[selectinload(Agreement.extensions), selectinload(Agreement.spend), selectinload(Agreement.districts)],
+    )
     if agreement is None:
         abort(404)
     return agreement
@@ -137,12 +181,22 @@ def _agreement(agreement_id: int) -> Agreement:
 @roles(*REGISTER_ROLES)
 def show(agreement_id):
     agreement = _agreement(agreement_id)
-    notices = get_session().scalars(select(EndingNotice).where(EndingNotice.agreement_id == agreement.id)
-                                    .order_by(EndingNotice.sent_at.desc())).all()
+    notices = (
+        get_session()
+        .scalars(
+            select(EndingNotice).where(EndingNotice.agreement_id == agreement.id).order_by(EndingNotice.sent_at.desc())
+        )
+        .all()
+    )
     today = clock.today()
-    return render_template("agreements/show.html", agreement=agreement, notices=notices,
-                           status=services.status_of(agreement, today), today=today,
-                           year_label=financial_year_label)
+    return render_template(
+        "agreements/show.html",
+        agreement=agreement,
+        notices=notices,
+        status=services.status_of(agreement, today),
+        today=today,
+        year_label=financial_year_label,
+    )
 
 
 @bp.route("/agreements/<int:agreement_id>/extend", methods=["GET", "POST"])
@@ -151,12 +205,23 @@ def extend(agreement_id):
     agreement = _agreement(agreement_id)
     form = ExtensionForm()
     return handle_form(
-        form, lambda: services.extend(get_session(), current_user, agreement, form.new_end_date.data,
-                                      form.reason.data, form.agreed_by.data, clock.today()),
-        template="agreements/extend.html", redirect_to=url_for("agreements.show", agreement_id=agreement.id),
-        success=lambda extension: (f"Extension recorded. {agreement.reference} now ends on "
-                                   f"{format_date(extension.new_end_date)}."),
-        context={"agreement": agreement})
+        form,
+        lambda: services.extend(
+            get_session(),
+            current_user,
+            agreement,
+            form.new_end_date.data,
+            form.reason.data,
+            form.agreed_by.data,
+            clock.today(),
+        ),
+        template="agreements/extend.html",
+        redirect_to=url_for("agreements.show", agreement_id=agreement.id),
+        success=lambda extension: (
+            f"Extension recorded. {agreement.reference} now ends on {format_date(extension.new_end_date)}."
+        ),
+        context={"agreement": agreement},
+    )
 
 
 @bp.route("/agreements/notices", methods=["GET", "POST"])
@@ -167,11 +232,13 @@ def notice_schedule():
     if request.method == "GET":
         form.months.data, form.notify_on_extension.data = services.schedule(session)
     return handle_form(
-        form, lambda: services.set_schedule(session, current_user, form.months.data,
-                                            bool(form.notify_on_extension.data)),
-        template="agreements/notices.html", redirect_to=url_for("agreements.notice_schedule"),
+        form,
+        lambda: services.set_schedule(session, current_user, form.months.data, bool(form.notify_on_extension.data)),
+        template="agreements/notices.html",
+        redirect_to=url_for("agreements.notice_schedule"),
         success="The notice schedule has been saved.",
-        context=lambda: {"due_count": len(services.due_notices(session, clock.today())), "send_form": ConfirmForm()})
+        context=lambda: {"due_count": len(services.due_notices(session, clock.today())), "send_form": ConfirmForm()},
+    )
 
 
 @bp.route("/agreements/notices/send-due", methods=["POST"])
@@ -198,11 +265,15 @@ def manual_notice():
     f = _filter_from_args()
     form = ManualNoticeForm()
     return handle_form(
-        form, lambda: services.send_manual_notice(session, current_user, queries.matching_agreements(session, f, today),
-                                                  form.subject.data, form.body.data),
-        template="agreements/manual_notice.html", redirect_to=url_for("agreements.register", **request.args),
+        form,
+        lambda: services.send_manual_notice(
+            session, current_user, queries.matching_agreements(session, f, today), form.subject.data, form.body.data
+        ),
+        template="agreements/manual_notice.html",
+        redirect_to=url_for("agreements.register", **request.args),
         success=_sent_to,
-        context=lambda: {"audience": queries.notice_audience(session, f, today), "query_args": request.args.to_dict()})
+        context=lambda: {"audience": queries.notice_audience(session, f, today), "query_args": request.args.to_dict()},
+    )
 
 
 @bp.route("/agreements/dashboard")
@@ -229,8 +300,15 @@ def reports():
             ending = queries.ending_between(session, period.start.data, period.end.data)
         else:
             status = 400
-    return render_template("agreements/reports.html", years=years, categories=categories, spend=spend,
-                           year_label=financial_year_label, form=period, ending=ending), status
+    return render_template(
+        "agreements/reports.html",
+        years=years,
+        categories=categories,
+        spend=spend,
+        year_label=financial_year_label,
+        form=period,
+        ending=ending,
+    ), status
 
 
 @bp.route("/agreements/categories", methods=["GET", "POST"])
@@ -239,13 +317,17 @@ def categories():
     session = get_session()
     form = CategoryForm()
     return handle_form(
-        form, lambda: services.add_category(session, current_user, form.name.data),
-        template="agreements/categories.html", redirect_to=url_for("agreements.categories"),
+        form,
+        lambda: services.add_category(session, current_user, form.name.data),
+        template="agreements/categories.html",
+        redirect_to=url_for("agreements.categories"),
         success=lambda category: f"Category \u201c{category.name}\u201d added.",
-        context=lambda: {"existing": session.scalars(select(ServiceCategory).order_by(ServiceCategory.name)).all()})
+        context=lambda: {"existing": session.scalars(select(ServiceCategory).order_by(ServiceCategory.name)).all()},
+    )
 
 
 # --- Providers ---------------------------------------------------------------
+
 
 @bp.route("/notices/<int:notice_id>")
 @roles(Role.PROVIDER)

@@ -73,8 +73,11 @@ def has_unsubmitted_changes(bid: Bid) -> bool:
 
 
 def status_tag_class(bid: Bid) -> str:
-    return {BidStatus.DRAFT: "govuk-tag--blue", BidStatus.SUBMITTED: "govuk-tag--green",
-            BidStatus.WITHDRAWN: "govuk-tag--grey"}[bid.status]
+    return {
+        BidStatus.DRAFT: "govuk-tag--blue",
+        BidStatus.SUBMITTED: "govuk-tag--green",
+        BidStatus.WITHDRAWN: "govuk-tag--grey",
+    }[bid.status]
 
 
 def is_answered(question: Question, answer: BidAnswer | None) -> bool:
@@ -105,6 +108,7 @@ def evidence_warning(expires_on: date | None, today: date, contract_start: date 
 
 # --- The task list --------------------------------------------------------------------------
 
+
 def task_status(text: str) -> dict:
     """A task's status as the GOV.UK task list shows it."""
     if text == COMPLETED:
@@ -126,38 +130,81 @@ def task_sections(overview: dict) -> list[dict]:
     bid, answers = overview["bid"], overview["answers"]
 
     def question_item(question):
-        return {"title": {"text": question.text}, "href": url_for("bids.question", bid_id=bid.id,
-                                                                 question_id=question.id),
-                "hint": {"text": f"Up to {question.word_limit:,} words"} if question.word_limit else None,
-                "status": task_status(question_status(question, answers.get(question.id)))}
+        return {
+            "title": {"text": question.text},
+            "href": url_for("bids.question", bid_id=bid.id, question_id=question.id),
+            "hint": {"text": f"Up to {question.word_limit:,} words"} if question.word_limit else None,
+            "status": task_status(question_status(question, answers.get(question.id))),
+        }
 
     priced = [bl for bl in bid.lots if bl.price_pence is not None]
-    prices_status = ("Choose lots first" if not bid.lots else COMPLETED if len(priced) == len(bid.lots)
-                     else IN_PROGRESS if priced else NOT_STARTED)
+    prices_status = (
+        "Choose lots first"
+        if not bid.lots
+        else COMPLETED
+        if len(priced) == len(bid.lots)
+        else IN_PROGRESS
+        if priced
+        else NOT_STARTED
+    )
     files = len(bid.attachments)
     chosen = overview["evidence"]
     flagged = sum(1 for _e, warning in chosen if warning)
     evidence_hint = f"{flagged} flagged: check the dates" if flagged else None
     sections = [
-        {"heading": "Lots", "items": [{
-            "title": {"text": "Choose the lots you are bidding for"}, "href": url_for("bids.lots", bid_id=bid.id),
-            "hint": {"text": ", ".join(f"Lot {bl.lot.number}" for bl in sorted(bid.lots, key=lambda b: b.lot.number))}
-            if bid.lots else None,
-            "status": task_status(COMPLETED if bid.lots else NOT_STARTED)}]},
+        {
+            "heading": "Lots",
+            "items": [
+                {
+                    "title": {"text": "Choose the lots you are bidding for"},
+                    "href": url_for("bids.lots", bid_id=bid.id),
+                    "hint": {
+                        "text": ", ".join(f"Lot {bl.lot.number}" for bl in sorted(bid.lots, key=lambda b: b.lot.number))
+                    }
+                    if bid.lots
+                    else None,
+                    "status": task_status(COMPLETED if bid.lots else NOT_STARTED),
+                }
+            ],
+        },
         {"heading": "Selection questions (pass or fail)", "items": [question_item(q) for q in overview["selection"]]},
         {"heading": "Quality questions", "items": [question_item(q) for q in overview["quality"]]},
-        {"heading": "Prices", "items": [{
-            "title": {"text": "Price schedule"}, "href": url_for("bids.prices", bid_id=bid.id) if bid.lots else None,
-            "status": task_status(prices_status)}]},
-        {"heading": "Supporting information", "items": [
-            {"title": {"text": "Supporting documents"}, "href": url_for("bids.files", bid_id=bid.id),
-             "status": task_status(f"{files} file{'s' if files != 1 else ''}" if files else "Optional")},
-            {"title": {"text": "Quality-assurance evidence"}, "href": url_for("bids.evidence", bid_id=bid.id),
-             "hint": {"text": evidence_hint} if evidence_hint else None,
-             "status": task_status(f"{len(chosen)} chosen" if chosen else "Optional")}]},
-        {"heading": "Declarations", "items": [{
-            "title": {"text": "Confirm the declarations"}, "href": url_for("bids.declarations", bid_id=bid.id),
-            "status": task_status(COMPLETED if bid.declarations_confirmed_at else NOT_STARTED)}]},
+        {
+            "heading": "Prices",
+            "items": [
+                {
+                    "title": {"text": "Price schedule"},
+                    "href": url_for("bids.prices", bid_id=bid.id) if bid.lots else None,
+                    "status": task_status(prices_status),
+                }
+            ],
+        },
+        {
+            "heading": "Supporting information",
+            "items": [
+                {
+                    "title": {"text": "Supporting documents"},
+                    "href": url_for("bids.files", bid_id=bid.id),
+                    "status": task_status(f"{files} file{'s' if files != 1 else ''}" if files else "Optional"),
+                },
+                {
+                    "title": {"text": "Quality-assurance evidence"},
+                    "href": url_for("bids.evidence", bid_id=bid.id),
+                    "hint": {"text": evidence_hint} if evidence_hint else None,
+                    "status": task_status(f"{len(chosen)} chosen" if chosen else "Optional"),
+                },
+            ],
+        },
+        {
+            "heading": "Declarations",
+            "items": [
+                {
+                    "title": {"text": "Confirm the declarations"},
+                    "href": url_for("bids.declarations", bid_id=bid.id),
+                    "status": task_status(COMPLETED if bid.declarations_confirmed_at else NOT_STARTED),
+                }
+            ],
+        },
     ]
     if overview["current"] is not None and not has_unsubmitted_changes(bid):
         submit_status = f"Submitted (version {overview['current'].version})"
@@ -165,7 +212,16 @@ def task_sections(overview: dict) -> list[dict]:
         submit_status = "Cannot submit yet"
     else:
         submit_status = "Ready to submit"
-    sections.append({"heading": "Submit", "items": [{
-        "title": {"text": "Check and submit your bid"}, "href": url_for("bids.check", bid_id=bid.id),
-        "status": task_status(submit_status)}]})
+    sections.append(
+        {
+            "heading": "Submit",
+            "items": [
+                {
+                    "title": {"text": "Check and submit your bid"},
+                    "href": url_for("bids.check", bid_id=bid.id),
+                    "status": task_status(submit_status),
+                }
+            ],
+        }
+    )
     return [section for section in sections if section["items"]]

@@ -53,6 +53,7 @@ def mark_changed(session: Session, bid: Bid, now: datetime) -> None:
 
 # --- Starting ------------------------------------------------------------------------------
 
+
 def start_bid(session: Session, user: User, tender: Tender, now: datetime) -> Bid:
     """Start (or return) the organisation's bid; registers interest too.
 
@@ -72,8 +73,9 @@ def start_bid(session: Session, user: User, tender: Tender, now: datetime) -> Bi
         raise DeadlinePassed(tender.submission_deadline, now)
 
     def existing() -> Bid | None:
-        return session.scalar(select(Bid).where(Bid.tender_id == tender.id,
-                                                Bid.organisation_id == user.organisation_id))
+        return session.scalar(
+            select(Bid).where(Bid.tender_id == tender.id, Bid.organisation_id == user.organisation_id)
+        )
 
     bid = existing()
     if bid is not None:
@@ -81,8 +83,13 @@ def start_bid(session: Session, user: User, tender: Tender, now: datetime) -> Bi
     try:
         with savepoint(session):
             tender_services.register_interest(session, user, tender)
-            bid = Bid(tender_id=tender.id, organisation_id=user.organisation_id, created_by_id=user.id,
-                      created_at=now, updated_at=now)
+            bid = Bid(
+                tender_id=tender.id,
+                organisation_id=user.organisation_id,
+                created_by_id=user.id,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(bid)
             session.flush()
     except IntegrityError:
@@ -117,6 +124,7 @@ def choose_lots(session: Session, user: User, bid: Bid, lot_ids: list[int], now:
 
 # --- Answers ---------------------------------------------------------------------------------
 
+
 @dataclass
 class SaveResult:
     saved: bool
@@ -144,8 +152,9 @@ def _check_answer(question: Question, text: str | None, yes_no: bool | None) -> 
             raise RuleViolation("answer", "Your answer must be 50,000 characters or fewer")
         words = word_count(text)
         if question.word_limit and words > question.word_limit:
-            raise RuleViolation("answer", f"Your answer is {words:,} words: it must be {question.word_limit:,} "
-                                          "words or fewer")
+            raise RuleViolation(
+                "answer", f"Your answer is {words:,} words: it must be {question.word_limit:,} words or fewer"
+            )
     elif yes_no is None:
         raise RuleViolation("answer", "Select yes or no")
     return text
@@ -153,9 +162,12 @@ def _check_answer(question: Question, text: str | None, yes_no: bool | None) -> 
 
 def _written(question: Question, text: str | None, yes_no: bool | None, user: User, now: datetime) -> dict:
     """The columns a save writes (besides the version)."""
-    return {"text": text if question.kind is QuestionKind.QUALITY else None,
-            "yes_no": yes_no if question.kind is QuestionKind.PASS_FAIL else None,
-            "updated_by_id": user.id, "updated_at": now}
+    return {
+        "text": text if question.kind is QuestionKind.QUALITY else None,
+        "yes_no": yes_no if question.kind is QuestionKind.PASS_FAIL else None,
+        "updated_by_id": user.id,
+        "updated_at": now,
+    }
 
 
 def _says_the_same(question: Question, answer: BidAnswer, text: str | None, yes_no: bool | None) -> bool:
@@ -167,8 +179,17 @@ def _conflict(question: Question, answer: BidAnswer) -> SaveResult:
     return SaveResult(False, theirs, answer.version)
 
 
-def save_answer(session: Session, user: User, bid: Bid, question: Question, text: str | None, yes_no: bool | None,
-                base_version: int, now: datetime, force: bool = False) -> SaveResult:
+def save_answer(
+    session: Session,
+    user: User,
+    bid: Bid,
+    question: Question,
+    text: str | None,
+    yes_no: bool | None,
+    base_version: int,
+    now: datetime,
+    force: bool = False,
+) -> SaveResult:
     """Save one answer to the draft.
 
     If a colleague saved a different answer since this one was loaded
@@ -187,16 +208,19 @@ def save_answer(session: Session, user: User, bid: Bid, question: Question, text
     text = _check_answer(question, text, yes_no)
 
     def saved_answer() -> BidAnswer | None:
-        return session.scalar(select(BidAnswer).where(BidAnswer.bid_id == bid.id,
-                                                      BidAnswer.question_id == question.id)
-                              .execution_options(populate_existing=True))
+        return session.scalar(
+            select(BidAnswer)
+            .where(BidAnswer.bid_id == bid.id, BidAnswer.question_id == question.id)
+            .execution_options(populate_existing=True)
+        )
 
     answer = saved_answer()
     if answer is None:
         try:
             with savepoint(session):
-                answer = BidAnswer(bid_id=bid.id, question_id=question.id, version=1,
-                                   **_written(question, text, yes_no, user, now))
+                answer = BidAnswer(
+                    bid_id=bid.id, question_id=question.id, version=1, **_written(question, text, yes_no, user, now)
+                )
                 session.add(answer)
                 session.flush()
         except IntegrityError:
@@ -211,10 +235,15 @@ def save_answer(session: Session, user: User, bid: Bid, question: Question, text
     # The database decides between saves made at the same moment over the same version: the
     # first to update the row moves it on, and every other matches no row (on PostgreSQL it
     # waits for the first to commit, then finds the version changed; SQLite has one writer).
-    won = session.execute(
-        update(BidAnswer).where(BidAnswer.id == answer.id, BidAnswer.version == answer.version)
-        .values(version=answer.version + 1, **_written(question, text, yes_no, user, now))
-        .execution_options(synchronize_session=False)).rowcount == 1
+    won = (
+        session.execute(
+            update(BidAnswer)
+            .where(BidAnswer.id == answer.id, BidAnswer.version == answer.version)
+            .values(version=answer.version + 1, **_written(question, text, yes_no, user, now))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     session.refresh(answer)
     if not won:
         if _says_the_same(question, answer, text, yes_no):
@@ -225,6 +254,7 @@ def save_answer(session: Session, user: User, bid: Bid, question: Question, text
 
 
 # --- Prices, files, evidence and declarations -----------------------------------------------------
+
 
 def save_prices(session: Session, user: User, bid: Bid, prices: dict[int, int | None], now: datetime) -> None:
     """Give (or clear, with None) the price in pence for each chosen lot.
@@ -245,8 +275,9 @@ def save_prices(session: Session, user: User, bid: Bid, prices: dict[int, int | 
     session.flush()
 
 
-def attach(session: Session, user: User, bid: Bid, filename: str, content: bytes, title: str,
-           now: datetime) -> BidAttachment:
+def attach(
+    session: Session, user: User, bid: Bid, filename: str, content: bytes, title: str, now: datetime
+) -> BidAttachment:
     """Add a supporting document, checked by its content and kept with its SHA-256.
 
     Raises:
@@ -257,12 +288,20 @@ def attach(session: Session, user: User, bid: Bid, filename: str, content: bytes
     config = current_app.config
     total = sum(a.file.size for a in bid.attachments)
     if total + len(content) > config["MAX_BID_BYTES"]:
-        raise RuleViolation("file", f"The files for one bid must total {config['MAX_BID_BYTES'] // (1024 * 1024)}MB "
-                                    "or less: remove a file or make this one smaller")
+        raise RuleViolation(
+            "file",
+            f"The files for one bid must total {config['MAX_BID_BYTES'] // (1024 * 1024)}MB "
+            "or less: remove a file or make this one smaller",
+        )
     stored = files.store(session, user, filename, content, config["MAX_FILE_BYTES"])
-    attachment = BidAttachment(bid_id=bid.id, file_id=stored.id, file=stored,
-                               title=(title or "").strip()[:200] or stored.filename, uploaded_by_id=user.id,
-                               uploaded_at=now)
+    attachment = BidAttachment(
+        bid_id=bid.id,
+        file_id=stored.id,
+        file=stored,
+        title=(title or "").strip()[:200] or stored.filename,
+        uploaded_by_id=user.id,
+        uploaded_at=now,
+    )
     session.add(attachment)
     bid.attachments.append(attachment)
     mark_changed(session, bid, now)
@@ -297,14 +336,18 @@ def choose_evidence(session: Session, user: User, bid: Bid, evidence_ids: list[i
         NotPermitted: evidence of another organisation, or archived (a tampered id).
     """
     require_editable(bid, now)
-    owned = set(session.scalars(select(Evidence.id).where(Evidence.organisation_id == bid.organisation_id,
-                                                          Evidence.archived_at.is_(None))))
+    owned = set(
+        session.scalars(
+            select(Evidence.id).where(Evidence.organisation_id == bid.organisation_id, Evidence.archived_at.is_(None))
+        )
+    )
     if not set(evidence_ids) <= owned:
         raise NotPermitted()
     session.execute(bid_evidence.delete().where(bid_evidence.c.bid_id == bid.id))
     if evidence_ids:
-        session.execute(bid_evidence.insert(),
-                        [{"bid_id": bid.id, "evidence_id": e} for e in sorted(set(evidence_ids))])
+        session.execute(
+            bid_evidence.insert(), [{"bid_id": bid.id, "evidence_id": e} for e in sorted(set(evidence_ids))]
+        )
     mark_changed(session, bid, now)
     session.flush()
 
@@ -326,13 +369,16 @@ def confirm_declarations(session: Session, user: User, bid: Bid, confirmed: bool
 
 # --- What the bid still needs ---------------------------------------------------------------
 
+
 def questions_for(bid: Bid) -> list[Question]:
     """The questions this bid must answer: every selection question, and the
     quality questions for the lots chosen (or for every lot)."""
     chosen = {bl.lot_id for bl in bid.lots}
-    return [question for question in bid.tender.questions
-            if question.kind is QuestionKind.PASS_FAIL or not question.lots
-            or chosen & {lot.id for lot in question.lots}]
+    return [
+        question
+        for question in bid.tender.questions
+        if question.kind is QuestionKind.PASS_FAIL or not question.lots or chosen & {lot.id for lot in question.lots}
+    ]
 
 
 def missing_items(bid: Bid) -> list[str]:
@@ -362,5 +408,11 @@ def missing_items(bid: Bid) -> list[str]:
 def failed_selection_questions(bid: Bid) -> list[Question]:
     """Selection questions answered with the answer that fails (shown as a warning)."""
     answers = {a.question_id: a for a in bid.answers}
-    return [q for q in bid.tender.questions if q.kind is QuestionKind.PASS_FAIL and q.id in answers
-            and answers[q.id].yes_no is not None and answers[q.id].yes_no != q.passing_answer]
+    return [
+        q
+        for q in bid.tender.questions
+        if q.kind is QuestionKind.PASS_FAIL
+        and q.id in answers
+        and answers[q.id].yes_no is not None
+        and answers[q.id].yes_no != q.passing_answer
+    ]

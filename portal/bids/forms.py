@@ -42,8 +42,9 @@ class QualityAnswerForm(AnswerFormBase):
 
 
 class PassFailAnswerForm(AnswerFormBase):
-    answer = RadioField("Your answer", widget=GovRadioInput(), choices=choices([("yes", "Yes"), ("no", "No")]),
-                        validate_choice=False)
+    answer = RadioField(
+        "Your answer", widget=GovRadioInput(), choices=choices([("yes", "Yes"), ("no", "No")]), validate_choice=False
+    )
 
     @property
     def yes_no(self) -> bool | None:
@@ -55,8 +56,13 @@ class PassFailAnswerForm(AnswerFormBase):
 
 
 class LotsForm(PortalForm):
-    lot_ids = SelectMultipleField("Which lots are you bidding for?", widget=GovCheckboxesInput(), coerce=int,
-                                  validate_choice=False, description="Select all that apply.")
+    lot_ids = SelectMultipleField(
+        "Which lots are you bidding for?",
+        widget=GovCheckboxesInput(),
+        coerce=int,
+        validate_choice=False,
+        description="Select all that apply.",
+    )
     submit = submit()
 
 
@@ -68,8 +74,11 @@ def prices_form(bid_lots, fill_from_draft: bool):
 
     for bid_lot in bid_lots:
         # Blank is allowed in a draft: it means "not priced yet".
-        setattr(PricesForm, f"price_{bid_lot.lot_id}", PoundsField(
-            f"Price for lot {bid_lot.lot.number}, {bid_lot.lot.title} (£)"))
+        setattr(
+            PricesForm,
+            f"price_{bid_lot.lot_id}",
+            PoundsField(f"Price for lot {bid_lot.lot.number}, {bid_lot.lot.title} (£)"),
+        )
     form = PricesForm()
     if fill_from_draft:
         for bid_lot in bid_lots:
@@ -78,9 +87,12 @@ def prices_form(bid_lots, fill_from_draft: bool):
 
 
 class UploadForm(PortalForm):
-    title = StringField("Title", widget=GovTextInput(), description="What the document is, for example "
-                                                                   "\u201cStaff training plan\u201d",
-                        validators=[Length(max=200, message="Title must be 200 characters or fewer")])
+    title = StringField(
+        "Title",
+        widget=GovTextInput(),
+        description="What the document is, for example \u201cStaff training plan\u201d",
+        validators=[Length(max=200, message="Title must be 200 characters or fewer")],
+    )
     file = FileField("Upload a file", widget=GovFileInput(), validators=[FileRequired("Select a file to upload")])
     submit = submit("Upload file")
 

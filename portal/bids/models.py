@@ -47,7 +47,8 @@ class Bid(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="RESTRICT"), index=True)
     status: Mapped[BidStatus] = mapped_column(
         Enum(BidStatus, native_enum=False, length=20, create_constraint=True, name="bid_status"),
-        default=BidStatus.DRAFT)
+        default=BidStatus.DRAFT,
+    )
     revision: Mapped[int] = mapped_column(default=1)
     declarations_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     declarations_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
@@ -61,8 +62,7 @@ class Bid(Base):
     organisation: Mapped[Organisation] = relationship()
     lots: Mapped[list[BidLot]] = relationship(cascade="all, delete-orphan", order_by="BidLot.lot_id")
     answers: Mapped[list[BidAnswer]] = relationship(cascade="all, delete-orphan", order_by="BidAnswer.question_id")
-    attachments: Mapped[list[BidAttachment]] = relationship(cascade="all, delete-orphan",
-                                                             order_by="BidAttachment.id")
+    attachments: Mapped[list[BidAttachment]] = relationship(cascade="all, delete-orphan", order_by="BidAttachment.id")
     submissions: Mapped[list[Submission]] = relationship(order_by="Submission.version")
 
 

@@ -67,21 +67,35 @@ def index(tender_id):
     now = clock.now()
     if policies.is_opened(tender, now):
         bids = session.scalars(
-            select(Bid).where(Bid.tender_id == tender.id, Bid.status != BidStatus.DRAFT)
-            .options(selectinload(Bid.organisation), selectinload(Bid.submissions))).all()
-        rows = [{"bid": bid, "submission": current_submission(bid)} for bid in bids
-                if policies.can_read_content(current_user, bid, now)]
+            select(Bid)
+            .where(Bid.tender_id == tender.id, Bid.status != BidStatus.DRAFT)
+            .options(selectinload(Bid.organisation), selectinload(Bid.submissions))
+        ).all()
+        rows = [
+            {"bid": bid, "submission": current_submission(bid)}
+            for bid in bids
+            if policies.can_read_content(current_user, bid, now)
+        ]
         rows.sort(key=lambda row: (row["bid"].status is BidStatus.WITHDRAWN, row["bid"].organisation.name.lower()))
         return render_template("bids/officer/opened.html", tender=tender, rows=rows)
     # Sealed: counts only.
     confirmations = session.execute(
-        select(User.id, User.full_name, BidOpening.confirmed_at).join(BidOpening, BidOpening.officer_id == User.id)
-        .where(BidOpening.tender_id == tender.id).order_by(BidOpening.confirmed_at)).all()
+        select(User.id, User.full_name, BidOpening.confirmed_at)
+        .join(BidOpening, BidOpening.officer_id == User.id)
+        .where(BidOpening.tender_id == tender.id)
+        .order_by(BidOpening.confirmed_at)
+    ).all()
     return render_template(
-        "bids/officer/sealed.html", tender=tender, now=now, submitted=queries.submitted_count(session, tender),
-        per_lot=queries.counts_per_lot(session, tender), deadline_passed=policies.is_past_deadline(tender, now),
-        confirmations=confirmations, confirmed_by_me=any(c.id == current_user.id for c in confirmations),
-        open_form=ConfirmForm())
+        "bids/officer/sealed.html",
+        tender=tender,
+        now=now,
+        submitted=queries.submitted_count(session, tender),
+        per_lot=queries.counts_per_lot(session, tender),
+        deadline_passed=policies.is_past_deadline(tender, now),
+        confirmations=confirmations,
+        confirmed_by_me=any(c.id == current_user.id for c in confirmations),
+        open_form=ConfirmForm(),
+    )
 
 
 @bp.route("/<int:tender_id>/bids/open", methods=["POST"], endpoint="open")
@@ -93,13 +107,15 @@ def confirm_opening(tender_id):
     try:
         opened = opening.confirm_opening(get_session(), current_user, tender, clock.now())
     except RuleViolation as violation:
-        return render_template("errors/400.html", title="The bids cannot be opened",
-                               description=violation.message), 400
+        return render_template("errors/400.html", title="The bids cannot be opened", description=violation.message), 400
     if opened:
         flash("The bids are open. You can now read them.", "success")
     else:
-        flash("You have confirmed the opening. A different procurement officer must also confirm before the bids "
-              "can be read.", "success")
+        flash(
+            "You have confirmed the opening. A different procurement officer must also confirm before the bids "
+            "can be read.",
+            "success",
+        )
     return redirect(url_for("bid_admin.index", tender_id=tender.id))
 
 
@@ -109,10 +125,8 @@ def _evidence_files(session, bid: Bid, content: dict) -> dict[int, Evidence]:
     wanted = {item["evidence_id"]: item["sha256"] for item in content.get("evidence", [])}
     if not wanted:
         return {}
-    found = session.scalars(select(Evidence).where(Evidence.id.in_(wanted))
-                            .options(selectinload(Evidence.file))).all()
-    return {e.id: e for e in found
-            if e.organisation_id == bid.organisation_id and e.file.sha256 == wanted[e.id]}
+    found = session.scalars(select(Evidence).where(Evidence.id.in_(wanted)).options(selectinload(Evidence.file))).all()
+    return {e.id: e for e in found if e.organisation_id == bid.organisation_id and e.file.sha256 == wanted[e.id]}
 
 
 @bp.route("/<int:tender_id>/bids/<int:bid_id>")
@@ -123,18 +137,31 @@ def show(tender_id, bid_id):
     bid = _readable_bid(tender, bid_id)
     submission = current_submission(bid)
     if submission is None:  # withdrawn: listed, but without content
-        return render_template("bids/officer/show.html", tender=tender, bid=bid, submission=None, answers=[],
-                               evidence=[])
+        return render_template(
+            "bids/officer/show.html", tender=tender, bid=bid, submission=None, answers=[], evidence=[]
+        )
     content = submission.content
     questions = {q.id: q for q in tender.questions}
     answers = [{"question": questions.get(item["question_id"]), **item} for item in content.get("answers", [])]
     evidence_rows = _evidence_files(session, bid, content)
-    evidence = [{**item, "kind_label": _kind_label(item["kind"]),
-                 "expires_on": date.fromisoformat(item["expires_on"]) if item.get("expires_on") else None,
-                 "file_id": evidence_rows[item["evidence_id"]].file_id if item["evidence_id"] in evidence_rows
-                 else None} for item in content.get("evidence", [])]
-    return render_template("bids/officer/show.html", tender=tender, bid=bid, submission=submission,
-                           content=content, answers=answers, evidence=evidence)
+    evidence = [
+        {
+            **item,
+            "kind_label": _kind_label(item["kind"]),
+            "expires_on": date.fromisoformat(item["expires_on"]) if item.get("expires_on") else None,
+            "file_id": evidence_rows[item["evidence_id"]].file_id if item["evidence_id"] in evidence_rows else None,
+        }
+        for item in content.get("evidence", [])
+    ]
+    return render_template(
+        "bids/officer/show.html",
+        tender=tender,
+        bid=bid,
+        submission=submission,
+        content=content,
+        answers=answers,
+        evidence=evidence,
+    )
 
 
 def _kind_label(name: str) -> str:

@@ -37,15 +37,21 @@ def confirm_opening(session: Session, officer: User, tender: Tender, now: dateti
     if officer.role is not Role.OFFICER:
         raise RuleViolation(None, "Only procurement officers can open bids")
     if not is_past_deadline(tender, now):
-        raise RuleViolation(None, "Bids cannot be opened before the deadline, "
-                                  f"{format_datetime(tender.submission_deadline)}")
+        raise RuleViolation(
+            None, f"Bids cannot be opened before the deadline, {format_datetime(tender.submission_deadline)}"
+        )
     session.refresh(tender, with_for_update=True)
     tender_services.close_if_due(session, tender, now)
     if tender.status is not TenderStatus.CLOSED:
-        raise RuleViolation(None, "The bids for this tender have already been opened" if tender.evaluation_started_at
-                            else "This tender is not waiting to be opened")
-    if session.scalar(select(BidOpening.id).where(BidOpening.tender_id == tender.id,
-                                                  BidOpening.officer_id == officer.id)):
+        raise RuleViolation(
+            None,
+            "The bids for this tender have already been opened"
+            if tender.evaluation_started_at
+            else "This tender is not waiting to be opened",
+        )
+    if session.scalar(
+        select(BidOpening.id).where(BidOpening.tender_id == tender.id, BidOpening.officer_id == officer.id)
+    ):
         raise RuleViolation(None, "You have already confirmed. A different officer must confirm to open the bids")
     session.add(BidOpening(tender_id=tender.id, officer_id=officer.id, confirmed_at=now))
     session.flush()

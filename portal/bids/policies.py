@@ -30,8 +30,12 @@ WAITING_TO_OPEN = (TenderStatus.PUBLISHED, TenderStatus.CLOSED)
 
 def is_bidder(user: User, bid: Bid) -> bool:
     """The user acts for the organisation that owns the bid."""
-    return bool(user.is_authenticated and user.role is Role.PROVIDER and user.organisation_id is not None
-                and user.organisation_id == bid.organisation_id)
+    return bool(
+        user.is_authenticated
+        and user.role is Role.PROVIDER
+        and user.organisation_id is not None
+        and user.organisation_id == bid.organisation_id
+    )
 
 
 def is_past_deadline(tender: Tender, now: datetime) -> bool:
@@ -76,12 +80,16 @@ def can_confirm_opening(user: User, tender: Tender, now: datetime) -> bool:
 
 # --- The same rule, raising (for services) -------------------------------------------------
 
+
 class DeadlinePassed(RuleViolation):
     """A change or submission at or after the deadline, with both times to show."""
 
     def __init__(self, deadline: datetime, server_time: datetime):
-        super().__init__(None, f"The deadline for bids was {format_datetime(deadline)}. The server's time is now "
-                               f"{format_datetime_seconds(server_time)}, so the bid cannot be changed or submitted")
+        super().__init__(
+            None,
+            f"The deadline for bids was {format_datetime(deadline)}. The server's time is now "
+            f"{format_datetime_seconds(server_time)}, so the bid cannot be changed or submitted",
+        )
         self.deadline = deadline
         self.server_time = server_time
 

@@ -18,12 +18,16 @@ def bid_for_pages(session: Session, bid_id: int) -> Bid | None:
     queries whatever the number of files, lots or questions: files, lots, the
     tender's questions with their lots, and the submissions without their
     (large) content, which these pages never show."""
-    return session.get(Bid, bid_id, options=[
-        selectinload(Bid.attachments).joinedload(BidAttachment.file),
-        selectinload(Bid.lots).joinedload(BidLot.lot),
-        joinedload(Bid.tender).selectinload(Tender.questions).selectinload(Question.lots),
-        selectinload(Bid.submissions).defer(Submission.content),
-    ])
+    return session.get(
+        Bid,
+        bid_id,
+        options=[
+            selectinload(Bid.attachments).joinedload(BidAttachment.file),
+            selectinload(Bid.lots).joinedload(BidLot.lot),
+            joinedload(Bid.tender).selectinload(Tender.questions).selectinload(Question.lots),
+            selectinload(Bid.submissions).defer(Submission.content),
+        ],
+    )
 
 
 def organisation_bids(session: Session, organisation_id: int | None, now: datetime) -> list[Bid]:
@@ -31,11 +35,15 @@ def organisation_bids(session: Session, organisation_id: int | None, now: dateti
     open ones first, soonest deadline first; then closed ones, latest first."""
     if organisation_id is None:
         return []
-    bids = list(session.scalars(
-        select(Bid).join(Bid.tender)
-        .options(contains_eager(Bid.tender), joinedload(Bid.submissions).defer(Submission.content))
-        .where(Bid.organisation_id == organisation_id).order_by(Tender.submission_deadline, Bid.id)
-    ).unique())
+    bids = list(
+        session.scalars(
+            select(Bid)
+            .join(Bid.tender)
+            .options(contains_eager(Bid.tender), joinedload(Bid.submissions).defer(Submission.content))
+            .where(Bid.organisation_id == organisation_id)
+            .order_by(Tender.submission_deadline, Bid.id)
+        ).unique()
+    )
     is_open = [b for b in bids if b.tender.submission_deadline is None or now < b.tender.submission_deadline]
     closed = [b for b in bids if b not in is_open]
     return is_open + closed[::-1]
@@ -47,15 +55,25 @@ def answers_by_question(session: Session, bid: Bid) -> dict[int, BidAnswer]:
 
 def chosen_evidence(session: Session, bid: Bid) -> list[Evidence]:
     """The organisation's QA evidence this bid refers to."""
-    return list(session.scalars(select(Evidence).join(bid_evidence, bid_evidence.c.evidence_id == Evidence.id)
-                                .where(bid_evidence.c.bid_id == bid.id).order_by(Evidence.kind, Evidence.title)))
+    return list(
+        session.scalars(
+            select(Evidence)
+            .join(bid_evidence, bid_evidence.c.evidence_id == Evidence.id)
+            .where(bid_evidence.c.bid_id == bid.id)
+            .order_by(Evidence.kind, Evidence.title)
+        )
+    )
 
 
 def evidence_to_choose(session: Session, bid: Bid) -> list[Evidence]:
     """The organisation's current QA evidence, that the bid may refer to."""
-    return list(session.scalars(select(Evidence).where(
-        Evidence.organisation_id == bid.organisation_id, Evidence.archived_at.is_(None))
-        .order_by(Evidence.kind, Evidence.title)))
+    return list(
+        session.scalars(
+            select(Evidence)
+            .where(Evidence.organisation_id == bid.organisation_id, Evidence.archived_at.is_(None))
+            .order_by(Evidence.kind, Evidence.title)
+        )
+    )
 
 
 def earlier_answers(session: Session, bid: Bid, limit: int = 20) -> list[dict]:
@@ -63,29 +81,41 @@ def earlier_answers(session: Session, bid: Bid, limit: int = 20) -> list[dict]:
     to copy in instead of retyping."""
     rows = session.execute(
         select(BidAnswer.text, Question.text, Tender.title, BidAnswer.updated_at)
-        .join(Bid, BidAnswer.bid_id == Bid.id).join(Question, BidAnswer.question_id == Question.id)
+        .join(Bid, BidAnswer.bid_id == Bid.id)
+        .join(Question, BidAnswer.question_id == Question.id)
         .join(Tender, Bid.tender_id == Tender.id)
-        .where(Bid.organisation_id == bid.organisation_id, Bid.id != bid.id, BidAnswer.text.is_not(None),
-               BidAnswer.text != "")
-        .order_by(BidAnswer.updated_at.desc()).limit(limit)).all()
+        .where(
+            Bid.organisation_id == bid.organisation_id,
+            Bid.id != bid.id,
+            BidAnswer.text.is_not(None),
+            BidAnswer.text != "",
+        )
+        .order_by(BidAnswer.updated_at.desc())
+        .limit(limit)
+    ).all()
     return [{"text": text, "question": question, "tender": tender} for text, question, tender, _ in rows]
 
 
 # --- What other domains ask (see receivers.py) --------------------------------------------------
 
+
 def counts_per_lot(session: Session, tender: Tender) -> dict[int, int]:
     """How many submitted bids include each lot: all that anyone sees before opening."""
     rows = session.execute(
-        select(BidLot.lot_id, func.count(Bid.id)).join(Bid, BidLot.bid_id == Bid.id)
-        .where(Bid.tender_id == tender.id, Bid.status == BidStatus.SUBMITTED).group_by(BidLot.lot_id)).all()
+        select(BidLot.lot_id, func.count(Bid.id))
+        .join(Bid, BidLot.bid_id == Bid.id)
+        .where(Bid.tender_id == tender.id, Bid.status == BidStatus.SUBMITTED)
+        .group_by(BidLot.lot_id)
+    ).all()
     counts = {lot.id: 0 for lot in tender.lots}
     counts.update(dict(rows))
     return counts
 
 
 def submitted_count(session: Session, tender: Tender) -> int:
-    return session.scalar(select(func.count(Bid.id)).where(Bid.tender_id == tender.id,
-                                                           Bid.status == BidStatus.SUBMITTED))
+    return session.scalar(
+        select(func.count(Bid.id)).where(Bid.tender_id == tender.id, Bid.status == BidStatus.SUBMITTED)
+    )
 
 
 def own_bid(session: Session, tender: Tender, organisation_id: int | None) -> Bid | None:

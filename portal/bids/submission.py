@@ -71,17 +71,41 @@ def snapshot(session: Session, bid: Bid) -> dict:
         "tender": bid.tender.reference,
         "organisation_id": bid.organisation_id,
         "organisation": bid.organisation.name,
-        "lots": [{"lot_id": bl.lot_id, "number": bl.lot.number, "title": bl.lot.title,
-                  "price_pence": bl.price_pence} for bl in sorted(bid.lots, key=lambda b: b.lot.number)],
-        "answers": [{"question_id": q.id, "kind": q.kind.name,
-                     "text": answers[q.id].text if q.id in answers else None,
-                     "yes_no": answers[q.id].yes_no if q.id in answers else None} for q in questions_for(bid)],
-        "attachments": [{"title": a.title, "filename": a.file.filename, "sha256": a.file.sha256, "size": a.file.size,
-                         "file_id": a.file_id} for a in bid.attachments],
-        "evidence": [{"evidence_id": e.id, "kind": e.kind.name, "title": e.title, "sha256": e.file.sha256,
-                      "expires_on": e.expires_on.isoformat() if e.expires_on else None}
-                     for e in chosen_evidence(session, bid)],
-        "declarations_confirmed_at": bid.declarations_confirmed_at.isoformat() if bid.declarations_confirmed_at
+        "lots": [
+            {"lot_id": bl.lot_id, "number": bl.lot.number, "title": bl.lot.title, "price_pence": bl.price_pence}
+            for bl in sorted(bid.lots, key=lambda b: b.lot.number)
+        ],
+        "answers": [
+            {
+                "question_id": q.id,
+                "kind": q.kind.name,
+                "text": answers[q.id].text if q.id in answers else None,
+                "yes_no": answers[q.id].yes_no if q.id in answers else None,
+            }
+            for q in questions_for(bid)
+        ],
+        "attachments": [
+            {
+                "title": a.title,
+                "filename": a.file.filename,
+                "sha256": a.file.sha256,
+                "size": a.file.size,
+                "file_id": a.file_id,
+            }
+            for a in bid.attachments
+        ],
+        "evidence": [
+            {
+                "evidence_id": e.id,
+                "kind": e.kind.name,
+                "title": e.title,
+                "sha256": e.file.sha256,
+                "expires_on": e.expires_on.isoformat() if e.expires_on else None,
+            }
+            for e in chosen_evidence(session, bid)
+        ],
+        "declarations_confirmed_at": bid.declarations_confirmed_at.isoformat()
+        if bid.declarations_confirmed_at
         else None,
     }
 
@@ -119,8 +143,9 @@ def submit(session: Session, user: User, bid: Bid, now: datetime) -> tuple[Submi
     require_editable(bid, now)
 
     def submission_of_this_draft() -> Submission | None:
-        return session.scalar(select(Submission).where(Submission.bid_id == bid.id,
-                                                       Submission.from_revision == bid.revision))
+        return session.scalar(
+            select(Submission).where(Submission.bid_id == bid.id, Submission.from_revision == bid.revision)
+        )
 
     existing = submission_of_this_draft()
     if existing is not None and bid.status is BidStatus.SUBMITTED:
@@ -132,9 +157,15 @@ def submit(session: Session, user: User, bid: Bid, now: datetime) -> tuple[Submi
     version = (session.scalar(select(func.max(Submission.version)).where(Submission.bid_id == bid.id)) or 0) + 1
     content["version"] = version
     submission = Submission(
-        bid_id=bid.id, version=version, from_revision=bid.revision, submitted_at=now, submitted_by_id=user.id,
+        bid_id=bid.id,
+        version=version,
+        from_revision=bid.revision,
+        submitted_at=now,
+        submitted_by_id=user.id,
         receipt_reference=f"{bid.tender.reference}-{bid.organisation_id:04d}-{version}",
-        sha256=content_hash(content), content=content)
+        sha256=content_hash(content),
+        content=content,
+    )
     try:
         with savepoint(session):
             session.add(submission)
@@ -146,15 +177,30 @@ def submit(session: Session, user: User, bid: Bid, now: datetime) -> tuple[Submi
         if winner is None:
             raise
         return winner, False
-    BID_STATES.move(session, user, bid, BidStatus.SUBMITTED, now, version=version,
-                    receipt=submission.receipt_reference, sha256=submission.sha256)
+    BID_STATES.move(
+        session,
+        user,
+        bid,
+        BidStatus.SUBMITTED,
+        now,
+        version=version,
+        receipt=submission.receipt_reference,
+        sha256=submission.sha256,
+    )
     bid.withdrawn_at = None
     session.flush()
     _judge_the_deadline_again_at_commit(session, bid.tender.submission_deadline)
     receipt_url = external_url("bids.receipt", bid_id=bid.id, version=version)
     for email in active_emails(session, bid.organisation_id):
-        queue_email(session, email, "bid_receipt", bid=bid, submission=submission, receipt_url=receipt_url,
-                    submitted_at=format_datetime_seconds(now))
+        queue_email(
+            session,
+            email,
+            "bid_receipt",
+            bid=bid,
+            submission=submission,
+            receipt_url=receipt_url,
+            submitted_at=format_datetime_seconds(now),
+        )
     return submission, True
 
 

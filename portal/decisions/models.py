@@ -33,7 +33,8 @@ class Decision(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
 
     documents: Mapped[list[DecisionDocument]] = relationship(
-        cascade="all, delete-orphan", order_by="DecisionDocument.id")
+        cascade="all, delete-orphan", order_by="DecisionDocument.id"
+    )
 
 
 class DecisionDocument(Base):

@@ -75,8 +75,9 @@ def decision_problems(session: Session, data: DecisionData) -> list[RuleViolatio
     if not number:
         problems.append(RuleViolation("number", "Enter the decision number"))
     elif not NUMBER_FORMAT.fullmatch(number):
-        problems.append(RuleViolation("number", "Enter the decision number as two digits, a slash and five digits, "
-                                                "like 22/00094"))
+        problems.append(
+            RuleViolation("number", "Enter the decision number as two digits, a slash and five digits, like 22/00094")
+        )
     elif session.scalar(select(Decision.id).where(Decision.number == number)):
         problems.append(RuleViolation("number", f"Decision {number} has already been recorded"))
     for name, label, limit in _REQUIRED_TEXT:
@@ -96,8 +97,11 @@ def decision_problems(session: Session, data: DecisionData) -> list[RuleViolatio
     if data.publication_date is None:
         problems.append(RuleViolation("publication_date", "Enter the publication date"))
     elif data.decision_date is not None and data.publication_date < data.decision_date:
-        problems.append(RuleViolation("publication_date",
-                                      "The publication date must be the same as or after the date of the decision"))
+        problems.append(
+            RuleViolation(
+                "publication_date", "The publication date must be the same as or after the date of the decision"
+            )
+        )
     return problems
 
 
@@ -112,12 +116,21 @@ def record_decision(session: Session, actor: User, data: DecisionData) -> Decisi
     """
     RuleViolations.raise_any(decision_problems(session, data))
     decision = Decision(
-        number=data.number.strip(), title=data.title.strip(), decision_maker=data.decision_maker.strip(),
-        status=data.status.strip(), is_key_decision=data.is_key_decision,
-        is_subject_to_call_in=data.is_subject_to_call_in, is_urgent=data.is_urgent, is_exempt=data.is_exempt,
-        lead_officer=(data.lead_officer or "").strip() or None, division=(data.division or "").strip() or None,
-        reasons=data.reasons.strip(), decision_text=data.decision_text.strip(), decision_date=data.decision_date,
-        publication_date=data.publication_date, recorded_by_id=getattr(actor, "id", None),
+        number=data.number.strip(),
+        title=data.title.strip(),
+        decision_maker=data.decision_maker.strip(),
+        status=data.status.strip(),
+        is_key_decision=data.is_key_decision,
+        is_subject_to_call_in=data.is_subject_to_call_in,
+        is_urgent=data.is_urgent,
+        is_exempt=data.is_exempt,
+        lead_officer=(data.lead_officer or "").strip() or None,
+        division=(data.division or "").strip() or None,
+        reasons=data.reasons.strip(),
+        decision_text=data.decision_text.strip(),
+        decision_date=data.decision_date,
+        publication_date=data.publication_date,
+        recorded_by_id=getattr(actor, "id", None),
     )
     session.add(decision)
     session.flush()
@@ -125,8 +138,9 @@ def record_decision(session: Session, actor: User, data: DecisionData) -> Decisi
     return decision
 
 
-def add_document(session: Session, actor: User, decision: Decision, title: str, filename: str, content: bytes,
-                 max_bytes: int) -> DecisionDocument:
+def add_document(
+    session: Session, actor: User, decision: Decision, title: str, filename: str, content: bytes, max_bytes: int
+) -> DecisionDocument:
     """Attach an accompanying document (a report, an equality impact assessment...).
 
     Raises:
@@ -142,6 +156,14 @@ def add_document(session: Session, actor: User, decision: Decision, title: str, 
     document = DecisionDocument(decision_id=decision.id, file_id=stored.id, title=title)
     session.add(document)
     session.flush()
-    record(session, actor, "decision.document_added", decision, document_id=document.id, file_id=stored.id,
-           filename=stored.filename, sha256=stored.sha256)
+    record(
+        session,
+        actor,
+        "decision.document_added",
+        decision,
+        document_id=document.id,
+        file_id=stored.id,
+        filename=stored.filename,
+        sha256=stored.sha256,
+    )
     return document

@@ -45,22 +45,33 @@ def retry_delay(attempts: int) -> timedelta:
 def _claim_batch(now: datetime, limit: int) -> list[OutgoingEmail]:
     """Stamp and commit up to ``limit`` due messages as this worker's."""
     with transaction() as session:
-        due = list(session.scalars(
-            select(OutgoingEmail.id)
-            .where(OutgoingEmail.sent_at.is_(None), OutgoingEmail.attempts < MAX_ATTEMPTS,
-                   or_(OutgoingEmail.next_attempt_at.is_(None), OutgoingEmail.next_attempt_at <= now))
-            .order_by(OutgoingEmail.id).limit(limit)))
+        due = list(
+            session.scalars(
+                select(OutgoingEmail.id)
+                .where(
+                    OutgoingEmail.sent_at.is_(None),
+                    OutgoingEmail.attempts < MAX_ATTEMPTS,
+                    or_(OutgoingEmail.next_attempt_at.is_(None), OutgoingEmail.next_attempt_at <= now),
+                )
+                .order_by(OutgoingEmail.id)
+                .limit(limit)
+            )
+        )
         claimed = []
         for email_id in due:
             won = session.execute(
                 update(OutgoingEmail)
                 .where(OutgoingEmail.id == email_id, OutgoingEmail.sent_at.is_(None))
                 .values(sent_at=now, attempts=OutgoingEmail.attempts + 1)
-                .execution_options(synchronize_session=False)).rowcount
+                .execution_options(synchronize_session=False)
+            ).rowcount
             if won:
                 claimed.append(email_id)
-        emails = list(session.scalars(select(OutgoingEmail).where(OutgoingEmail.id.in_(claimed))
-                                      .order_by(OutgoingEmail.id))) if claimed else []
+        emails = (
+            list(session.scalars(select(OutgoingEmail).where(OutgoingEmail.id.in_(claimed)).order_by(OutgoingEmail.id)))
+            if claimed
+            else []
+        )
     return emails
 
 
@@ -91,8 +102,13 @@ def deliver_batch(app: Flask, now: datetime, limit: int = BATCH_SIZE) -> Deliver
                     failures[email.id] = str(error) or error.__class__.__name__
     except Exception as error:  # the server could not be reached: every unsent message waits
         log.warning("mail transport unavailable: %s", error)
-        failures.update({e.id: str(error) or error.__class__.__name__ for e in emails
-                         if e.id not in failures and e.id not in sent_ids})
+        failures.update(
+            {
+                e.id: str(error) or error.__class__.__name__
+                for e in emails
+                if e.id not in failures and e.id not in sent_ids
+            }
+        )
     if failures:
         for email_id, error in failures.items():
             log.warning("email %s not sent: %s", email_id, error)

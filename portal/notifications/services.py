@@ -27,7 +27,8 @@ def queue_email(session: Session, to_address: str, template: str, **context) -> 
     if not first_line.startswith("Subject: "):
         raise ValueError(f"email template {template} must start with 'Subject: '")
     email = OutgoingEmail(
-        to_address=to_address, subject=first_line.removeprefix("Subject: ").strip(),
+        to_address=to_address,
+        subject=first_line.removeprefix("Subject: ").strip(),
         body_text=body.strip() + "\n",
     )
     session.add(email)

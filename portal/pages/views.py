@@ -32,10 +32,18 @@ def dashboard():
     now = clock.now()
     today = clock.today()
     bids = organisation_bids(get_session(), current_user.organisation_id, now)  # one query
-    return render_template("pages/dashboard_provider.html", agreements=agreements, notices=notices, today=today,
-                           status_of=status_of, bids=bids, now=now, bid_countdown=bid_display.countdown,
-                           bid_status=bid_display.status_label,
-                           bid_has_unsubmitted_changes=bid_display.has_unsubmitted_changes)
+    return render_template(
+        "pages/dashboard_provider.html",
+        agreements=agreements,
+        notices=notices,
+        today=today,
+        status_of=status_of,
+        bids=bids,
+        now=now,
+        bid_countdown=bid_display.countdown,
+        bid_status=bid_display.status_label,
+        bid_has_unsubmitted_changes=bid_display.has_unsubmitted_changes,
+    )
 
 
 @bp.route("/accessibility")

@@ -36,8 +36,16 @@ def _require_member(user: User, evidence: Evidence | None = None) -> None:
         raise NotPermitted()
 
 
-def add_evidence(session: Session, user: User, kind: EvidenceKind, title: str, filename: str, content: bytes,
-                 expires_on: date | None, now: datetime) -> Evidence:
+def add_evidence(
+    session: Session,
+    user: User,
+    kind: EvidenceKind,
+    title: str,
+    filename: str,
+    content: bytes,
+    expires_on: date | None,
+    now: datetime,
+) -> Evidence:
     """Keep a document for the user's organisation.
 
     Raises:
@@ -52,16 +60,33 @@ def add_evidence(session: Session, user: User, kind: EvidenceKind, title: str, f
     if len(title) > 200:
         raise RuleViolation("title", "Title must be 200 characters or fewer")
     if expires_on is not None and expires_on < london_today(now):
-        raise RuleViolation("expires_on", "The expiry date must be today or in the future: this document has "
-                                          "already expired")
+        raise RuleViolation(
+            "expires_on", "The expiry date must be today or in the future: this document has already expired"
+        )
     stored = files.store(session, user, filename, content, current_app.config["MAX_FILE_BYTES"])
-    evidence = Evidence(organisation_id=user.organisation_id, kind=kind, title=title, file_id=stored.id,
-                        expires_on=expires_on, uploaded_by_id=user.id, uploaded_at=now)
+    evidence = Evidence(
+        organisation_id=user.organisation_id,
+        kind=kind,
+        title=title,
+        file_id=stored.id,
+        expires_on=expires_on,
+        uploaded_by_id=user.id,
+        uploaded_at=now,
+    )
     evidence.file = stored
     session.add(evidence)
     session.flush()
-    record(session, user, "evidence.added", evidence, kind=kind.name, title=title, filename=stored.filename,
-           sha256=stored.sha256, expires_on=expires_on.isoformat() if expires_on else None)
+    record(
+        session,
+        user,
+        "evidence.added",
+        evidence,
+        kind=kind.name,
+        title=title,
+        filename=stored.filename,
+        sha256=stored.sha256,
+        expires_on=expires_on.isoformat() if expires_on else None,
+    )
     return evidence
 
 
@@ -82,10 +107,14 @@ def archive_evidence(session: Session, user: User, evidence: Evidence, now: date
 
 def current_evidence(session: Session, organisation_id: int) -> list[Evidence]:
     """The organisation's evidence in use, soonest expiry first (no expiry last); refuses nothing."""
-    return list(session.scalars(
-        select(Evidence).where(Evidence.organisation_id == organisation_id, Evidence.archived_at.is_(None))
-        .options(selectinload(Evidence.file))
-        .order_by(Evidence.expires_on.is_(None), Evidence.expires_on, Evidence.kind, Evidence.title)))
+    return list(
+        session.scalars(
+            select(Evidence)
+            .where(Evidence.organisation_id == organisation_id, Evidence.archived_at.is_(None))
+            .options(selectinload(Evidence.file))
+            .order_by(Evidence.expires_on.is_(None), Evidence.expires_on, Evidence.kind, Evidence.title)
+        )
+    )
 
 
 def evidence_for(session: Session, user: User, evidence_id: int) -> Evidence:
@@ -127,40 +156,64 @@ def send_reminders(session: Session, today: date, days_before: int = REMINDER_DA
     Refuses nothing.
     """
     due = session.scalars(
-        select(Evidence).where(
-            Evidence.archived_at.is_(None), Evidence.expires_on.is_not(None), Evidence.expires_on >= today,
+        select(Evidence)
+        .where(
+            Evidence.archived_at.is_(None),
+            Evidence.expires_on.is_not(None),
+            Evidence.expires_on >= today,
             Evidence.expires_on <= today + timedelta(days=days_before),
-            or_(Evidence.reminder_sent_for.is_(None), Evidence.reminder_sent_for != Evidence.expires_on))
-        .order_by(Evidence.id)).all()
+            or_(Evidence.reminder_sent_for.is_(None), Evidence.reminder_sent_for != Evidence.expires_on),
+        )
+        .order_by(Evidence.id)
+    ).all()
     if not due:
         return 0
     organisation_ids = {e.organisation_id for e in due}
     people: dict[int, list[str]] = {}
     for organisation_id, email in session.execute(
-            select(User.organisation_id, User.email).where(
-                User.organisation_id.in_(organisation_ids), User.role == Role.PROVIDER, is_active_verified())
-            .order_by(User.email)):
+        select(User.organisation_id, User.email)
+        .where(User.organisation_id.in_(organisation_ids), User.role == Role.PROVIDER, is_active_verified())
+        .order_by(User.email)
+    ):
         people.setdefault(organisation_id, []).append(email)
-    names = dict(session.execute(select(Organisation.id, Organisation.name)
-                                 .where(Organisation.id.in_(organisation_ids))).all())
+    names = dict(
+        session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(organisation_ids))).all()
+    )
     evidence_url = external_url("evidence.index")
     sent = 0
     for evidence in due:
         claimed = session.execute(
-            update(Evidence).where(
-                Evidence.id == evidence.id, Evidence.expires_on == evidence.expires_on,
-                or_(Evidence.reminder_sent_for.is_(None), Evidence.reminder_sent_for != Evidence.expires_on))
-            .values(reminder_sent_for=Evidence.expires_on).execution_options(synchronize_session=False)).rowcount
+            update(Evidence)
+            .where(
+                Evidence.id == evidence.id,
+                Evidence.expires_on == evidence.expires_on,
+                or_(Evidence.reminder_sent_for.is_(None), Evidence.reminder_sent_for != Evidence.expires_on),
+            )
+            .values(reminder_sent_for=Evidence.expires_on)
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if not claimed:
             continue  # another run reminded about it first
         set_committed_value(evidence, "reminder_sent_for", evidence.expires_on)
         days_left = (evidence.expires_on - today).days
         for email in people.get(evidence.organisation_id, []):
-            queue_email(session, email, "evidence_reminder", evidence=evidence,
-                        organisation_name=names[evidence.organisation_id],
-                        expires_on=format_date(evidence.expires_on), days_left=days_left,
-                        evidence_url=evidence_url)
+            queue_email(
+                session,
+                email,
+                "evidence_reminder",
+                evidence=evidence,
+                organisation_name=names[evidence.organisation_id],
+                expires_on=format_date(evidence.expires_on),
+                days_left=days_left,
+                evidence_url=evidence_url,
+            )
             sent += 1
-        record(session, None, "evidence.reminder_sent", evidence, expires_on=evidence.expires_on.isoformat(),
-               emailed=len(people.get(evidence.organisation_id, [])))
+        record(
+            session,
+            None,
+            "evidence.reminder_sent",
+            evidence,
+            expires_on=evidence.expires_on.isoformat(),
+            emailed=len(people.get(evidence.organisation_id, [])),
+        )
     return sent

@@ -32,10 +32,13 @@ def _own(evidence_id: int):
 def index():
     today = clock.today()
     documents = services.current_evidence(get_session(), current_user.organisation_id)
-    rows = [{"evidence": e, "flag": services.evidence_flags(e, today),
-             "soon": services.expires_soon(e, today)} for e in documents]
-    return render_template("providers/evidence/index.html", rows=rows, archive_form=ConfirmForm(),
-                           soon_label=services.EXPIRES_SOON)
+    rows = [
+        {"evidence": e, "flag": services.evidence_flags(e, today), "soon": services.expires_soon(e, today)}
+        for e in documents
+    ]
+    return render_template(
+        "providers/evidence/index.html", rows=rows, archive_form=ConfirmForm(), soon_label=services.EXPIRES_SOON
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -46,12 +49,23 @@ def new():
     def add():
         upload = form.file.data
         return services.add_evidence(
-            get_session(), current_user, EvidenceKind[form.kind.data], form.title.data, upload.filename,
-            upload.read(current_app.config["MAX_FILE_BYTES"] + 1), form.expires_on.data, clock.now())
+            get_session(),
+            current_user,
+            EvidenceKind[form.kind.data],
+            form.title.data,
+            upload.filename,
+            upload.read(current_app.config["MAX_FILE_BYTES"] + 1),
+            form.expires_on.data,
+            clock.now(),
+        )
 
     return handle_form(
-        form, add, template="providers/evidence/new.html", redirect_to=url_for("evidence.index"),
-        success=lambda evidence: f"\u201c{evidence.title}\u201d has been saved. You can include it in your bids.")
+        form,
+        add,
+        template="providers/evidence/new.html",
+        redirect_to=url_for("evidence.index"),
+        success=lambda evidence: f"\u201c{evidence.title}\u201d has been saved. You can include it in your bids.",
+    )
 
 
 @bp.route("/<int:evidence_id>/file")
@@ -69,7 +83,8 @@ def archive(evidence_id):
     try:
         services.archive_evidence(get_session(), current_user, evidence, clock.now())
     except RuleViolation as violation:
-        return render_template("errors/page.html", title="The document cannot be archived",
-                               description=violation.message), 400
+        return render_template(
+            "errors/page.html", title="The document cannot be archived", description=violation.message
+        ), 400
     flash(f"\u201c{evidence.title}\u201d has been archived. Bids already submitted with it keep it.", "success")
     return redirect(url_for("evidence.index"))

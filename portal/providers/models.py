@@ -60,8 +60,7 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160), index=True)
     organisation_type: Mapped[OrganisationType | None] = mapped_column(
-        Enum(OrganisationType, native_enum=False, length=40, create_constraint=True,
-             name="organisation_type")
+        Enum(OrganisationType, native_enum=False, length=40, create_constraint=True, name="organisation_type")
     )
     charity_number: Mapped[str | None] = mapped_column(String(10), unique=True)
     company_number: Mapped[str | None] = mapped_column(String(8), unique=True)
@@ -77,9 +76,7 @@ class Organisation(Base):
     def is_registered(self) -> bool:
         return self.registered_at is not None
 
-    districts: Mapped[list[District]] = relationship(
-        secondary=organisation_district, order_by=District.name
-    )
+    districts: Mapped[list[District]] = relationship(secondary=organisation_district, order_by=District.name)
     members: Mapped[list[User]] = relationship(  # noqa: F821
         back_populates="organisation", order_by="User.full_name"
     )
@@ -102,7 +99,8 @@ class Evidence(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     kind: Mapped[EvidenceKind] = mapped_column(
-        Enum(EvidenceKind, native_enum=False, length=30, create_constraint=True, name="evidence_kind"))
+        Enum(EvidenceKind, native_enum=False, length=30, create_constraint=True, name="evidence_kind")
+    )
     title: Mapped[str] = mapped_column(String(200))
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id", ondelete="RESTRICT"))
     expires_on: Mapped[date | None] = mapped_column(Date)

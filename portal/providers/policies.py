@@ -9,8 +9,10 @@ def can_manage_colleagues(user, organisation) -> bool:
     Refuses everyone signed out, staff, and the organisation's other members.
     """
     return bool(
-        user.is_authenticated and user.organisation_id is not None
-        and user.organisation_id == organisation.id and user.is_organisation_admin
+        user.is_authenticated
+        and user.organisation_id is not None
+        and user.organisation_id == organisation.id
+        and user.is_organisation_admin
     )
 
 
@@ -19,7 +21,4 @@ def can_remove(user, member) -> bool:
 
     Refuses removing oneself, and anyone outside the user's organisation.
     """
-    return (
-        member.organisation is not None and can_manage_colleagues(user, member.organisation)
-        and member.id != user.id
-    )
+    return member.organisation is not None and can_manage_colleagues(user, member.organisation) and member.id != user.id

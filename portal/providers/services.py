@@ -86,8 +86,13 @@ def make_claim_token(organisation: Organisation) -> str:
 def send_claim_link(session: Session, organisation: Organisation) -> None:
     """Email the organisation's claim link to its contact address, for someone who
     tried to register it without the link. Refuses nothing."""
-    queue_email(session, organisation.contact_email, "claim_link", organisation=organisation,
-                register_url=external_url("providers.register", claim=make_claim_token(organisation)))
+    queue_email(
+        session,
+        organisation.contact_email,
+        "claim_link",
+        organisation=organisation,
+        register_url=external_url("providers.register", claim=make_claim_token(organisation)),
+    )
 
 
 def organisation_for_claim(session: Session, token: str | None) -> Organisation | None:
@@ -97,7 +102,8 @@ def organisation_for_claim(session: Session, token: str | None) -> Organisation 
         return None
     try:
         organisation_id = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="portal-claim").loads(
-            token, max_age=CLAIM_MAX_AGE)
+            token, max_age=CLAIM_MAX_AGE
+        )
     except BadSignature:
         return None
     organisation = session.get(Organisation, organisation_id) if isinstance(organisation_id, int) else None
@@ -112,8 +118,10 @@ def _mask(email: str | None) -> str:
 
 
 def _existing_by_number(session: Session, charity: str | None, company: str | None) -> tuple[str, Organisation] | None:
-    for field, column, value in (("charity_number", Organisation.charity_number, charity),
-                                 ("company_number", Organisation.company_number, company)):
+    for field, column, value in (
+        ("charity_number", Organisation.charity_number, charity),
+        ("company_number", Organisation.company_number, company),
+    ):
         if value:
             found = session.scalar(select(Organisation).where(column == value))
             if found is not None:
@@ -121,8 +129,9 @@ def _existing_by_number(session: Session, charity: str | None, company: str | No
     return None
 
 
-def register_organisation(session: Session, data: Registration, now: datetime,
-                          claim_token: str | None = None) -> Organisation | None:
+def register_organisation(
+    session: Session, data: Registration, now: datetime, claim_token: str | None = None
+) -> Organisation | None:
     """Create an organisation and its first user, its administrator, unverified.
 
     An incumbent the council already holds (imported with its agreements) is
@@ -154,13 +163,17 @@ def register_organisation(session: Session, data: Registration, now: datetime,
     # register of organisations (a number already held) only once it is well formed.
     problems = []
     if charity and not is_valid_charity_number(charity):
-        problems.append(RuleViolation("charity_number",
-                                      "Enter a charity number in the correct format, like 1123456 or SC012345"))
+        problems.append(
+            RuleViolation("charity_number", "Enter a charity number in the correct format, like 1123456 or SC012345")
+        )
     elif data.organisation_type in NEEDS_CHARITY_NUMBER and not charity:
         problems.append(RuleViolation("charity_number", "Enter your charity number"))
     if company and not is_valid_company_number(company):
-        problems.append(RuleViolation("company_number", "Enter a Companies House number in the correct format, "
-                                                        "like 01234567 or SC123456"))
+        problems.append(
+            RuleViolation(
+                "company_number", "Enter a Companies House number in the correct format, like 01234567 or SC123456"
+            )
+        )
     elif data.organisation_type in NEEDS_COMPANY_NUMBER and not company:
         problems.append(RuleViolation("company_number", "Enter your Companies House number"))
     if not is_valid_postcode(postcode):
@@ -181,21 +194,30 @@ def register_organisation(session: Session, data: Registration, now: datetime,
         field, found = existing
         label = "charity number" if field == "charity_number" else "Companies House number"
         if found.is_registered:
-            raise RuleViolation(field, f"An organisation with this {label} is already registered. "
-                                       "Ask its administrator to invite you")
+            raise RuleViolation(
+                field, f"An organisation with this {label} is already registered. Ask its administrator to invite you"
+            )
         if organisation is None and (found.contact_email or "").lower() == email:
             # Typing the address is no proof of holding it: nothing about the record
             # changes until the link sent to it is followed.
             send_claim_link(session, found)
             return None
         if organisation is None or organisation.id != found.id:
-            raise RuleViolation(field, f"The council already holds agreements with the organisation with this "
-                                       f"{label}. Use the link in the invitation emailed to "
-                                       f"{_mask(found.contact_email)}, or contact "
-                                       f"{current_app.config['SERVICE_CONTACT_EMAIL']}")
+            raise RuleViolation(
+                field,
+                f"The council already holds agreements with the organisation with this "
+                f"{label}. Use the link in the invitation emailed to "
+                f"{_mask(found.contact_email)}, or contact "
+                f"{current_app.config['SERVICE_CONTACT_EMAIL']}",
+            )
     if session.scalar(select(User.id).where(User.email == email)):
-        queue_email(session, email, "already_registered", sign_in_url=external_url("accounts.sign_in"),
-                    reset_url=external_url("accounts.request_password_reset"))
+        queue_email(
+            session,
+            email,
+            "already_registered",
+            sign_in_url=external_url("accounts.sign_in"),
+            reset_url=external_url("accounts.request_password_reset"),
+        )
         return None
 
     claimed = organisation is not None
@@ -213,20 +235,30 @@ def register_organisation(session: Session, data: Registration, now: datetime,
     organisation.districts = districts
     organisation.registered_at = now
     user = User(
-        email=email, full_name=data.full_name.strip(), password_hash=password_hash,
-        role=Role.PROVIDER, organisation=organisation, is_organisation_admin=True,
+        email=email,
+        full_name=data.full_name.strip(),
+        password_hash=password_hash,
+        role=Role.PROVIDER,
+        organisation=organisation,
+        is_organisation_admin=True,
     )
     session.add(user)
     session.flush()
-    record(session, user, "organisation.claimed" if claimed else "organisation.registered", organisation,
-           name=organisation.name)
+    record(
+        session,
+        user,
+        "organisation.claimed" if claimed else "organisation.registered",
+        organisation,
+        name=organisation.name,
+    )
     record(session, user, "user.registered", user, email=email, organisation_id=organisation.id)
     send_verification_email(session, user)
     return organisation
 
 
-def invite_colleague(session: Session, inviter: User, email: str, full_name: str, make_admin: bool,
-                     now: datetime) -> User:
+def invite_colleague(
+    session: Session, inviter: User, email: str, full_name: str, make_admin: bool, now: datetime
+) -> User:
     """Invite someone to act for the inviter's organisation.
 
     A person removed from an organisation earlier may be invited again.
@@ -241,8 +273,9 @@ def invite_colleague(session: Session, inviter: User, email: str, full_name: str
         if user.organisation_id == inviter.organisation_id and user.deactivated_at is None:
             raise RuleViolation("email", "This person is already a member of your organisation")
         if user.role is not Role.PROVIDER or user.organisation_id is not None:
-            raise RuleViolation("email", "This email address cannot be invited. Ask the person to use a different "
-                                         "address")
+            raise RuleViolation(
+                "email", "This email address cannot be invited. Ask the person to use a different address"
+            )
         user.organisation_id = inviter.organisation_id
         user.deactivated_at = None
         user.password_hash = None
@@ -256,10 +289,24 @@ def invite_colleague(session: Session, inviter: User, email: str, full_name: str
     user.invited_by_id = inviter.id
     user.invited_at = now
     session.flush()
-    record(session, inviter, "user.invited", user, email=email, organisation_id=inviter.organisation_id,
-           is_organisation_admin=make_admin)
-    queue_email(session, email, "invitation", user=user, inviter=inviter, organisation=inviter.organisation,
-                accept_url=external_url("accounts.accept_invitation", token=make_token("invite", user)))
+    record(
+        session,
+        inviter,
+        "user.invited",
+        user,
+        email=email,
+        organisation_id=inviter.organisation_id,
+        is_organisation_admin=make_admin,
+    )
+    queue_email(
+        session,
+        email,
+        "invitation",
+        user=user,
+        inviter=inviter,
+        organisation=inviter.organisation,
+        accept_url=external_url("accounts.accept_invitation", token=make_token("invite", user)),
+    )
     return user
 
 
@@ -267,8 +314,10 @@ def organisation_admin_count(session: Session, organisation_id: int) -> int:
     """How many people can administer the organisation (invitations still open do not count)."""
     return session.scalar(
         select(func.count(User.id)).where(
-            User.organisation_id == organisation_id, User.is_organisation_admin.is_(True),
-            User.deactivated_at.is_(None), User.password_hash.is_not(None),
+            User.organisation_id == organisation_id,
+            User.is_organisation_admin.is_(True),
+            User.deactivated_at.is_(None),
+            User.password_hash.is_not(None),
         )
     )
 
@@ -279,10 +328,14 @@ def remove_colleague(session: Session, actor: User, member: User, now: datetime)
     Raises:
         RuleViolation: removing the organisation's last administrator.
     """
-    if member.is_organisation_admin and organisation_admin_count(session, member.organisation_id) <= 1 \
-            and not member.is_pending_invitation:
-        raise RuleViolation(None, "You cannot remove the organisation's only administrator. Make someone else an "
-                                  "administrator first")
+    if (
+        member.is_organisation_admin
+        and organisation_admin_count(session, member.organisation_id) <= 1
+        and not member.is_pending_invitation
+    ):
+        raise RuleViolation(
+            None, "You cannot remove the organisation's only administrator. Make someone else an administrator first"
+        )
     organisation_id = member.organisation_id
     member.organisation_id = None
     member.is_organisation_admin = False

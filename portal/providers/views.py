@@ -42,18 +42,25 @@ def register():
         data = services.Registration(
             organisation_name=form.organisation_name.data,
             organisation_type=OrganisationType[form.organisation_type.data],
-            charity_number=form.charity_number.data, company_number=form.company_number.data,
-            address_line_1=form.address_line_1.data, address_line_2=form.address_line_2.data,
-            town=form.town.data, postcode=form.postcode.data, district_ids=form.district_ids.data,
-            full_name=form.full_name.data, email=form.email.data, password=form.password.data,
+            charity_number=form.charity_number.data,
+            company_number=form.company_number.data,
+            address_line_1=form.address_line_1.data,
+            address_line_2=form.address_line_2.data,
+            town=form.town.data,
+            postcode=form.postcode.data,
+            district_ids=form.district_ids.data,
+            full_name=form.full_name.data,
+            email=form.email.data,
+            password=form.password.data,
         )
         try:
             services.register_organisation(db, data, clock.now(), claim_token if claimed is not None else None)
         except RuleViolation as violation:
             form.add_violation(violation)
         else:
-            return render_template("accounts/check_email.html", email=normalise_email(form.email.data),
-                                   purpose="register")
+            return render_template(
+                "accounts/check_email.html", email=normalise_email(form.email.data), purpose="register"
+            )
     return form_page("providers/register.html", form, claimed=claimed)
 
 
@@ -61,11 +68,14 @@ def register():
 @roles(Role.PROVIDER)
 def organisation():
     org = current_user.organisation
-    members = get_session().scalars(
-        select(User).where(User.organisation_id == org.id).order_by(User.full_name)
-    ).all()
-    return render_template("providers/organisation.html", organisation=org, members=members,
-                           can_manage=policies.can_manage_colleagues(current_user, org), confirm=ConfirmForm())
+    members = get_session().scalars(select(User).where(User.organisation_id == org.id).order_by(User.full_name)).all()
+    return render_template(
+        "providers/organisation.html",
+        organisation=org,
+        members=members,
+        can_manage=policies.can_manage_colleagues(current_user, org),
+        confirm=ConfirmForm(),
+    )
 
 
 @bp.route("/organisation/colleagues/invite", methods=["GET", "POST"])
@@ -73,10 +83,14 @@ def organisation():
 def invite_colleague():
     form = InviteColleagueForm()
     return handle_form(
-        form, lambda: services.invite_colleague(get_session(), current_user, form.email.data, form.full_name.data,
-                                                bool(form.make_admin.data), clock.now()),
-        template="providers/invite_colleague.html", redirect_to=url_for("providers.organisation"),
-        success=lambda user: f"Invitation sent to {user.email}.")
+        form,
+        lambda: services.invite_colleague(
+            get_session(), current_user, form.email.data, form.full_name.data, bool(form.make_admin.data), clock.now()
+        ),
+        template="providers/invite_colleague.html",
+        redirect_to=url_for("providers.organisation"),
+        success=lambda user: f"Invitation sent to {user.email}.",
+    )
 
 
 @bp.route("/organisation/colleagues/<int:user_id>/remove", methods=["GET", "POST"])
@@ -87,6 +101,10 @@ def remove_colleague(user_id):
         abort(404)
     form = ConfirmForm()
     return handle_form(
-        form, lambda: services.remove_colleague(get_session(), current_user, member, clock.now()),
-        template="providers/remove_colleague.html", redirect_to=url_for("providers.organisation"),
-        success=f"{member.full_name} has been removed from your organisation.", context={"member": member})
+        form,
+        lambda: services.remove_colleague(get_session(), current_user, member, clock.now()),
+        template="providers/remove_colleague.html",
+        redirect_to=url_for("providers.organisation"),
+        success=f"{member.full_name} has been removed from your organisation.",
+        context={"member": member},
+    )

@@ -36,19 +36,34 @@ def replaceable_agreements(session: Session, tender: Tender) -> list[Agreement]:
     start, that no tender replaces yet; soonest ending first."""
     if tender.contract_start_date is None:
         return []
-    return list(session.scalars(select(Agreement).options(joinedload(Agreement.organisation)).where(
-        Agreement.category_id == tender.category_id, Agreement.end_date <= tender.contract_start_date,
-        Agreement.replacement_tender_id.is_(None)).order_by(Agreement.end_date, Agreement.reference)))
+    return list(
+        session.scalars(
+            select(Agreement)
+            .options(joinedload(Agreement.organisation))
+            .where(
+                Agreement.category_id == tender.category_id,
+                Agreement.end_date <= tender.contract_start_date,
+                Agreement.replacement_tender_id.is_(None),
+            )
+            .order_by(Agreement.end_date, Agreement.reference)
+        )
+    )
 
 
 def replaced_agreements(session: Session, tender: Tender) -> list[Agreement]:
-    return list(session.scalars(select(Agreement).options(joinedload(Agreement.organisation))
-                                .where(Agreement.replacement_tender_id == tender.id)
-                                .order_by(Agreement.end_date, Agreement.reference)))
+    return list(
+        session.scalars(
+            select(Agreement)
+            .options(joinedload(Agreement.organisation))
+            .where(Agreement.replacement_tender_id == tender.id)
+            .order_by(Agreement.end_date, Agreement.reference)
+        )
+    )
 
 
-def link_replaced_agreements(session: Session, actor: User, tender: Tender, agreement_ids: list[int],
-                             now: datetime) -> list[Agreement]:
+def link_replaced_agreements(
+    session: Session, actor: User, tender: Tender, agreement_ids: list[int], now: datetime
+) -> list[Agreement]:
     """Mark agreements as replaced by the tender (``link_agreements``);
     once it is published their providers are told at once.
 
@@ -58,8 +73,9 @@ def link_replaced_agreements(session: Session, actor: User, tender: Tender, agre
             (``replaceable_agreements``).
     """
     if not policies.can_link_agreements(actor, tender, now):
-        raise RuleViolation(None, f"A tender that is {tender.status_at(now).value.lower()} cannot take on more "
-                                  "agreements")
+        raise RuleViolation(
+            None, f"A tender that is {tender.status_at(now).value.lower()} cannot take on more agreements"
+        )
     if not agreement_ids:
         raise RuleViolation("agreement_ids", "Select the agreements this tender replaces")
     candidates = {agreement.id: agreement for agreement in replaceable_agreements(session, tender)}
@@ -71,6 +87,7 @@ def link_replaced_agreements(session: Session, actor: User, tender: Tender, agre
 
 
 # --- The conflicts assessment, and telling incumbents -----------------------------------
+
 
 def record_conflicts_assessment(session: Session, actor: User, tender: Tender, assessment: str, now: datetime) -> None:
     """Record (or bring up to date) the conflicts of interest assessment, with who and when.
@@ -102,13 +119,22 @@ def link_agreements(session: Session, actor: User | None, tender: Tender, agreem
 
 
 def tell_incumbents(session: Session, actor: User | None, tender: Tender, only: list[Agreement] | None = None) -> None:
-    agreements = only if only is not None else list(session.scalars(
-        select(Agreement).where(Agreement.replacement_tender_id == tender.id)))
+    agreements = (
+        only
+        if only is not None
+        else list(session.scalars(select(Agreement).where(Agreement.replacement_tender_id == tender.id)))
+    )
     deadline = format_datetime(tender.submission_deadline) if tender.submission_deadline else "to be confirmed"
     for agreement in agreements:
         issue_notice(
-            session, agreement.organisation, agreement, NoticeKind.REPLACEMENT, f"replacement:{tender.id}",
+            session,
+            agreement.organisation,
+            agreement,
+            NoticeKind.REPLACEMENT,
+            f"replacement:{tender.id}",
             f"A new opportunity replaces your agreement {agreement.reference}",
             f"Your agreement {agreement.reference}, {agreement.service_name}, ends on "
             f"{format_date(agreement.end_date)}. It is replaced by the opportunity \u201c{tender.title}\u201d "
-            f"({tender.reference}), now open for bids. The deadline for bids is {deadline}.", sent_by=actor)
+            f"({tender.reference}), now open for bids. The deadline for bids is {deadline}.",
+            sent_by=actor,
+        )

@@ -14,8 +14,15 @@ from portal.errors import RuleViolation
 from portal.tenders import policies
 from portal.tenders.models import QuestionKind, Tender
 
-TIMETABLE_FIELDS = ("clarification_deadline", "answers_by", "submission_deadline", "evaluation_date",
-                    "intended_award_date", "standstill_end_date", "contract_start_date")
+TIMETABLE_FIELDS = (
+    "clarification_deadline",
+    "answers_by",
+    "submission_deadline",
+    "evaluation_date",
+    "intended_award_date",
+    "standstill_end_date",
+    "contract_start_date",
+)
 
 
 def require_draft(actor, tender: Tender) -> None:
@@ -45,14 +52,18 @@ def timetable_problems(tender, now: datetime) -> list[RuleViolation]:
     if tender.clarification_deadline is None:
         problems.append(RuleViolation("clarification_deadline", "Enter when clarification questions close"))
     elif tender.submission_deadline and tender.clarification_deadline >= tender.submission_deadline:
-        problems.append(RuleViolation("clarification_deadline",
-                                      "Clarification questions must close before the submission deadline"))
+        problems.append(
+            RuleViolation("clarification_deadline", "Clarification questions must close before the submission deadline")
+        )
     if tender.answers_by and tender.submission_deadline and tender.answers_by > tender.submission_deadline:
         problems.append(RuleViolation("answers_by", "Answers must be published before the submission deadline"))
     if tender.answers_by and tender.clarification_deadline and tender.answers_by < tender.clarification_deadline:
         problems.append(RuleViolation("answers_by", "Answers cannot be due before questions close"))
-    if tender.contract_start_date and tender.submission_deadline and \
-            tender.contract_start_date <= tender.submission_deadline.date():
+    if (
+        tender.contract_start_date
+        and tender.submission_deadline
+        and tender.contract_start_date <= tender.submission_deadline.date()
+    ):
         problems.append(RuleViolation("contract_start_date", "The contract must start after the submission deadline"))
     return problems
 
@@ -69,8 +80,11 @@ def publication_problems(tender: Tender, now: datetime) -> list[RuleViolation]:
         problems.append(RuleViolation("questions", "Add at least one scored quality question"))
     for number, total in sorted(quality_weight_totals(tender).items()):
         if total != 100:
-            problems.append(RuleViolation("questions", f"The quality question weights for lot {number} total "
-                                                       f"{total}%: they must total 100%"))
+            problems.append(
+                RuleViolation(
+                    "questions", f"The quality question weights for lot {number} total {total}%: they must total 100%"
+                )
+            )
     if any(q.kind is QuestionKind.PASS_FAIL and q.passing_answer is None for q in tender.questions):
         problems.append(RuleViolation("questions", "Every pass or fail question needs the answer that passes"))
     descriptors = tender.score_descriptors or {}

@@ -17,14 +17,18 @@ from portal.providers.models import District
 
 def category_choices(session: Session, placeholder: str | None = None, text_values: bool = False) -> list:
     """Service categories by name."""
-    return _choices(session.execute(select(ServiceCategory.id, ServiceCategory.name).order_by(ServiceCategory.name)),
-                    placeholder, text_values)
+    return _choices(
+        session.execute(select(ServiceCategory.id, ServiceCategory.name).order_by(ServiceCategory.name)),
+        placeholder,
+        text_values,
+    )
 
 
 def district_choices(session: Session, placeholder: str | None = None, text_values: bool = False) -> list:
     """The council's districts by name."""
-    return _choices(session.execute(select(District.id, District.name).order_by(District.name)),
-                    placeholder, text_values)
+    return _choices(
+        session.execute(select(District.id, District.name).order_by(District.name)), placeholder, text_values
+    )
 
 
 def _choices(rows, placeholder: str | None, text_values: bool) -> list:

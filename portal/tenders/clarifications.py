@@ -35,15 +35,23 @@ def ask(session: Session, user: User, tender: Tender, question: str, now: dateti
     if tender.status is not TenderStatus.PUBLISHED:
         raise RuleViolation(None, "This opportunity is not open for questions")
     if tender.clarification_deadline is None or now >= tender.clarification_deadline:
-        raise RuleViolation("question", "Clarification questions closed at "
-                                        f"{format_datetime(tender.clarification_deadline)}. "
-                                        "Questions can no longer be asked")
+        raise RuleViolation(
+            "question",
+            "Clarification questions closed at "
+            f"{format_datetime(tender.clarification_deadline)}. "
+            "Questions can no longer be asked",
+        )
     if not question.strip():
         raise RuleViolation("question", "Enter your question")
     if len(question) > MAX_QUESTION_LENGTH:
         raise RuleViolation("question", f"Your question must be {MAX_QUESTION_LENGTH:,} characters or fewer")
-    clarification = Clarification(tender_id=tender.id, organisation_id=user.organisation_id, asked_by_id=user.id,
-                                  question=question.strip(), asked_at=now)
+    clarification = Clarification(
+        tender_id=tender.id,
+        organisation_id=user.organisation_id,
+        asked_by_id=user.id,
+        question=question.strip(),
+        asked_at=now,
+    )
     session.add(clarification)
     session.flush()
     record(session, user, "clarification.asked", clarification, tender_id=tender.id)
@@ -51,8 +59,15 @@ def ask(session: Session, user: User, tender: Tender, question: str, now: dateti
     return clarification
 
 
-def answer(session: Session, actor: User, clarification: Clarification, tender: Tender, text: str,
-           publish_to_all: bool, now: datetime) -> None:
+def answer(
+    session: Session,
+    actor: User,
+    clarification: Clarification,
+    tender: Tender,
+    text: str,
+    publish_to_all: bool,
+    now: datetime,
+) -> None:
     """Answer a question: privately to the asker, or published to everyone
     without saying who asked, and emailed to every interested provider.
 
@@ -78,5 +93,12 @@ def answer(session: Session, actor: User, clarification: Clarification, tender: 
         recipients = set(active_emails(session, clarification.organisation_id))
     for email in sorted(recipients):
         # The email quotes the question and answer only: never who asked.
-        queue_email(session, email, "clarification_answered", tender=tender, clarification=clarification,
-                    tender_url=tender_url, published=publish_to_all)
+        queue_email(
+            session,
+            email,
+            "clarification_answered",
+            tender=tender,
+            clarification=clarification,
+            tender_url=tender_url,
+            published=publish_to_all,
+        )

@@ -37,8 +37,16 @@ from portal.tenders.models import (
     TenderStatus,
 )
 
-DETAIL_FIELDS = ("reference", "title", "description", "category_id", "estimated_value_pence", "procedure",
-                 "is_light_touch", "is_framework")
+DETAIL_FIELDS = (
+    "reference",
+    "title",
+    "description",
+    "category_id",
+    "estimated_value_pence",
+    "procedure",
+    "is_light_touch",
+    "is_framework",
+)
 SCORES = tuple(str(score) for score in range(6))
 
 
@@ -51,6 +59,7 @@ def _json(value):
 
 
 # --- Details ----------------------------------------------------------------------
+
 
 def _check_details(session: Session, details: dict, tender_id: int | None) -> dict:
     """Raises RuleViolation: empty reference or title, a reference already used,
@@ -103,6 +112,7 @@ def update_details(session: Session, actor: User, tender: Tender, **details) -> 
 
 # --- Timetable --------------------------------------------------------------------
 
+
 def _timetable_problems(tender: Tender, values: dict, now: datetime) -> list[RuleViolation]:
     """What would be wrong with the tender's timetable if it took these values
     (the tender itself is not touched)."""
@@ -133,18 +143,30 @@ def set_timetable(session: Session, actor: User, tender: Tender, values: dict, n
 
 # --- Evaluation method --------------------------------------------------------------
 
-def set_evaluation_method(session: Session, actor: User, tender: Tender, quality_weight: int, price_weight: int,
-                          minimum_quality_score: int, descriptors: dict[str, str]) -> None:
+
+def set_evaluation_method(
+    session: Session,
+    actor: User,
+    tender: Tender,
+    quality_weight: int,
+    price_weight: int,
+    minimum_quality_score: int,
+    descriptors: dict[str, str],
+) -> None:
     """Raises RuleViolation: the tender is published, a percentage out of 0 to
     100, a split that does not total 100, or a score left undescribed."""
     require_draft(actor, tender)
-    for field, value, label in (("quality_weight", quality_weight, "Quality"), ("price_weight", price_weight, "Price"),
-                                ("minimum_quality_score", minimum_quality_score, "The minimum quality score")):
+    for field, value, label in (
+        ("quality_weight", quality_weight, "Quality"),
+        ("price_weight", price_weight, "Price"),
+        ("minimum_quality_score", minimum_quality_score, "The minimum quality score"),
+    ):
         if value is None or not 0 <= value <= 100:
             raise RuleViolation(field, f"{label} must be between 0% and 100%")
     if quality_weight + price_weight != 100:
-        raise RuleViolation("price_weight", f"Quality and price must total 100%: they total "
-                                            f"{quality_weight + price_weight}%")
+        raise RuleViolation(
+            "price_weight", f"Quality and price must total 100%: they total {quality_weight + price_weight}%"
+        )
     cleaned = {}
     for score in SCORES:
         text = (descriptors.get(score) or "").strip()
@@ -154,15 +176,31 @@ def set_evaluation_method(session: Session, actor: User, tender: Tender, quality
     tender.quality_weight, tender.price_weight = quality_weight, price_weight
     tender.minimum_quality_score = minimum_quality_score
     tender.score_descriptors = cleaned
-    record(session, actor, "tender.evaluation_method_changed", tender, quality_weight=quality_weight,
-           price_weight=price_weight, minimum_quality_score=minimum_quality_score)
+    record(
+        session,
+        actor,
+        "tender.evaluation_method_changed",
+        tender,
+        quality_weight=quality_weight,
+        price_weight=price_weight,
+        minimum_quality_score=minimum_quality_score,
+    )
 
 
 # --- Lots -------------------------------------------------------------------------
 
-def _apply_lot(session: Session, lot: Lot, title: str, description: str, district_ids: list[int],
-               modes: list[DeliveryMode], estimated_annual_value_pence: int, max_providers: int,
-               pricing_instructions: str) -> None:
+
+def _apply_lot(
+    session: Session,
+    lot: Lot,
+    title: str,
+    description: str,
+    district_ids: list[int],
+    modes: list[DeliveryMode],
+    estimated_annual_value_pence: int,
+    max_providers: int,
+    pricing_instructions: str,
+) -> None:
     title = (title or "").strip()
     if not title:
         raise RuleViolation("title", "Enter the lot's title")
@@ -232,21 +270,27 @@ def remove_lot(session: Session, actor: User, tender: Tender, lot: Lot) -> None:
 
 # --- Questionnaire ---------------------------------------------------------------
 
+
 def add_section(session: Session, actor: User, tender: Tender, title: str, kind: QuestionKind) -> QuestionnaireSection:
     """Raises RuleViolation: the tender is published, or no title."""
     require_draft(actor, tender)
     if not (title or "").strip():
         raise RuleViolation("title", "Enter the section's title")
-    section = QuestionnaireSection(tender_id=tender.id, title=title.strip(), kind=kind,
-                                   position=max((s.position for s in tender.sections), default=0) + 1)
+    section = QuestionnaireSection(
+        tender_id=tender.id,
+        title=title.strip(),
+        kind=kind,
+        position=max((s.position for s in tender.sections), default=0) + 1,
+    )
     tender.sections.append(section)
     session.flush()
     record(session, actor, "tender.section_added", tender, section_id=section.id, kind=kind.name)
     return section
 
 
-def update_section(session: Session, actor: User, tender: Tender, section: QuestionnaireSection, title: str,
-                   kind: QuestionKind) -> None:
+def update_section(
+    session: Session, actor: User, tender: Tender, section: QuestionnaireSection, title: str, kind: QuestionKind
+) -> None:
     """Raises RuleViolation: the tender is published, no title, or a change of
     kind while the section still has questions of the old kind."""
     require_draft(actor, tender)
@@ -268,9 +312,17 @@ def remove_section(session: Session, actor: User, tender: Tender, section: Quest
     record(session, actor, "tender.section_removed", tender, section_id=section.id)
 
 
-def _apply_question(tender: Tender, question: Question, kind: QuestionKind, text: str, guidance: str,
-                    passing_answer: bool | None, word_limit: int | None, weight: int | None,
-                    lot_ids: list[int] | None) -> None:
+def _apply_question(
+    tender: Tender,
+    question: Question,
+    kind: QuestionKind,
+    text: str,
+    guidance: str,
+    passing_answer: bool | None,
+    word_limit: int | None,
+    weight: int | None,
+    lot_ids: list[int] | None,
+) -> None:
     if not (text or "").strip():
         raise RuleViolation("text", "Enter the question")
     if kind is QuestionKind.PASS_FAIL:
@@ -289,12 +341,25 @@ def _apply_question(tender: Tender, question: Question, kind: QuestionKind, text
         lots = sorted((by_id[i] for i in set(lot_ids or [])), key=lambda lot: lot.number)
     question.text, question.guidance = text.strip(), (guidance or "").strip()
     question.passing_answer, question.word_limit, question.weight, question.lots = (
-        passing_answer, word_limit, weight, lots)
+        passing_answer,
+        word_limit,
+        weight,
+        lots,
+    )
 
 
-def add_question(session: Session, actor: User, tender: Tender, section: QuestionnaireSection, text: str,
-                 guidance: str = "", passing_answer: bool | None = None, word_limit: int | None = None,
-                 weight: int | None = 0, lot_ids: list[int] | None = None) -> Question:
+def add_question(
+    session: Session,
+    actor: User,
+    tender: Tender,
+    section: QuestionnaireSection,
+    text: str,
+    guidance: str = "",
+    passing_answer: bool | None = None,
+    word_limit: int | None = None,
+    weight: int | None = 0,
+    lot_ids: list[int] | None = None,
+) -> Question:
     """Add a question of the section's kind, after the tender's last question.
 
     Raises:
@@ -303,8 +368,12 @@ def add_question(session: Session, actor: User, tender: Tender, section: Questio
             outside 0 to 100 or word limit below 1; a lot of another tender.
     """
     require_draft(actor, tender)
-    question = Question(tender_id=tender.id, section_id=section.id, kind=section.kind,
-                        position=max((q.position for q in tender.questions), default=0) + 1)
+    question = Question(
+        tender_id=tender.id,
+        section_id=section.id,
+        kind=section.kind,
+        position=max((q.position for q in tender.questions), default=0) + 1,
+    )
     _apply_question(tender, question, section.kind, text, guidance, passing_answer, word_limit, weight, lot_ids)
     tender.questions.append(question)
     session.flush()
@@ -312,9 +381,18 @@ def add_question(session: Session, actor: User, tender: Tender, section: Questio
     return question
 
 
-def update_question(session: Session, actor: User, tender: Tender, question: Question, text: str,
-                    guidance: str = "", passing_answer: bool | None = None, word_limit: int | None = None,
-                    weight: int | None = 0, lot_ids: list[int] | None = None) -> None:
+def update_question(
+    session: Session,
+    actor: User,
+    tender: Tender,
+    question: Question,
+    text: str,
+    guidance: str = "",
+    passing_answer: bool | None = None,
+    word_limit: int | None = None,
+    weight: int | None = 0,
+    lot_ids: list[int] | None = None,
+) -> None:
     """Raises RuleViolation: as ``add_question``."""
     require_draft(actor, tender)
     _apply_question(tender, question, question.kind, text, guidance, passing_answer, word_limit, weight, lot_ids)
@@ -332,8 +410,17 @@ def remove_question(session: Session, actor: User, tender: Tender, question: Que
 
 # --- Documents --------------------------------------------------------------------
 
-def add_document(session: Session, actor: User, tender: Tender, kind: DocumentKind, title: str, filename: str,
-                 content: bytes, max_bytes: int) -> TenderDocument:
+
+def add_document(
+    session: Session,
+    actor: User,
+    tender: Tender,
+    kind: DocumentKind,
+    title: str,
+    filename: str,
+    content: bytes,
+    max_bytes: int,
+) -> TenderDocument:
     """Keep an uploaded document with the draft.
 
     Raises:
@@ -348,8 +435,9 @@ def add_document(session: Session, actor: User, tender: Tender, kind: DocumentKi
     document.file = stored
     tender.documents.append(document)
     session.flush()
-    record(session, actor, "tender.document_added", tender, document_id=document.id, sha256=stored.sha256,
-           kind=kind.name)
+    record(
+        session, actor, "tender.document_added", tender, document_id=document.id, sha256=stored.sha256, kind=kind.name
+    )
     return document
 
 

@@ -37,31 +37,57 @@ OFFICER_MONEY_MESSAGES = {
 
 # --- Details ----------------------------------------------------------------------
 
+
 class TenderDetailsForm(PortalForm):
-    reference = text_field("Reference", "Enter the reference", 40,
-                     description="The council's own reference, for example KCC-EIP-2012. It must be unique.")
+    reference = text_field(
+        "Reference",
+        "Enter the reference",
+        40,
+        description="The council's own reference, for example KCC-EIP-2012. It must be unique.",
+    )
     title = text_field("Title", "Enter the title", 200)
-    description = text_field("Description", "Enter a description of what is being bought", 20_000, area=True,
-                       description="What the services are, who they are for and why the council is buying them.")
-    category_id = SelectField("Service category", widget=GovSelect(), coerce=int_or_none,
-                              validators=[InputRequired(message="Select the service category")],
-                              invalid_value_message="Select the service category",
-                              invalid_choice_message="Select the service category")
-    estimated_value_pence = PoundsField("Estimated total value", required_message="Enter the estimated total value",
-                                        description="In pounds, for the whole term, for example 250000",
-                                        messages=OFFICER_MONEY_MESSAGES)
+    description = text_field(
+        "Description",
+        "Enter a description of what is being bought",
+        20_000,
+        area=True,
+        description="What the services are, who they are for and why the council is buying them.",
+    )
+    category_id = SelectField(
+        "Service category",
+        widget=GovSelect(),
+        coerce=int_or_none,
+        validators=[InputRequired(message="Select the service category")],
+        invalid_value_message="Select the service category",
+        invalid_choice_message="Select the service category",
+    )
+    estimated_value_pence = PoundsField(
+        "Estimated total value",
+        required_message="Enter the estimated total value",
+        description="In pounds, for the whole term, for example 250000",
+        messages=OFFICER_MONEY_MESSAGES,
+    )
     procedure = radios("Procedure", [(p.name, p.value) for p in Procedure], "Select the procedure")
-    is_light_touch = radios("Is this a light-touch contract?", YES_NO,
-                            "Select yes if this is a light-touch contract",
-                            description="Social, health and education services usually are.")
+    is_light_touch = radios(
+        "Is this a light-touch contract?",
+        YES_NO,
+        "Select yes if this is a light-touch contract",
+        description="Social, health and education services usually are.",
+    )
     is_framework = radios("Is this a framework?", YES_NO, "Select yes if this is a framework")
     submit = submit()
 
     def details(self) -> dict:
-        return {"reference": self.reference.data, "title": self.title.data, "description": self.description.data,
-                "category_id": self.category_id.data, "estimated_value_pence": self.estimated_value_pence.data,
-                "procedure": Procedure[self.procedure.data], "is_light_touch": self.is_light_touch.data == "yes",
-                "is_framework": self.is_framework.data == "yes"}
+        return {
+            "reference": self.reference.data,
+            "title": self.title.data,
+            "description": self.description.data,
+            "category_id": self.category_id.data,
+            "estimated_value_pence": self.estimated_value_pence.data,
+            "procedure": Procedure[self.procedure.data],
+            "is_light_touch": self.is_light_touch.data == "yes",
+            "is_framework": self.is_framework.data == "yes",
+        }
 
     def fill_from(self, tender) -> None:
         for name in ("reference", "title", "description", "category_id", "estimated_value_pence"):
@@ -73,14 +99,17 @@ class TenderDetailsForm(PortalForm):
 
 # --- Timetable --------------------------------------------------------------------
 
+
 class TimetableFieldsMixin:
-    clarification_deadline = DateInputField("Clarification questions close",
-                                            required_message="Enter the date clarification questions close")
+    clarification_deadline = DateInputField(
+        "Clarification questions close", required_message="Enter the date clarification questions close"
+    )
     clarification_deadline_time = TimeField("Time clarification questions close")
     answers_by = DateInputField("Answers published by")
     answers_by_time = TimeField("Time answers are published by")
-    submission_deadline = DateInputField("Submission deadline",
-                                         required_message="Enter the date of the submission deadline")
+    submission_deadline = DateInputField(
+        "Submission deadline", required_message="Enter the date of the submission deadline"
+    )
     submission_deadline_time = TimeField("Time of the submission deadline")
     evaluation_date = DateInputField("Evaluation")
     intended_award_date = DateInputField("Intended award")
@@ -118,14 +147,21 @@ class TimetableForm(TimetableFieldsMixin, PortalForm):
 
 # --- Evaluation method --------------------------------------------------------------
 
+
 class EvaluationMethodForm(PortalForm):
-    quality_weight = whole_number("Quality", "Enter the percentage of marks for quality", 0, 100,
-                                  description="Per cent of the total marks")
-    price_weight = whole_number("Price", "Enter the percentage of marks for price", 0, 100,
-                                description="Per cent of the total marks")
+    quality_weight = whole_number(
+        "Quality", "Enter the percentage of marks for quality", 0, 100, description="Per cent of the total marks"
+    )
+    price_weight = whole_number(
+        "Price", "Enter the percentage of marks for price", 0, 100, description="Per cent of the total marks"
+    )
     minimum_quality_score = whole_number(
-        "Minimum quality score", "Enter the minimum quality score", 0, 100,
-        description="Per cent of the quality marks. Bids below it are not scored on price.")
+        "Minimum quality score",
+        "Enter the minimum quality score",
+        0,
+        100,
+        description="Per cent of the quality marks. Bids below it are not scored on price.",
+    )
     descriptor_0 = text_field("Score 0", "Describe what a score of 0 means", 500)
     descriptor_1 = text_field("Score 1", "Describe what a score of 1 means", 500)
     descriptor_2 = text_field("Score 2", "Describe what a score of 2 means", 500)
@@ -150,34 +186,59 @@ class EvaluationMethodForm(PortalForm):
 
 # --- Lots -------------------------------------------------------------------------
 
+
 class LotForm(PortalForm):
     title = text_field("Lot title", "Enter the lot's title", 200)
     description = text_field("Description (optional)", None, 10_000, area=True)
-    district_ids = SelectMultipleField("Districts covered", widget=GovCheckboxesInput(), coerce=int,
-                                       validators=[InputRequired(message="Select the districts the lot covers")],
-                                       invalid_value_message="Select the districts the lot covers",
-                                       invalid_choice_message="Select the districts the lot covers from the list",
-                                       description="Select all that apply.")
-    modes = SelectMultipleField("How the services are delivered", widget=GovCheckboxesInput(),
-                                choices=choices((m.name, m.value) for m in DeliveryMode),
-                                validators=[InputRequired(message="Select how the services are delivered")],
-                                invalid_choice_message="Select how the services are delivered from the list",
-                                description="Select all that apply.")
-    estimated_annual_value_pence = PoundsField("Estimated annual value",
-                                               required_message="Enter the estimated annual value",
-                                               description="In pounds, for example 85000",
-                                               messages=OFFICER_MONEY_MESSAGES)
-    max_providers = whole_number("Maximum number of providers", "Enter the maximum number of providers", 1, 1000,
-                                 description="How many providers may be appointed to this lot")
-    pricing_instructions = text_field("Pricing instructions", "Enter the pricing instructions", 5_000, area=True,
-                                description="What bidders must price, and how")
+    district_ids = SelectMultipleField(
+        "Districts covered",
+        widget=GovCheckboxesInput(),
+        coerce=int,
+        validators=[InputRequired(message="Select the districts the lot covers")],
+        invalid_value_message="Select the districts the lot covers",
+        invalid_choice_message="Select the districts the lot covers from the list",
+        description="Select all that apply.",
+    )
+    modes = SelectMultipleField(
+        "How the services are delivered",
+        widget=GovCheckboxesInput(),
+        choices=choices((m.name, m.value) for m in DeliveryMode),
+        validators=[InputRequired(message="Select how the services are delivered")],
+        invalid_choice_message="Select how the services are delivered from the list",
+        description="Select all that apply.",
+    )
+    estimated_annual_value_pence = PoundsField(
+        "Estimated annual value",
+        required_message="Enter the estimated annual value",
+        description="In pounds, for example 85000",
+        messages=OFFICER_MONEY_MESSAGES,
+    )
+    max_providers = whole_number(
+        "Maximum number of providers",
+        "Enter the maximum number of providers",
+        1,
+        1000,
+        description="How many providers may be appointed to this lot",
+    )
+    pricing_instructions = text_field(
+        "Pricing instructions",
+        "Enter the pricing instructions",
+        5_000,
+        area=True,
+        description="What bidders must price, and how",
+    )
     submit = submit()
 
     def lot_fields(self) -> dict:
-        return {"title": self.title.data, "description": self.description.data or "",
-                "district_ids": self.district_ids.data, "modes": [DeliveryMode[m] for m in self.modes.data],
-                "estimated_annual_value_pence": self.estimated_annual_value_pence.data,
-                "max_providers": self.max_providers.data, "pricing_instructions": self.pricing_instructions.data}
+        return {
+            "title": self.title.data,
+            "description": self.description.data or "",
+            "district_ids": self.district_ids.data,
+            "modes": [DeliveryMode[m] for m in self.modes.data],
+            "estimated_annual_value_pence": self.estimated_annual_value_pence.data,
+            "max_providers": self.max_providers.data,
+            "pricing_instructions": self.pricing_instructions.data,
+        }
 
     def fill_from(self, lot) -> None:
         self.title.data, self.description.data = lot.title, lot.description
@@ -190,10 +251,15 @@ class LotForm(PortalForm):
 
 # --- Questionnaire ---------------------------------------------------------------
 
+
 class SectionForm(PortalForm):
     title = text_field("Section title", "Enter the section's title", 200)
-    kind = radios("Kind of questions", [(k.name, k.value) for k in QuestionKind], "Select the kind of questions",
-                  description="Pass or fail questions select bidders; scored quality questions are weighted.")
+    kind = radios(
+        "Kind of questions",
+        [(k.name, k.value) for k in QuestionKind],
+        "Select the kind of questions",
+        description="Pass or fail questions select bidders; scored quality questions are weighted.",
+    )
     submit = submit()
 
 
@@ -204,8 +270,11 @@ class PassFailQuestionForm(PortalForm):
     submit = submit()
 
     def question_fields(self) -> dict:
-        return {"text": self.text.data, "guidance": self.guidance.data or "",
-                "passing_answer": None if self.passing_answer.data is None else self.passing_answer.data == "yes"}
+        return {
+            "text": self.text.data,
+            "guidance": self.guidance.data or "",
+            "passing_answer": None if self.passing_answer.data is None else self.passing_answer.data == "yes",
+        }
 
     def fill_from(self, question) -> None:
         self.text.data, self.guidance.data = question.text, question.guidance
@@ -216,17 +285,27 @@ class QualityQuestionForm(PortalForm):
     text = text_field("Question", "Enter the question", 5_000, area=True)
     guidance = text_field("Guidance for bidders (optional)", None, 5_000, area=True)
     word_limit = whole_number("Word limit (optional)", "", 1, 100_000, required=False, name="The word limit")
-    weight = whole_number("Weight", "Enter the weight", 0, 100,
-                          description="Per cent of the quality marks for each lot it applies to")
-    lot_ids = SelectMultipleField("Lots it applies to", widget=GovCheckboxesInput(), coerce=int,
-                                  invalid_value_message="Select lots from the list",
-                                  invalid_choice_message="Select lots from the list",
-                                  description="Leave them all unticked for a question that applies to every lot.")
+    weight = whole_number(
+        "Weight", "Enter the weight", 0, 100, description="Per cent of the quality marks for each lot it applies to"
+    )
+    lot_ids = SelectMultipleField(
+        "Lots it applies to",
+        widget=GovCheckboxesInput(),
+        coerce=int,
+        invalid_value_message="Select lots from the list",
+        invalid_choice_message="Select lots from the list",
+        description="Leave them all unticked for a question that applies to every lot.",
+    )
     submit = submit()
 
     def question_fields(self) -> dict:
-        return {"text": self.text.data, "guidance": self.guidance.data or "", "word_limit": self.word_limit.data,
-                "weight": self.weight.data, "lot_ids": self.lot_ids.data or []}
+        return {
+            "text": self.text.data,
+            "guidance": self.guidance.data or "",
+            "word_limit": self.word_limit.data,
+            "weight": self.weight.data,
+            "lot_ids": self.lot_ids.data or [],
+        }
 
     def fill_from(self, question) -> None:
         self.text.data, self.guidance.data = question.text, question.guidance
@@ -236,49 +315,75 @@ class QualityQuestionForm(PortalForm):
 
 # --- Documents, conflicts, decision, agreements ------------------------------------
 
+
 class DocumentForm(PortalForm):
     kind = radios("Kind of document", [(k.name, k.value) for k in DocumentKind], "Select the kind of document")
-    title = text_field("Document title", "Enter the document's title", 200,
-                 description="As bidders will see it, for example Service specification")
-    file = FileField("Upload a file", widget=GovFileInput(), validators=[FileRequired(message="Select a file")],
-                     description="A PDF, Word, Excel, OpenDocument, PNG or JPEG file, up to 10MB")
+    title = text_field(
+        "Document title",
+        "Enter the document's title",
+        200,
+        description="As bidders will see it, for example Service specification",
+    )
+    file = FileField(
+        "Upload a file",
+        widget=GovFileInput(),
+        validators=[FileRequired(message="Select a file")],
+        description="A PDF, Word, Excel, OpenDocument, PNG or JPEG file, up to 10MB",
+    )
     submit = submit("Upload document")
 
 
 class ConflictsForm(PortalForm):
     conflicts_assessment = text_field(
-        "Conflicts of interest assessment", "Enter the conflicts of interest assessment", 20_000, area=True,
-        description="Who was considered, what interests were declared and how any conflict is managed.")
+        "Conflicts of interest assessment",
+        "Enter the conflicts of interest assessment",
+        20_000,
+        area=True,
+        description="Who was considered, what interests were declared and how any conflict is managed.",
+    )
     submit = submit()
 
 
 class DecisionLinkForm(PortalForm):
-    decision_id = SelectField("Decision", widget=GovSelect(), coerce=int_or_none,
-                              validators=[InputRequired(message="Select the decision that authorised this tender")],
-                              invalid_value_message="Select the decision that authorised this tender",
-                              invalid_choice_message="Select the decision that authorised this tender")
+    decision_id = SelectField(
+        "Decision",
+        widget=GovSelect(),
+        coerce=int_or_none,
+        validators=[InputRequired(message="Select the decision that authorised this tender")],
+        invalid_value_message="Select the decision that authorised this tender",
+        invalid_choice_message="Select the decision that authorised this tender",
+    )
     submit = submit()
 
 
 class AgreementsLinkForm(PortalForm):
-    agreement_ids = SelectMultipleField("Agreements this tender replaces", widget=GovCheckboxesInput(), coerce=int,
-                                        validators=[InputRequired(
-                                            message="Select the agreements this tender replaces")],
-                                        invalid_value_message="Select agreements from the list",
-                                        invalid_choice_message="Select agreements from the list",
-                                        description="Their providers are told when the tender is published.")
+    agreement_ids = SelectMultipleField(
+        "Agreements this tender replaces",
+        widget=GovCheckboxesInput(),
+        coerce=int,
+        validators=[InputRequired(message="Select the agreements this tender replaces")],
+        invalid_value_message="Select agreements from the list",
+        invalid_choice_message="Select agreements from the list",
+        description="Their providers are told when the tender is published.",
+    )
     submit = submit("Link agreements")
 
 
 # --- Publishing, amending, cancelling, answering --------------------------------------
+
 
 class PublishForm(PortalForm):
     submit = submit("Publish tender")
 
 
 class AmendmentForm(TimetableFieldsMixin, PortalForm):
-    reason = text_field("Reason for the amendment", "Enter the reason for the amendment", 5_000, area=True,
-                  description="Every provider who registered interest is sent it, with what changed.")
+    reason = text_field(
+        "Reason for the amendment",
+        "Enter the reason for the amendment",
+        5_000,
+        area=True,
+        description="Every provider who registered interest is sent it, with what changed.",
+    )
     description = text_field("Description", "Enter a description of what is being bought", 20_000, area=True)
     submit = submit("Publish amendment")
 
@@ -288,17 +393,23 @@ class AmendmentForm(TimetableFieldsMixin, PortalForm):
 
 
 class CancelForm(PortalForm):
-    reason = text_field("Reason for cancelling", "Enter the reason for cancelling", 5_000, area=True,
-                  description="Every provider who registered interest is sent it.")
+    reason = text_field(
+        "Reason for cancelling",
+        "Enter the reason for cancelling",
+        5_000,
+        area=True,
+        description="Every provider who registered interest is sent it.",
+    )
     submit = submit("Cancel tender")
 
 
 class AnswerForm(PortalForm):
     answer = text_field("Answer", "Enter the answer", 10_000, area=True)
-    audience = radios("Who should see the answer?",
-                      [("everyone", "Publish to everyone (the asker is not named)"),
-                       ("asker", "Reply to the asker only")],
-                      "Select who should see the answer")
+    audience = radios(
+        "Who should see the answer?",
+        [("everyone", "Publish to everyone (the asker is not named)"), ("asker", "Reply to the asker only")],
+        "Select who should see the answer",
+    )
     submit = submit("Send answer")
 
 

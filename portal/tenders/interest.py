@@ -29,8 +29,9 @@ def register_interest(session: Session, user: User, tender: Tender, now: datetim
         raise RuleViolation(None, "Only providers can register interest")
     if tender.status is not TenderStatus.PUBLISHED or (now is not None and not is_open_for_bids(tender, now)):
         raise RuleViolation(None, "This opportunity is not open")
-    existing = session.scalar(select(Interest).where(Interest.tender_id == tender.id,
-                                                     Interest.organisation_id == user.organisation_id))
+    existing = session.scalar(
+        select(Interest).where(Interest.tender_id == tender.id, Interest.organisation_id == user.organisation_id)
+    )
     if existing:
         return existing
     interest = Interest(tender_id=tender.id, organisation_id=user.organisation_id, registered_by_id=user.id)
@@ -41,14 +42,23 @@ def register_interest(session: Session, user: User, tender: Tender, now: datetim
 
 
 def has_interest(session: Session, organisation_id: int | None, tender: Tender) -> bool:
-    return bool(organisation_id) and bool(session.scalar(select(Interest.id).where(
-        Interest.tender_id == tender.id, Interest.organisation_id == organisation_id)))
+    return bool(organisation_id) and bool(
+        session.scalar(
+            select(Interest.id).where(Interest.tender_id == tender.id, Interest.organisation_id == organisation_id)
+        )
+    )
 
 
 def interested_users(session: Session, tender: Tender) -> list[User]:
     """Everyone able to act for an organisation that registered interest."""
-    return list(session.scalars(select(User).join(Interest, Interest.organisation_id == User.organisation_id).where(
-        Interest.tender_id == tender.id, is_active_verified()).order_by(User.id)))
+    return list(
+        session.scalars(
+            select(User)
+            .join(Interest, Interest.organisation_id == User.organisation_id)
+            .where(Interest.tender_id == tender.id, is_active_verified())
+            .order_by(User.id)
+        )
+    )
 
 
 def set_alert_preferences(session: Session, user: User, category_ids: list[int], district_ids: list[int]) -> None:
@@ -59,13 +69,21 @@ def set_alert_preferences(session: Session, user: User, category_ids: list[int],
         session.execute(alert_category.insert(), [{"user_id": user.id, "category_id": c} for c in set(category_ids)])
     if district_ids:
         session.execute(alert_district.insert(), [{"user_id": user.id, "district_id": d} for d in set(district_ids)])
-    record(session, user, "alerts.changed", user, category_ids=sorted(set(category_ids)),
-           district_ids=sorted(set(district_ids)))
+    record(
+        session,
+        user,
+        "alerts.changed",
+        user,
+        category_ids=sorted(set(category_ids)),
+        district_ids=sorted(set(district_ids)),
+    )
 
 
 def alert_preferences(session: Session, user: User) -> tuple[list[int], list[int]]:
-    return (list(session.scalars(select(alert_category.c.category_id).where(alert_category.c.user_id == user.id))),
-            list(session.scalars(select(alert_district.c.district_id).where(alert_district.c.user_id == user.id))))
+    return (
+        list(session.scalars(select(alert_category.c.category_id).where(alert_category.c.user_id == user.id))),
+        list(session.scalars(select(alert_district.c.district_id).where(alert_district.c.user_id == user.id))),
+    )
 
 
 def matching_alert_users(session: Session, tender: Tender) -> list[User]:
@@ -78,14 +96,31 @@ def matching_alert_users(session: Session, tender: Tender) -> list[User]:
     lot_ids = [lot.id for lot in tender.lots]
     chose_category = exists().where(alert_category.c.user_id == User.id)
     chose_district = exists().where(alert_district.c.user_id == User.id)
-    category_ok = or_(~chose_category, exists().where(alert_category.c.user_id == User.id,
-                                                      alert_category.c.category_id == tender.category_id))
-    district_ok = or_(~chose_district, exists().where(
-        alert_district.c.user_id == User.id, alert_district.c.district_id == lot_district.c.district_id,
-        lot_district.c.lot_id.in_(lot_ids)))
-    return list(session.scalars(select(User).where(
-        User.role == Role.PROVIDER, is_active_verified(), or_(chose_category, chose_district), category_ok,
-        district_ok).order_by(User.id)))
+    category_ok = or_(
+        ~chose_category,
+        exists().where(alert_category.c.user_id == User.id, alert_category.c.category_id == tender.category_id),
+    )
+    district_ok = or_(
+        ~chose_district,
+        exists().where(
+            alert_district.c.user_id == User.id,
+            alert_district.c.district_id == lot_district.c.district_id,
+            lot_district.c.lot_id.in_(lot_ids),
+        ),
+    )
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.role == Role.PROVIDER,
+                is_active_verified(),
+                or_(chose_category, chose_district),
+                category_ok,
+                district_ok,
+            )
+            .order_by(User.id)
+        )
+    )
 
 
 def alert_matching_providers(session: Session, tender: Tender) -> None:

@@ -45,6 +45,7 @@ AMENDABLE = {
 
 # --- Publishing -------------------------------------------------------------------------
 
+
 def publish(session: Session, actor: User, tender: Tender, now: datetime) -> None:
     """Publish a draft: it opens for bids, and matching providers and the
     incumbents it replaces are told.
@@ -62,6 +63,7 @@ def publish(session: Session, actor: User, tender: Tender, now: datetime) -> Non
 
 # --- Closing, evaluation, award, cancelling ----------------------------------------------
 
+
 def close_if_due(session: Session, tender: Tender, now: datetime) -> bool:
     """Close a published tender whose deadline has passed (by the server's clock);
     True only if this call closed it.
@@ -72,11 +74,15 @@ def close_if_due(session: Session, tender: Tender, now: datetime) -> bool:
     """
     if not (MACHINE.can_move(tender.status, TenderStatus.CLOSED) and tender.status_at(now) is TenderStatus.CLOSED):
         return False
-    won = session.execute(
-        update(Tender)
-        .where(Tender.id == tender.id, Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline <= now)
-        .values(status=TenderStatus.CLOSED, closed_at=now)
-        .execution_options(synchronize_session=False)).rowcount == 1
+    won = (
+        session.execute(
+            update(Tender)
+            .where(Tender.id == tender.id, Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline <= now)
+            .values(status=TenderStatus.CLOSED, closed_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     if not won:
         session.expire(tender, ["status", "closed_at"])  # another caller closed it: read what it wrote
         return False
@@ -88,8 +94,11 @@ def close_if_due(session: Session, tender: Tender, now: datetime) -> bool:
 
 def close_due(session: Session, now: datetime) -> int:
     """Close every published tender whose deadline has passed; how many this call closed."""
-    tenders = session.scalars(select(Tender).where(Tender.status == TenderStatus.PUBLISHED,
-                                                   Tender.submission_deadline <= now).order_by(Tender.id)).all()
+    tenders = session.scalars(
+        select(Tender)
+        .where(Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline <= now)
+        .order_by(Tender.id)
+    ).all()
     return sum(close_if_due(session, tender, now) for tender in tenders)
 
 
@@ -118,6 +127,7 @@ def cancel(session: Session, actor: User, tender: Tender, reason: str, now: date
 
 
 # --- Amendments -----------------------------------------------------------------
+
 
 def _display(value) -> str:
     if isinstance(value, datetime):
@@ -157,14 +167,28 @@ def amend(session: Session, actor: User, tender: Tender, reason: str, changes: d
         for key, value in before.items():
             setattr(tender, key, value)
         raise RuleViolations(problems)
-    amendment = Amendment(tender_id=tender.id, number=len(tender.amendments) + 1, reason=reason.strip(),
-                          published_by_id=actor.id, published_at=now, changes=[
-                              {"field": k, "label": AMENDABLE[k], "before": _display(before[k]),
-                               "after": _display(changed[k])} for k in changed])
+    amendment = Amendment(
+        tender_id=tender.id,
+        number=len(tender.amendments) + 1,
+        reason=reason.strip(),
+        published_by_id=actor.id,
+        published_at=now,
+        changes=[
+            {"field": k, "label": AMENDABLE[k], "before": _display(before[k]), "after": _display(changed[k])}
+            for k in changed
+        ],
+    )
     tender.amendments.append(amendment)  # keeps the collection, and so the next number, current
     session.flush()
-    record(session, actor, "tender.amended", tender, number=amendment.number, reason=amendment.reason,
-           changes=amendment.changes)
+    record(
+        session,
+        actor,
+        "tender.amended",
+        tender,
+        number=amendment.number,
+        reason=amendment.reason,
+        changes=amendment.changes,
+    )
     tender_url = external_url("tenders.show", reference=tender.reference)
     for user in interested_users(session, tender):
         queue_email(session, user.email, "tender_amended", tender=tender, amendment=amendment, tender_url=tender_url)

@@ -20,8 +20,10 @@ TRANSITIONS = {
     TenderStatus.CANCELLED: frozenset(),
 }
 STAMPS = {
-    TenderStatus.PUBLISHED: "published_at", TenderStatus.CLOSED: "closed_at",
-    TenderStatus.EVALUATION: "evaluation_started_at", TenderStatus.AWARDED: "awarded_at",
+    TenderStatus.PUBLISHED: "published_at",
+    TenderStatus.CLOSED: "closed_at",
+    TenderStatus.EVALUATION: "evaluation_started_at",
+    TenderStatus.AWARDED: "awarded_at",
     TenderStatus.CANCELLED: "cancelled_at",
 }
 

@@ -130,22 +130,25 @@ class Tender(Base):
 
     category: Mapped[ServiceCategory] = relationship()
     decision: Mapped[Decision | None] = relationship()
-    lots: Mapped[list[Lot]] = relationship(back_populates="tender", cascade="all, delete-orphan",
-                                             order_by="Lot.number")
-    documents: Mapped[list[TenderDocument]] = relationship(cascade="all, delete-orphan",
-                                                             order_by="TenderDocument.id")
-    sections: Mapped[list[QuestionnaireSection]] = relationship(cascade="all, delete-orphan",
-                                                                  order_by="QuestionnaireSection.position")
-    questions: Mapped[list[Question]] = relationship(cascade="all, delete-orphan", viewonly=False,
-                                                       order_by="Question.position")
+    lots: Mapped[list[Lot]] = relationship(back_populates="tender", cascade="all, delete-orphan", order_by="Lot.number")
+    documents: Mapped[list[TenderDocument]] = relationship(cascade="all, delete-orphan", order_by="TenderDocument.id")
+    sections: Mapped[list[QuestionnaireSection]] = relationship(
+        cascade="all, delete-orphan", order_by="QuestionnaireSection.position"
+    )
+    questions: Mapped[list[Question]] = relationship(
+        cascade="all, delete-orphan", viewonly=False, order_by="Question.position"
+    )
     amendments: Mapped[list[Amendment]] = relationship(cascade="all, delete-orphan", order_by="Amendment.number")
 
     def status_at(self, now: datetime) -> TenderStatus:
         """The status as every page shows it at ``now``: a published tender whose
         submission deadline has passed is closed for bids, even before the worker
         (``flask tenders close-due``) has recorded it, since pages never write."""
-        if self.status is TenderStatus.PUBLISHED and self.submission_deadline is not None \
-                and self.submission_deadline <= now:
+        if (
+            self.status is TenderStatus.PUBLISHED
+            and self.submission_deadline is not None
+            and self.submission_deadline <= now
+        ):
             return TenderStatus.CLOSED
         return self.status
 
@@ -191,8 +194,9 @@ class Lot(Base):
 
     tender: Mapped[Tender] = relationship(back_populates="lots")
     districts: Mapped[list[District]] = relationship(secondary=lot_district, order_by=District.name)
-    delivery_mode_rows: Mapped[list[LotDeliveryMode]] = relationship(cascade="all, delete-orphan",
-                                                                     order_by=LotDeliveryMode.mode)
+    delivery_mode_rows: Mapped[list[LotDeliveryMode]] = relationship(
+        cascade="all, delete-orphan", order_by=LotDeliveryMode.mode
+    )
 
     @property
     def delivery_modes(self) -> list[DeliveryMode]:

@@ -28,8 +28,12 @@ class OpportunityFilterForm(PortalForm):
     class Meta:
         csrf = False
 
-    q = StringField("Search", widget=GovTextInput(), description="Words in the title, description or reference",
-                    validators=[Length(max=100, message="Search must be 100 characters or fewer")])
+    q = StringField(
+        "Search",
+        widget=GovTextInput(),
+        description="Words in the title, description or reference",
+        validators=[Length(max=100, message="Search must be 100 characters or fewer")],
+    )
     category = SelectField("Category", widget=GovSelect(), validate_choice=False)
     district = SelectField("District", widget=GovSelect(), validate_choice=False)
     mode = SelectField("Delivery mode", widget=GovSelect(), validate_choice=False)
@@ -40,8 +44,12 @@ class OpportunityFilterForm(PortalForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if valid and self.value_from.pence is not None and self.value_to.pence is not None \
-                and self.value_from.pence > self.value_to.pence:
+        if (
+            valid
+            and self.value_from.pence is not None
+            and self.value_to.pence is not None
+            and self.value_from.pence > self.value_to.pence
+        ):
             self.value_to.errors = [*self.value_to.errors, "Value to must be the same as or more than value from"]
             return False
         return valid
@@ -49,20 +57,33 @@ class OpportunityFilterForm(PortalForm):
 
 class ClarificationForm(PortalForm):
     question = TextAreaField(
-        "Your question", widget=GovCharacterCount(),
+        "Your question",
+        widget=GovCharacterCount(),
         description="Do not include anything that identifies your organisation if you would not want it "
-                    "published: the council may publish the question and its answer to every provider.",
-        validators=[InputRequired(message="Enter your question"),
-                    Length(max=MAX_QUESTION_LENGTH,
-                           message=f"Your question must be {MAX_QUESTION_LENGTH:,} characters or fewer")])
+        "published: the council may publish the question and its answer to every provider.",
+        validators=[
+            InputRequired(message="Enter your question"),
+            Length(
+                max=MAX_QUESTION_LENGTH, message=f"Your question must be {MAX_QUESTION_LENGTH:,} characters or fewer"
+            ),
+        ],
+    )
     submit = submit("Send question")
 
 
 class AlertPreferencesForm(PortalForm):
-    category_ids = SelectMultipleField("Categories", widget=GovCheckboxesInput(), coerce=int,
-                                       description="Select all that apply.",
-                                       invalid_choice_message="Select categories from the list")
-    district_ids = SelectMultipleField("Districts", widget=GovCheckboxesInput(), coerce=int,
-                                       description="Select all that apply.",
-                                       invalid_choice_message="Select districts from the list")
+    category_ids = SelectMultipleField(
+        "Categories",
+        widget=GovCheckboxesInput(),
+        coerce=int,
+        description="Select all that apply.",
+        invalid_choice_message="Select categories from the list",
+    )
+    district_ids = SelectMultipleField(
+        "Districts",
+        widget=GovCheckboxesInput(),
+        coerce=int,
+        description="Select all that apply.",
+        invalid_choice_message="Select districts from the list",
+    )
     submit = submit("Save alert choices")

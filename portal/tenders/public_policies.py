@@ -34,8 +34,11 @@ def is_provider(user) -> bool:
 
 def is_open_for_bids(tender: Tender, now: datetime) -> bool:
     """Bids may be started and changed: published, and before the deadline by the server's clock."""
-    return tender.status is TenderStatus.PUBLISHED and tender.submission_deadline is not None \
+    return (
+        tender.status is TenderStatus.PUBLISHED
+        and tender.submission_deadline is not None
         and now < tender.submission_deadline
+    )
 
 
 def can_register_interest(user, tender: Tender, now: datetime) -> bool:
@@ -46,8 +49,11 @@ def can_register_interest(user, tender: Tender, now: datetime) -> bool:
 def questions_open(tender: Tender, now: datetime) -> bool:
     """Clarification questions are taken while the tender is open and before
     its clarification deadline (by the server's clock)."""
-    return (tender.status is TenderStatus.PUBLISHED and tender.clarification_deadline is not None
-            and now < tender.clarification_deadline)
+    return (
+        tender.status is TenderStatus.PUBLISHED
+        and tender.clarification_deadline is not None
+        and now < tender.clarification_deadline
+    )
 
 
 def can_ask(user, tender: Tender, now: datetime) -> bool:

@@ -20,6 +20,7 @@ from portal.db import get_session
 from portal.downloads import attachment
 from portal.errors import RuleViolation
 from portal.forms import choices, form_page, handle_form
+from portal.input_guard import as_id
 from portal.pagination import page_number
 from portal.signals import ask as ask_signal
 from portal.tenders import clarifications, interest, queries
@@ -58,7 +59,7 @@ def _filter_choices(form: OpportunityFilterForm, session) -> None:
 
 
 def _as_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return as_id(value)  # bounded: an id past the integer range is no choice, not a 500
 
 
 @bp.route("/opportunities")
@@ -71,18 +72,31 @@ def index():
     tenders, page, status = [], None, 200
     if form.validate():
         f = queries.OpportunityFilter(
-            text=(form.q.data or "").strip(), category_id=_as_id(form.category.data),
-            district_id=_as_id(form.district.data), mode=DeliveryMode.__members__.get(form.mode.data or ""),
-            closing_before=form.closing_before.data, min_value_pence=form.value_from.pence,
-            max_value_pence=form.value_to.pence, show="all" if form.show.data else "open")
+            text=(form.q.data or "").strip(),
+            category_id=_as_id(form.category.data),
+            district_id=_as_id(form.district.data),
+            mode=DeliveryMode.__members__.get(form.mode.data or ""),
+            closing_before=form.closing_before.data,
+            min_value_pence=form.value_from.pence,
+            max_value_pence=form.value_to.pence,
+            show="all" if form.show.data else "open",
+        )
         tenders, page = queries.opportunities(session, f, page_number(request.args.get("page")), now)
     else:
         status = 400
     query_args = request.args.to_dict(flat=False)
     query_args.pop("page", None)
-    return render_template("tenders/public/index.html", form=form, tenders=tenders, page=page, now=now,
-                           page_url=lambda number: url_for("tenders.index", **query_args, page=number),
-                           districts_of=districts_of, modes_of=modes_of, is_provider=is_provider(current_user)), status
+    return render_template(
+        "tenders/public/index.html",
+        form=form,
+        tenders=tenders,
+        page=page,
+        now=now,
+        page_url=lambda number: url_for("tenders.index", **query_args, page=number),
+        districts_of=districts_of,
+        modes_of=modes_of,
+        is_provider=is_provider(current_user),
+    ), status
 
 
 def _tender(reference: str) -> Tender:
@@ -102,8 +116,10 @@ def show(reference):
         abort(404)
     now = clock.now()
     # Only the question and the answer leave this function: nothing about who asked.
-    published = [{"question": c.question, "answer": c.answer, "answered_at": c.answered_at}
-                 for c in queries.published_clarifications(session, tender)]
+    published = [
+        {"question": c.question, "answer": c.answer, "answered_at": c.answered_at}
+        for c in queries.published_clarifications(session, tender)
+    ]
     own_questions, interested, own_bid = [], False, None
     if is_provider(current_user):
         interested = interest.has_interest(session, current_user.organisation_id, tender)
@@ -112,13 +128,26 @@ def show(reference):
         own_questions = queries.own_clarifications(session, tender, current_user.organisation_id)
     quality_questions = [q for q in tender.questions if q.kind is QuestionKind.QUALITY]
     return render_template(
-        "tenders/public/show.html", tender=tender, published=published, own_questions=own_questions,
-        interested=interested, quality_questions=quality_questions, districts_of=districts_of,
-        is_provider=is_provider(current_user), can_register_interest=can_register_interest(current_user, tender, now),
-        can_ask=can_ask(current_user, tender, now), questions_open=questions_open(tender, now),
+        "tenders/public/show.html",
+        tender=tender,
+        published=published,
+        own_questions=own_questions,
+        interested=interested,
+        quality_questions=quality_questions,
+        districts_of=districts_of,
+        is_provider=is_provider(current_user),
+        can_register_interest=can_register_interest(current_user, tender, now),
+        can_ask=can_ask(current_user, tender, now),
+        questions_open=questions_open(tender, now),
         descriptors=sorted((tender.score_descriptors or {}).items(), key=lambda item: int(item[0])),
-        paragraphs=paragraphs, is_draft=tender.status is TenderStatus.DRAFT, interest_form=ConfirmForm(), now=now,
-        shown_status=tender.status_at(now), own_bid=own_bid, bids_open=is_open_for_bids(tender, now))
+        paragraphs=paragraphs,
+        is_draft=tender.status is TenderStatus.DRAFT,
+        interest_form=ConfirmForm(),
+        now=now,
+        shown_status=tender.status_at(now),
+        own_bid=own_bid,
+        bids_open=is_open_for_bids(tender, now),
+    )
 
 
 @bp.route("/opportunities/<reference>/documents/<int:document_id>")
@@ -142,11 +171,15 @@ def register_interest(reference):
     try:
         interest.register_interest(session, current_user, tender, clock.now())
     except RuleViolation as violation:
-        return render_template("errors/400.html", title="You cannot register interest",
-                               description=violation.message), 400
-    flash("Your organisation had already registered interest in this opportunity." if already else
-          "You have registered interest. We will email your organisation about any changes to this opportunity.",
-          "success")
+        return render_template(
+            "errors/400.html", title="You cannot register interest", description=violation.message
+        ), 400
+    flash(
+        "Your organisation had already registered interest in this opportunity."
+        if already
+        else "You have registered interest. We will email your organisation about any changes to this opportunity.",
+        "success",
+    )
     return redirect(url_for("tenders.show", reference=tender.reference))
 
 
@@ -185,6 +218,14 @@ def alerts():
         interest.set_alert_preferences(session, current_user, category_ids, district_ids)
         return bool(category_ids or district_ids)
 
-    return handle_form(form, save, template="tenders/public/alerts.html", redirect_to=url_for("tenders.alerts"),
-                       success=lambda wanted: "Your alert choices have been saved." if wanted else
-                       "Opportunity alerts are turned off. You will not get emails about new opportunities.")
+    return handle_form(
+        form,
+        save,
+        template="tenders/public/alerts.html",
+        redirect_to=url_for("tenders.alerts"),
+        success=lambda wanted: (
+            "Your alert choices have been saved."
+            if wanted
+            else "Opportunity alerts are turned off. You will not get emails about new opportunities."
+        ),
+    )

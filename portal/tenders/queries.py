@@ -23,8 +23,13 @@ from portal.tenders.models import (
     lot_district,
 )
 
-PUBLIC_STATUSES = (TenderStatus.PUBLISHED, TenderStatus.CLOSED, TenderStatus.EVALUATION, TenderStatus.AWARDED,
-                   TenderStatus.CANCELLED)
+PUBLIC_STATUSES = (
+    TenderStatus.PUBLISHED,
+    TenderStatus.CLOSED,
+    TenderStatus.EVALUATION,
+    TenderStatus.AWARDED,
+    TenderStatus.CANCELLED,
+)
 PAGE_SIZE = 20
 OFFICER_PAGE_SIZE = 50
 
@@ -62,17 +67,26 @@ def opportunities(session: Session, f: OpportunityFilter, page: int, now: dateti
         def contains(column):
             return func.lower(column).like(f"%{typed}%", escape="\\")
 
-        query = query.where(or_(contains(Tender.title), contains(Tender.description), contains(Tender.reference),
-                                exists().where(Lot.tender_id == Tender.id,
-                                               or_(contains(Lot.title), contains(Lot.description)))))
+        query = query.where(
+            or_(
+                contains(Tender.title),
+                contains(Tender.description),
+                contains(Tender.reference),
+                exists().where(Lot.tender_id == Tender.id, or_(contains(Lot.title), contains(Lot.description))),
+            )
+        )
     if f.category_id:
         query = query.where(Tender.category_id == f.category_id)
     if f.district_id:
-        query = query.where(exists().where(Lot.tender_id == Tender.id, lot_district.c.lot_id == Lot.id,
-                                           lot_district.c.district_id == f.district_id))
+        query = query.where(
+            exists().where(
+                Lot.tender_id == Tender.id, lot_district.c.lot_id == Lot.id, lot_district.c.district_id == f.district_id
+            )
+        )
     if f.mode:
-        query = query.where(exists().where(Lot.tender_id == Tender.id, LotDeliveryMode.lot_id == Lot.id,
-                                           LotDeliveryMode.mode == f.mode))
+        query = query.where(
+            exists().where(Lot.tender_id == Tender.id, LotDeliveryMode.lot_id == Lot.id, LotDeliveryMode.mode == f.mode)
+        )
     if f.closing_before:
         end_of_day = datetime.combine(f.closing_before, time(23, 59, 59), tzinfo=LONDON)
         query = query.where(Tender.submission_deadline <= end_of_day)
@@ -81,37 +95,62 @@ def opportunities(session: Session, f: OpportunityFilter, page: int, now: dateti
     if f.max_value_pence is not None:
         query = query.where(Tender.estimated_value_pence <= f.max_value_pence)
     shown = Page(page, PAGE_SIZE, session.scalar(select(func.count()).select_from(query.subquery())))
-    rows = session.scalars(
-        query.options(joinedload(Tender.category), _lot_options())
-        .order_by(Tender.submission_deadline, Tender.id).limit(shown.size).offset(shown.offset)
-    ).unique().all()
+    rows = (
+        session.scalars(
+            query.options(joinedload(Tender.category), _lot_options())
+            .order_by(Tender.submission_deadline, Tender.id)
+            .limit(shown.size)
+            .offset(shown.offset)
+        )
+        .unique()
+        .all()
+    )
     return list(rows), shown
 
 
 def tender_by_reference(session: Session, reference: str) -> Tender | None:
     """A tender with everything its page shows."""
-    return session.scalars(
-        select(Tender).where(Tender.reference == reference).options(
-            joinedload(Tender.category), joinedload(Tender.decision), _lot_options(),
-            selectinload(Tender.documents).joinedload(TenderDocument.file),
-            selectinload(Tender.amendments),
-            selectinload(Tender.questions).options(selectinload(Question.lots), joinedload(Question.section)),
-            selectinload(Tender.sections))
-    ).unique().one_or_none()
+    return (
+        session.scalars(
+            select(Tender)
+            .where(Tender.reference == reference)
+            .options(
+                joinedload(Tender.category),
+                joinedload(Tender.decision),
+                _lot_options(),
+                selectinload(Tender.documents).joinedload(TenderDocument.file),
+                selectinload(Tender.amendments),
+                selectinload(Tender.questions).options(selectinload(Question.lots), joinedload(Question.section)),
+                selectinload(Tender.sections),
+            )
+        )
+        .unique()
+        .one_or_none()
+    )
 
 
 def published_clarifications(session: Session, tender: Tender) -> list[Clarification]:
-    return session.scalars(select(Clarification).where(
-        Clarification.tender_id == tender.id, Clarification.is_published.is_(True)
-    ).order_by(Clarification.answered_at)).all()
+    return session.scalars(
+        select(Clarification)
+        .where(Clarification.tender_id == tender.id, Clarification.is_published.is_(True))
+        .order_by(Clarification.answered_at)
+    ).all()
 
 
 def officer_tenders(session: Session, page: int) -> tuple[list[Tender], Page]:
     """Every tender, newest first, one page of them."""
     shown = Page(page, OFFICER_PAGE_SIZE, session.scalar(select(func.count(Tender.id))))
-    rows = session.scalars(select(Tender).options(joinedload(Tender.category))
-                           .order_by(Tender.created_at.desc(), Tender.id.desc())
-                           .limit(shown.size).offset(shown.offset)).unique().all()
+    rows = (
+        session.scalars(
+            select(Tender)
+            .options(joinedload(Tender.category))
+            .order_by(Tender.created_at.desc(), Tender.id.desc())
+            .limit(shown.size)
+            .offset(shown.offset)
+        )
+        .unique()
+        .all()
+    )
     return list(rows), shown
 
 
@@ -125,18 +164,33 @@ def tenders_under_decision(session: Session, decision_id: int, include_drafts: b
 
 def own_clarifications(session: Session, tender: Tender, organisation_id: int) -> list[Clarification]:
     """The questions one organisation asked about a tender, oldest first (only it sees them)."""
-    return list(session.scalars(select(Clarification).where(
-        Clarification.tender_id == tender.id, Clarification.organisation_id == organisation_id
-    ).order_by(Clarification.asked_at, Clarification.id)))
+    return list(
+        session.scalars(
+            select(Clarification)
+            .where(Clarification.tender_id == tender.id, Clarification.organisation_id == organisation_id)
+            .order_by(Clarification.asked_at, Clarification.id)
+        )
+    )
 
 
 def all_clarifications(session: Session, tender: Tender) -> list[Clarification]:
     """Every question asked about a tender, with who asked (for officers), oldest first."""
-    return list(session.scalars(select(Clarification).where(Clarification.tender_id == tender.id)
-                                .options(joinedload(Clarification.organisation))
-                                .order_by(Clarification.asked_at, Clarification.id)))
+    return list(
+        session.scalars(
+            select(Clarification)
+            .where(Clarification.tender_id == tender.id)
+            .options(joinedload(Clarification.organisation))
+            .order_by(Clarification.asked_at, Clarification.id)
+        )
+    )
 
 
 def has_unanswered_clarifications(session: Session, tender: Tender) -> bool:
-    return session.scalar(select(Clarification.id).where(
-        Clarification.tender_id == tender.id, Clarification.answered_at.is_(None)).limit(1)) is not None
+    return (
+        session.scalar(
+            select(Clarification.id)
+            .where(Clarification.tender_id == tender.id, Clarification.answered_at.is_(None))
+            .limit(1)
+        )
+        is not None
+    )

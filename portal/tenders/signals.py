@@ -9,10 +9,16 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-bid_counts_requested = _signals.signal("bid-counts-requested", doc="""
+bid_counts_requested = _signals.signal(
+    "bid-counts-requested",
+    doc="""
 sender: the tender; kwargs: session.
-Answer: {lot_id: number of submitted bids} (counts only: the seal keeps the rest out).""")
+Answer: {lot_id: number of submitted bids} (counts only: the seal keeps the rest out).""",
+)
 
-own_bid_requested = _signals.signal("own-bid-requested", doc="""
+own_bid_requested = _signals.signal(
+    "own-bid-requested",
+    doc="""
 sender: the tender; kwargs: session, organisation_id.
-Answer: that organisation's bid for the tender (an object the template reads), or None.""")
+Answer: that organisation's bid for the tender (an object the template reads), or None.""",
+)

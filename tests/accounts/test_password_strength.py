@@ -14,10 +14,21 @@ from tests.support import post_form
 WEAK = ["123456789012", "qwertyuiopas", "zxcvbnmasdfg", "abcdefghijklmnop", "Lantern Walrus Crumble", EXAMPLE_WORDS]
 
 # Every password the tests, the benchmarks and the demo sign in with.
-STRONG = [PASSWORD, DEMO_PASSWORD, "lighthouse-quarry-violet", "harbour-pebble-crimson", "granite-orchard-seventy",
-          "copper-thistle-harbour-97", "a-different-long-passphrase-2024", "rush-hour-password-42",
-          "orbit-lantern-meadow-42", "bench-tenders-password-42", "bench-officer-password-42",
-          "not-my-password-at-all", "something-else-entirely"]
+STRONG = [
+    PASSWORD,
+    DEMO_PASSWORD,
+    "lighthouse-quarry-violet",
+    "harbour-pebble-crimson",
+    "granite-orchard-seventy",
+    "copper-thistle-harbour-97",
+    "a-different-long-passphrase-2024",
+    "rush-hour-password-42",
+    "orbit-lantern-meadow-42",
+    "bench-tenders-password-42",
+    "bench-officer-password-42",
+    "not-my-password-at-all",
+    "something-else-entirely",
+]
 
 
 @pytest.mark.parametrize("password", WEAK)
@@ -50,8 +61,9 @@ def test_long_passwords_are_judged_too():
 @pytest.mark.parametrize("password", ["123456789012", "qwertyuiopas"])
 def test_changing_to_a_weak_password_is_refused_on_the_page(client, make_user, login_as, password):
     login_as(make_user())
-    response = post_form(client, "/account/password",
-                         {"current_password": PASSWORD, "password": password, "confirm": password})
+    response = post_form(
+        client, "/account/password", {"current_password": PASSWORD, "password": password, "confirm": password}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "govuk-error-summary" in html and 'href="#password"' in html
     assert "Try three random words" in html

@@ -26,9 +26,15 @@ def test_sign_in_records_the_time_and_audits(client, db, make_user):
     assert db.scalar(select(AuditEvent.action).where(AuditEvent.object_id == user.id)) == "user.signed_in"
 
 
-@pytest.mark.parametrize("email, password", [
-    ("nobody@example.org", PASSWORD), (None, "wrong-password-here"), ("", PASSWORD), (None, ""),
-])
+@pytest.mark.parametrize(
+    "email, password",
+    [
+        ("nobody@example.org", PASSWORD),
+        (None, "wrong-password-here"),
+        ("", PASSWORD),
+        (None, ""),
+    ],
+)
 def test_wrong_or_missing_details_get_one_message(client, make_user, email, password):
     user = make_user()
     response = sign_in(client, user.email if email is None else email, password)
@@ -143,12 +149,16 @@ def test_changing_password_signs_out_every_other_session(app, client, make_user,
     assert post_form(other_device, "/sign-in", {"email": user.email, "password": PASSWORD}).status_code == 302
     assert other_device.get("/account").status_code == 200
 
-    wrong = post_form(client, "/account/password",
-                      {"current_password": "not-it-at-all", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    wrong = post_form(
+        client,
+        "/account/password",
+        {"current_password": "not-it-at-all", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
     assert wrong.status_code == 400 and "current password is not correct" in wrong.get_data(as_text=True)
 
-    changed = post_form(client, "/account/password",
-                        {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    changed = post_form(
+        client, "/account/password", {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert changed.status_code == 302
     assert client.get("/account").status_code == 200  # this device stays signed in
     assert other_device.get("/account").status_code == 302  # the other is signed out

@@ -96,8 +96,9 @@ def test_changing_password_still_ends_a_copied_cookie(app, client, make_user, si
     sign_in_through_form(make_user())
     thief = copy_of_cookie(app, client)
     new_password = "lighthouse-quarry-violet"
-    changed = post_form(client, "/account/password",
-                        {"current_password": PASSWORD, "password": new_password, "confirm": new_password})
+    changed = post_form(
+        client, "/account/password", {"current_password": PASSWORD, "password": new_password, "confirm": new_password}
+    )
     assert changed.status_code == 302
     assert client.get("/account").status_code == 200
     assert thief.get("/account").status_code == 302

@@ -31,9 +31,19 @@ def redis_apps(app, monkeypatch):
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")
     # Two apps standing for two workers (or hosts) sharing one Redis.
     prefix = f"redis://{REDIS_URL.split('://', 1)[1]}"
-    overrides = {key: app.config[key] for key in (
-        "TESTING", "DATABASE_URL", "INSTANCE_PATH", "MAIL_BACKEND", "MAIL_HOST", "MAIL_PORT",
-        "PASSWORD_HASH_TIME_COST", "PASSWORD_HASH_MEMORY_KIB")}
+    overrides = {
+        key: app.config[key]
+        for key in (
+            "TESTING",
+            "DATABASE_URL",
+            "INSTANCE_PATH",
+            "MAIL_BACKEND",
+            "MAIL_HOST",
+            "MAIL_PORT",
+            "PASSWORD_HASH_TIME_COST",
+            "PASSWORD_HASH_MEMORY_KIB",
+        )
+    }
     overrides["RATELIMIT_STORAGE_URI"] = prefix
     # A unique account limit key space per run: the counts are keyed by email.
     apps = [create_app(overrides), create_app(overrides)]

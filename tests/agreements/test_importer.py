@@ -22,8 +22,9 @@ def agreement_count(db):
     return db.scalar(select(func.count(Agreement.id)))
 
 
-def test_good_csv_imports_and_invites_new_providers(client, db, defaults, officer, login_as, mailbox,
-                                                    make_organisation):
+def test_good_csv_imports_and_invites_new_providers(
+    client, db, defaults, officer, login_as, mailbox, make_organisation
+):
     known = make_organisation(name="Medway Valley Young Carers", charity_number="1098765")
     login_as(officer)
     response = upload(client, csv_file(*GOOD_ROWS))
@@ -48,12 +49,20 @@ def test_good_csv_imports_and_invites_new_providers(client, db, defaults, office
 def test_reimporting_the_same_file_changes_nothing(client, db, defaults, officer, login_as):
     login_as(officer)
     upload(client, csv_file(*GOOD_ROWS))
-    before = (agreement_count(db), db.scalar(select(func.count(Organisation.id))),
-              db.scalar(select(func.count(AgreementExtension.id))), db.scalar(select(func.count(AgreementSpend.id))))
+    before = (
+        agreement_count(db),
+        db.scalar(select(func.count(Organisation.id))),
+        db.scalar(select(func.count(AgreementExtension.id))),
+        db.scalar(select(func.count(AgreementSpend.id))),
+    )
     response = upload(client, csv_file(*GOOD_ROWS))
     assert "0 new, 0 updated, 3 unchanged" in response.get_data(as_text=True)
-    after = (agreement_count(db), db.scalar(select(func.count(Organisation.id))),
-             db.scalar(select(func.count(AgreementExtension.id))), db.scalar(select(func.count(AgreementSpend.id))))
+    after = (
+        agreement_count(db),
+        db.scalar(select(func.count(Organisation.id))),
+        db.scalar(select(func.count(AgreementExtension.id))),
+        db.scalar(select(func.count(AgreementSpend.id))),
+    )
     assert after == before
 
 
@@ -70,9 +79,25 @@ def test_xlsx_imports_the_same_as_csv(client, db, defaults, officer, login_as):
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(HEADER.split(","))
-    sheet.append(["X-1", "Excel Trust", "1111111", None, "x@excel.example.org", "Family support",
-                  "Early Intervention & Prevention", "Swale", "Face-to-face", 1500, "01/04/2010", "31/03/2012",
-                  None, None, 1500])
+    sheet.append(
+        [
+            "X-1",
+            "Excel Trust",
+            "1111111",
+            None,
+            "x@excel.example.org",
+            "Family support",
+            "Early Intervention & Prevention",
+            "Swale",
+            "Face-to-face",
+            1500,
+            "01/04/2010",
+            "31/03/2012",
+            None,
+            None,
+            1500,
+        ]
+    )
     data = io.BytesIO()
     workbook.save(data)
     data.seek(0)
@@ -93,24 +118,28 @@ def row(**changes):
     return ",".join(values)
 
 
-@pytest.mark.parametrize("bad, column, reason", [
-    (row(category="Astrology"), "category", "Unknown category"),
-    (row(end_date="01/04/2009"), "end date", "End date must be on or after the start date"),
-    (row(start_date="31/02/2010"), "start date", "is not a real date"),
-    (row(end_date="next year"), "end date", "is not a real date"),
-    (row(annual_value="-5"), "annual value", "must not be negative"),
-    (row(annual_value="lots"), "annual value", "not an amount of money"),
-    (row(districts="Atlantis"), "districts", "Unknown district"),
-    (row(districts=""), "districts", "Enter at least one district"),
-    (row(delivery_modes="Carrier pigeon"), "delivery modes", "Unknown delivery mode"),
-    (row(reference=""), "reference", "Enter the agreement reference"),
-    (row(charity_number="12AB"), "charity number", "not in the correct format"),
-    (row(contact_email="not-an-email"), "contact email", "is not an email address"),
-    (row(contact_email=""), "contact email", "enter a contact email to invite it"),
-    (row(extended_end_date="01/01/2013"), "extended end date", "must be after the end date"),
-])
-def test_each_kind_of_bad_row_is_reported_and_nothing_is_imported(client, db, defaults, officer, login_as, bad,
-                                                                  column, reason):
+@pytest.mark.parametrize(
+    "bad, column, reason",
+    [
+        (row(category="Astrology"), "category", "Unknown category"),
+        (row(end_date="01/04/2009"), "end date", "End date must be on or after the start date"),
+        (row(start_date="31/02/2010"), "start date", "is not a real date"),
+        (row(end_date="next year"), "end date", "is not a real date"),
+        (row(annual_value="-5"), "annual value", "must not be negative"),
+        (row(annual_value="lots"), "annual value", "not an amount of money"),
+        (row(districts="Atlantis"), "districts", "Unknown district"),
+        (row(districts=""), "districts", "Enter at least one district"),
+        (row(delivery_modes="Carrier pigeon"), "delivery modes", "Unknown delivery mode"),
+        (row(reference=""), "reference", "Enter the agreement reference"),
+        (row(charity_number="12AB"), "charity number", "not in the correct format"),
+        (row(contact_email="not-an-email"), "contact email", "is not an email address"),
+        (row(contact_email=""), "contact email", "enter a contact email to invite it"),
+        (row(extended_end_date="01/01/2013"), "extended end date", "must be after the end date"),
+    ],
+)
+def test_each_kind_of_bad_row_is_reported_and_nothing_is_imported(
+    client, db, defaults, officer, login_as, bad, column, reason
+):
     login_as(officer)
     response = upload(client, csv_file(GOOD_ROWS[0], bad))
     html = response.get_data(as_text=True)
@@ -128,14 +157,17 @@ def test_duplicate_reference_in_the_file(client, db, defaults, officer, login_as
     assert agreement_count(db) == 0
 
 
-@pytest.mark.parametrize("content, name, message", [
-    (b"", "empty.csv", "The selected file is empty"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 100, "register.csv", "must be a CSV or Excel"),
-    (b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 100, "register.xlsx", "must be a CSV or Excel"),
-    (b"PK\x03\x04not really a zip", "register.xlsx", "must be a CSV or Excel"),
-    (b"name,colour\nx,blue\n", "register.csv", "missing these columns: reference"),
-    (HEADER.encode() + b"\n", "register.csv", "no agreements"),
-])
+@pytest.mark.parametrize(
+    "content, name, message",
+    [
+        (b"", "empty.csv", "The selected file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 100, "register.csv", "must be a CSV or Excel"),
+        (b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 100, "register.xlsx", "must be a CSV or Excel"),
+        (b"PK\x03\x04not really a zip", "register.xlsx", "must be a CSV or Excel"),
+        (b"name,colour\nx,blue\n", "register.csv", "missing these columns: reference"),
+        (HEADER.encode() + b"\n", "register.csv", "no agreements"),
+    ],
+)
 def test_unreadable_files_get_a_clear_message(client, db, defaults, officer, login_as, content, name, message):
     login_as(officer)
     response = upload(client, (io.BytesIO(content), name))
@@ -158,8 +190,9 @@ def test_too_large_a_file(app, client, defaults, officer, login_as, monkeypatch)
     assert response.status_code == 400 and "must be smaller than" in response.get_data(as_text=True)
 
 
-def test_incumbent_registers_through_its_invitation_and_finds_its_agreements(app, client, db, defaults, officer,
-                                                                            login_as, mailbox):
+def test_incumbent_registers_through_its_invitation_and_finds_its_agreements(
+    app, client, db, defaults, officer, login_as, mailbox
+):
     from tests.conftest import PASSWORD
     from tests.support import path_of
 
@@ -172,11 +205,24 @@ def test_incumbent_registers_through_its_invitation_and_finds_its_agreements(app
     from portal.providers.models import District
 
     maidstone = db.scalar(select(District.id).where(District.name == "Maidstone"))
-    response = post_form(newcomer, link, {
-        "organisation_name": "Brand New Trust", "organisation_type": "OTHER", "charity_number": "",
-        "company_number": "", "address_line_1": "1 Road", "town": "Maidstone", "postcode": "ME14 1XQ",
-        "district_ids": [str(maidstone)], "full_name": "Ned New", "email": "ned@brand-new.example.org",
-        "password": PASSWORD, "confirm": PASSWORD})
+    response = post_form(
+        newcomer,
+        link,
+        {
+            "organisation_name": "Brand New Trust",
+            "organisation_type": "OTHER",
+            "charity_number": "",
+            "company_number": "",
+            "address_line_1": "1 Road",
+            "town": "Maidstone",
+            "postcode": "ME14 1XQ",
+            "district_ids": [str(maidstone)],
+            "full_name": "Ned New",
+            "email": "ned@brand-new.example.org",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
+    )
     assert response.status_code == 200, response.get_data(as_text=True)[:3000]
     organisations = db.scalars(select(Organisation).where(Organisation.name == "Brand New Trust")).all()
     assert len(organisations) == 1 and organisations[0].registered_at is not None
@@ -186,16 +232,26 @@ def test_incumbent_registers_through_its_invitation_and_finds_its_agreements(app
 
 
 def test_registering_with_an_incumbents_number_needs_the_invitation_or_its_contact_address(
-        client, db, defaults, make_district):
+    client, db, defaults, make_district
+):
     from tests.conftest import PASSWORD
 
     db.add(Organisation(name="Known Charity", charity_number="1222222", contact_email="boss@known.example.org"))
     db.commit()
     district = make_district()
-    data = {"organisation_name": "Known Charity", "organisation_type": "REGISTERED_CHARITY",
-            "charity_number": "1222222", "address_line_1": "1 Road", "town": "Town", "postcode": "ME14 1XQ",
-            "district_ids": [str(district.id)], "full_name": "Imposter", "email": "imposter@example.org",
-            "password": PASSWORD, "confirm": PASSWORD}
+    data = {
+        "organisation_name": "Known Charity",
+        "organisation_type": "REGISTERED_CHARITY",
+        "charity_number": "1222222",
+        "address_line_1": "1 Road",
+        "town": "Town",
+        "postcode": "ME14 1XQ",
+        "district_ids": [str(district.id)],
+        "full_name": "Imposter",
+        "email": "imposter@example.org",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+    }
     refused = post_form(client, "/register", data)
     assert refused.status_code == 400 and "b…@known.example.org" in refused.get_data(as_text=True)
     accepted = post_form(client, "/register", {**data, "email": "Boss@known.example.org"})
@@ -204,8 +260,10 @@ def test_registering_with_an_incumbents_number_needs_the_invitation_or_its_conta
 
 
 # An agreement still running on the day of the import, extended in the register.
-EXTENDED_ROW = ("EXT-1,Known Trust,1555555,,,Short breaks,Early Intervention & Prevention,Maidstone,Outreach,1000,"
-                "01/04/2024,31/03/2027,30/09/2027,Framework delayed,")
+EXTENDED_ROW = (
+    "EXT-1,Known Trust,1555555,,,Short breaks,Early Intervention & Prevention,Maidstone,Outreach,1000,"
+    "01/04/2024,31/03/2027,30/09/2027,Framework delayed,"
+)
 
 
 def _extension_events(db):
@@ -219,8 +277,9 @@ def incumbent_person(db, defaults, make_organisation, make_user):
     return make_user(organisation=make_organisation(name="Known Trust", charity_number="1555555"))
 
 
-def test_imported_extensions_are_audited_and_noticed_by_default(client, db, at, officer, login_as, mailbox,
-                                                               incumbent_person):
+def test_imported_extensions_are_audited_and_noticed_by_default(
+    client, db, at, officer, login_as, mailbox, incumbent_person
+):
     from datetime import date
 
     from portal.agreements.models import EndingNotice, NoticeKind
@@ -240,8 +299,9 @@ def test_imported_extensions_are_audited_and_noticed_by_default(client, db, at, 
     assert "extended to 30 September 2027" in mailbox.last_to(incumbent_person.email)["Subject"]
 
 
-def test_the_officer_can_import_extensions_without_notices(client, db, at, officer, login_as, mailbox,
-                                                           incumbent_person):
+def test_the_officer_can_import_extensions_without_notices(
+    client, db, at, officer, login_as, mailbox, incumbent_person
+):
     from datetime import date
 
     from portal.agreements.models import EndingNotice
@@ -250,8 +310,12 @@ def test_the_officer_can_import_extensions_without_notices(client, db, at, offic
     login_as(officer)
     page = client.get("/agreements/import").get_data(as_text=True)
     assert "Record the extensions without sending notices" in page
-    response = post_form(client, "/agreements/import", {"file": csv_file(EXTENDED_ROW), "extension_notices": "none"},
-                         content_type="multipart/form-data")
+    response = post_form(
+        client,
+        "/agreements/import",
+        {"file": csv_file(EXTENDED_ROW), "extension_notices": "none"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200 and "1 extension was recorded" in response.get_data(as_text=True)
     assert len(_extension_events(db)) == 1
     assert db.scalar(select(func.count(EndingNotice.id))) == 0

@@ -36,14 +36,21 @@ def make_agreement(db, defaults):
     def make(organisation, end=END, reference=None):
         count = db.scalar(select(func.count(Agreement.id)))
         agreement = Agreement(
-            reference=reference or f"AG-{count + 1}", organisation_id=organisation.id, service_name="Short breaks",
-            category=db.scalar(select(ServiceCategory).limit(1)), annual_value_pence=100_000,
-            start_date=date(2024, 4, 1), original_end_date=end, end_date=end,
+            reference=reference or f"AG-{count + 1}",
+            organisation_id=organisation.id,
+            service_name="Short breaks",
+            category=db.scalar(select(ServiceCategory).limit(1)),
+            annual_value_pence=100_000,
+            start_date=date(2024, 4, 1),
+            original_end_date=end,
+            end_date=end,
             districts=[db.scalar(select(District).limit(1))],
-            delivery_mode_rows=[AgreementDeliveryMode(mode=DeliveryMode.OUTREACH)])
+            delivery_mode_rows=[AgreementDeliveryMode(mode=DeliveryMode.OUTREACH)],
+        )
         db.add(agreement)
         db.commit()
         return agreement
+
     return make
 
 
@@ -86,7 +93,8 @@ def test_a_late_agreement_gets_only_the_nearest_notice(app, db, at, make_agreeme
 
 
 def test_unregistered_incumbent_is_emailed_at_its_contact_address_with_a_registration_link(
-        app, db, at, make_agreement, mailbox):
+    app, db, at, make_agreement, mailbox
+):
     incumbent = Organisation(name="Not Yet Registered", contact_email="boss@nyr.example.org")
     db.add(incumbent)
     db.commit()
@@ -127,15 +135,23 @@ def test_cli_command(app, at, make_agreement, make_organisation):
     assert result.exit_code == 0 and "1 notices sent" in result.output
 
 
-def test_an_extension_sends_a_notice_and_restarts_the_schedule(app, db, at, make_agreement, make_user, officer,
-                                                               mailbox):
+def test_an_extension_sends_a_notice_and_restarts_the_schedule(
+    app, db, at, make_agreement, make_user, officer, mailbox
+):
     user = make_user()
     agreement = make_agreement(db.get(Organisation, user.organisation_id))
     at(date(2027, 3, 1))
     send_due_notices(app)
     with app.test_request_context():
-        extend(db, officer, db.get(Agreement, agreement.id), date(2027, 9, 30), "Framework delayed", "Director",
-               date(2027, 3, 1))
+        extend(
+            db,
+            officer,
+            db.get(Agreement, agreement.id),
+            date(2027, 9, 30),
+            "Framework delayed",
+            "Director",
+            date(2027, 3, 1),
+        )
         db.commit()
     extension_notice = notices(db, NoticeKind.EXTENSION)[0]
     assert "extended to 30 September 2027" in extension_notice.subject
@@ -173,11 +189,13 @@ def test_schedule_can_be_changed(client, db, defaults, officer, login_as):
     assert words.status_code == 400 and "whole numbers" in words.get_data(as_text=True)
     assert post_form(client, "/agreements/notices", {"months": "9, 2"}).status_code == 302
     from portal.agreements.services import schedule
+
     assert schedule(db) == ([9, 2], False)
 
 
-def test_manual_notice_to_the_providers_of_filtered_agreements(client, db, at, make_agreement, make_user, officer,
-                                                               login_as, mailbox):
+def test_manual_notice_to_the_providers_of_filtered_agreements(
+    client, db, at, make_agreement, make_user, officer, login_as, mailbox
+):
     a, b = make_user(), make_user()
     org_a = db.get(Organisation, a.organisation_id)
     make_agreement(org_a, reference="MAN-1")
@@ -193,8 +211,9 @@ def test_manual_notice_to_the_providers_of_filtered_agreements(client, db, at, m
     assert len(mailbox.to(a.email)) == 1 and mailbox.to(b.email) == []  # one email per organisation
 
 
-def test_provider_reads_a_notice_and_the_officer_sees_it_read(app, client, db, at, make_agreement, make_user,
-                                                               officer, login_as):
+def test_provider_reads_a_notice_and_the_officer_sees_it_read(
+    app, client, db, at, make_agreement, make_user, officer, login_as
+):
     user = make_user()
     agreement = make_agreement(db.get(Organisation, user.organisation_id))
     at(date(2026, 10, 1))
@@ -221,8 +240,9 @@ def test_provider_reads_a_notice_and_the_officer_sees_it_read(app, client, db, a
     assert officer_client.get(f"/notices/{notice.id}").status_code == 403
 
 
-def test_send_due_now_writes_every_notice_in_one_commit(app, client, db, at, make_agreement, make_user, officer,
-                                                        login_as, mailbox):
+def test_send_due_now_writes_every_notice_in_one_commit(
+    app, client, db, at, make_agreement, make_user, officer, login_as, mailbox
+):
     from sqlalchemy import event
 
     from tests.support import csrf_token_from
@@ -251,8 +271,9 @@ def test_send_due_now_writes_every_notice_in_one_commit(app, client, db, at, mak
         assert len(mailbox.to(user.email)) == 1
 
 
-def test_send_due_now_skips_a_notice_a_worker_sent_first(app, client, db, at, make_agreement, make_user, officer,
-                                                         login_as, mailbox, monkeypatch):
+def test_send_due_now_skips_a_notice_a_worker_sent_first(
+    app, client, db, at, make_agreement, make_user, officer, login_as, mailbox, monkeypatch
+):
     from portal.agreements import services
     from portal.db import get_session, transaction
 
@@ -293,5 +314,6 @@ def test_the_reports_period_must_end_after_it_starts(client, defaults, officer, 
     login_as(officer)
     response = client.get("/agreements/reports?start=2&start=4&start=2027&end=1&end=4&end=2027")
     assert response.status_code == 400 and "The end of the period must be after its start" in response.get_data(
-        as_text=True)
+        as_text=True
+    )
     assert client.get("/agreements/reports?start=1&start=4&start=2027&end=2&end=4&end=2027").status_code == 200

@@ -33,8 +33,9 @@ def test_reports_match_the_seed_exactly(app, db, client):
     assert extended == {date(2011, 6, 1): 0, date(2011, 9, 30): 12}
     september = db.scalars(select(Agreement).where(Agreement.end_date == date(2011, 9, 30))).all()
     assert all(a.original_end_date == date(2011, 3, 31) and len(a.extensions) == 1 for a in september)
-    assert [(d, n) for d, n, _ in queries.ending_between(db, date(2012, 3, 31), date(2012, 3, 31))] == \
-        [(date(2012, 3, 31), 160)]
+    assert [(d, n) for d, n, _ in queries.ending_between(db, date(2012, 3, 31), date(2012, 3, 31))] == [
+        (date(2012, 3, 31), 160)
+    ]
 
     # And the reports page shows the same figures to an officer.
     post_form(client, "/sign-in", {"email": "officer@kent.example.gov.uk", "password": DEMO_PASSWORD})

@@ -25,20 +25,38 @@ def bulk_agreements(db, n, start_at=0):
         db.add(organisation)
         organisations.append(organisation)
     db.flush()
-    rows = [{"reference": f"B-{start_at + i:05d}", "organisation_id": organisations[i % len(organisations)].id,
-             "service_name": "Service", "category_id": category.id, "annual_value_pence": 100_000 + i,
-             "start_date": date(2024, 4, 1), "original_end_date": date(2027, 3, 31) + timedelta(days=i % 400),
-             "end_date": date(2027, 3, 31) + timedelta(days=i % 400)} for i in range(n)]
+    rows = [
+        {
+            "reference": f"B-{start_at + i:05d}",
+            "organisation_id": organisations[i % len(organisations)].id,
+            "service_name": "Service",
+            "category_id": category.id,
+            "annual_value_pence": 100_000 + i,
+            "start_date": date(2024, 4, 1),
+            "original_end_date": date(2027, 3, 31) + timedelta(days=i % 400),
+            "end_date": date(2027, 3, 31) + timedelta(days=i % 400),
+        }
+        for i in range(n)
+    ]
     db.execute(insert(Agreement), rows)
     ids = db.scalars(select(Agreement.id).where(Agreement.reference.in_([r["reference"] for r in rows]))).all()
-    db.execute(insert(agreement_district), [{"agreement_id": i, "district_id": districts[i % len(districts)].id}
-                                           for i in ids])
+    db.execute(
+        insert(agreement_district), [{"agreement_id": i, "district_id": districts[i % len(districts)].id} for i in ids]
+    )
     db.execute(insert(AgreementDeliveryMode), [{"agreement_id": i, "mode": DeliveryMode.OUTREACH} for i in ids])
     db.commit()
 
 
-@pytest.mark.parametrize("path", ["/agreements", "/agreements?status=ENDING_SOON&sort=provider",
-                                  "/agreements/dashboard", "/agreements/reports", "/dashboard"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/agreements",
+        "/agreements?status=ENDING_SOON&sort=provider",
+        "/agreements/dashboard",
+        "/agreements/reports",
+        "/dashboard",
+    ],
+)
 def test_pages_use_a_fixed_number_of_queries(app, client, db, defaults, officer, login_as, make_user, path):
     user = officer if path != "/dashboard" else make_user()
     bulk_agreements(db, 10)
@@ -83,12 +101,21 @@ def test_status_filter_and_sorting(client, db, defaults, officer, login_as, at):
 
 
 def test_csv_export_neutralises_formulas(client, db, defaults, officer, login_as):
-    db.add(Organisation(name="=HYPERLINK(\"http://evil\")", contact_email="x@example.org"))
+    db.add(Organisation(name='=HYPERLINK("http://evil")', contact_email="x@example.org"))
     db.commit()
     organisation = db.scalar(select(Organisation).where(Organisation.name.like("=%")))
-    db.add(Agreement(reference="F-1", organisation_id=organisation.id, service_name="+cmd",
-                     category=db.scalar(select(ServiceCategory).limit(1)), annual_value_pence=1,
-                     start_date=date(2024, 1, 1), original_end_date=date(2027, 1, 1), end_date=date(2027, 1, 1)))
+    db.add(
+        Agreement(
+            reference="F-1",
+            organisation_id=organisation.id,
+            service_name="+cmd",
+            category=db.scalar(select(ServiceCategory).limit(1)),
+            annual_value_pence=1,
+            start_date=date(2024, 1, 1),
+            original_end_date=date(2027, 1, 1),
+            end_date=date(2027, 1, 1),
+        )
+    )
     db.commit()
     login_as(officer)
     text = client.get("/agreements/export.csv").get_data(as_text=True)
@@ -104,13 +131,24 @@ def test_dashboard_counts_waves(app, client, db, defaults, officer, login_as, at
     db.add(unregistered)
     category = db.scalar(select(ServiceCategory).limit(1))
     for org, ref in ((registered, "W-1"), (unregistered, "W-2")):
-        db.add(Agreement(reference=ref, organisation=org, service_name="S", category=category, annual_value_pence=1,
-                         start_date=date(2024, 4, 1), original_end_date=date(2027, 3, 31), end_date=date(2027, 3, 31)))
+        db.add(
+            Agreement(
+                reference=ref,
+                organisation=org,
+                service_name="S",
+                category=category,
+                annual_value_pence=1,
+                start_date=date(2024, 4, 1),
+                original_end_date=date(2027, 3, 31),
+                end_date=date(2027, 3, 31),
+            )
+        )
     db.commit()
     at(date(2026, 11, 23))
     send_due_notices(app)
     login_as(officer)
     from portal.agreements.queries import dashboard
+
     data = dashboard(db, date(2026, 11, 23))
     wave = data.waves[0]
     assert (wave.agreements, wave.incumbents, wave.notified, wave.read, wave.registered) == (2, 2, 2, 0, 1)

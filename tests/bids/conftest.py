@@ -53,24 +53,40 @@ def clock_at(app, monkeypatch):
 def open_tender(db, clock_at):
     def make(status: TenderStatus = TenderStatus.PUBLISHED, deadline: datetime = DEADLINE, **fields) -> Tender:
         n = next(_sequence)
-        category = db.scalar(select(ServiceCategory).where(ServiceCategory.name == "Early help")) \
-            or ServiceCategory(name="Early help")
+        category = db.scalar(select(ServiceCategory).where(ServiceCategory.name == "Early help")) or ServiceCategory(
+            name="Early help"
+        )
         tender = Tender(
-            reference=fields.pop("reference", f"KCC-B-{n:04d}"), title=fields.pop("title", f"Family support {n}"),
-            description="Support for families.", category=category, estimated_value_pence=200_000_00,
-            status=status, published_at=NOW - timedelta(days=1) if status is not TenderStatus.DRAFT else None,
-            clarification_deadline=deadline - timedelta(days=14), answers_by=deadline - timedelta(days=10),
-            submission_deadline=deadline, contract_start_date=fields.pop("contract_start_date",
-                                                                         (NOW + timedelta(days=120)).date()),
-            **fields)
+            reference=fields.pop("reference", f"KCC-B-{n:04d}"),
+            title=fields.pop("title", f"Family support {n}"),
+            description="Support for families.",
+            category=category,
+            estimated_value_pence=200_000_00,
+            status=status,
+            published_at=NOW - timedelta(days=1) if status is not TenderStatus.DRAFT else None,
+            clarification_deadline=deadline - timedelta(days=14),
+            answers_by=deadline - timedelta(days=10),
+            submission_deadline=deadline,
+            contract_start_date=fields.pop("contract_start_date", (NOW + timedelta(days=120)).date()),
+            **fields,
+        )
         db.add(tender)
         db.flush()
         for number in (1, 2):
-            db.add(Lot(tender_id=tender.id, number=number, title=f"Area {number}", description=f"Area {number}.",
-                       estimated_annual_value_pence=100_000_00, max_providers=2,
-                       pricing_instructions=f"Give your annual price for area {number}, including all staff costs."))
-        add_questionnaire(db, tender, word_limits=(FIRST_LIMIT, SECOND_LIMIT),
-                          outreach_guidance="Describe your outreach.")
+            db.add(
+                Lot(
+                    tender_id=tender.id,
+                    number=number,
+                    title=f"Area {number}",
+                    description=f"Area {number}.",
+                    estimated_annual_value_pence=100_000_00,
+                    max_providers=2,
+                    pricing_instructions=f"Give your annual price for area {number}, including all staff costs.",
+                )
+            )
+        add_questionnaire(
+            db, tender, word_limits=(FIRST_LIMIT, SECOND_LIMIT), outreach_guidance="Describe your outreach."
+        )
         db.commit()
         db.refresh(tender)
         return tender
@@ -122,8 +138,14 @@ def answer(client, bid_id: int, question_id: int, value: str, **extra):
     """Load the question page and save ``value`` (text, or "yes"/"no") from it."""
     url = f"/bids/{bid_id}/questions/{question_id}"
     page = client.get(url).get_data(as_text=True)
-    data = {"csrf_token": csrf_token_from(page), "base_version": hidden(page, "base_version"),
-            "draft_token": hidden(page, "draft_token"), "answer": value, "action": "save", **extra}
+    data = {
+        "csrf_token": csrf_token_from(page),
+        "base_version": hidden(page, "base_version"),
+        "draft_token": hidden(page, "draft_token"),
+        "answer": value,
+        "action": "save",
+        **extra,
+    }
     return client.post(url, data=data)
 
 
@@ -141,10 +163,10 @@ def complete_bid():
         selection, first, second = questions_of(tender)
         assert post_page(client, f"/bids/{bid.id}/lots", {"lot_ids": [str(i) for i in lots]}).status_code == 302
         assert answer(client, bid.id, selection.id, "yes").status_code == 302
-        assert answer(client, bid.id, first.id, "We visit schools, GP surgeries and food banks weekly.") \
-            .status_code == 302
-        assert answer(client, bid.id, second.id, "Every member of staff is DBS checked and trained.") \
-            .status_code == 302
+        assert (
+            answer(client, bid.id, first.id, "We visit schools, GP surgeries and food banks weekly.").status_code == 302
+        )
+        assert answer(client, bid.id, second.id, "Every member of staff is DBS checked and trained.").status_code == 302
         prices = {f"price_{lot_id}": f"{100000 + lot_id}" for lot_id in lots}
         assert post_page(client, f"/bids/{bid.id}/prices", prices).status_code == 302
         assert post_page(client, f"/bids/{bid.id}/declarations", {"confirm": "y"}).status_code == 302

@@ -19,8 +19,15 @@ def started(client, tender, provider, login_as, start_bid, complete_bid):
     login_as(provider)
     bid = start_bid(client, tender)
     complete_bid(client, bid, tender)
-    assert post_page(client, f"/bids/{bid.id}/files", {"file": (io.BytesIO(b"%PDF-1.4 z"), "a.pdf")},
-                     content_type="multipart/form-data").status_code == 302
+    assert (
+        post_page(
+            client,
+            f"/bids/{bid.id}/files",
+            {"file": (io.BytesIO(b"%PDF-1.4 z"), "a.pdf")},
+            content_type="multipart/form-data",
+        ).status_code
+        == 302
+    )
     assert post_page(client, f"/bids/{bid.id}/submit").status_code == 302
     return bid
 
@@ -28,10 +35,19 @@ def started(client, tender, provider, login_as, start_bid, complete_bid):
 def bid_urls(db, bid: Bid, tender) -> list[str]:
     attachment = db.scalar(select(BidAttachment).where(BidAttachment.bid_id == bid.id))
     question = questions_of(tender)[1]
-    return [f"/bids/{bid.id}", f"/bids/{bid.id}/lots", f"/bids/{bid.id}/questions/{question.id}",
-            f"/bids/{bid.id}/prices", f"/bids/{bid.id}/files", f"/bids/{bid.id}/files/{attachment.id}",
-            f"/bids/{bid.id}/evidence", f"/bids/{bid.id}/declarations", f"/bids/{bid.id}/submit",
-            f"/bids/{bid.id}/receipts/1", f"/bids/{bid.id}/withdraw"]
+    return [
+        f"/bids/{bid.id}",
+        f"/bids/{bid.id}/lots",
+        f"/bids/{bid.id}/questions/{question.id}",
+        f"/bids/{bid.id}/prices",
+        f"/bids/{bid.id}/files",
+        f"/bids/{bid.id}/files/{attachment.id}",
+        f"/bids/{bid.id}/evidence",
+        f"/bids/{bid.id}/declarations",
+        f"/bids/{bid.id}/submit",
+        f"/bids/{bid.id}/receipts/1",
+        f"/bids/{bid.id}/withdraw",
+    ]
 
 
 def test_another_organisation_gets_404_everywhere(app, db, tender, started, outsider, login_as):
@@ -45,14 +61,17 @@ def test_another_organisation_gets_404_everywhere(app, db, tender, started, outs
     revision = db.get(Bid, started.id).revision
     for url in bid_urls(db, started, tender):
         assert other.get(url).status_code == 404, url
-        if not url.endswith(f"/files/{db.scalar(select(BidAttachment.id))}") and "/receipts/" not in url \
-                and url != f"/bids/{started.id}":
-            response = other.post(url, data={"csrf_token": token, "answer": "Hijack", "confirm": "y",
-                                             "base_version": "9"})
+        if (
+            not url.endswith(f"/files/{db.scalar(select(BidAttachment.id))}")
+            and "/receipts/" not in url
+            and url != f"/bids/{started.id}"
+        ):
+            response = other.post(
+                url, data={"csrf_token": token, "answer": "Hijack", "confirm": "y", "base_version": "9"}
+            )
             assert response.status_code == 404, url
     attachment_id = db.scalar(select(BidAttachment.id))
-    assert other.post(f"/bids/{started.id}/files/{attachment_id}/remove",
-                      data={"csrf_token": token}).status_code == 404
+    assert other.post(f"/bids/{started.id}/files/{attachment_id}/remove", data={"csrf_token": token}).status_code == 404
     assert "Family support" not in other.get("/bids").get_data(as_text=True)
     db.expire_all()
     assert db.get(Bid, started.id).revision == revision
@@ -88,8 +107,13 @@ def test_tampered_ids_are_404(client, db, open_tender, tender, provider, login_a
     assert client.get(f"/bids/{bid.id}/questions/{foreign_question.id}").status_code == 404
     assert answer(client, bid.id, questions_of(tender)[1].id, "Fine").status_code == 302
     page = client.get(f"/bids/{bid.id}/questions/{questions_of(tender)[1].id}").get_data(as_text=True)
-    assert client.post(f"/bids/{bid.id}/questions/{foreign_question.id}", data={
-        "csrf_token": csrf_token_from(page), "answer": "Sneaky", "base_version": "0"}).status_code == 404
+    assert (
+        client.post(
+            f"/bids/{bid.id}/questions/{foreign_question.id}",
+            data={"csrf_token": csrf_token_from(page), "answer": "Sneaky", "base_version": "0"},
+        ).status_code
+        == 404
+    )
 
     assert post_page(client, f"/bids/{bid.id}/lots", {"lot_ids": [str(foreign_lot.id)]}).status_code == 404
     assert db.scalar(select(func.count(BidLot.bid_id))) == 0
@@ -105,12 +129,15 @@ def test_tampered_ids_are_404(client, db, open_tender, tender, provider, login_a
     assert db.scalar(select(func.count(BidAnswer.id))) == 1
 
 
-@pytest.mark.parametrize("value, message", [
-    ("-5", "must not be negative"),
-    ("12.345", "must be an amount in pounds"),
-    ("ten pounds", "must be an amount in pounds"),
-    ("2000000000", "£1,000,000,000 or less"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("-5", "must not be negative"),
+        ("12.345", "must be an amount in pounds"),
+        ("ten pounds", "must be an amount in pounds"),
+        ("2000000000", "£1,000,000,000 or less"),
+    ],
+)
 def test_prices_are_money(client, db, tender, provider, login_as, start_bid, value, message):
     login_as(provider)
     bid = start_bid(client, tender)

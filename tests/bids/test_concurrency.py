@@ -83,8 +83,9 @@ def signed_in(app, user):
     return client
 
 
-def test_two_colleagues_saving_one_answer_at_once_one_wins_the_other_sees_both(app, db, tender, provider,
-                                                                                 colleague, start_bid):
+def test_two_colleagues_saving_one_answer_at_once_one_wins_the_other_sees_both(
+    app, db, tender, provider, colleague, start_bid
+):
     """Answers: the version check is the database's (a conditional update), so
     one save wins and the other gets the 409 page with both texts, never two
     "saved" with one text silently lost."""
@@ -98,9 +99,16 @@ def test_two_colleagues_saving_one_answer_at_once_one_wins_the_other_sees_both(a
     texts = ["The provider's text.", "The colleague's text."]
 
     def save(i):
-        return lambda: clients[i].post(url, data={
-            "csrf_token": csrf_token_from(pages[i]), "base_version": "1", "action": "save",
-            "draft_token": hidden(pages[i], "draft_token"), "answer": texts[i]})
+        return lambda: clients[i].post(
+            url,
+            data={
+                "csrf_token": csrf_token_from(pages[i]),
+                "base_version": "1",
+                "action": "save",
+                "draft_token": hidden(pages[i], "draft_token"),
+                "answer": texts[i],
+            },
+        )
 
     results = at_once(app, save(0), save(1))
     statuses = [r.status_code for r in results]
@@ -120,14 +128,23 @@ def test_two_changes_at_once_each_raise_the_revision(app, db, tender, provider, 
     bid = start_bid(clients[0], tender)
     before = bid.revision
     _selection, first, second = questions_of(tender)
-    pages = {q.id: clients[i].get(f"/bids/{bid.id}/questions/{q.id}").get_data(as_text=True)
-             for i, q in enumerate((first, second))}
+    pages = {
+        q.id: clients[i].get(f"/bids/{bid.id}/questions/{q.id}").get_data(as_text=True)
+        for i, q in enumerate((first, second))
+    }
 
     def save(i, question, text):
         page = pages[question.id]
-        return lambda: clients[i].post(f"/bids/{bid.id}/questions/{question.id}", data={
-            "csrf_token": csrf_token_from(page), "base_version": "0", "action": "save",
-            "draft_token": hidden(page, "draft_token"), "answer": text})
+        return lambda: clients[i].post(
+            f"/bids/{bid.id}/questions/{question.id}",
+            data={
+                "csrf_token": csrf_token_from(page),
+                "base_version": "0",
+                "action": "save",
+                "draft_token": hidden(page, "draft_token"),
+                "answer": text,
+            },
+        )
 
     results = at_once(app, save(0, first, "Outreach in schools."), save(1, second, "Every worker is checked."))
     assert [r.status_code for r in results] == [302, 302], [r.get_data(as_text=True)[:300] for r in results]
@@ -136,8 +153,9 @@ def test_two_changes_at_once_each_raise_the_revision(app, db, tender, provider, 
     assert db.scalar(select(func.count(BidAnswer.id)).where(BidAnswer.bid_id == bid.id)) == 2
 
 
-def test_two_officers_opening_a_tender_nobody_has_closed_close_it_once_and_open_it(app, db, tender, make_user,
-                                                                                    clock_at):
+def test_two_officers_opening_a_tender_nobody_has_closed_close_it_once_and_open_it(
+    app, db, tender, make_user, clock_at
+):
     """Closing, and opening: two officers confirming at once, past the deadline
     of a tender not yet closed, each try to close it; it closes once (one audit
     row), and the second confirmation, whichever it is, opens the bids."""
@@ -157,14 +175,18 @@ def test_two_officers_opening_a_tender_nobody_has_closed_close_it_once_and_open_
     assert db.scalar(select(func.count(BidOpening.id)).where(BidOpening.tender_id == tender.id)) == 2
 
     def events(action):
-        return db.scalar(select(func.count(AuditEvent.id)).where(
-            AuditEvent.object_type == "tender", AuditEvent.object_id == tender.id, AuditEvent.action == action))
+        return db.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.object_type == "tender", AuditEvent.object_id == tender.id, AuditEvent.action == action
+            )
+        )
 
     assert events("tender.closed") == 1 and events("tender.bids_opened") == 1
 
 
-def test_a_confirmation_made_while_another_is_uncommitted_waits_for_it_then_opens(app, db, open_tender, make_user,
-                                                                                  clock_at):
+def test_a_confirmation_made_while_another_is_uncommitted_waits_for_it_then_opens(
+    app, db, open_tender, make_user, clock_at
+):
     """Opening, with the two confirmations interleaved by hand, on both
     databases: the second officer's confirmation, made while the first's is
     counted but not yet committed, waits for it (the tender's row lock on
@@ -184,8 +206,9 @@ def test_a_confirmation_made_while_another_is_uncommitted_waits_for_it_then_open
 
         def confirm_second():
             with app.app_context():
-                outcome["opened"] = opening.confirm_opening(second, second.get(User, officers[1]),
-                                                            second.get(Tender, tender.id), now)
+                outcome["opened"] = opening.confirm_opening(
+                    second, second.get(User, officers[1]), second.get(Tender, tender.id), now
+                )
 
         waiting = threading.Thread(target=confirm_second)
         waiting.start()

@@ -38,9 +38,14 @@ def test_start_save_leave_and_resume(app, client, db, tender, provider, colleagu
 
     # Leave, and come back in another browser as a colleague: the text is there.
     other = app.test_client()
-    login_as_colleague = other.post("/sign-in", data={"email": colleague.email, "password": PASSWORD,
-                                                      "csrf_token": csrf_token_from(other.get("/sign-in")
-                                                                                    .get_data(as_text=True))})
+    login_as_colleague = other.post(
+        "/sign-in",
+        data={
+            "email": colleague.email,
+            "password": PASSWORD,
+            "csrf_token": csrf_token_from(other.get("/sign-in").get_data(as_text=True)),
+        },
+    )
     assert login_as_colleague.status_code == 302
     page = text_of(other.get(f"/bids/{bid.id}/questions/{first.id}"))
     assert "Outreach in schools and surgeries." in page
@@ -96,8 +101,16 @@ def test_edit_conflict_keeps_both_texts(app, db, tender, provider, colleague, st
     assert hidden(page_a, "base_version") == hidden(page_b, "base_version") == "1"
 
     def save(c, page, text, action="save"):
-        return c.post(url, data={"csrf_token": csrf_token_from(page), "base_version": hidden(page, "base_version"),
-                                 "draft_token": hidden(page, "draft_token"), "answer": text, "action": action})
+        return c.post(
+            url,
+            data={
+                "csrf_token": csrf_token_from(page),
+                "base_version": hidden(page, "base_version"),
+                "draft_token": hidden(page, "draft_token"),
+                "answer": text,
+                "action": action,
+            },
+        )
 
     assert save(first_client, page_a, "Provider's improved text.").status_code == 302
     conflict = save(second_client, page_b, "Colleague's different text.")
@@ -137,8 +150,15 @@ def test_session_timeout_keeps_what_was_typed(app, db, tender, provider, start_b
     # The session runs out while the user types: the cookie is gone.
     browser.delete_cookie("session")
     assert browser.get(url).status_code == 302  # a signed-out GET goes to sign in
-    response = browser.post(url, data={"csrf_token": csrf_token_from(page), "draft_token": token,
-                                       "base_version": base, "answer": "Typed while the session ended."})
+    response = browser.post(
+        url,
+        data={
+            "csrf_token": csrf_token_from(page),
+            "draft_token": token,
+            "base_version": base,
+            "answer": "Typed while the session ended.",
+        },
+    )
     assert response.status_code == 302
     assert "/sign-in?next=" in response.headers["Location"]
     assert db.scalar(select(func.count(BidAnswer.id))) == 0
@@ -146,15 +166,27 @@ def test_session_timeout_keeps_what_was_typed(app, db, tender, provider, start_b
 
     sign_in_page = browser.get(response.headers["Location"])
     assert "Your session had ended. Sign in again: what you typed has been kept." in text_of(sign_in_page)
-    signed_in = browser.post("/sign-in", data={"email": provider.email, "password": PASSWORD,
-                                               "csrf_token": csrf_token_from(sign_in_page.get_data(as_text=True))})
+    signed_in = browser.post(
+        "/sign-in",
+        data={
+            "email": provider.email,
+            "password": PASSWORD,
+            "csrf_token": csrf_token_from(sign_in_page.get_data(as_text=True)),
+        },
+    )
     assert signed_in.status_code == 302 and "resume=" in signed_in.headers["Location"]
     landed = browser.get(signed_in.headers["Location"], follow_redirects=True)
     assert landed.status_code == 200 and landed.request.path == url
     # What was kept is shown, to use or discard: "Use this text" saves it.
-    confirmed = browser.post(url, data={"csrf_token": csrf_token_from(landed.get_data(as_text=True)),
-                                        "resume": hidden(landed.get_data(as_text=True), "resume"), "action": "use"},
-                             follow_redirects=True)
+    confirmed = browser.post(
+        url,
+        data={
+            "csrf_token": csrf_token_from(landed.get_data(as_text=True)),
+            "resume": hidden(landed.get_data(as_text=True), "resume"),
+            "action": "use",
+        },
+        follow_redirects=True,
+    )
     shown = text_of(confirmed)
     assert "We saved what you typed before you were signed out" in shown
     assert "Typed while the session ended." in shown
@@ -164,8 +196,9 @@ def test_session_timeout_keeps_what_was_typed(app, db, tender, provider, start_b
     assert db.scalar(select(PendingSave)).applied_at is not None
 
 
-def test_a_timed_out_save_after_the_deadline_is_shown_not_kept(app, db, tender, provider, login_as, client,
-                                                               start_bid, clock_at):
+def test_a_timed_out_save_after_the_deadline_is_shown_not_kept(
+    app, db, tender, provider, login_as, client, start_bid, clock_at
+):
     login_as(provider)
     bid = start_bid(client, tender)
     _selection, question, _second = questions_of(tender)
@@ -174,8 +207,14 @@ def test_a_timed_out_save_after_the_deadline_is_shown_not_kept(app, db, tender, 
     page = client.get(url).get_data(as_text=True)
     clock_at(DEADLINE)
     client.delete_cookie("session")  # the session ends; the browser is the same one
-    response = client.post(url, data={"draft_token": hidden(page, "draft_token"), "base_version": "0",
-                                      "answer": "Typed as the deadline passed."})
+    response = client.post(
+        url,
+        data={
+            "draft_token": hidden(page, "draft_token"),
+            "base_version": "0",
+            "answer": "Typed as the deadline passed.",
+        },
+    )
     assert response.status_code == 400
     shown = text_of(response)
     assert "The deadline for bids was 21 December 2026 at midday" in shown
@@ -195,8 +234,7 @@ def test_timed_out_save_without_a_valid_token_is_refused(app, db, tender, provid
         assert response.status_code == 400 and "the page had been open too long" in text_of(response)
     # A token for another question cannot be replayed here.
     other_url = f"/bids/{bid.id}/questions/{questions_of(tender)[2].id}"
-    assert stranger.post(other_url, data={"draft_token": hidden(page, "draft_token"),
-                                          "answer": "x"}).status_code == 400
+    assert stranger.post(other_url, data={"draft_token": hidden(page, "draft_token"), "answer": "x"}).status_code == 400
     assert db.scalar(select(func.count(PendingSave.id))) == 0
     assert db.scalar(select(func.count(BidAnswer.id))) == 0
 
@@ -206,8 +244,10 @@ def test_copy_an_earlier_answer(client, db, open_tender, tender, provider, login
     earlier_tender = open_tender(title="Youth work")
     earlier = start_bid(client, earlier_tender)
     _s, earlier_question, _q = questions_of(earlier_tender)
-    assert answer(client, earlier.id, earlier_question.id, "Our detached youth workers go where families are.") \
-        .status_code == 302
+    assert (
+        answer(client, earlier.id, earlier_question.id, "Our detached youth workers go where families are.").status_code
+        == 302
+    )
 
     bid = start_bid(client, tender)
     _selection, question, _second = questions_of(tender)
@@ -255,13 +295,24 @@ def colleague_first(app, monkeypatch, table, **row):
     monkeypatch.setattr(drafting, "savepoint", raced)
 
 
-def test_starting_the_bid_as_a_colleague_does_uses_theirs(app, client, db, tender, provider, colleague, login_as,
-                                                          monkeypatch):
+def test_starting_the_bid_as_a_colleague_does_uses_theirs(
+    app, client, db, tender, provider, colleague, login_as, monkeypatch
+):
     from portal.clock import now
 
     login_as(provider)
-    colleague_first(app, monkeypatch, Bid.__table__, tender_id=tender.id, organisation_id=provider.organisation_id,
-                    created_by_id=colleague.id, created_at=now(), updated_at=now(), status="DRAFT", revision=1)
+    colleague_first(
+        app,
+        monkeypatch,
+        Bid.__table__,
+        tender_id=tender.id,
+        organisation_id=provider.organisation_id,
+        created_by_id=colleague.id,
+        created_at=now(),
+        updated_at=now(),
+        status="DRAFT",
+        revision=1,
+    )
     token = csrf_token_from(client.get("/bids").get_data(as_text=True))
     response = client.post(f"/opportunities/{tender.reference}/bid", data={"csrf_token": token})
     assert response.status_code == 302
@@ -270,8 +321,9 @@ def test_starting_the_bid_as_a_colleague_does_uses_theirs(app, client, db, tende
     assert db.scalar(select(func.count(Bid.id))) == 1
 
 
-def test_saving_the_first_answer_as_a_colleague_does_is_a_conflict(app, client, db, tender, provider, colleague,
-                                                                   login_as, start_bid, monkeypatch):
+def test_saving_the_first_answer_as_a_colleague_does_is_a_conflict(
+    app, client, db, tender, provider, colleague, login_as, start_bid, monkeypatch
+):
     from portal.clock import now
 
     login_as(provider)
@@ -279,10 +331,27 @@ def test_saving_the_first_answer_as_a_colleague_does_is_a_conflict(app, client, 
     _selection, question, _second = questions_of(tender)
     url = f"/bids/{bid.id}/questions/{question.id}"
     page = client.get(url).get_data(as_text=True)
-    colleague_first(app, monkeypatch, BidAnswer.__table__, bid_id=bid.id, question_id=question.id,
-                    text="The colleague's first answer.", version=1, updated_by_id=colleague.id, updated_at=now())
-    conflict = client.post(url, data={"csrf_token": csrf_token_from(page), "base_version": "0", "action": "save",
-                                      "draft_token": hidden(page, "draft_token"), "answer": "My first answer."})
+    colleague_first(
+        app,
+        monkeypatch,
+        BidAnswer.__table__,
+        bid_id=bid.id,
+        question_id=question.id,
+        text="The colleague's first answer.",
+        version=1,
+        updated_by_id=colleague.id,
+        updated_at=now(),
+    )
+    conflict = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token_from(page),
+            "base_version": "0",
+            "action": "save",
+            "draft_token": hidden(page, "draft_token"),
+            "answer": "My first answer.",
+        },
+    )
     assert conflict.status_code == 409
     shown = text_of(conflict)
     assert "The colleague's first answer." in shown and "My first answer." in shown
@@ -291,8 +360,9 @@ def test_saving_the_first_answer_as_a_colleague_does_is_a_conflict(app, client, 
     assert saved.text == "The colleague's first answer." and saved.version == 1
 
 
-def test_a_database_failure_outside_submission_is_the_usual_error_page(client, db, tender, provider, login_as,
-                                                                       start_bid, monkeypatch):
+def test_a_database_failure_outside_submission_is_the_usual_error_page(
+    client, db, tender, provider, login_as, start_bid, monkeypatch
+):
     """Only submitting has its own "not submitted" page; elsewhere a database
     failure is the service's usual page, and nothing is written."""
     import sqlalchemy.exc

@@ -19,8 +19,12 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def upload(client, bid_id, content: bytes, filename: str, title: str = ""):
-    return post_page(client, f"/bids/{bid_id}/files", {"title": title, "file": (io.BytesIO(content), filename)},
-                     content_type="multipart/form-data")
+    return post_page(
+        client,
+        f"/bids/{bid_id}/files",
+        {"title": title, "file": (io.BytesIO(content), filename)},
+        content_type="multipart/form-data",
+    )
 
 
 def counts(db) -> tuple[int, int]:
@@ -33,8 +37,9 @@ def _request_bodies_in_memory(monkeypatch):
     file it never closes (a ResourceWarning, an error here): keep it in memory."""
     import werkzeug.test
 
-    monkeypatch.setattr(werkzeug.test, "stream_encode_multipart",
-                        partial(werkzeug.test.stream_encode_multipart, use_tempfile=False))
+    monkeypatch.setattr(
+        werkzeug.test, "stream_encode_multipart", partial(werkzeug.test.stream_encode_multipart, use_tempfile=False)
+    )
 
 
 @pytest.fixture
@@ -67,8 +72,9 @@ def test_an_executable_renamed_pdf_is_refused(client, db, bid):
     executable = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64
     response = upload(client, bid.id, executable, "invoice.pdf")
     assert response.status_code == 400
-    assert "The selected file must be a PDF, Word, Excel, OpenDocument, PNG or JPEG file" in \
-        unescape(response.get_data(as_text=True))
+    assert "The selected file must be a PDF, Word, Excel, OpenDocument, PNG or JPEG file" in unescape(
+        response.get_data(as_text=True)
+    )
     assert counts(db) == (0, 0)
 
 
@@ -103,5 +109,6 @@ def test_a_path_in_the_filename_is_removed(client, db, bid):
     assert stored.filename == "passwd.pdf"
     assert upload(client, bid.id, PDF, "<script>x</script>.exe").status_code == 302
     names = set(db.scalars(select(StoredFile.filename)))
-    assert all("/" not in n and "<" not in n for n in names) and any(n.endswith(".pdf") and "script" in n
-                                                                      for n in names)
+    assert all("/" not in n and "<" not in n for n in names) and any(
+        n.endswith(".pdf") and "script" in n for n in names
+    )

@@ -55,14 +55,21 @@ def save_after_the_session_ended(client, url, page, text="Typed while the sessio
 
 def sign_in_again(client, user, next_url):
     sign_in_page = client.get(next_url)
-    response = client.post("/sign-in", data={"email": user.email, "password": PASSWORD,
-                                              "csrf_token": csrf_token_from(sign_in_page.get_data(as_text=True))})
+    response = client.post(
+        "/sign-in",
+        data={
+            "email": user.email,
+            "password": PASSWORD,
+            "csrf_token": csrf_token_from(sign_in_page.get_data(as_text=True)),
+        },
+    )
     assert response.status_code == 302
     return response.headers["Location"]
 
 
-def test_a_draft_token_lifted_from_a_page_keeps_nothing(app, db, browser, question_page, make_user, provider,
-                                                        client, login_as):
+def test_a_draft_token_lifted_from_a_page_keeps_nothing(
+    app, db, browser, question_page, make_user, provider, client, login_as
+):
     url, page = question_page
     # Another browser, not signed in, posting the victim's token: refused, nothing kept.
     stranger = app.test_client()
@@ -126,9 +133,15 @@ def test_what_was_kept_is_shown_to_use_or_discard_never_applied_on_its_own(db, b
         assert "Typed while the session ended." in shown and "Use this text" in shown and "Discard it" in shown
         assert answers_count(db) == 0 and db.scalar(select(PendingSave)).applied_at is None
 
-    discarded = browser.post(url, data={"csrf_token": csrf_token_from(landed.get_data(as_text=True)),
-                                        "resume": hidden(landed.get_data(as_text=True), "resume"),
-                                        "action": "discard"}, follow_redirects=True)
+    discarded = browser.post(
+        url,
+        data={
+            "csrf_token": csrf_token_from(landed.get_data(as_text=True)),
+            "resume": hidden(landed.get_data(as_text=True), "resume"),
+            "action": "discard",
+        },
+        follow_redirects=True,
+    )
     assert discarded.status_code == 200 and discarded.request.path == url
     assert "What you typed before you were signed out has been discarded." in text_of(discarded)
     assert answers_count(db) == 0 and db.scalar(select(PendingSave)).applied_at is not None
@@ -148,8 +161,14 @@ def test_what_was_kept_is_offered_only_in_the_browser_it_was_kept_in(app, db, br
     opened = elsewhere.get(resume_url)
     assert opened.status_code == 302 and opened.headers["Location"].endswith(url)
     token = resume_url.split("resume=", 1)[1]
-    used = elsewhere.post(url, data={"csrf_token": csrf_token_from(elsewhere.get(url).get_data(as_text=True)),
-                                     "resume": token, "action": "use"})
+    used = elsewhere.post(
+        url,
+        data={
+            "csrf_token": csrf_token_from(elsewhere.get(url).get_data(as_text=True)),
+            "resume": token,
+            "action": "use",
+        },
+    )
     assert used.status_code == 302
     assert answers_count(db) == 0 and db.scalar(select(PendingSave)).applied_at is None
 
@@ -158,8 +177,9 @@ def test_what_was_kept_is_offered_only_in_the_browser_it_was_kept_in(app, db, br
     assert "Kept in the first browser." in text_of(browser.get(resume_url))
 
 
-def test_using_what_was_kept_over_a_colleagues_newer_answer_shows_both(app, db, browser, question_page, provider,
-                                                                         colleague, login_as, client):
+def test_using_what_was_kept_over_a_colleagues_newer_answer_shows_both(
+    app, db, browser, question_page, provider, colleague, login_as, client
+):
     url, page = question_page
     browser.delete_cookie("session")
     kept = save_after_the_session_ended(browser, url, page, "My text, kept.")
@@ -170,8 +190,9 @@ def test_using_what_was_kept_over_a_colleagues_newer_answer_shows_both(app, db, 
     resume_url = sign_in_again(browser, provider, kept.headers["Location"])
     landed = browser.get(resume_url).get_data(as_text=True)
     assert "The colleague's text." in unescape(landed)  # the answer saved now, beside what was kept
-    conflict = browser.post(url, data={"csrf_token": csrf_token_from(landed), "resume": hidden(landed, "resume"),
-                                       "action": "use"})
+    conflict = browser.post(
+        url, data={"csrf_token": csrf_token_from(landed), "resume": hidden(landed, "resume"), "action": "use"}
+    )
     assert conflict.status_code == 409
     shown = text_of(conflict)
     assert "My text, kept." in shown and "The colleague's text." in shown and "Keep my text" in shown

@@ -11,8 +11,9 @@ from portal.tenders.signals import bid_counts_requested, own_bid_requested
 from tests.bids.conftest import post_page
 
 
-def test_counts_own_bid_and_bidders(app, client, db, open_tender, tender, provider, outsider, login_as, start_bid,
-                                    complete_bid):
+def test_counts_own_bid_and_bidders(
+    app, client, db, open_tender, tender, provider, outsider, login_as, start_bid, complete_bid
+):
     login_as(provider)
     bid = start_bid(client, tender)
     first_lot, second_lot = sorted(tender.lots, key=lambda lot: lot.number)
@@ -24,11 +25,13 @@ def test_counts_own_bid_and_bidders(app, client, db, open_tender, tender, provid
             session = get_session()
             asked, other = session.get(Tender, tender.id), session.get(Tender, quiet.id)
             own = ask(own_bid_requested, asked, session=session, organisation_id=provider.organisation_id)
-            return (ask(bid_counts_requested, asked, session=session),
-                    own.id if own is not None else None,
-                    ask(own_bid_requested, asked, session=session, organisation_id=outsider.organisation_id),
-                    ask(own_bid_requested, other, session=session, organisation_id=provider.organisation_id),
-                    ask(bidders_requested, None, session=session))
+            return (
+                ask(bid_counts_requested, asked, session=session),
+                own.id if own is not None else None,
+                ask(own_bid_requested, asked, session=session, organisation_id=outsider.organisation_id),
+                ask(own_bid_requested, other, session=session, organisation_id=provider.organisation_id),
+                ask(bidders_requested, None, session=session),
+            )
 
     # A draft is counted nowhere, but it is the organisation's bid.
     assert answers() == ({first_lot.id: 0, second_lot.id: 0}, bid.id, None, None, set())

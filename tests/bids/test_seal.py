@@ -41,8 +41,7 @@ NAME_B = "Beta Sealed Youth Project"
 
 
 def pdf(marker: str) -> bytes:
-    return (f"%PDF-1.4\n% {marker}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-            ).encode()
+    return (f"%PDF-1.4\n% {marker}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").encode()
 
 
 @dataclass
@@ -61,15 +60,19 @@ class World:
     @property
     def everything(self) -> list[bytes]:
         return [m.encode() for m in (MARKER_A, MARKER_B, FILE_MARKER_A, FILE_MARKER_B, EVIDENCE_MARKER_A)] + [
-            pdf(FILE_MARKER_A), pdf(FILE_MARKER_B), pdf(EVIDENCE_MARKER_A)]
+            pdf(FILE_MARKER_A),
+            pdf(FILE_MARKER_B),
+            pdf(EVIDENCE_MARKER_A),
+        ]
 
     @property
     def of_b(self) -> list[bytes]:
         return [MARKER_B.encode(), FILE_MARKER_B.encode(), pdf(FILE_MARKER_B)]
 
 
-def _prepare_bid(app, user_id: int, tender_id: int, marker: str, file_marker: str,
-                 evidence_marker: str | None = None) -> tuple[int, int, int, int | None]:
+def _prepare_bid(
+    app, user_id: int, tender_id: int, marker: str, file_marker: str, evidence_marker: str | None = None
+) -> tuple[int, int, int, int | None]:
     """Start, fill and submit one organisation's bid through the services."""
     with app.test_request_context(), transaction() as session:
         user = session.get(User, user_id)
@@ -82,16 +85,32 @@ def _prepare_bid(app, user_id: int, tender_id: int, marker: str, file_marker: st
             if question.kind is QuestionKind.PASS_FAIL:
                 drafting.save_answer(session, user, bid, question, None, True, 0, now)
             else:
-                drafting.save_answer(session, user, bid, question, f"We will do this well. {marker} "
-                                     f"(question {question.id})", None, 0, now)
+                drafting.save_answer(
+                    session,
+                    user,
+                    bid,
+                    question,
+                    f"We will do this well. {marker} (question {question.id})",
+                    None,
+                    0,
+                    now,
+                )
         drafting.save_prices(session, user, bid, {lot_id: 95_000_00 + n for n, lot_id in enumerate(lot_ids)}, now)
-        attachment = drafting.attach(session, user, bid, "method-statement.pdf", pdf(file_marker),
-                                     "Method statement", now)
+        attachment = drafting.attach(
+            session, user, bid, "method-statement.pdf", pdf(file_marker), "Method statement", now
+        )
         evidence_id = None
         if evidence_marker:
-            evidence = evidence_services.add_evidence(session, user, EvidenceKind.INSURANCE, "Public liability",
-                                                      "insurance.pdf", pdf(evidence_marker),
-                                                      date(2027, 12, 31), now)
+            evidence = evidence_services.add_evidence(
+                session,
+                user,
+                EvidenceKind.INSURANCE,
+                "Public liability",
+                "insurance.pdf",
+                pdf(evidence_marker),
+                date(2027, 12, 31),
+                now,
+            )
             drafting.choose_evidence(session, user, bid, [evidence.id], now)
             evidence_id = evidence.id
         drafting.confirm_declarations(session, user, bid, True, now)
@@ -105,21 +124,33 @@ def world(app, db, make_tender, make_user, make_organisation) -> World:
     tender = make_tender(published=True, by=officer_1)
     org_a, org_b = make_organisation(name=NAME_A), make_organisation(name=NAME_B)
     users = {
-        "officer": officer_1, "officer_2": make_user(role=Role.OFFICER), "evaluator": make_user(role=Role.EVALUATOR),
-        "admin": make_user(role=Role.ADMIN), "provider_a": make_user(organisation=org_a),
-        "provider_b": make_user(organisation=org_b), "provider_c": make_user(),
+        "officer": officer_1,
+        "officer_2": make_user(role=Role.OFFICER),
+        "evaluator": make_user(role=Role.EVALUATOR),
+        "admin": make_user(role=Role.ADMIN),
+        "provider_a": make_user(organisation=org_a),
+        "provider_b": make_user(organisation=org_b),
+        "provider_c": make_user(),
     }
-    bid_a, attachment_a, file_a, evidence_a = _prepare_bid(app, users["provider_a"].id, tender.id, MARKER_A,
-                                                           FILE_MARKER_A, EVIDENCE_MARKER_A)
+    bid_a, attachment_a, file_a, evidence_a = _prepare_bid(
+        app, users["provider_a"].id, tender.id, MARKER_A, FILE_MARKER_A, EVIDENCE_MARKER_A
+    )
     bid_b, attachment_b, file_b, _ = _prepare_bid(app, users["provider_b"].id, tender.id, MARKER_B, FILE_MARKER_B)
     db.expire_all()
     tender = db.get(Tender, tender.id)
     evidence_file = db.get(evidence_services.Evidence, evidence_a).file_id
     return World(
-        tender_id=tender.id, reference=tender.reference, bid_ids={"a": bid_a, "b": bid_b},
-        attachment_ids=[attachment_a, attachment_b], file_ids=[file_a, file_b, evidence_file],
-        evidence_ids=[evidence_a], question_ids=[q.id for q in tender.questions],
-        lot_ids=[lot.id for lot in tender.lots], section_ids=[s.id for s in tender.sections], users=users)
+        tender_id=tender.id,
+        reference=tender.reference,
+        bid_ids={"a": bid_a, "b": bid_b},
+        attachment_ids=[attachment_a, attachment_b],
+        file_ids=[file_a, file_b, evidence_file],
+        evidence_ids=[evidence_a],
+        question_ids=[q.id for q in tender.questions],
+        lot_ids=[lot.id for lot in tender.lots],
+        section_ids=[s.id for s in tender.sections],
+        users=users,
+    )
 
 
 # --- Requesting every GET route ---------------------------------------------------------
@@ -153,8 +184,7 @@ def every_get_url(app, world: World) -> list[str]:
         if rule.endpoint == "static" or "GET" not in (rule.methods or ()):
             continue
         names = sorted(rule.arguments)
-        options = [_candidates(world, name, isinstance(rule._converters.get(name), IntegerConverter))
-                   for name in names]
+        options = [_candidates(world, name, isinstance(rule._converters.get(name), IntegerConverter)) for name in names]
         for values in itertools.product(*options):
             chosen = dict(zip(names, values, strict=True))
             urls.append(ARGUMENT.sub(lambda m, chosen=chosen: str(chosen[m.group(1)]), rule.rule))
@@ -195,8 +225,9 @@ def sees(client, url: str, text: str) -> bool:
 
 def confirm(client, world: World, form_url: str | None = None):
     """POST the opening confirmation with a valid CSRF token (from the bids page, or any page with one)."""
-    return post_form(client, f"/tenders/{world.tender_id}/bids/open", {},
-                     form_url=form_url or f"/tenders/{world.tender_id}/bids")
+    return post_form(
+        client, f"/tenders/{world.tender_id}/bids/open", {}, form_url=form_url or f"/tenders/{world.tender_id}/bids"
+    )
 
 
 STAFF = ("officer", "officer_2", "evaluator", "admin")
@@ -234,7 +265,8 @@ def test_the_seal_holds_until_two_officers_open_the_bids(app, db, world, clock_a
     # One officer confirms: still sealed.
     assert confirm(clients["officer"], world).status_code == 302
     assert "1 of 2 officers has confirmed" in clients["officer"].get(f"/tenders/{world.tender_id}/bids").get_data(
-        as_text=True)
+        as_text=True
+    )
     nothing_leaks("after one officer confirmed", staff=STAFF, staff_only=True)
 
     # A second, different officer opens them.
@@ -288,8 +320,9 @@ def test_evaluators_and_administrators_cannot_confirm(app, db, world, clock_at):
         with app.test_request_context():
             session = get_session()
             with pytest.raises(RuleViolation, match="Only procurement officers"):
-                opening.confirm_opening(session, session.get(User, world.users[name].id),
-                                        session.get(Tender, world.tender_id), clock.now())
+                opening.confirm_opening(
+                    session, session.get(User, world.users[name].id), session.get(Tender, world.tender_id), clock.now()
+                )
     for name in ("provider_a", "provider_c"):
         assert confirm(signed_in_client(app, world.users[name]), world, form_url="/account").status_code == 403
     assert db.scalar(select(func.count(BidOpening.id))) == 0
@@ -332,8 +365,9 @@ def test_before_the_deadline_officers_see_counts_per_lot_and_no_names(app, db, w
 def test_after_opening_a_withdrawn_bid_is_listed_without_content(app, db, world, clock_at):
     clock_at(NOW + timedelta(days=3))
     with app.test_request_context(), transaction() as session:
-        submission.withdraw(session, session.get(User, world.users["provider_b"].id),
-                            session.get(Bid, world.bid_ids["b"]), clock.now())
+        submission.withdraw(
+            session, session.get(User, world.users["provider_b"].id), session.get(Bid, world.bid_ids["b"]), clock.now()
+        )
     deadline = db.get(Tender, world.tender_id).submission_deadline
     clock_at(deadline + timedelta(minutes=5))
     officer, officer_2 = (signed_in_client(app, world.users[n]) for n in ("officer", "officer_2"))
@@ -341,16 +375,17 @@ def test_after_opening_a_withdrawn_bid_is_listed_without_content(app, db, world,
     assert confirm(officer_2, world).status_code == 302
     listing = officer.get(f"/tenders/{world.tender_id}/bids").get_data(as_text=True)
     assert NAME_B in listing and "Withdrawn" in listing
-    assert f"/bids/{world.bid_ids['b']}\"" not in listing
+    assert f'/bids/{world.bid_ids["b"]}"' not in listing
     withdrawn = officer.get(f"/tenders/{world.tender_id}/bids/{world.bid_ids['b']}").get_data(as_text=True)
     assert "withdrew its bid" in withdrawn and MARKER_B not in withdrawn
-    assert officer.get(f"/tenders/{world.tender_id}/bids/{world.bid_ids['b']}/files/{world.file_ids[1]}"
-                       ).status_code == 404
+    assert (
+        officer.get(f"/tenders/{world.tender_id}/bids/{world.bid_ids['b']}/files/{world.file_ids[1]}").status_code
+        == 404
+    )
     assert db.get(Bid, world.bid_ids["b"]).status is BidStatus.WITHDRAWN
 
 
-def test_after_opening_only_that_submissions_files_and_that_tenders_bids(app, db, world, clock_at,
-                                                                          make_tender):
+def test_after_opening_only_that_submissions_files_and_that_tenders_bids(app, db, world, clock_at, make_tender):
     other = make_tender(published=True)
     deadline = db.get(Tender, world.tender_id).submission_deadline
     clock_at(deadline + timedelta(minutes=5))
@@ -416,8 +451,13 @@ def test_two_officers_confirming_at_the_same_moment_open_the_bids(app, db, world
     monkeypatch.setattr(opening_module.tender_services, "close_if_due", held_close_if_due)
     monkeypatch.setattr(opening_module, "record", held_record)
     officers = [signed_in_client(app, world.users[name]) for name in ("officer", "officer_2")]
-    tokens = [re.search(r'name="csrf_token"[^>]*value="([^"]+)"', officer.get(
-        f"/tenders/{world.tender_id}/bids").get_data(as_text=True)).group(1) for officer in officers]
+    tokens = [
+        re.search(
+            r'name="csrf_token"[^>]*value="([^"]+)"',
+            officer.get(f"/tenders/{world.tender_id}/bids").get_data(as_text=True),
+        ).group(1)
+        for officer in officers
+    ]
     results = [None, None]
 
     def press(i):

@@ -27,8 +27,9 @@ STAMPS = {BidStatus.SUBMITTED: "submitted_at", BidStatus.WITHDRAWN: "withdrawn_a
 @pytest.fixture
 def recorded(monkeypatch):
     events = []
-    monkeypatch.setattr("portal.states.record", lambda session, actor, action, obj, **details:
-                        events.append((action, details)))
+    monkeypatch.setattr(
+        "portal.states.record", lambda session, actor, action, obj, **details: events.append((action, details))
+    )
     return events
 
 
@@ -59,7 +60,10 @@ def test_only_a_submitted_bid_can_be_withdrawn(current, recorded):
 def test_nothing_else_assigns_a_bids_status():
     """The machine is the one place a bid's status changes."""
     package = Path(__file__).resolve().parents[2] / "portal" / "bids"
-    assignments = [f"{path.name}:{number}" for path in package.rglob("*.py")
-                   for number, line in enumerate(path.read_text().splitlines(), start=1)
-                   if re.search(r"\.status\s*=[^=]", line)]
+    assignments = [
+        f"{path.name}:{number}"
+        for path in package.rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if re.search(r"\.status\s*=[^=]", line)
+    ]
     assert assignments == []

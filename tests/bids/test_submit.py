@@ -46,10 +46,13 @@ def test_submit_lists_everything_missing(client, db, tender, bid):
     assert response.status_code == 400
     page = text_of(response)
     assert "There is a problem" in page
-    for missing in ("Choose at least one lot", "Answer the selection question \u201cDo you hold employers' liability",
-                    "Answer the quality question \u201cHow will you reach families who do not ask for help?",
-                    "Answer the quality question \u201cHow will you safeguard children?",
-                    "Confirm the declarations"):
+    for missing in (
+        "Choose at least one lot",
+        "Answer the selection question \u201cDo you hold employers' liability",
+        "Answer the quality question \u201cHow will you reach families who do not ask for help?",
+        "Answer the quality question \u201cHow will you safeguard children?",
+        "Confirm the declarations",
+    ):
         assert missing in page, missing
     assert submissions(db) == []
 
@@ -95,8 +98,9 @@ def test_at_the_deadline_is_refused_with_both_times(client, db, tender, bid, com
     assert submissions(db) == []
 
 
-def test_the_deadline_is_judged_at_the_moment_of_commit(client, db, tender, bid, complete_bid, clock_at,
-                                                        monkeypatch, mailbox):
+def test_the_deadline_is_judged_at_the_moment_of_commit(
+    client, db, tender, bid, complete_bid, clock_at, monkeypatch, mailbox
+):
     complete_bid(client, bid, tender)
     page = client.get(f"/bids/{bid.id}/submit").get_data(as_text=True)
     # The clock reads one second before the deadline until the last check before
@@ -123,8 +127,7 @@ def test_the_deadline_is_judged_at_the_moment_of_commit(client, db, tender, bid,
     assert mailbox.messages == []
 
 
-def test_resubmission_and_withdrawal_keep_every_version(client, db, tender, bid, complete_bid, mailbox,
-                                                        provider):
+def test_resubmission_and_withdrawal_keep_every_version(client, db, tender, bid, complete_bid, mailbox, provider):
     complete_bid(client, bid, tender)
     assert submit(client, bid.id).status_code == 302
     _selection, first, _second = questions_of(tender)
@@ -193,12 +196,15 @@ def test_two_tabs_submitting_at_once_make_one_submission(app, db, tender, bid, c
     assert len(submissions(db)) == 1
 
 
-def test_a_database_error_mid_submission_leaves_the_draft_intact(client, db, tender, bid, complete_bid,
-                                                                 monkeypatch, mailbox):
+def test_a_database_error_mid_submission_leaves_the_draft_intact(
+    client, db, tender, bid, complete_bid, monkeypatch, mailbox
+):
     complete_bid(client, bid, tender)
     db.expire_all()
-    answers_before = {a.question_id: (a.text, a.yes_no, a.version)
-                      for a in db.scalars(select(BidAnswer).where(BidAnswer.bid_id == bid.id))}
+    answers_before = {
+        a.question_id: (a.text, a.yes_no, a.version)
+        for a in db.scalars(select(BidAnswer).where(BidAnswer.bid_id == bid.id))
+    }
     revision_before = db.get(Bid, bid.id).revision
 
     def broken(*_args, **_kwargs):
@@ -207,13 +213,17 @@ def test_a_database_error_mid_submission_leaves_the_draft_intact(client, db, ten
     monkeypatch.setattr(submitting, "snapshot", broken)
     response = submit(client, bid.id)
     assert response.status_code == 503
-    assert ("Your bid was not submitted because of a problem on our side. Your draft is safe: nothing you saved "
-            "has been lost. Try again.") in text_of(response)
+    assert (
+        "Your bid was not submitted because of a problem on our side. Your draft is safe: nothing you saved "
+        "has been lost. Try again."
+    ) in text_of(response)
     assert submissions(db) == []
     after = db.get(Bid, bid.id)
     assert after.status is BidStatus.DRAFT and after.revision == revision_before
-    assert {a.question_id: (a.text, a.yes_no, a.version)
-            for a in db.scalars(select(BidAnswer).where(BidAnswer.bid_id == bid.id))} == answers_before
+    assert {
+        a.question_id: (a.text, a.yes_no, a.version)
+        for a in db.scalars(select(BidAnswer).where(BidAnswer.bid_id == bid.id))
+    } == answers_before
     assert mailbox.messages == []
 
     monkeypatch.undo()
@@ -225,9 +235,15 @@ def test_after_the_deadline_nothing_changes(app, client, db, tender, bid, comple
 
     complete_bid(client, bid, tender)
     assert submit(client, bid.id).status_code == 302
-    assert post_page(client, f"/bids/{bid.id}/files",
-                     {"file": (io.BytesIO(b"%PDF-1.4 x"), "a.pdf")}, content_type="multipart/form-data") \
-        .status_code == 302
+    assert (
+        post_page(
+            client,
+            f"/bids/{bid.id}/files",
+            {"file": (io.BytesIO(b"%PDF-1.4 x"), "a.pdf")},
+            content_type="multipart/form-data",
+        ).status_code
+        == 302
+    )
     db.expire_all()
     attachment = db.scalar(select(BidAttachment))
     selection, first, _second = questions_of(tender)
@@ -235,8 +251,13 @@ def test_after_the_deadline_nothing_changes(app, client, db, tender, bid, comple
     token = csrf_token_from(page)
     clock_at(DEADLINE)
     db.expire_all()
-    before = (db.get(Bid, bid.id).revision, db.get(Bid, bid.id).status, db.scalar(select(func.count(Submission.id))),
-              db.scalar(select(func.count(BidAnswer.id))), db.scalar(select(func.count(BidAttachment.id))))
+    before = (
+        db.get(Bid, bid.id).revision,
+        db.get(Bid, bid.id).status,
+        db.scalar(select(func.count(Submission.id))),
+        db.scalar(select(func.count(BidAnswer.id))),
+        db.scalar(select(func.count(BidAttachment.id))),
+    )
     posts = [
         (f"/bids/{bid.id}/lots", {"lot_ids": [str(tender.lots[0].id)]}),
         (f"/bids/{bid.id}/questions/{first.id}", {"answer": "Too late", "base_version": "1"}),
@@ -252,14 +273,26 @@ def test_after_the_deadline_nothing_changes(app, client, db, tender, bid, comple
         response = client.post(url, data={"csrf_token": token, **data})
         assert response.status_code == 400, url
         assert "The deadline for bids was 21 December 2026 at midday" in text_of(response), url
-    late_upload = client.post(f"/bids/{bid.id}/files", data={"csrf_token": token, "file": (
-        io.BytesIO(b"%PDF-1.4 y"), "b.pdf")}, content_type="multipart/form-data")
+    late_upload = client.post(
+        f"/bids/{bid.id}/files",
+        data={"csrf_token": token, "file": (io.BytesIO(b"%PDF-1.4 y"), "b.pdf")},
+        content_type="multipart/form-data",
+    )
     assert late_upload.status_code == 400
-    assert "Too late" in text_of(client.post(f"/bids/{bid.id}/questions/{first.id}", data={
-        "csrf_token": token, "answer": "Too late", "base_version": "1"}))  # what was typed is shown to copy
+    assert "Too late" in text_of(
+        client.post(
+            f"/bids/{bid.id}/questions/{first.id}",
+            data={"csrf_token": token, "answer": "Too late", "base_version": "1"},
+        )
+    )  # what was typed is shown to copy
     db.expire_all()
-    after = (db.get(Bid, bid.id).revision, db.get(Bid, bid.id).status, db.scalar(select(func.count(Submission.id))),
-             db.scalar(select(func.count(BidAnswer.id))), db.scalar(select(func.count(BidAttachment.id))))
+    after = (
+        db.get(Bid, bid.id).revision,
+        db.get(Bid, bid.id).status,
+        db.scalar(select(func.count(Submission.id))),
+        db.scalar(select(func.count(BidAnswer.id))),
+        db.scalar(select(func.count(BidAttachment.id))),
+    )
     assert after == before
     task_list = text_of(client.get(f"/bids/{bid.id}"))
     assert "Closed" in task_list and "can no longer be changed" in task_list
@@ -267,8 +300,7 @@ def test_after_the_deadline_nothing_changes(app, client, db, tender, bid, comple
     assert "<textarea" not in question_page and "We visit schools" in question_page
 
 
-def test_losing_the_race_to_another_tab_shows_its_receipt(app, client, db, tender, bid, complete_bid,
-                                                          monkeypatch):
+def test_losing_the_race_to_another_tab_shows_its_receipt(app, client, db, tender, bid, complete_bid, monkeypatch):
     """The moment two tabs race on SQLite (no row lock): the other tab's
     submission commits between this one's reads and its insert."""
     if db.get_bind().dialect.name != "sqlite":
@@ -279,9 +311,17 @@ def test_losing_the_race_to_another_tab_shows_its_receipt(app, client, db, tende
     def other_tab_commits_first(session, the_bid):
         content = original(session, the_bid)
         with app.extensions["db_engine"].begin() as connection:
-            connection.execute(Submission.__table__.insert().values(
-                bid_id=the_bid.id, version=1, from_revision=the_bid.revision, receipt_reference="OTHER-TAB-1",
-                submitted_at=DEADLINE - timedelta(days=1), sha256="0" * 64, content={}))
+            connection.execute(
+                Submission.__table__.insert().values(
+                    bid_id=the_bid.id,
+                    version=1,
+                    from_revision=the_bid.revision,
+                    receipt_reference="OTHER-TAB-1",
+                    submitted_at=DEADLINE - timedelta(days=1),
+                    sha256="0" * 64,
+                    content={},
+                )
+            )
         return content
 
     monkeypatch.setattr(submitting, "snapshot", other_tab_commits_first)
@@ -290,8 +330,9 @@ def test_losing_the_race_to_another_tab_shows_its_receipt(app, client, db, tende
     assert [s.receipt_reference for s in submissions(db)] == ["OTHER-TAB-1"]
 
 
-def test_a_withdrawal_refused_at_the_moment_of_commit_is_not_announced(client, db, tender, bid, complete_bid,
-                                                                       clock_at, monkeypatch, mailbox, provider):
+def test_a_withdrawal_refused_at_the_moment_of_commit_is_not_announced(
+    client, db, tender, bid, complete_bid, clock_at, monkeypatch, mailbox, provider
+):
     complete_bid(client, bid, tender)
     assert submit(client, bid.id).status_code == 302
     assert "Bid received" in mailbox.last_to(provider.email)["Subject"]  # the receipt, delivered

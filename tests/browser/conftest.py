@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
@@ -54,8 +54,13 @@ def browser_type_launch_args(browser_type_launch_args, _chromium_required_in_ci)
         **browser_type_launch_args,
         "executable_path": str(CHROMIUM),
         "args": [
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
         ],
     }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from playwright.sync_api import expect
 from sqlalchemy import func, select
@@ -22,13 +22,25 @@ from tests.browser.conftest import assert_accessible
 from tests.browser.test_registration_journey import expect_error_page, expect_no_error, on_live_server
 from tests.conftest import PASSWORD
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
-HEADER = ["Reference", "Provider name", "Charity number", "Contact email", "Service name", "Category", "Districts",
-          "Delivery modes", "Annual value", "Start date", "End date", "Spend 2025/26"]
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+HEADER = [
+    "Reference",
+    "Provider name",
+    "Charity number",
+    "Contact email",
+    "Service name",
+    "Category",
+    "Districts",
+    "Delivery modes",
+    "Annual value",
+    "Start date",
+    "End date",
+    "Spend 2025/26",
+]
 NEW_PROVIDER_EMAIL = "contracts@medway-carers.example.org"
-ENDING_SOON = "KCC-EIP-001"   # the registered provider's, ends 31 March 2027: the 6-month notice is due
+ENDING_SOON = "KCC-EIP-001"  # the registered provider's, ends 31 March 2027: the 6-month notice is due
 NEW_PROVIDERS = "KCC-DCS-002"  # a provider new to the portal, ends 30 September 2027
-LATER = "KCC-LC-003"           # the registered provider's, ends in 2028
+LATER = "KCC-LC-003"  # the registered provider's, ends in 2028
 NOTICE_SUBJECT = f"Your agreement {ENDING_SOON} ends on 31 March 2027"
 
 
@@ -63,8 +75,8 @@ def register_references(page) -> list[str]:
 
 
 def test_officer_imports_sends_notices_and_provider_reads_one(
-        page, browser, live_url, mailbox, app, db, monkeypatch, tmp_path,
-        make_district, make_organisation, make_user):
+    page, browser, live_url, mailbox, app, db, monkeypatch, tmp_path, make_district, make_organisation, make_user
+):
     monkeypatch.setitem(app.config, "FIXED_NOW", NOW)
     maidstone, swale = make_district("Maidstone"), make_district("Swale")
     install_defaults(db)
@@ -79,21 +91,86 @@ def test_officer_imports_sends_notices_and_provider_reads_one(
 
     organisations_before = count(Organisation)
 
-    bad_file = write_csv(tmp_path / "bad-register.csv", [
-        ["KCC-BAD-001", "Swale Youth Trust", "1098765", "", "Youth work", "Street Dance", "Swale",
-         "Outreach", "12000", "01/04/2024", "31/03/2027", ""],
-        ["KCC-BAD-002", "Swale Youth Trust", "1098765", "", "Youth work", "16+ Leaving Care", "Swale",
-         "Outreach", "12000", "01/04/2024", "31/03/2023", ""],
-    ])
-    good_file = write_csv(tmp_path / "register.csv", [
-        [ENDING_SOON, "Swale Youth Trust", "1098765", "", "Early help for young people",
-         "Early Intervention & Prevention", "Maidstone; Swale", "Face-to-face; Outreach", "£85,000",
-         "01/04/2022", "31/03/2027", "85000"],
-        [NEW_PROVIDERS, "Medway Valley Young Carers", "1187654", NEW_PROVIDER_EMAIL, "Short breaks",
-         "Disabled Children's Services", "Maidstone", "Face-to-face", "40000", "2023-10-01", "2027-09-30", ""],
-        [LATER, "Swale Youth Trust", "1098765", "", "Supported lodgings", "16+ Leaving Care", "Swale",
-         "Virtual", "60000", "01/04/2024", "31/03/2028", ""],
-    ])
+    bad_file = write_csv(
+        tmp_path / "bad-register.csv",
+        [
+            [
+                "KCC-BAD-001",
+                "Swale Youth Trust",
+                "1098765",
+                "",
+                "Youth work",
+                "Street Dance",
+                "Swale",
+                "Outreach",
+                "12000",
+                "01/04/2024",
+                "31/03/2027",
+                "",
+            ],
+            [
+                "KCC-BAD-002",
+                "Swale Youth Trust",
+                "1098765",
+                "",
+                "Youth work",
+                "16+ Leaving Care",
+                "Swale",
+                "Outreach",
+                "12000",
+                "01/04/2024",
+                "31/03/2023",
+                "",
+            ],
+        ],
+    )
+    good_file = write_csv(
+        tmp_path / "register.csv",
+        [
+            [
+                ENDING_SOON,
+                "Swale Youth Trust",
+                "1098765",
+                "",
+                "Early help for young people",
+                "Early Intervention & Prevention",
+                "Maidstone; Swale",
+                "Face-to-face; Outreach",
+                "£85,000",
+                "01/04/2022",
+                "31/03/2027",
+                "85000",
+            ],
+            [
+                NEW_PROVIDERS,
+                "Medway Valley Young Carers",
+                "1187654",
+                NEW_PROVIDER_EMAIL,
+                "Short breaks",
+                "Disabled Children's Services",
+                "Maidstone",
+                "Face-to-face",
+                "40000",
+                "2023-10-01",
+                "2027-09-30",
+                "",
+            ],
+            [
+                LATER,
+                "Swale Youth Trust",
+                "1098765",
+                "",
+                "Supported lodgings",
+                "16+ Leaving Care",
+                "Swale",
+                "Virtual",
+                "60000",
+                "01/04/2024",
+                "31/03/2028",
+                "",
+            ],
+        ],
+    )
 
     # The officer signs in and goes to Agreements > Import.
     sign_in(page, live_url, officer.email)
@@ -168,7 +245,8 @@ def test_officer_imports_sends_notices_and_provider_reads_one(
     expect(first_wave.get_by_role("cell").nth(6)).to_have_text("1")
     unreached = page.get_by_role("table").filter(has_text="Next agreement ends")
     expect(unreached.get_by_role("row").filter(has_text="Medway Valley Young Carers")).to_contain_text(
-        NEW_PROVIDER_EMAIL)
+        NEW_PROVIDER_EMAIL
+    )
     assert_accessible(page)
 
     # Ending notices: one is due; send it.
@@ -193,8 +271,9 @@ def test_officer_imports_sends_notices_and_provider_reads_one(
     page.goto(live_url + "/agreements")
     page.get_by_role("link", name=ENDING_SOON, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Early help for young people")
-    sent_row = page.get_by_role("table").filter(has_text="Emailed to").get_by_role("row").filter(
-        has_text=NOTICE_SUBJECT)
+    sent_row = (
+        page.get_by_role("table").filter(has_text="Emailed to").get_by_role("row").filter(has_text=NOTICE_SUBJECT)
+    )
     expect(sent_row.get_by_role("cell").nth(2)).to_have_text("1 person")
     expect(sent_row.get_by_role("cell").nth(3)).to_have_text("Not yet")
     assert_accessible(page)
@@ -230,8 +309,9 @@ def test_officer_imports_sends_notices_and_provider_reads_one(
 
     # The officer sees it was read.
     page.reload()
-    sent_row = page.get_by_role("table").filter(has_text="Emailed to").get_by_role("row").filter(
-        has_text=NOTICE_SUBJECT)
+    sent_row = (
+        page.get_by_role("table").filter(has_text="Emailed to").get_by_role("row").filter(has_text=NOTICE_SUBJECT)
+    )
     expect(sent_row.get_by_role("cell").nth(3)).not_to_have_text("Not yet")
     expect(sent_row.get_by_role("cell").nth(3)).to_have_text(re.compile(r"\d{4}"))
     db.rollback()

@@ -52,11 +52,12 @@ from portal.providers.models import District, EvidenceKind
 from portal.tenders import drafting
 from portal.tenders import services as tender_services
 from portal.tenders.demo_data import tiny_pdf
-from portal.tenders.models import (DocumentKind, QuestionKind, QuestionnaireSection, Tender,
-                                   TenderDocument, TenderStatus)
+from portal.tenders.models import DocumentKind, QuestionKind, QuestionnaireSection, Tender, TenderDocument, TenderStatus
 from tests.support import post_form
-from tests.tenders.conftest import (NOW, clock_at, make_category, make_decision,  # noqa: F401 (fixtures)
-                                    make_tender)
+from tests.tenders.conftest import (
+    NOW,
+    make_decision,  # noqa: F401 (fixtures)
+)
 
 PROVIDER_EMAIL = PROVIDERS[0][-1][0][0]  # Medway Valley Young Carers' administrator
 STAFF_EMAILS = {}
@@ -80,13 +81,21 @@ ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 # invited, active.
 PER_RULE = 1
 STATES = {
-    "tender_admin.show": 3, "tender_admin.edit_question": 3, "tender_admin.clarifications": 2,
-    "tender_admin.amend": 2, "tender_admin.cancel": 2, "tender_admin.agreements": 2, "bid_admin.index": 2,
-    "tenders.show": 3, "bids.show": 2, "staff.show": 2,
+    "tender_admin.show": 3,
+    "tender_admin.edit_question": 3,
+    "tender_admin.clarifications": 2,
+    "tender_admin.amend": 2,
+    "tender_admin.cancel": 2,
+    "tender_admin.agreements": 2,
+    "bid_admin.index": 2,
+    "tenders.show": 3,
+    "bids.show": 2,
+    "staff.show": 2,
 }
 
 
 # --- The world: the demo council, and something on every page -------------------------------
+
 
 def _one(session, statement):
     found = session.scalar(statement)
@@ -94,7 +103,7 @@ def _one(session, statement):
     return found
 
 
-def build_world(app, db, clock_at, make_tender) -> dict[str, list]:  # noqa: F811 (fixtures)
+def build_world(app, db, clock_at, make_tender) -> dict[str, list]:
     """Load the demo, add what the pages need, and return the candidate values
     for each URL argument (by argument name, and by endpoint for tokens)."""
     clock_at(NOW)
@@ -102,8 +111,7 @@ def build_world(app, db, clock_at, make_tender) -> dict[str, list]:  # noqa: F81
     assert result.exit_code == 0, result.output
 
     provider = _one(db, select(User).where(User.email == PROVIDER_EMAIL))
-    colleague = _one(db, select(User).where(User.organisation_id == provider.organisation_id,
-                                            User.id != provider.id))
+    colleague = _one(db, select(User).where(User.organisation_id == provider.organisation_id, User.id != provider.id))
     officer = _one(db, select(User).where(User.email == STAFF_EMAILS[Role.OFFICER]))
     officer_2 = _one(db, select(User).where(User.role == Role.OFFICER, User.id != officer.id))
     districts = list(db.scalars(select(District).order_by(District.id)))[:2]
@@ -111,11 +119,16 @@ def build_world(app, db, clock_at, make_tender) -> dict[str, list]:  # noqa: F81
 
     # A tender whose deadline has passed and whose bids two officers have opened,
     # with the provider's submitted bid: prepared three days ago.
-    opened = make_tender("KCC-AXE-OPEN", districts=districts, by=officer, published=False,
-                         title="Short breaks for disabled children",
-                         clarification_deadline=NOW - timedelta(days=2, hours=20),
-                         answers_by=NOW - timedelta(days=2, hours=10),
-                         submission_deadline=NOW - timedelta(days=1))
+    opened = make_tender(
+        "KCC-AXE-OPEN",
+        districts=districts,
+        by=officer,
+        published=False,
+        title="Short breaks for disabled children",
+        clarification_deadline=NOW - timedelta(days=2, hours=20),
+        answers_by=NOW - timedelta(days=2, hours=10),
+        submission_deadline=NOW - timedelta(days=1),
+    )
     clock_at(NOW - timedelta(days=3))
     with app.test_request_context():
         session = get_session()
@@ -125,13 +138,22 @@ def build_world(app, db, clock_at, make_tender) -> dict[str, list]:  # noqa: F81
         bid = bid_drafting.start_bid(session, user, tender, clock.now())
         bid_drafting.choose_lots(session, user, bid, [lot.id for lot in tender.lots], clock.now())
         for question in tender.questions:
-            bid_drafting.save_answer(session, user, bid, question,
-                                     None if question.kind is QuestionKind.PASS_FAIL else
-                                     "We work with schools, GPs and family hubs across the district.",
-                                     True if question.kind is QuestionKind.PASS_FAIL else None, 0, clock.now())
+            bid_drafting.save_answer(
+                session,
+                user,
+                bid,
+                question,
+                None
+                if question.kind is QuestionKind.PASS_FAIL
+                else "We work with schools, GPs and family hubs across the district.",
+                True if question.kind is QuestionKind.PASS_FAIL else None,
+                0,
+                clock.now(),
+            )
         bid_drafting.save_prices(session, user, bid, {lot.id: 80_000_00 for lot in tender.lots}, clock.now())
-        bid_drafting.attach(session, user, bid, "delivery-plan.pdf", tiny_pdf("Delivery plan"), "Delivery plan",
-                            clock.now())
+        bid_drafting.attach(
+            session, user, bid, "delivery-plan.pdf", tiny_pdf("Delivery plan"), "Delivery plan", clock.now()
+        )
         bid_drafting.confirm_declarations(session, user, bid, True, clock.now())
         bid_submission.submit(session, user, bid, clock.now())
         session.commit()
@@ -153,65 +175,129 @@ def build_world(app, db, clock_at, make_tender) -> dict[str, list]:  # noqa: F81
         now = clock.now()
         user = session.get(User, provider.id)
         tender = session.get(Tender, framework.id)
-        drafting.add_document(session, session.get(User, officer.id), session.get(Tender, draft.id),
-                              DocumentKind.SPECIFICATION, "Service specification", "specification.pdf",
-                              tiny_pdf("Specification"), 10 * 1024 * 1024)
+        drafting.add_document(
+            session,
+            session.get(User, officer.id),
+            session.get(Tender, draft.id),
+            DocumentKind.SPECIFICATION,
+            "Service specification",
+            "specification.pdf",
+            tiny_pdf("Specification"),
+            10 * 1024 * 1024,
+        )
 
         # The ending notices due today, as the scheduled job sends them.
         assert jobs.send_due_notices(clock.today()).sent > 0
 
         # Clarifications on the open framework: one answered to everyone, one waiting.
-        answered = tender_services.ask(session, user, tender, "Can two organisations bid together for one lot?",
-                                       now)
-        tender_services.answer(session, session.get(User, officer.id), answered, tender,
-                               "Yes: one organisation leads and is responsible for the bid.", True, now)
-        waiting = [tender_services.ask(session, user, tender, question, now) for question in (
-            "Is TUPE expected to apply to lot 1?", "Can volunteers' time count towards social value?")]
+        answered = tender_services.ask(session, user, tender, "Can two organisations bid together for one lot?", now)
+        tender_services.answer(
+            session,
+            session.get(User, officer.id),
+            answered,
+            tender,
+            "Yes: one organisation leads and is responsible for the bid.",
+            True,
+            now,
+        )
+        waiting = [
+            tender_services.ask(session, user, tender, question, now)
+            for question in ("Is TUPE expected to apply to lot 1?", "Can volunteers' time count towards social value?")
+        ]
 
         # The provider's draft bid on the open framework: a lot, an answer and two files.
         bid = bid_drafting.start_bid(session, user, tender, now)
         bid_drafting.choose_lots(session, user, bid, [tender.lots[0].id], now)
         quality = [q for q in tender.questions if q.kind is QuestionKind.QUALITY]
         selection = [q for q in tender.questions if q.kind is QuestionKind.PASS_FAIL]
-        bid_drafting.save_answer(session, user, bid, quality[0], "Our safeguarding lead reviews every concern "
-                                 "within a day, and every member of staff is DBS checked.", None, 0, now)
-        attachment = bid_drafting.attach(session, user, bid, "safeguarding-policy.pdf",
-                                         tiny_pdf("Safeguarding policy"), "Safeguarding policy", now)
+        bid_drafting.save_answer(
+            session,
+            user,
+            bid,
+            quality[0],
+            "Our safeguarding lead reviews every concern within a day, and every member of staff is DBS checked.",
+            None,
+            0,
+            now,
+        )
+        attachment = bid_drafting.attach(
+            session, user, bid, "safeguarding-policy.pdf", tiny_pdf("Safeguarding policy"), "Safeguarding policy", now
+        )
         bid_drafting.attach(session, user, bid, "outreach-plan.pdf", tiny_pdf("Outreach plan"), "Outreach plan", now)
 
         # QA evidence kept by the organisation.
-        evidence = evidence_services.add_evidence(session, user, EvidenceKind.INSURANCE, "Public liability insurance",
-                                                  "insurance.pdf", tiny_pdf("Insurance certificate"),
-                                                  date(2027, 12, 31), now)
-        evidence_services.add_evidence(session, user, EvidenceKind.SAFEGUARDING_POLICY, "Safeguarding policy",
-                                       "safeguarding.pdf", tiny_pdf("Safeguarding policy"), None, now)
+        evidence = evidence_services.add_evidence(
+            session,
+            user,
+            EvidenceKind.INSURANCE,
+            "Public liability insurance",
+            "insurance.pdf",
+            tiny_pdf("Insurance certificate"),
+            date(2027, 12, 31),
+            now,
+        )
+        evidence_services.add_evidence(
+            session,
+            user,
+            EvidenceKind.SAFEGUARDING_POLICY,
+            "Safeguarding policy",
+            "safeguarding.pdf",
+            tiny_pdf("Safeguarding policy"),
+            None,
+            now,
+        )
 
         # A decision document.
         decision = _one(session, select(Decision).where(Decision.id == tender.decision_id))
         decision_document = decision_services.add_document(
-            session, session.get(User, officer.id), decision, "Record of decision", "record.pdf",
-            tiny_pdf("Record of decision"), 10 * 1024 * 1024)
+            session,
+            session.get(User, officer.id),
+            decision,
+            "Record of decision",
+            "record.pdf",
+            tiny_pdf("Record of decision"),
+            10 * 1024 * 1024,
+        )
 
         # A staff member invited by the administrator, who has not signed in yet.
         admin = _one(session, select(User).where(User.role == Role.ADMIN))
-        invited = account_services.create_staff(session, admin, "new.evaluator@kent.example.gov.uk", "Dev Mistry",
-                                                Role.EVALUATOR)
+        invited = account_services.create_staff(
+            session, admin, "new.evaluator@kent.example.gov.uk", "Dev Mistry", Role.EVALUATOR
+        )
         session.commit()
 
-        notice = session.scalar(select(EndingNotice).where(EndingNotice.organisation_id == provider.organisation_id)
-                                .order_by(EndingNotice.id))
+        notice = session.scalar(
+            select(EndingNotice)
+            .where(EndingNotice.organisation_id == provider.organisation_id)
+            .order_by(EndingNotice.id)
+        )
         if notice is None:  # nothing was due today for this provider: send one by hand
-            agreement = _one(session, select(Agreement).where(Agreement.organisation_id == provider.organisation_id)
-                             .order_by(Agreement.end_date))
+            agreement = _one(
+                session,
+                select(Agreement)
+                .where(Agreement.organisation_id == provider.organisation_id)
+                .order_by(Agreement.end_date),
+            )
             [notice] = agreement_services.send_manual_notice(
-                session, session.get(User, officer.id), [agreement], "Your agreement is ending",
-                "Your agreement ends soon: see the replacement opportunity.")
+                session,
+                session.get(User, officer.id),
+                [agreement],
+                "Your agreement is ending",
+                "Your agreement ends soon: see the replacement opportunity.",
+            )
             session.commit()
         notice_id, notice_agreement = notice.id, notice.agreement_id
         agreements = [notice_agreement] if notice_agreement else []
-        agreements += [a for a in session.scalars(select(Agreement.id).where(
-            Agreement.organisation_id == provider.organisation_id).order_by(Agreement.id).limit(2))
-            if a not in agreements]
+        agreements += [
+            a
+            for a in session.scalars(
+                select(Agreement.id)
+                .where(Agreement.organisation_id == provider.organisation_id)
+                .order_by(Agreement.id)
+                .limit(2)
+            )
+            if a not in agreements
+        ]
 
         tokens = {
             "accounts.accept_invitation": [make_token("invite", invited)],
@@ -228,8 +314,13 @@ def build_world(app, db, clock_at, make_tender) -> dict[str, list]:  # noqa: F81
             "bid_id": [bid.id, submitted_bid_id],
             # A quality question of the draft, then of the framework, then a selection question of each.
             "question_id": [draft_quality.id, quality[0].id, draft_selection.id, selection[0].id],
-            "section_id": list(session.scalars(select(QuestionnaireSection.id).where(
-                QuestionnaireSection.tender_id == draft.id).order_by(QuestionnaireSection.position)))[:2],
+            "section_id": list(
+                session.scalars(
+                    select(QuestionnaireSection.id)
+                    .where(QuestionnaireSection.tender_id == draft.id)
+                    .order_by(QuestionnaireSection.position)
+                )
+            )[:2],
             "lot_id": [draft_tender.lots[0].id],
             "attachment_id": [attachment.id],
             "file_id": [submitted_file_id],
@@ -278,6 +369,7 @@ def candidate_urls(app, world) -> dict[str, list[str]]:
 
 # --- The browser ------------------------------------------------------------------------------
 
+
 def sign_in(page, live_url: str, email: str) -> None:
     page.goto(live_url + "/sign-in")
     page.get_by_label("Email address", exact=True).fill(email)
@@ -324,15 +416,19 @@ def html_pages(client, by_endpoint: dict[str, list[str]]) -> tuple[list[str], li
 START_AXE = """() => {
     window.__axe = new Promise(resolve => setTimeout(resolve, 0))
         .then(() => axe.run(document, {resultTypes: ['violations'],
-                                       rules: {'duplicate-id': {enabled: true}, 'duplicate-id-active': {enabled: true}}}))
+                                       rules: {'duplicate-id': {enabled: true},
+                                               'duplicate-id-active': {enabled: true}}}))
         .then(results => results.violations);
 }"""
 
 
 def report(violations: list[dict], label: str) -> list[str]:
     """One line per failing node: the page, the rule and the node's target."""
-    return [f"{label}  [{violation['id']}] {' '.join(str(t) for t in node['target'])}  ({violation['help']})"
-            for violation in violations for node in violation["nodes"]]
+    return [
+        f"{label}  [{violation['id']}] {' '.join(str(t) for t in node['target'])}  ({violation['help']})"
+        for violation in violations
+        for node in violation["nodes"]
+    ]
 
 
 def axe_problems(page, label: str) -> list[str]:
@@ -363,8 +459,11 @@ def check_pages(tabs, live_url: str, urls: list[str]) -> list[str]:
 # The error states: a form sent empty, as the persona that may send it.
 EMPTY_FORMS = {
     "anonymous": ["/register", "/sign-in", "/password-reset"],
-    "provider": ["/organisation/colleagues/invite", f"/opportunities/{OPEN_FRAMEWORK}/questions/new",
-                 "/organisation/evidence/new"],
+    "provider": [
+        "/organisation/colleagues/invite",
+        f"/opportunities/{OPEN_FRAMEWORK}/questions/new",
+        "/organisation/evidence/new",
+    ],
     "officer": ["/tenders/new", "/decisions/new", "/agreements/{agreement_id}/extend"],
     "evaluator": ["/account/password"],
     "admin": ["/admin/users/new"],
@@ -384,8 +483,7 @@ def send_empty(page, live_url: str, path: str) -> list[str]:
 
 
 @pytest.mark.parametrize("persona", list(PERSONAS))
-def test_every_page_passes_axe(persona, page, app, db, live_url, monkeypatch, tmp_path,
-                               clock_at, make_tender):  # noqa: F811
+def test_every_page_passes_axe(persona, page, app, db, live_url, monkeypatch, tmp_path, clock_at, make_tender):
     # Hundreds of emails go out (the notices due, the alerts): to a folder, which is quicker than SMTP.
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "outbox")
     monkeypatch.setitem(app.config, "MAIL_OUTBOX_PATH", str(tmp_path / "outbox"))
@@ -404,5 +502,6 @@ def test_every_page_passes_axe(persona, page, app, db, live_url, monkeypatch, tm
     print(f"\n{persona}: {len(urls)} pages and {len(EMPTY_FORMS[persona])} error states checked")
     print("\n".join(f"  {url}" for url in urls))
     print(f"{persona}: routes skipped\n" + "\n".join(f"  {s}" for s in skipped))
-    assert not problems, (f"{len(problems)} axe-core violations as {persona} "
-                          f"({len(urls)} pages):\n" + "\n".join(problems))
+    assert not problems, f"{len(problems)} axe-core violations as {persona} ({len(urls)} pages):\n" + "\n".join(
+        problems
+    )

@@ -26,8 +26,11 @@ from portal.tenders.models import QuestionKind, Tender, TenderStatus
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_registration_journey import expect_error_page, expect_no_error, on_live_server
 from tests.conftest import PASSWORD
-from tests.tenders.conftest import (NOW, clock_at, commit_and_send, make_category,  # noqa: F401 (fixtures)
-                                    make_decision, make_tender)
+from tests.tenders.conftest import (
+    NOW,
+    commit_and_send,
+    make_category,  # noqa: F401 (fixtures)
+)
 
 REFERENCE = "KCC-EH-2027"
 TITLE = "Early help for families"
@@ -45,9 +48,11 @@ SECOND = "How will you safeguard children?"
 FIRST_LIMIT, SECOND_LIMIT = 20, 30
 FIRST_ANSWER = "We visit schools, GP surgeries and food banks every week."  # 10 words
 FIRST_ANSWER_V2 = "We visit schools, GP surgeries, food banks and family hubs every week."  # 12 words
-TOO_LONG = ("Every member of staff and every volunteer has an enhanced DBS check before they start. All of them "
-            "complete safeguarding training in their first month, and refresh it every year with our lead, who "
-            "reviews every concern within a day.")  # 40 words
+TOO_LONG = (
+    "Every member of staff and every volunteer has an enhanced DBS check before they start. All of them "
+    "complete safeguarding training in their first month, and refresh it every year with our lead, who "
+    "reviews every concern within a day."
+)  # 40 words
 SECOND_ANSWER = "Every member of staff is DBS checked and trained, and our safeguarding lead reviews every concern."
 FILE_TITLE = "Outreach plan"
 LOT_1 = "Lot 1: Mid Kent"
@@ -82,8 +87,10 @@ def small_pdf() -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-         b"/Resources << /Font << /F1 5 0 R >> >> >>"),
+        (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>"
+        ),
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
@@ -101,6 +108,7 @@ def small_pdf() -> bytes:
 
 # --- The keyboard -----------------------------------------------------------------------------
 
+
 def tab_to(page: Page, target: Locator, key: str = "Tab", limit: int = 80) -> Locator:
     """Press Tab (or Shift+Tab) until ``target`` is document.activeElement.
 
@@ -115,8 +123,9 @@ def tab_to(page: Page, target: Locator, key: str = "Tab", limit: int = 80) -> Lo
         if element.evaluate("el => el === document.activeElement"):
             break
     else:
-        raise AssertionError(f"{target} not reached after {limit} presses of {key}; "
-                             f"the focus is on {page.evaluate(DESCRIBE_FOCUS)}")
+        raise AssertionError(
+            f"{target} not reached after {limit} presses of {key}; the focus is on {page.evaluate(DESCRIBE_FOCUS)}"
+        )
     expect(target).to_be_focused()
     expect(target).to_be_visible()
     expect(target).to_be_in_viewport()
@@ -166,15 +175,27 @@ def word_count(text: str) -> int:
 
 def summary_value(page: Page, key: str) -> Locator:
     row = page.locator(".govuk-summary-list__row").filter(
-        has=page.locator(".govuk-summary-list__key", has_text=re.compile(rf"^\s*{re.escape(key)}\s*$")))
+        has=page.locator(".govuk-summary-list__key", has_text=re.compile(rf"^\s*{re.escape(key)}\s*$"))
+    )
     return row.locator(".govuk-summary-list__value")
 
 
 # --- The journey --------------------------------------------------------------------------------
 
+
 def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_bids(
-        browser, live_url, mailbox, app, db, clock_at, tmp_path, make_district, make_organisation,  # noqa: F811
-        make_user, make_tender):  # noqa: F811
+    browser,
+    live_url,
+    mailbox,
+    app,
+    db,
+    clock_at,
+    tmp_path,
+    make_district,
+    make_organisation,
+    make_user,
+    make_tender,
+):
     assert word_count(FIRST_ANSWER) == 10 and word_count(FIRST_ANSWER_V2) == 12
     assert word_count(TOO_LONG) == 40 and word_count(SECOND_ANSWER) <= SECOND_LIMIT
     maidstone, swale = make_district("Maidstone"), make_district("Swale")
@@ -185,10 +206,16 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
 
     # A published tender: two lots, a pass or fail question and two quality questions
     # with word limits, closing three days after the fixed clock.
-    tender = make_tender(REFERENCE, title=TITLE, districts=[maidstone, swale], by=officer_1,
-                         clarification_deadline=NOW + timedelta(days=1), answers_by=NOW + timedelta(days=2),
-                         submission_deadline=DEADLINE)
-    for lot, title in zip(sorted(tender.lots, key=lambda lot: lot.number), ["Mid Kent", "East Kent"]):
+    tender = make_tender(
+        REFERENCE,
+        title=TITLE,
+        districts=[maidstone, swale],
+        by=officer_1,
+        clarification_deadline=NOW + timedelta(days=1),
+        answers_by=NOW + timedelta(days=2),
+        submission_deadline=DEADLINE,
+    )
+    for lot, title in zip(sorted(tender.lots, key=lambda lot: lot.number), ["Mid Kent", "East Kent"], strict=False):
         lot.title = title
         lot.pricing_instructions = f"Give your annual price for {title}, including all staff costs."
     questions = {q.text: q for q in tender.questions}
@@ -299,7 +326,8 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         follow(page, page.get_by_role("link", name=FIRST, exact=True))
         expect(page.get_by_role("textbox", name=FIRST, exact=True)).to_have_value(FIRST_ANSWER)
         expect(page.locator("#last-saved")).to_contain_text(
-            f"Last saved by {provider.full_name} at 23 November 2026 at 12:00:00")
+            f"Last saved by {provider.full_name} at 23 November 2026 at 12:00:00"
+        )
         expect(page.locator(".govuk-character-count__status")).to_have_text("You have 10 words remaining")
         assert_accessible(page)
         follow(page, page.get_by_role("link", name="Return to your bid without saving"))
@@ -313,11 +341,13 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         follow(page, page.get_by_role("button", name="Submit bid", exact=True))
         expect_error_page(page)
         summary = page.locator(".govuk-error-summary")
-        expect(summary.get_by_role("listitem")).to_have_text([
-            f"Answer the quality question \u201c{SECOND}\u201d",
-            "Give a price for lot 1, Mid Kent",
-            "Confirm the declarations",
-        ])
+        expect(summary.get_by_role("listitem")).to_have_text(
+            [
+                f"Answer the quality question \u201c{SECOND}\u201d",
+                "Give a price for lot 1, Mid Kent",
+                "Confirm the declarations",
+            ]
+        )
         assert_accessible(page)
         assert fresh(Submission, Submission.bid_id == bid.id) == []
         follow(page, page.get_by_role("link", name="Back to your bid"), key="Shift+Tab")
@@ -333,7 +363,8 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         follow(page, page.get_by_role("button", name="Save and continue"))
         expect_error_page(page)
         error_link = page.locator(".govuk-error-summary").get_by_role(
-            "link", name=f"Your answer is 40 words: it must be {SECOND_LIMIT} words or fewer")
+            "link", name=f"Your answer is 40 words: it must be {SECOND_LIMIT} words or fewer"
+        )
         expect(page.locator("#answer-error")).to_contain_text("it must be 30 words or fewer")
         expect(answer_box).to_have_value(TOO_LONG)  # nothing typed is lost
         assert_accessible(page)
@@ -345,7 +376,8 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         page.keyboard.type(SECOND_ANSWER)
         expect(answer_box).to_have_value(SECOND_ANSWER)
         expect(page.locator(".govuk-character-count__status")).to_have_text(
-            f"You have {SECOND_LIMIT - word_count(SECOND_ANSWER)} words remaining")
+            f"You have {SECOND_LIMIT - word_count(SECOND_ANSWER)} words remaining"
+        )
         follow(page, page.get_by_role("button", name="Save and continue"))
         expect(page).to_have_url(bid_url)  # every question answered: back to the task list
         expect_no_error(page)
@@ -371,7 +403,8 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         follow(page, page.get_by_role("button", name="Upload file", exact=True))
         expect(page).to_have_url(f"{bid_url}/files")
         expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
-            f"\u201c{FILE_TITLE}\u201d has been uploaded.")
+            f"\u201c{FILE_TITLE}\u201d has been uploaded."
+        )
         expect(page.locator("#attachments")).to_contain_text("outreach-plan.pdf (PDF)")
         assert_accessible(page)
         follow(page, page.get_by_role("link", name="Return to your bid", exact=True))
@@ -408,7 +441,8 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         expect(page.locator(".govuk-panel")).to_contain_text("Bid submitted")
         expect(page.locator("#receipt-reference")).to_have_text(reference_1)
         expect(summary_value(page, "Received at")).to_have_text(
-            "24 November 2026 at 15:25:41 (the server's clock, UK time)")
+            "24 November 2026 at 15:25:41 (the server's clock, UK time)"
+        )
         expect(summary_value(page, "Version")).to_have_text("1")
         expect(page.locator("#sha256")).to_have_text(first.sha256)
         expect(page.get_by_text("This is the version that counts.")).to_be_visible()
@@ -422,8 +456,7 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         assert f"Receipt reference: {reference_1}" in body
         assert f"SHA-256 of the bid and its files: {first.sha256}" in body
         assert "Received at: 24 November 2026 at 15:25:41" in body
-        assert on_live_server(mailbox.link_in_last(PROVIDER_EMAIL, "/receipts/"), live_url) == \
-            f"{bid_url}/receipts/1"
+        assert on_live_server(mailbox.link_in_last(PROVIDER_EMAIL, "/receipts/"), live_url) == f"{bid_url}/receipts/1"
 
         # The next day: change an answer and submit again.
         clock_at(RESUBMITTED)
@@ -437,7 +470,8 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         expect(page).to_have_url(bid_url)
         expect(page.get_by_text("Changes not yet submitted").first).to_be_visible()
         expect(page.locator("#current-receipt")).to_contain_text(
-            "The council will see version 1 unless you submit again before the deadline.")
+            "The council will see version 1 unless you submit again before the deadline."
+        )
         assert_accessible(page)
         follow(page, page.get_by_role("link", name="Check and submit your bid", exact=True))
         expect(page.get_by_text(FIRST_ANSWER_V2)).to_be_visible()
@@ -450,11 +484,13 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         expect(page.locator("#receipt-reference")).to_have_text(reference_2)
         expect(summary_value(page, "Version")).to_have_text("2")
         expect(summary_value(page, "Received at")).to_have_text(
-            "25 November 2026 at 11:02:09 (the server's clock, UK time)")
+            "25 November 2026 at 11:02:09 (the server's clock, UK time)"
+        )
         expect(page.locator("#sha256")).to_have_text(second.sha256)
         other_versions = page.locator("#other-versions")
-        expect(other_versions.get_by_role("listitem")).to_have_text([
-            f"Version 1, {reference_1}, received at 24 November 2026 at 15:25:41"])
+        expect(other_versions.get_by_role("listitem")).to_have_text(
+            [f"Version 1, {reference_1}, received at 24 November 2026 at 15:25:41"]
+        )
         assert_accessible(page)
         email_2 = mailbox.last_to(PROVIDER_EMAIL)
         assert email_2["Subject"].strip() == f"Bid received: {reference_2} \u2013 {TITLE}"
@@ -482,13 +518,16 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         expect(heading(page)).to_have_text("The deadline has passed")
         expect(page.locator("#deadline-message")).to_contain_text(
             "The deadline for bids was 26 November 2026 at midday. The server's time is now "
-            "26 November 2026 at 12:01:00")
+            "26 November 2026 at 12:01:00"
+        )
         expect(page.locator("#kept-text")).to_contain_text(f"{SECOND_ANSWER} Late words.")
         assert_accessible(page)
 
         # After the deadline the bid's pages say so, and offer nothing to change.
-        closed = "The deadline has passed or this opportunity is no longer open for bids: this bid can no " \
-                 "longer be changed, submitted or withdrawn."
+        closed = (
+            "The deadline has passed or this opportunity is no longer open for bids: this bid can no "
+            "longer be changed, submitted or withdrawn."
+        )
         follow(page, page.get_by_role("link", name="Go to your bid", exact=True))
         expect(page).to_have_url(bid_url)
         expect(page.locator(".govuk-warning-text")).to_contain_text(closed)
@@ -529,8 +568,9 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         expect(page.locator("#submitted-count")).to_have_text("1 bid submitted.")
         per_lot = page.get_by_role("table").filter(has_text="Bids for each lot")
         expect(per_lot.get_by_role("row").filter(has_text=LOT_1).get_by_role("cell").last).to_have_text("1")
-        expect(per_lot.get_by_role("row").filter(has_text="Lot 2: East Kent").get_by_role("cell").last) \
-            .to_have_text("0")
+        expect(per_lot.get_by_role("row").filter(has_text="Lot 2: East Kent").get_by_role("cell").last).to_have_text(
+            "0"
+        )
         expect(page.locator("#confirmations")).to_have_text("0 of 2 officers have confirmed.")
         content = page.content()
         assert PROVIDER not in content and FIRST_ANSWER_V2 not in content and FILE_TITLE not in content
@@ -540,17 +580,20 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         expect(page).to_have_url(bids_url)
         expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
             "You have confirmed the opening. A different procurement officer must also confirm before the bids "
-            "can be read.")
+            "can be read."
+        )
         expect(page.locator("#confirmations")).to_have_text("1 of 2 officers has confirmed.")
-        expect(page.get_by_text("You have confirmed. A different procurement officer must confirm to open the "
-                                "bids.")).to_be_visible()
+        expect(
+            page.get_by_text("You have confirmed. A different procurement officer must confirm to open the bids.")
+        ).to_be_visible()
         # The same officer cannot confirm again: no button, and a forged request is refused.
         expect(page.get_by_role("button", name="Confirm opening")).to_have_count(0)
         assert PROVIDER not in page.content()
         assert_accessible(page)
         token = page.locator("input[name=csrf_token]").first.get_attribute("value")
-        again = page.request.post(f"{bids_url}/open", form={"csrf_token": token},
-                                  headers={"Referer": bids_url}, max_redirects=0)
+        again = page.request.post(
+            f"{bids_url}/open", form={"csrf_token": token}, headers={"Referer": bids_url}, max_redirects=0
+        )
         assert again.status == 400, again.status
         assert "You have already confirmed" in again.text()
         assert fresh(Tender, Tender.id == tender_id)[0].status is TenderStatus.CLOSED
@@ -568,7 +611,8 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         follow(page, page.get_by_role("button", name="Confirm opening", exact=True))
         expect(page).to_have_url(bids_url)
         expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
-            "The bids are open. You can now read them.")
+            "The bids are open. You can now read them."
+        )
         row = page.get_by_role("row").filter(has_text=PROVIDER)
         cells = row.get_by_role("cell")
         expect(cells.nth(2)).to_have_text("2")

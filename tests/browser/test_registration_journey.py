@@ -31,8 +31,10 @@ def on_live_server(link: str, live_url: str) -> str:
 def watch_static_assets(page) -> list[tuple[int, str]]:
     """Every stylesheet, script and image the page loads from /static/, with its status."""
     seen = []
-    page.on("response", lambda response: seen.append((response.status, response.url))
-            if "/static/" in response.url else None)
+    page.on(
+        "response",
+        lambda response: seen.append((response.status, response.url)) if "/static/" in response.url else None,
+    )
     return seen
 
 
@@ -180,8 +182,11 @@ def test_register_verify_sign_in_and_invite_a_colleague(page, browser, live_url,
 def test_information_and_error_pages_are_accessible(page, live_url):
     page.goto(live_url + "/")
     footer = page.get_by_role("contentinfo")
-    for link, heading in [("Accessibility statement", "Accessibility statement"),
-                          ("Privacy notice", "Privacy notice"), ("Cookies", "Cookies")]:
+    for link, heading in [
+        ("Accessibility statement", "Accessibility statement"),
+        ("Privacy notice", "Privacy notice"),
+        ("Cookies", "Cookies"),
+    ]:
         footer.get_by_role("link", name=link).click()
         expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
         assert_accessible(page)

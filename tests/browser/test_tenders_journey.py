@@ -11,7 +11,7 @@ name the asker either. axe-core checks every page, error states included."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -27,15 +27,17 @@ from tests.browser.test_agreements_journey import sign_in
 from tests.browser.test_registration_journey import expect_error_page, expect_no_error, on_live_server
 
 # A Monday, midday in London (GMT in November).
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 REFERENCE = "KCC-EIP-2027"
 TITLE = "Early help and prevention framework"
 CATEGORY = "Early Intervention & Prevention"
 PROVIDER = "Swale Youth Trust"
 QUESTION = "Can a consortium of two charities bid for lot 1 as one provider?"
 ANSWER = "Yes. Name the lead organisation and list every member of the consortium in the selection questionnaire."
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-       b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def fill_date(page, legend: str, day: int, month: int, year: int) -> None:
@@ -117,8 +119,8 @@ def filter_opportunities(page, category: str, district: str) -> None:
 
 
 def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answer(
-        page, browser, live_url, mailbox, app, db, monkeypatch, tmp_path,
-        make_district, make_organisation, make_user):
+    page, browser, live_url, mailbox, app, db, monkeypatch, tmp_path, make_district, make_organisation, make_user
+):
     monkeypatch.setitem(app.config, "FIXED_NOW", NOW)
     make_district("Maidstone")
     swale = make_district("Swale")
@@ -128,11 +130,16 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     db.commit()
     category = db.scalar(select(ServiceCategory).where(ServiceCategory.name == CATEGORY))
     leaving_care = db.scalar(select(ServiceCategory).where(ServiceCategory.name == "16+ Leaving Care"))
-    decision = Decision(number="26/00123", title="Recommissioning early help services",
-                        decision_maker="Cabinet Member for Integrated Children's Services",
-                        status="Recommendations Approved", reasons="The current agreements end in March 2027.",
-                        decision_text="Agree to tender a new early help framework.",
-                        decision_date=datetime(2026, 10, 1).date(), publication_date=datetime(2026, 10, 2).date())
+    decision = Decision(
+        number="26/00123",
+        title="Recommissioning early help services",
+        decision_maker="Cabinet Member for Integrated Children's Services",
+        status="Recommendations Approved",
+        reasons="The current agreements end in March 2027.",
+        decision_text="Agree to tender a new early help framework.",
+        decision_date=datetime(2026, 10, 1).date(),
+        publication_date=datetime(2026, 10, 2).date(),
+    )
     db.add(decision)
     db.commit()
     officer = make_user(role=Role.OFFICER, email="officer@kent.example.gov.uk")
@@ -165,7 +172,8 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     page.get_by_label("Title", exact=True).fill(TITLE)
     page.get_by_label("Description", exact=True).fill(
         "Early intervention and prevention services for children, young people and families.\n\n"
-        "The framework runs for four years from April 2027.")
+        "The framework runs for four years from April 2027."
+    )
     page.get_by_label("Service category", exact=True).select_option(label=CATEGORY)
     page.get_by_label("Estimated total value", exact=True).fill("1,200,000")
     expect(page.get_by_label("Open procedure", exact=True)).to_be_checked()
@@ -197,7 +205,9 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     expect(checklist(page)).not_to_contain_text("Add at least one lot")
     lots = tender().lots
     assert [(lot.number, [d.name for d in lot.districts]) for lot in lots] == [
-        (1, ["Maidstone", "Swale"]), (2, ["Thanet"])]
+        (1, ["Maidstone", "Swale"]),
+        (2, ["Thanet"]),
+    ]
 
     # The timetable: questions closing after the deadline first, then properly.
     page.get_by_role("link", name="Change the timetable").click()
@@ -207,18 +217,20 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     page.get_by_role("button", name="Save and continue").click()
     expect_error_page(page)
     expect(page.locator(".govuk-error-summary")).to_contain_text(
-        "Clarification questions must close before the submission deadline")
+        "Clarification questions must close before the submission deadline"
+    )
     assert_accessible(page)
     assert tender().submission_deadline is None
     fill_date(page, "Clarification questions close", 7, 12, 2026)
     page.get_by_role("button", name="Save and continue").click()
     expect_saved(page, "The timetable has been saved.")
     timetable_card = page.locator(".govuk-summary-card").filter(
-        has=page.get_by_role("heading", name="Timetable", exact=True))
+        has=page.get_by_role("heading", name="Timetable", exact=True)
+    )
     expect(timetable_card).to_contain_text("21 December 2026")
     saved = tender()
-    assert saved.submission_deadline == datetime(2026, 12, 21, 12, 0, tzinfo=timezone.utc)
-    assert saved.clarification_deadline == datetime(2026, 12, 7, 17, 0, tzinfo=timezone.utc)
+    assert saved.submission_deadline == datetime(2026, 12, 21, 12, 0, tzinfo=UTC)
+    assert saved.clarification_deadline == datetime(2026, 12, 7, 17, 0, tzinfo=UTC)
 
     # The evaluation method.
     page.get_by_role("link", name="Change the evaluation method").click()
@@ -273,7 +285,8 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     expect(page.get_by_role("heading", level=1)).to_have_text("Conflicts of interest")
     assert_accessible(page)
     page.get_by_label("Conflicts of interest assessment", exact=True).fill(
-        "The evaluation panel declared no links with likely bidders.")
+        "The evaluation panel declared no links with likely bidders."
+    )
     page.get_by_role("button", name="Save and continue").click()
     expect_saved(page, "The conflicts of interest assessment has been recorded.")
 
@@ -282,7 +295,8 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     expect(page.get_by_role("heading", level=1)).to_have_text("Authorising decision")
     assert_accessible(page)
     page.get_by_label("Decision", exact=True).select_option(
-        label="26/00123: Recommissioning early help services (decided 1 October 2026)")
+        label="26/00123: Recommissioning early help services (decided 1 October 2026)"
+    )
     page.get_by_role("button", name="Save and continue").click()
     expect_saved(page, "The authorising decision has been linked.")
 
@@ -335,8 +349,7 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
 
         # Its category and one of its lots' districts find it.
         filter_opportunities(provider_page, CATEGORY, "Swale")
-        expect(provider_page).to_have_url(
-            re.compile(rf"/opportunities\?.*category={category.id}.*district={swale.id}"))
+        expect(provider_page).to_have_url(re.compile(rf"/opportunities\?.*category={category.id}.*district={swale.id}"))
         expect(provider_page.get_by_label("Category", exact=True)).to_have_value(str(category.id))
         expect(provider_page.get_by_label("District", exact=True)).to_have_value(str(swale.id))
         expect(provider_page.locator("#result-count")).to_have_text("1 opportunity")
@@ -372,8 +385,9 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
         assert_accessible(provider_page)
         provider_page.get_by_role("button", name="Send question").click()
         expect_error_page(provider_page)
-        expect(provider_page.locator(".govuk-error-summary").get_by_role("link", name="Enter your question")) \
-            .to_be_visible()
+        expect(
+            provider_page.locator(".govuk-error-summary").get_by_role("link", name="Enter your question")
+        ).to_be_visible()
         assert_accessible(provider_page)
         provider_page.get_by_label("Your question", exact=True).fill(QUESTION)
         provider_page.get_by_role("button", name="Send question").click()
@@ -395,7 +409,8 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
         assert_accessible(page)
         page.get_by_label("Answer to question 1", exact=True).fill(ANSWER)
         page.get_by_role("group", name="Who should see the answer to question 1?").get_by_label(
-            "Publish to everyone (the asker is not named)", exact=True).check()
+            "Publish to everyone (the asker is not named)", exact=True
+        ).check()
         page.get_by_role("button", name="Send answer").click()
         expect(page).to_have_url(f"{show_url}/questions")
         expect_saved(page, "The answer has been published to every interested provider, without naming the asker.")
@@ -437,7 +452,11 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     body = mailbox.body(answered)
     assert QUESTION in body and ANSWER in body
     assert PROVIDER not in body and provider_user.full_name not in body
-    assert on_live_server(mailbox.link_in_last(provider_user.email, "/opportunities/"), live_url) == \
-        f"{live_url}/opportunities/{REFERENCE}"
+    assert (
+        on_live_server(mailbox.link_in_last(provider_user.email, "/opportunities/"), live_url)
+        == f"{live_url}/opportunities/{REFERENCE}"
+    )
     assert [m["Subject"].strip() for m in mailbox.to(provider_user.email)] == [
-        f"New opportunity: {TITLE} ({REFERENCE})", f"A clarification has been published: {REFERENCE}"]
+        f"New opportunity: {TITLE} ({REFERENCE})",
+        f"A clarification has been published: {REFERENCE}",
+    ]

@@ -33,10 +33,10 @@ SEED = {
     "lead_officer": "Director of Integrated Children's Services",
     "division": "Children, Young People and Education",
     "reasons": "To explore how the Family Hubs model could work in Kent.\n\n"
-               "Prior to any implementation or delivery of Family Hubs, detailed proposals will be subject to "
-               "further decision-making.",
+    "Prior to any implementation or delivery of Family Hubs, detailed proposals will be subject to "
+    "further decision-making.",
     "decision_text": "As Cabinet Member for Integrated Children's Services, I agree:\n\n"
-                     "a. the principle of adopting a Family Hub Model of provision for Open Access Services in Kent.",
+    "a. the principle of adopting a Family Hub Model of provision for Open Access Services in Kent.",
     "decision_date": ["14", "10", "2022"],
     "publication_date": ["14", "10", "2022"],
 }
@@ -58,9 +58,17 @@ def _count(db, model=Decision):
 
 
 def make_decision(db, number, title="Recommissioning", decision_date=date(2026, 10, 1), **fields):
-    decision = Decision(number=number, title=title, decision_maker="Cabinet Member", status="Approved",
-                        reasons="Reasons.", decision_text="Decision.", decision_date=decision_date,
-                        publication_date=decision_date, **fields)
+    decision = Decision(
+        number=number,
+        title=title,
+        decision_maker="Cabinet Member",
+        status="Approved",
+        reasons="Reasons.",
+        decision_text="Decision.",
+        decision_date=decision_date,
+        publication_date=decision_date,
+        **fields,
+    )
     db.add(decision)
     db.commit()
     return decision
@@ -72,14 +80,24 @@ def test_officer_records_the_seed_decision_and_its_document(app, client, db, off
     decision = db.scalar(select(Decision))
     assert response.status_code == 302
     assert response.headers["Location"] == f"/decisions/{decision.id}/documents/new"
-    assert (decision.number, decision.is_key_decision, decision.is_subject_to_call_in, decision.is_urgent,
-            decision.is_exempt, decision.decision_date, decision.publication_date, decision.recorded_by_id) == (
-        "22/00094", True, False, True, False, date(2022, 10, 14), date(2022, 10, 14), officer.id)
+    assert (
+        decision.number,
+        decision.is_key_decision,
+        decision.is_subject_to_call_in,
+        decision.is_urgent,
+        decision.is_exempt,
+        decision.decision_date,
+        decision.publication_date,
+        decision.recorded_by_id,
+    ) == ("22/00094", True, False, True, False, date(2022, 10, 14), date(2022, 10, 14), officer.id)
     assert db.scalar(select(AuditEvent.action).where(AuditEvent.object_type == "decision")) == "decision.recorded"
 
-    upload = post_form(client, f"/decisions/{decision.id}/documents/new",
-                       {"title": "Equality Impact Assessment", "file": (io.BytesIO(PDF), "EqIA Family Hubs.pdf")},
-                       content_type="multipart/form-data")
+    upload = post_form(
+        client,
+        f"/decisions/{decision.id}/documents/new",
+        {"title": "Equality Impact Assessment", "file": (io.BytesIO(PDF), "EqIA Family Hubs.pdf")},
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 302 and upload.headers["Location"] == f"/decisions/{decision.id}"
     document = db.scalar(select(DecisionDocument))
     assert document.title == "Equality Impact Assessment" and document.decision_id == decision.id
@@ -87,14 +105,19 @@ def test_officer_records_the_seed_decision_and_its_document(app, client, db, off
     public = app.test_client()
     html = public.get(f"/decisions/{decision.id}").get_data(as_text=True)
     assert html.count("<h1") == 1 and "22/00094 – Family Hubs Transformation" in html
-    for label, value in (("Decision Maker", "Cabinet Member for Integrated Children&#39;s Services"),
-                         ("Decision status", "Recommendations Approved"), ("Is Key decision?", "Yes"),
-                         ("Is subject to call in?", "No"), ("Urgent item?", "Yes"),
-                         ("Publication date", "14 October 2022"), ("Date of decision", "14 October 2022")):
+    for label, value in (
+        ("Decision Maker", "Cabinet Member for Integrated Children&#39;s Services"),
+        ("Decision status", "Recommendations Approved"),
+        ("Is Key decision?", "Yes"),
+        ("Is subject to call in?", "No"),
+        ("Urgent item?", "Yes"),
+        ("Publication date", "14 October 2022"),
+        ("Date of decision", "14 October 2022"),
+    ):
         key_at = html.index(label)
-        assert value in html[key_at:key_at + 200], label
+        assert value in html[key_at : key_at + 200], label
     assert "Reason(s) for decision" in html and "To explore how the Family Hubs model could work in Kent." in html
-    assert "<p class=\"govuk-body\">Prior to any implementation" in html  # paragraphs kept
+    assert '<p class="govuk-body">Prior to any implementation' in html  # paragraphs kept
     assert "a. the principle of adopting a Family Hub Model" in html
     link = f"/decisions/{decision.id}/documents/{document.id}"
     assert f'href="{link}"' in html and "Equality Impact Assessment" in html
@@ -105,25 +128,28 @@ def test_officer_records_the_seed_decision_and_its_document(app, client, db, off
     assert download.headers["X-Content-Type-Options"] == "nosniff"
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"number": "2200094"}, "two digits, a slash and five digits"),
-    ({"number": "22/0094"}, "two digits, a slash and five digits"),
-    ({"number": "2022/00094"}, "two digits, a slash and five digits"),
-    ({"number": "AB/00094"}, "two digits, a slash and five digits"),
-    ({"number": ""}, "Enter the decision number"),
-    ({"title": ""}, "Enter the title"),
-    ({"title": "x" * 201}, "Title must be 200 characters or fewer"),
-    ({"decision_maker": "  "}, "Enter the decision maker"),
-    ({"status": ""}, "Select the decision status"),
-    ({"status": "Made up"}, "Select the decision status"),
-    ({"is_key_decision": ""}, "Select yes if it is a key decision"),
-    ({"is_urgent": "maybe"}, "Select yes if it is an urgent item"),
-    ({"reasons": ""}, "Enter the reasons for the decision"),
-    ({"decision_text": ""}, "Enter the decision"),
-    ({"decision_date": ["", "", ""]}, "Enter the date of the decision"),
-    ({"decision_date": ["31", "2", "2022"]}, "Date of decision must be a real date"),
-    ({"publication_date": ["13", "10", "2022"]}, "The publication date must be the same as or after"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"number": "2200094"}, "two digits, a slash and five digits"),
+        ({"number": "22/0094"}, "two digits, a slash and five digits"),
+        ({"number": "2022/00094"}, "two digits, a slash and five digits"),
+        ({"number": "AB/00094"}, "two digits, a slash and five digits"),
+        ({"number": ""}, "Enter the decision number"),
+        ({"title": ""}, "Enter the title"),
+        ({"title": "x" * 201}, "Title must be 200 characters or fewer"),
+        ({"decision_maker": "  "}, "Enter the decision maker"),
+        ({"status": ""}, "Select the decision status"),
+        ({"status": "Made up"}, "Select the decision status"),
+        ({"is_key_decision": ""}, "Select yes if it is a key decision"),
+        ({"is_urgent": "maybe"}, "Select yes if it is an urgent item"),
+        ({"reasons": ""}, "Enter the reasons for the decision"),
+        ({"decision_text": ""}, "Enter the decision"),
+        ({"decision_date": ["", "", ""]}, "Enter the date of the decision"),
+        ({"decision_date": ["31", "2", "2022"]}, "Date of decision must be a real date"),
+        ({"publication_date": ["13", "10", "2022"]}, "The publication date must be the same as or after"),
+    ],
+)
 def test_bad_decisions_are_refused_and_nothing_is_saved(client, db, officer, login_as, changes, message):
     login_as(officer)
     response = post_form(client, "/decisions/new", {**SEED, **changes})
@@ -144,10 +170,20 @@ def test_a_decision_number_is_recorded_once(client, db, officer, login_as):
 
 
 def test_the_service_refuses_bad_data_itself(db, officer):
-    data = services.DecisionData(number="22/94", title="", decision_maker="Cabinet Member", status="Approved",
-                                 is_key_decision=None, is_subject_to_call_in=False, is_urgent=False, is_exempt=False,
-                                 reasons="Reasons", decision_text="Decision", decision_date=date(2022, 10, 14),
-                                 publication_date=date(2022, 10, 13))
+    data = services.DecisionData(
+        number="22/94",
+        title="",
+        decision_maker="Cabinet Member",
+        status="Approved",
+        is_key_decision=None,
+        is_subject_to_call_in=False,
+        is_urgent=False,
+        is_exempt=False,
+        reasons="Reasons",
+        decision_text="Decision",
+        decision_date=date(2022, 10, 14),
+        publication_date=date(2022, 10, 13),
+    )
     fields = [problem.field for problem in services.decision_problems(db, data)]
     assert fields == ["number", "title", "is_key_decision", "publication_date"]
     with pytest.raises(RuleViolation) as refused:
@@ -160,17 +196,26 @@ def test_the_service_refuses_bad_data_itself(db, officer):
 def test_a_disallowed_document_is_refused(client, db, officer, login_as):
     decision = make_decision(db, "22/00001")
     login_as(officer)
-    response = post_form(client, f"/decisions/{decision.id}/documents/new",
-                         {"title": "Report", "file": (io.BytesIO(b"MZ\x90\x00 not a document"), "report.pdf")},
-                         content_type="multipart/form-data")
+    response = post_form(
+        client,
+        f"/decisions/{decision.id}/documents/new",
+        {"title": "Report", "file": (io.BytesIO(b"MZ\x90\x00 not a document"), "report.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert "The selected file must be a PDF, Word, Excel, OpenDocument, PNG or JPEG file" in response.get_data(
-        as_text=True)
-    missing = post_form(client, f"/decisions/{decision.id}/documents/new", {"title": "Report"},
-                        content_type="multipart/form-data")
+        as_text=True
+    )
+    missing = post_form(
+        client, f"/decisions/{decision.id}/documents/new", {"title": "Report"}, content_type="multipart/form-data"
+    )
     assert missing.status_code == 400 and "Select a file" in missing.get_data(as_text=True)
-    untitled = post_form(client, f"/decisions/{decision.id}/documents/new",
-                         {"title": "", "file": (io.BytesIO(PDF), "report.pdf")}, content_type="multipart/form-data")
+    untitled = post_form(
+        client,
+        f"/decisions/{decision.id}/documents/new",
+        {"title": "", "file": (io.BytesIO(PDF), "report.pdf")},
+        content_type="multipart/form-data",
+    )
     assert untitled.status_code == 400 and "Enter the document" in untitled.get_data(as_text=True)
     assert _count(db, DecisionDocument) == 0
     assert client.get("/decisions/999999/documents/new").status_code == 404
@@ -205,10 +250,24 @@ def test_a_decision_lists_the_tenders_it_authorised(app, client, db, make_user):
     category = ServiceCategory(name="Early Intervention & Prevention")
     db.add(category)
     db.flush()
-    db.add_all([Tender(reference="KCC-DEC-OPEN", title="Open hubs tender", category_id=category.id,
-                       decision_id=decision.id, status=TenderStatus.PUBLISHED),
-                Tender(reference="KCC-DEC-DRAFT", title="Draft hubs tender", category_id=category.id,
-                       decision_id=decision.id, status=TenderStatus.DRAFT)])
+    db.add_all(
+        [
+            Tender(
+                reference="KCC-DEC-OPEN",
+                title="Open hubs tender",
+                category_id=category.id,
+                decision_id=decision.id,
+                status=TenderStatus.PUBLISHED,
+            ),
+            Tender(
+                reference="KCC-DEC-DRAFT",
+                title="Draft hubs tender",
+                category_id=category.id,
+                decision_id=decision.id,
+                status=TenderStatus.DRAFT,
+            ),
+        ]
+    )
     db.commit()
     public = client.get(f"/decisions/{decision.id}").get_data(as_text=True)
     assert 'href="/opportunities/KCC-DEC-OPEN"' in public and "KCC-DEC-DRAFT" not in public
@@ -232,8 +291,7 @@ def test_decision_404s(client, db):
 def _stored(db):
     from portal.files import StoredFile
 
-    return StoredFile(filename="report.pdf", content_type="application/pdf", kind="PDF", size=len(PDF),
-                      sha256="0" * 64)
+    return StoredFile(filename="report.pdf", content_type="application/pdf", kind="PDF", size=len(PDF), sha256="0" * 64)
 
 
 def test_every_problem_the_service_finds_is_shown_at_once(client, db, officer, login_as):
@@ -247,8 +305,10 @@ def test_every_problem_the_service_finds_is_shown_at_once(client, db, officer, l
     assert _count(db) == 1
 
 
-@pytest.mark.parametrize("role, may_record", [
-    (None, False), (Role.PROVIDER, False), (Role.EVALUATOR, False), (Role.OFFICER, True), (Role.ADMIN, True)])
+@pytest.mark.parametrize(
+    "role, may_record",
+    [(None, False), (Role.PROVIDER, False), (Role.EVALUATOR, False), (Role.OFFICER, True), (Role.ADMIN, True)],
+)
 def test_the_record_button_and_the_recording_pages_agree(app, db, make_user, role, may_record):
     from portal.decisions.policies import can_record
 

@@ -20,8 +20,13 @@ from portal.notifications.services import queue_email
 def _queue(app, *addresses):
     with app.app_context(), transaction() as session:
         for address in addresses:
-            queue_email(session, address, "password_reset", user=type("U", (), {"full_name": "Ann"})(),
-                        reset_url="http://x/reset")
+            queue_email(
+                session,
+                address,
+                "password_reset",
+                user=type("U", (), {"full_name": "Ann"})(),
+                reset_url="http://x/reset",
+            )
 
 
 def _send(app):
@@ -41,8 +46,13 @@ def test_queued_email_waits_for_the_worker_then_goes_over_smtp(app, db, mailbox)
 
 def test_rolled_back_change_sends_nothing(app, db, mailbox):
     with app.app_context():
-        queue_email(get_session(), "b@example.org", "password_reset",
-                    user=type("U", (), {"full_name": "Bo"})(), reset_url="http://x/reset")
+        queue_email(
+            get_session(),
+            "b@example.org",
+            "password_reset",
+            user=type("U", (), {"full_name": "Bo"})(),
+            reset_url="http://x/reset",
+        )
         get_session().rollback()
     assert mailbox.messages == [] and db.scalar(select(OutgoingEmail)) is None
 

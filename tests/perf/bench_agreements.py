@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -38,13 +38,39 @@ from tests.perf.common import make_bench_app, migrate, table
 from tests.support import count_queries, throwaway_database
 
 PASSWORD = "bench-officer-password-42"
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
-DISTRICTS = ["Ashford", "Canterbury", "Dartford", "Dover", "Folkestone and Hythe", "Gravesham", "Maidstone",
-             "Sevenoaks", "Swale", "Thanet", "Tonbridge and Malling", "Tunbridge Wells"]
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+DISTRICTS = [
+    "Ashford",
+    "Canterbury",
+    "Dartford",
+    "Dover",
+    "Folkestone and Hythe",
+    "Gravesham",
+    "Maidstone",
+    "Sevenoaks",
+    "Swale",
+    "Thanet",
+    "Tonbridge and Malling",
+    "Tunbridge Wells",
+]
 MODES = ["Face-to-face", "Outreach", "Virtual", "Face-to-face; Outreach", "Outreach; Virtual"]
-HEADER = ["Reference", "Provider name", "Charity number", "Contact email", "Service name", "Category", "Districts",
-          "Delivery modes", "Annual value", "Start date", "End date", "Extended end date", "Extension reason",
-          "Spend 2024/25", "Spend 2025/26"]
+HEADER = [
+    "Reference",
+    "Provider name",
+    "Charity number",
+    "Contact email",
+    "Service name",
+    "Category",
+    "Districts",
+    "Delivery modes",
+    "Annual value",
+    "Start date",
+    "End date",
+    "Extended end date",
+    "Extension reason",
+    "Spend 2024/25",
+    "Spend 2025/26",
+]
 PAGES = [
     ("Register, first page", "/agreements"),
     ("Register, ending soon", "/agreements?status=ENDING_SOON"),
@@ -56,6 +82,7 @@ REPEATS = 5
 
 
 # --- The data ----------------------------------------------------------------------
+
 
 def charity_number(provider: int) -> str:
     return str(2000000 + provider)
@@ -76,12 +103,25 @@ def arrange(app, providers: int):
         install_defaults(session)
         districts = list(session.scalars(select(District)))
         for provider in range(0, providers, 2):  # the even ones are registered already
-            session.add(Organisation(
-                name=f"Registered Provider {provider:05d}", organisation_type=OrganisationType.REGISTERED_CHARITY,
-                charity_number=charity_number(provider), address_line_1="1 High Street", town="Maidstone",
-                postcode="ME14 1XQ", districts=[districts[provider % len(districts)]], registered_at=utcnow()))
-        officer = User(email="bench.officer@kent.example.gov.uk", full_name="Bench Officer", role=Role.OFFICER,
-                       password_hash=hash_password(PASSWORD), email_verified_at=utcnow())
+            session.add(
+                Organisation(
+                    name=f"Registered Provider {provider:05d}",
+                    organisation_type=OrganisationType.REGISTERED_CHARITY,
+                    charity_number=charity_number(provider),
+                    address_line_1="1 High Street",
+                    town="Maidstone",
+                    postcode="ME14 1XQ",
+                    districts=[districts[provider % len(districts)]],
+                    registered_at=utcnow(),
+                )
+            )
+        officer = User(
+            email="bench.officer@kent.example.gov.uk",
+            full_name="Bench Officer",
+            role=Role.OFFICER,
+            password_hash=hash_password(PASSWORD),
+            email_verified_at=utcnow(),
+        )
         session.add(officer)
         session.commit()
         return officer.id
@@ -103,20 +143,30 @@ def generate_csv(agreements: int, providers: int) -> bytes:
         start = date(end_year - 3, end_month, 1)
         extended = n % 7 == 0
         districts = "; ".join(DISTRICTS[(n + k) % len(DISTRICTS)] for k in range(1 + n % 3))
-        writer.writerow([
-            f"BENCH-{n:06d}", name, charity_number(provider),
-            "" if registered else f"contracts{provider}@new-provider.example.org",
-            f"Service {n} for children and families", DEFAULT_CATEGORIES[n % len(DEFAULT_CATEGORIES)],
-            districts, MODES[n % len(MODES)], f"£{10000 + (n * 37) % 90000:,}",
-            start.strftime("%d/%m/%Y"), end.isoformat(),
-            date(end_year + 1, end_month, 28).isoformat() if extended else "",
-            "Extended while the replacement is tendered" if extended else "",
-            str(5000 + n % 1000), f"£{6000 + n % 1000:,}.50",
-        ])
+        writer.writerow(
+            [
+                f"BENCH-{n:06d}",
+                name,
+                charity_number(provider),
+                "" if registered else f"contracts{provider}@new-provider.example.org",
+                f"Service {n} for children and families",
+                DEFAULT_CATEGORIES[n % len(DEFAULT_CATEGORIES)],
+                districts,
+                MODES[n % len(MODES)],
+                f"£{10000 + (n * 37) % 90000:,}",
+                start.strftime("%d/%m/%Y"),
+                end.isoformat(),
+                date(end_year + 1, end_month, 28).isoformat() if extended else "",
+                "Extended while the replacement is tendered" if extended else "",
+                str(5000 + n % 1000),
+                f"£{6000 + n % 1000:,}.50",
+            ]
+        )
     return out.getvalue().encode("utf-8")
 
 
 # --- Timing ------------------------------------------------------------------------
+
 
 @dataclass
 class Step:
@@ -147,14 +197,24 @@ def import_once(app, officer_id: int, content: bytes, steps: list[Step], label: 
             summary = applying.apply(session, officer, rows, "bench.csv", clock.today())
             applied, applied_queries = time.perf_counter(), len(queries)
         committed, committed_queries = time.perf_counter(), len(queries)
-    steps.append(Step(f"{label}: read + check {len(rows):,} rows", checked - started, "",
-                      checked_queries - before))
+    steps.append(Step(f"{label}: read + check {len(rows):,} rows", checked - started, "", checked_queries - before))
     steps.append(Step(f"{label}: apply (flush)", applied - checked, "", applied_queries - checked_queries))
-    steps.append(Step(f"{label}: commit (invitations queued)", committed - applied,
-                      f"{summary.invitations_sent:,} emails queued for the worker", committed_queries - applied_queries))
-    steps.append(Step(f"{label}: total", committed - started,
-                      f"{summary.created:,} new, {summary.updated:,} updated, {summary.unchanged:,} unchanged",
-                      committed_queries - before))
+    steps.append(
+        Step(
+            f"{label}: commit (invitations queued)",
+            committed - applied,
+            f"{summary.invitations_sent:,} emails queued for the worker",
+            committed_queries - applied_queries,
+        )
+    )
+    steps.append(
+        Step(
+            f"{label}: total",
+            committed - started,
+            f"{summary.created:,} new, {summary.updated:,} updated, {summary.unchanged:,} unchanged",
+            committed_queries - before,
+        )
+    )
     return summary
 
 
@@ -192,29 +252,40 @@ def time_pages(app) -> list[PageFigures]:
                 queries.append(len(statements))
                 if response.status_code != 200:
                     raise SystemExit(f"GET {path} answered {response.status_code}")
-            figures.append(PageFigures(name, path, statistics.median(durations), max(durations), queries,
-                                       len(response.data) / 1024))
+            figures.append(
+                PageFigures(
+                    name, path, statistics.median(durations), max(durations), queries, len(response.data) / 1024
+                )
+            )
     return figures
 
 
 # --- Report ------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.perf.bench_agreements", description=__doc__.split("\n")[0])
     parser.add_argument("--agreements", type=int, default=10_000, help="agreements in the file (default 10000)")
-    parser.add_argument("--database-url", default=None,
-                        help="default: a fresh SQLite file in a temporary folder; a PostgreSQL URL naming the "
-                             "'postgres' database makes a bench_agreements_<random> database and drops it after")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="default: a fresh SQLite file in a temporary folder; a PostgreSQL URL naming the "
+        "'postgres' database makes a bench_agreements_<random> database and drops it after",
+    )
     args = parser.parse_args(argv)
     n = args.agreements
     providers = max(2, n // 10)
 
-    with (tempfile.TemporaryDirectory(prefix="bench_agreements_") as tmp,
-          throwaway_database(args.database_url, "bench_agreements", Path(tmp), sqlite_name="bench.db") as url):
+    with (
+        tempfile.TemporaryDirectory(prefix="bench_agreements_") as tmp,
+        throwaway_database(args.database_url, "bench_agreements", Path(tmp), sqlite_name="bench.db") as url,
+    ):
         tmpdir = Path(tmp)
         shown = make_url(url).render_as_string(hide_password=True)
-        print(f"Agreements benchmark: {n:,} agreements, {providers:,} providers "
-              f"({(providers + 1) // 2:,} registered, {providers // 2:,} new), database {shown}")
+        print(
+            f"Agreements benchmark: {n:,} agreements, {providers:,} providers "
+            f"({(providers + 1) // 2:,} registered, {providers // 2:,} new), database {shown}"
+        )
         started = time.perf_counter()
         migrate(url)
         app = make_bench_app(url, tmpdir, FIXED_NOW=NOW)
@@ -229,8 +300,10 @@ def main(argv: list[str] | None = None) -> int:
             if first.created != n:
                 raise SystemExit(f"the first import created {first.created}, not {n}")
             if first.providers_created != providers // 2:
-                raise SystemExit(f"the first import created {first.providers_created} providers, "
-                                 f"not {providers // 2}: matching by charity number failed")
+                raise SystemExit(
+                    f"the first import created {first.providers_created} providers, "
+                    f"not {providers // 2}: matching by charity number failed"
+                )
             again = import_once(app, officer_id, content, steps, "Re-import")
             if again.unchanged != n or again.created or again.updated or again.providers_created:
                 raise SystemExit(f"re-importing changed things: {again}")
@@ -239,16 +312,35 @@ def main(argv: list[str] | None = None) -> int:
             app.extensions["db_engine"].dispose()
 
     print()
-    print(table(["Step", "Seconds", "SQL queries", "Notes"],
-                [[s.name, f"{s.seconds:.2f}", "" if s.queries is None else f"{s.queries:,}", s.note] for s in steps],
-                right={1, 2}))
+    print(
+        table(
+            ["Step", "Seconds", "SQL queries", "Notes"],
+            [[s.name, f"{s.seconds:.2f}", "" if s.queries is None else f"{s.queries:,}", s.note] for s in steps],
+            right={1, 2},
+        )
+    )
     print()
-    print(table(["Page (as an officer)", "Path", "Median ms", "Max ms", "SQL queries", "KB"],
-                [[p.name, p.path, f"{p.median_ms:.1f}", f"{p.max_ms:.1f}",
-                  str(p.queries[0]) if len(set(p.queries)) == 1 else "/".join(map(str, p.queries)),
-                  f"{p.kilobytes:,.0f}"] for p in pages], right={2, 3, 4, 5}))
-    print(f"\nEach page requested {REPEATS} times; SQL queries counted per request "
-          "(before_cursor_execute, sign-in checks included).")
+    print(
+        table(
+            ["Page (as an officer)", "Path", "Median ms", "Max ms", "SQL queries", "KB"],
+            [
+                [
+                    p.name,
+                    p.path,
+                    f"{p.median_ms:.1f}",
+                    f"{p.max_ms:.1f}",
+                    str(p.queries[0]) if len(set(p.queries)) == 1 else "/".join(map(str, p.queries)),
+                    f"{p.kilobytes:,.0f}",
+                ]
+                for p in pages
+            ],
+            right={2, 3, 4, 5},
+        )
+    )
+    print(
+        f"\nEach page requested {REPEATS} times; SQL queries counted per request "
+        "(before_cursor_execute, sign-in checks included)."
+    )
     return 0
 
 

@@ -28,11 +28,18 @@ def make_bench_app(url: str, tmpdir: Path, *, quiet: bool = True, **overrides):
     (create_app asks for INFO), to keep the figures readable."""
     from portal import create_app
 
-    app = create_app({
-        "DATABASE_URL": url, "INSTANCE_PATH": str(tmpdir / "instance"), "MAIL_BACKEND": "outbox",
-        "MAIL_OUTBOX_PATH": str(tmpdir / "outbox"), "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 1024,
-        "RATELIMIT_STORAGE_URI": "memory://", **overrides,
-    })
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": str(tmpdir / "instance"),
+            "MAIL_BACKEND": "outbox",
+            "MAIL_OUTBOX_PATH": str(tmpdir / "outbox"),
+            "PASSWORD_HASH_TIME_COST": 1,
+            "PASSWORD_HASH_MEMORY_KIB": 1024,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            **overrides,
+        }
+    )
     if quiet:
         logging.getLogger().setLevel(logging.WARNING)
     return app
@@ -40,10 +47,10 @@ def make_bench_app(url: str, tmpdir: Path, *, quiet: bool = True, **overrides):
 
 def table(header: list[str], rows: list[list[str]], right: set[int]) -> str:
     """A plain-text table; the columns numbered in ``right`` are right-aligned."""
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells):
-        return "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        pairs = enumerate(zip(cells, widths, strict=False))
+        return "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in pairs).rstrip()
 
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])

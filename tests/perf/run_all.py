@@ -1,6 +1,6 @@
 """Run every benchmark in tests/perf (each ``bench_*.py`` module's ``main()``) with its default arguments.
 
-    .venv/bin/python -m tests.perf.run_all      (or: make bench)
+.venv/bin/python -m tests.perf.run_all      (or: make bench)
 """
 
 from __future__ import annotations

@@ -32,10 +32,19 @@ def registration(db, **changes):
     from portal.providers.models import District
 
     data = {
-        "organisation_name": "Known Charity", "organisation_type": "REGISTERED_CHARITY", "charity_number": "1222222",
-        "company_number": "", "address_line_1": "1 Real Road", "address_line_2": "", "town": "Maidstone",
-        "postcode": "ME14 1XQ", "district_ids": [str(db.scalar(select(District.id)))], "full_name": "Bo Boss",
-        "email": CONTACT, "password": PASSWORD, "confirm": PASSWORD,
+        "organisation_name": "Known Charity",
+        "organisation_type": "REGISTERED_CHARITY",
+        "charity_number": "1222222",
+        "company_number": "",
+        "address_line_1": "1 Real Road",
+        "address_line_2": "",
+        "town": "Maidstone",
+        "postcode": "ME14 1XQ",
+        "district_ids": [str(db.scalar(select(District.id)))],
+        "full_name": "Bo Boss",
+        "email": CONTACT,
+        "password": PASSWORD,
+        "confirm": PASSWORD,
     }
     data.update(changes)
     return data
@@ -45,16 +54,24 @@ def as_stored(db, organisation_id) -> dict:
     db.expire_all()
     organisation = db.get(Organisation, organisation_id)
     return {
-        "name": organisation.name, "type": organisation.organisation_type, "address": organisation.address_line_1,
-        "town": organisation.town, "postcode": organisation.postcode, "registered_at": organisation.registered_at,
-        "districts": [d.id for d in organisation.districts], "members": [u.email for u in organisation.members],
+        "name": organisation.name,
+        "type": organisation.organisation_type,
+        "address": organisation.address_line_1,
+        "town": organisation.town,
+        "postcode": organisation.postcode,
+        "registered_at": organisation.registered_at,
+        "districts": [d.id for d in organisation.districts],
+        "members": [u.email for u in organisation.members],
     }
 
 
 def test_an_unverified_claimant_changes_nothing(client, db, incumbent, mailbox):
     before = as_stored(db, incumbent.id)
-    response = post_form(client, "/register", registration(
-        db, organisation_name="Imposter Ltd", address_line_1="9 Fake Street", full_name="Imposter"))
+    response = post_form(
+        client,
+        "/register",
+        registration(db, organisation_name="Imposter Ltd", address_line_1="9 Fake Street", full_name="Imposter"),
+    )
     assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
 
     assert as_stored(db, incumbent.id) == before

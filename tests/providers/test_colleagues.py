@@ -33,8 +33,9 @@ def test_invite_and_accept(app, client, db, make_user, login_as, mailbox):
     newcomer = app.test_client()
     weak = post_form(newcomer, link, {"full_name": "Sam Colleague", "password": "short", "confirm": "short"})
     assert weak.status_code == 400
-    accepted = post_form(newcomer, link, {"full_name": "Sam Colleague", "password": COLLEAGUE_PASSWORD,
-                                          "confirm": COLLEAGUE_PASSWORD})
+    accepted = post_form(
+        newcomer, link, {"full_name": "Sam Colleague", "password": COLLEAGUE_PASSWORD, "confirm": COLLEAGUE_PASSWORD}
+    )
     assert accepted.status_code == 302
     assert newcomer.get("/organisation").status_code == 200
     db.expire_all()
@@ -42,12 +43,15 @@ def test_invite_and_accept(app, client, db, make_user, login_as, mailbox):
     assert newcomer.get(link).status_code == 400  # used once only
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"email": "", "full_name": "Sam"}, "Enter their email address"),
-    ({"email": "nope", "full_name": "Sam"}, "correct format"),
-    ({"email": "sam@example.org", "full_name": ""}, "Enter their full name"),
-    ({"email": "sam@example.org", "full_name": "x" * 121}, "120 characters or fewer"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"email": "", "full_name": "Sam"}, "Enter their email address"),
+        ({"email": "nope", "full_name": "Sam"}, "correct format"),
+        ({"email": "sam@example.org", "full_name": ""}, "Enter their full name"),
+        ({"email": "sam@example.org", "full_name": "x" * 121}, "120 characters or fewer"),
+    ],
+)
 def test_bad_invitations_are_refused(client, db, make_user, login_as, mailbox, data, message):
     login_as(make_user())
     before = db.scalar(select(func.count(User.id)))

@@ -41,8 +41,14 @@ def sign_in(app, user):
     return client
 
 
-def upload(client, content=PDF, filename="certificate.pdf", kind="INSURANCE", title="Public liability insurance",
-           expires=("31", "3", "2027")):
+def upload(
+    client,
+    content=PDF,
+    filename="certificate.pdf",
+    kind="INSURANCE",
+    title="Public liability insurance",
+    expires=("31", "3", "2027"),
+):
     data = {"kind": kind, "title": title, "file": (io.BytesIO(content), filename), "expires_on": list(expires)}
     return post_form(client, "/organisation/evidence/new", data, content_type="multipart/form-data")
 
@@ -82,11 +88,13 @@ def test_upload_keeps_the_file_with_its_hash_for_the_organisation_only(app, db, 
     stranger = sign_in(app, make_user())
     assert stranger.get(f"/organisation/evidence/{evidence.id}/file").status_code == 404
     assert "Public liability insurance" not in stranger.get("/organisation/evidence").get_data(as_text=True)
-    refused = post_form(stranger, f"/organisation/evidence/{evidence.id}/archive", {},
-                        form_url="/organisation/evidence")
+    refused = post_form(
+        stranger, f"/organisation/evidence/{evidence.id}/archive", {}, form_url="/organisation/evidence"
+    )
     assert refused.status_code == 404
-    assert sign_in(app, make_user(role=Role.OFFICER)).get(f"/organisation/evidence/{evidence.id}/file"
-                                                          ).status_code == 403
+    assert (
+        sign_in(app, make_user(role=Role.OFFICER)).get(f"/organisation/evidence/{evidence.id}/file").status_code == 403
+    )
     db.expire_all()
     assert db.get(Evidence, evidence.id).archived_at is None
 
@@ -96,8 +104,7 @@ def test_archiving_takes_it_out_of_the_list(app, db, make_user):
     client = sign_in(app, provider)
     upload(client)
     evidence = db.scalar(select(Evidence))
-    response = post_form(client, f"/organisation/evidence/{evidence.id}/archive", {},
-                         form_url="/organisation/evidence")
+    response = post_form(client, f"/organisation/evidence/{evidence.id}/archive", {}, form_url="/organisation/evidence")
     assert response.status_code == 302
     db.expire_all()
     assert db.get(Evidence, evidence.id).archived_at == NOW
@@ -109,11 +116,14 @@ def test_archiving_takes_it_out_of_the_list(app, db, make_user):
     assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "evidence.archived")) == 1
 
 
-@pytest.mark.parametrize("content, filename, message", [
-    (b"MZ\x90\x00 a program, called a PDF", "policy.pdf", "The selected file must be a PDF, Word, Excel"),
-    (b"<html><script>alert(1)</script></html>", "policy.docx", "The selected file must be a PDF, Word, Excel"),
-    (b"", "empty.pdf", "The selected file is empty"),
-])
+@pytest.mark.parametrize(
+    "content, filename, message",
+    [
+        (b"MZ\x90\x00 a program, called a PDF", "policy.pdf", "The selected file must be a PDF, Word, Excel"),
+        (b"<html><script>alert(1)</script></html>", "policy.docx", "The selected file must be a PDF, Word, Excel"),
+        (b"", "empty.pdf", "The selected file is empty"),
+    ],
+)
 def test_a_disguised_or_empty_file_is_refused_and_nothing_saved(app, db, make_user, content, filename, message):
     client = sign_in(app, make_user())
     response = upload(client, content=content, filename=filename)
@@ -126,23 +136,32 @@ def test_an_oversize_file_is_refused(app, db, make_user, monkeypatch):
     client = sign_in(app, make_user())
     page = client.get("/organisation/evidence/new").get_data(as_text=True)
     # Encoded here: the test client would spool a body this large to a temporary file it never closes.
-    boundary, body = encode_multipart({
-        "csrf_token": csrf_token_from(page), "kind": "INSURANCE", "title": "Insurance",
-        "file": FileStorage(io.BytesIO(PDF + b"0" * (1024 * 1024)), "certificate.pdf")})
-    response = client.post("/organisation/evidence/new", data=body,
-                           content_type=f"multipart/form-data; boundary={boundary}")
+    boundary, body = encode_multipart(
+        {
+            "csrf_token": csrf_token_from(page),
+            "kind": "INSURANCE",
+            "title": "Insurance",
+            "file": FileStorage(io.BytesIO(PDF + b"0" * (1024 * 1024)), "certificate.pdf"),
+        }
+    )
+    response = client.post(
+        "/organisation/evidence/new", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
     assert response.status_code == 400
     assert "The selected file must be smaller than 1MB" in response.get_data(as_text=True)
     assert count(db, Evidence) == 0 and count(db, StoredFile) == 0
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"kind": ""}, "Select what kind of document it is"),
-    ({"kind": "NOT_A_KIND"}, "Select what kind of document it is"),
-    ({"title": ""}, "Enter a title for the document"),
-    ({"expires": ("31", "2", "2027")}, "Expiry date (optional) must be a real date"),
-    ({"expires": ("1", "11", "2026")}, "this document has already expired"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"kind": ""}, "Select what kind of document it is"),
+        ({"kind": "NOT_A_KIND"}, "Select what kind of document it is"),
+        ({"title": ""}, "Enter a title for the document"),
+        ({"expires": ("31", "2", "2027")}, "Expiry date (optional) must be a real date"),
+        ({"expires": ("1", "11", "2026")}, "this document has already expired"),
+    ],
+)
 def test_form_errors(app, db, make_user, changes, message):
     client = sign_in(app, make_user())
     response = upload(client, **changes)
@@ -152,17 +171,21 @@ def test_form_errors(app, db, make_user, changes, message):
 
 def test_no_file_selected(app, db, make_user):
     client = sign_in(app, make_user())
-    response = post_form(client, "/organisation/evidence/new",
-                         {"kind": "INSURANCE", "title": "Insurance", "expires_on": ["", "", ""]},
-                         content_type="multipart/form-data")
+    response = post_form(
+        client,
+        "/organisation/evidence/new",
+        {"kind": "INSURANCE", "title": "Insurance", "expires_on": ["", "", ""]},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400 and "Select a file" in response.get_data(as_text=True)
     assert count(db, Evidence) == 0
 
 
 def test_an_expiry_date_is_optional(app, db, make_user):
     client = sign_in(app, make_user())
-    assert upload(client, kind="SAFEGUARDING_POLICY", title="Safeguarding policy", expires=("", "", "")
-                  ).status_code == 302
+    assert (
+        upload(client, kind="SAFEGUARDING_POLICY", title="Safeguarding policy", expires=("", "", "")).status_code == 302
+    )
     assert db.scalar(select(Evidence)).expires_on is None
     assert "Does not expire" in client.get("/organisation/evidence").get_data(as_text=True)
 
@@ -190,13 +213,25 @@ def test_the_list_flags_expired_and_soon_to_expire_documents(app, db, make_user,
 
 # --- Reminders ------------------------------------------------------------------------------
 
+
 def add(db, organisation, title, expires_on, archived=False):
-    stored = StoredFile(filename=f"{title}.pdf", content_type="application/pdf", kind="PDF", size=len(PDF),
-                        sha256=hashlib.sha256(title.encode()).hexdigest())
+    stored = StoredFile(
+        filename=f"{title}.pdf",
+        content_type="application/pdf",
+        kind="PDF",
+        size=len(PDF),
+        sha256=hashlib.sha256(title.encode()).hexdigest(),
+    )
     db.add(stored)
     db.flush()
-    evidence = Evidence(organisation_id=organisation.id, kind=EvidenceKind.INSURANCE, title=title,
-                        file_id=stored.id, expires_on=expires_on, archived_at=utcnow() if archived else None)
+    evidence = Evidence(
+        organisation_id=organisation.id,
+        kind=EvidenceKind.INSURANCE,
+        title=title,
+        file_id=stored.id,
+        expires_on=expires_on,
+        archived_at=utcnow() if archived else None,
+    )
     db.add(evidence)
     db.commit()
     return evidence

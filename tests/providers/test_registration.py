@@ -19,11 +19,19 @@ def districts(make_district):
 
 def registration(districts, **changes):
     data = {
-        "organisation_name": "Swale Youth Trust", "organisation_type": "REGISTERED_CHARITY",
-        "charity_number": "1123456", "company_number": "", "address_line_1": "2 Bank Street",
-        "address_line_2": "", "town": "Sittingbourne", "postcode": "me10 4aa",
-        "district_ids": [str(d.id) for d in districts], "full_name": "Jo Bloggs",
-        "email": "Jo@Swale-Youth.example.org", "password": PASSWORD, "confirm": PASSWORD,
+        "organisation_name": "Swale Youth Trust",
+        "organisation_type": "REGISTERED_CHARITY",
+        "charity_number": "1123456",
+        "company_number": "",
+        "address_line_1": "2 Bank Street",
+        "address_line_2": "",
+        "town": "Sittingbourne",
+        "postcode": "me10 4aa",
+        "district_ids": [str(d.id) for d in districts],
+        "full_name": "Jo Bloggs",
+        "email": "Jo@Swale-Youth.example.org",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -63,27 +71,33 @@ def test_register_verify_and_sign_in(client, db, districts, mailbox):
     assert "Swale Youth Trust" in client.get("/dashboard").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("changes, field, message", [
-    ({"organisation_name": ""}, "organisation_name", "Enter your organisation"),
-    ({"organisation_name": "x" * 161}, "organisation_name", "160 characters or fewer"),
-    ({"organisation_type": None}, "organisation_type", "Select the type of organisation"),
-    ({"organisation_type": "GOVERNMENT"}, "organisation_type", "Select the type of organisation"),
-    ({"charity_number": "12AB"}, "charity_number", "correct format"),
-    ({"charity_number": ""}, "charity_number", "Enter your charity number"),
-    ({"organisation_type": "COMMUNITY_INTEREST_COMPANY", "charity_number": ""}, "company_number",
-     "Enter your Companies House number"),
-    ({"company_number": "ABC"}, "company_number", "correct format"),
-    ({"postcode": "NOT A PC"}, "postcode", "Enter a real postcode"),
-    ({"postcode": ""}, "postcode", "Enter postcode"),
-    ({"district_ids": None}, "district_ids", "Select the districts"),
-    ({"district_ids": ["999999"]}, "district_ids", "from the list"),
-    ({"email": "not-an-email"}, "email", "correct format"),
-    ({"email": ("a" * 250) + "@x.org"}, "email", "254 characters or fewer"),
-    ({"password": "short", "confirm": "short"}, "password", "12 characters or more"),
-    ({"password": "passwordpassword", "confirm": "passwordpassword"}, "password", "too common"),
-    ({"confirm": "something-else-entirely"}, "confirm", "Passwords must match"),
-    ({"full_name": ""}, "full_name", "Enter your full name"),
-])
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        ({"organisation_name": ""}, "organisation_name", "Enter your organisation"),
+        ({"organisation_name": "x" * 161}, "organisation_name", "160 characters or fewer"),
+        ({"organisation_type": None}, "organisation_type", "Select the type of organisation"),
+        ({"organisation_type": "GOVERNMENT"}, "organisation_type", "Select the type of organisation"),
+        ({"charity_number": "12AB"}, "charity_number", "correct format"),
+        ({"charity_number": ""}, "charity_number", "Enter your charity number"),
+        (
+            {"organisation_type": "COMMUNITY_INTEREST_COMPANY", "charity_number": ""},
+            "company_number",
+            "Enter your Companies House number",
+        ),
+        ({"company_number": "ABC"}, "company_number", "correct format"),
+        ({"postcode": "NOT A PC"}, "postcode", "Enter a real postcode"),
+        ({"postcode": ""}, "postcode", "Enter postcode"),
+        ({"district_ids": None}, "district_ids", "Select the districts"),
+        ({"district_ids": ["999999"]}, "district_ids", "from the list"),
+        ({"email": "not-an-email"}, "email", "correct format"),
+        ({"email": ("a" * 250) + "@x.org"}, "email", "254 characters or fewer"),
+        ({"password": "short", "confirm": "short"}, "password", "12 characters or more"),
+        ({"password": "passwordpassword", "confirm": "passwordpassword"}, "password", "too common"),
+        ({"confirm": "something-else-entirely"}, "confirm", "Passwords must match"),
+        ({"full_name": ""}, "full_name", "Enter your full name"),
+    ],
+)
 def test_bad_registration_is_refused_with_nothing_saved(client, db, districts, mailbox, changes, field, message):
     response = post_form(client, "/register", registration(districts, **changes))
     html = response.get_data(as_text=True)
@@ -102,11 +116,15 @@ def test_duplicate_numbers_are_refused(client, db, districts, make_organisation)
     assert "already registered" in response.get_data(as_text=True)
     # Spaces and case do not get round it either
     make_organisation(charity_number="1200000").company_number = None
-    db.execute(Organisation.__table__.update().where(Organisation.charity_number == "1200000")
-               .values(company_number="SC123456"))
+    db.execute(
+        Organisation.__table__.update()
+        .where(Organisation.charity_number == "1200000")
+        .values(company_number="SC123456")
+    )
     db.commit()
-    response = post_form(client, "/register", registration(
-        districts, charity_number="1999999", company_number="sc 123456"))
+    response = post_form(
+        client, "/register", registration(districts, charity_number="1999999", company_number="sc 123456")
+    )
     assert response.status_code == 400
     assert "Companies House number is already registered" in response.get_data(as_text=True)
     assert counts(db) == (2, 0)
@@ -156,8 +174,11 @@ def test_resend_verification_reveals_nothing(client, make_user, mailbox):
 
 
 def test_every_problem_with_what_was_typed_is_shown_at_once(client, db, districts):
-    response = post_form(client, "/register", registration(
-        districts, charity_number="12AB", postcode="XX1", password="password", confirm="password"))
+    response = post_form(
+        client,
+        "/register",
+        registration(districts, charity_number="12AB", postcode="XX1", password="password", confirm="password"),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     for message in ("Enter a charity number in the correct format", "Enter a real postcode"):

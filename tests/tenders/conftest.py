@@ -44,6 +44,7 @@ def commit_and_send(session) -> None:
 @pytest.fixture
 def clock_at(app, monkeypatch):
     """Stand the app's clock at ``NOW``; call it with an aware datetime to move it."""
+
     def set_now(moment: datetime) -> datetime:
         assert moment.tzinfo is not None, "the clock takes aware datetimes"
         monkeypatch.setitem(app.config, "FIXED_NOW", moment)
@@ -77,11 +78,16 @@ def make_decision(db):
     def make(number: str | None = None, decision_date: date = date(2026, 10, 1), **fields) -> Decision:
         n = next(_sequence)
         decision = Decision(
-            number=number or f"26/{n:05d}", title=fields.pop("title", f"Recommissioning services {n}"),
+            number=number or f"26/{n:05d}",
+            title=fields.pop("title", f"Recommissioning services {n}"),
             decision_maker=fields.pop("decision_maker", "Cabinet Member for Integrated Children's Services"),
-            status=fields.pop("status", "Recommendations Approved"), reasons=fields.pop("reasons", "Agreements end."),
+            status=fields.pop("status", "Recommendations Approved"),
+            reasons=fields.pop("reasons", "Agreements end."),
             decision_text=fields.pop("decision_text", "Agree to tender new frameworks."),
-            decision_date=decision_date, publication_date=fields.pop("publication_date", decision_date), **fields)
+            decision_date=decision_date,
+            publication_date=fields.pop("publication_date", decision_date),
+            **fields,
+        )
         db.add(decision)
         db.commit()
         return decision
@@ -93,14 +99,23 @@ def make_decision(db):
 def make_tender(app, db, clock_at, make_category, make_district, make_decision, make_user):
     """A publishable draft (or, with ``published=True``, a published tender)."""
 
-    def make(reference: str | None = None, *, category: ServiceCategory | None = None, districts=None,
-             lots: int = 2, published: bool = False, by=None, **fields) -> Tender:
+    def make(
+        reference: str | None = None,
+        *,
+        category: ServiceCategory | None = None,
+        districts=None,
+        lots: int = 2,
+        published: bool = False,
+        by=None,
+        **fields,
+    ) -> Tender:
         n = next(_sequence)
         now = app.config["FIXED_NOW"]
         author = by or make_user(role=Role.OFFICER)
         districts = districts or [make_district(), make_district()]
         tender = Tender(
-            reference=reference or f"KCC-T-{n:04d}", title=fields.pop("title", f"Early help services {n}"),
+            reference=reference or f"KCC-T-{n:04d}",
+            title=fields.pop("title", f"Early help services {n}"),
             description=fields.pop("description", "Early intervention and prevention services for families."),
             category_id=(category or make_category("Early Intervention & Prevention")).id,
             estimated_value_pence=fields.pop("estimated_value_pence", 250_000_00),
@@ -112,15 +127,25 @@ def make_tender(app, db, clock_at, make_category, make_district, make_decision, 
             intended_award_date=fields.pop("intended_award_date", (now + timedelta(days=50)).date()),
             standstill_end_date=fields.pop("standstill_end_date", (now + timedelta(days=62)).date()),
             contract_start_date=fields.pop("contract_start_date", (now + timedelta(days=120)).date()),
-            created_by_id=author.id, **fields)
+            created_by_id=author.id,
+            **fields,
+        )
         db.add(tender)
         db.flush()
         for number in range(1, lots + 1):
-            lot = Lot(tender_id=tender.id, number=number, title=f"Lot {number} services",
-                      description=f"Services in area {number}", estimated_annual_value_pence=100_000_00,
-                      max_providers=2, districts=[districts[(number - 1) % len(districts)]])
-            lot.delivery_mode_rows = [LotDeliveryMode(mode=DeliveryMode.FACE_TO_FACE),
-                                      LotDeliveryMode(mode=DeliveryMode.OUTREACH)]
+            lot = Lot(
+                tender_id=tender.id,
+                number=number,
+                title=f"Lot {number} services",
+                description=f"Services in area {number}",
+                estimated_annual_value_pence=100_000_00,
+                max_providers=2,
+                districts=[districts[(number - 1) % len(districts)]],
+            )
+            lot.delivery_mode_rows = [
+                LotDeliveryMode(mode=DeliveryMode.FACE_TO_FACE),
+                LotDeliveryMode(mode=DeliveryMode.OUTREACH),
+            ]
             db.add(lot)
         add_questionnaire(db, tender)
         tender.conflicts_assessment = "No conflicts: the panel has no links with likely bidders."

@@ -51,7 +51,11 @@ def test_provider_asks_before_the_deadline(app, client, db, tender, make_user, l
     assert "Published answers never name the organisation or the person who asked" in html
     saved = db.scalar(select(Clarification))
     assert (saved.question, saved.organisation_id, saved.asked_by_id, saved.asked_at) == (
-        QUESTION, provider.organisation_id, provider.id, DEADLINE - timedelta(seconds=1))
+        QUESTION,
+        provider.organisation_id,
+        provider.id,
+        DEADLINE - timedelta(seconds=1),
+    )
     assert saved.answered_at is None and not saved.is_published
     # Asking registers interest, so the asker hears of the answer and of changes.
     interested = db.scalar(select(Interest.organisation_id).where(Interest.tender_id == tender.id))
@@ -61,8 +65,9 @@ def test_provider_asks_before_the_deadline(app, client, db, tender, make_user, l
 
 
 @pytest.mark.parametrize("moment", [DEADLINE, DEADLINE + timedelta(seconds=1), DEADLINE + timedelta(days=3)])
-def test_questions_are_refused_at_and_after_the_deadline(app, client, db, tender, make_user, login_as, fixed_now,
-                                                         moment):
+def test_questions_are_refused_at_and_after_the_deadline(
+    app, client, db, tender, make_user, login_as, fixed_now, moment
+):
     provider = make_user()
     login_as(provider)
     token = csrf_token_from(client.get("/opportunities/KCC-CLAR-1/questions/new").get_data(as_text=True))
@@ -86,11 +91,14 @@ def test_the_service_judges_the_deadline_too(app, db, tender, make_user):
     db.rollback()
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "Enter your question"),
-    ("   \r\n  ", "Enter your question"),
-    ("x" * 5001, "Your question must be 5,000 characters or fewer"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "Enter your question"),
+        ("   \r\n  ", "Enter your question"),
+        ("x" * 5001, "Your question must be 5,000 characters or fewer"),
+    ],
+)
 def test_empty_or_too_long_questions_are_refused(client, db, tender, make_user, login_as, text, message):
     login_as(make_user())
     response = post_form(client, "/opportunities/KCC-CLAR-1/questions/new", {"question": text})
@@ -124,6 +132,7 @@ def test_closed_tender_takes_no_questions(client, db, tender_factory, make_user,
 
 # --- Privacy -----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def asker(make_organisation, make_user):
     organisation = make_organisation(name="Secretive Swale Trust")
@@ -137,15 +146,21 @@ def _answer(app, officer, clarification_id, tender_id, publish_to_all):
 
     with app.test_request_context(), transaction() as session:
         clarification = session.get(Clarification, clarification_id)
-        services.answer(session, session.get(type(officer), officer.id), clarification,
-                        session.get(Tender, tender_id), ANSWER, publish_to_all, NOW + timedelta(days=1))
+        services.answer(
+            session,
+            session.get(type(officer), officer.id),
+            clarification,
+            session.get(Tender, tender_id),
+            ANSWER,
+            publish_to_all,
+            NOW + timedelta(days=1),
+        )
 
 
 def _identities(asker, db):
     from portal.providers.models import Organisation
 
-    return [db.get(Organisation, asker.organisation_id).name, asker.full_name, asker.email,
-            asker.email.split("@")[1]]
+    return [db.get(Organisation, asker.organisation_id).name, asker.full_name, asker.email, asker.email.split("@")[1]]
 
 
 def test_a_published_answer_never_says_who_asked(app, client, db, tender, asker, make_user, mailbox: Mailbox):
@@ -153,8 +168,7 @@ def test_a_published_answer_never_says_who_asked(app, client, db, tender, asker,
     rival_client = signed_in(app, rival)
     post_form(rival_client, "/opportunities/KCC-CLAR-1/interest", {}, form_url="/opportunities/KCC-CLAR-1")
     asker_client = signed_in(app, asker)
-    assert post_form(asker_client, "/opportunities/KCC-CLAR-1/questions/new",
-                     {"question": QUESTION}).status_code == 200
+    assert post_form(asker_client, "/opportunities/KCC-CLAR-1/questions/new", {"question": QUESTION}).status_code == 200
     clarification = db.scalar(select(Clarification))
     mailbox.clear()
 
@@ -164,8 +178,11 @@ def test_a_published_answer_never_says_who_asked(app, client, db, tender, asker,
     rival_page = rival_client.get("/opportunities/KCC-CLAR-1").get_data(as_text=True)
     email = Mailbox.body(mailbox.last_to(rival.email))
     subject = mailbox.last_to(rival.email)["Subject"]
-    for seen_by, text in (("the public", public_page), ("another provider", rival_page),
-                          ("another provider's email", email + subject)):
+    for seen_by, text in (
+        ("the public", public_page),
+        ("another provider", rival_page),
+        ("another provider's email", email + subject),
+    ):
         assert QUESTION in text and ANSWER in text, seen_by
         for identity in _identities(asker, db):
             assert identity not in text, f"{identity!r} shown to {seen_by}"
@@ -176,13 +193,16 @@ def test_a_published_answer_never_says_who_asked(app, client, db, tender, asker,
 
 
 def test_a_private_answer_is_seen_only_by_the_askers_organisation(
-        app, client, db, tender, asker, make_user, mailbox: Mailbox):
+    app, client, db, tender, asker, make_user, mailbox: Mailbox
+):
     colleague = make_user(organisation=asker.organisation, email="colleague@secretive.example.org")
     rival = make_user(email="rival@another.example.org")
     rival_client = signed_in(app, rival)
     post_form(rival_client, "/opportunities/KCC-CLAR-1/interest", {}, form_url="/opportunities/KCC-CLAR-1")
-    assert post_form(signed_in(app, asker), "/opportunities/KCC-CLAR-1/questions/new",
-                     {"question": QUESTION}).status_code == 200
+    assert (
+        post_form(signed_in(app, asker), "/opportunities/KCC-CLAR-1/questions/new", {"question": QUESTION}).status_code
+        == 200
+    )
     clarification = db.scalar(select(Clarification))
     mailbox.clear()
 
@@ -190,8 +210,10 @@ def test_a_private_answer_is_seen_only_by_the_askers_organisation(
 
     colleague_page = signed_in(app, colleague).get("/opportunities/KCC-CLAR-1").get_data(as_text=True)
     assert ANSWER in colleague_page and "to your organisation only" in colleague_page
-    for text in (client.get("/opportunities/KCC-CLAR-1").get_data(as_text=True),
-                 rival_client.get("/opportunities/KCC-CLAR-1").get_data(as_text=True)):
+    for text in (
+        client.get("/opportunities/KCC-CLAR-1").get_data(as_text=True),
+        rival_client.get("/opportunities/KCC-CLAR-1").get_data(as_text=True),
+    ):
         assert QUESTION not in text and ANSWER not in text
     assert ANSWER in Mailbox.body(mailbox.last_to(colleague.email))
     assert mailbox.to(rival.email) == []

@@ -19,8 +19,11 @@ from tests.tenders.conftest import NOW
 
 def closed_events(db, tender) -> int:
     db.expire_all()
-    return db.scalar(select(func.count(AuditEvent.id)).where(
-        AuditEvent.object_type == "tender", AuditEvent.object_id == tender.id, AuditEvent.action == "tender.closed"))
+    return db.scalar(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.object_type == "tender", AuditEvent.object_id == tender.id, AuditEvent.action == "tender.closed"
+        )
+    )
 
 
 @pytest.fixture
@@ -48,16 +51,19 @@ def test_two_closers_at_once_close_it_once(db, other_session, make_tender):
     assert closed_events(db, tender) == 1
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-                    reason="SQLite has one writer at a time: there a second closer cannot wait on the first's row")
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="SQLite has one writer at a time: there a second closer cannot wait on the first's row",
+)
 def test_a_closer_waiting_on_another_does_not_close_it_again(db, other_session, make_tender):
     tender = make_tender(published=True)
     deadline = tender.submission_deadline
     first, second = db.get(Tender, tender.id), other_session.get(Tender, tender.id)
     assert services.close_if_due(db, first, deadline) is True  # its row lock is held until the commit
     outcome = {}
-    waiting = threading.Thread(target=lambda: outcome.update(closed=services.close_if_due(other_session, second,
-                                                                                          deadline)))
+    waiting = threading.Thread(
+        target=lambda: outcome.update(closed=services.close_if_due(other_session, second, deadline))
+    )
     waiting.start()
     waiting.join(0.5)
     assert waiting.is_alive()  # the second UPDATE waits for the first transaction
@@ -86,8 +92,7 @@ def test_pages_past_the_deadline_write_nothing(app, client, db, make_tender, mak
     tender = make_tender(published=True)
     clock_at(tender.submission_deadline + timedelta(hours=1))
     login_as(make_user(role=Role.OFFICER))
-    for url in ("/tenders", f"/tenders/{tender.id}", f"/opportunities/{tender.reference}",
-                "/opportunities?show=y"):
+    for url in ("/tenders", f"/tenders/{tender.id}", f"/opportunities/{tender.reference}", "/opportunities?show=y"):
         assert client.get(url).status_code == 200, url
     db.expire_all()
     assert db.get(Tender, tender.id).status is TenderStatus.PUBLISHED and closed_events(db, tender) == 0

@@ -26,14 +26,17 @@ def in_request(app):
 
 
 def events(db, tender, action):
-    return db.scalars(select(AuditEvent).where(AuditEvent.object_type == "tender", AuditEvent.object_id == tender.id,
-                                               AuditEvent.action == action)).all()
+    return db.scalars(
+        select(AuditEvent).where(
+            AuditEvent.object_type == "tender", AuditEvent.object_id == tender.id, AuditEvent.action == action
+        )
+    ).all()
 
 
 def move_to(db, tender, officer, status):
     """Walk a draft along the legal path to ``status``."""
     path = [TenderStatus.PUBLISHED, TenderStatus.CLOSED, TenderStatus.EVALUATION, TenderStatus.AWARDED]
-    for step in path[:path.index(status) + 1] if status in path else []:
+    for step in path[: path.index(status) + 1] if status in path else []:
         if step is TenderStatus.PUBLISHED:
             services.publish(db, officer, tender, NOW)
         elif step is TenderStatus.CLOSED:
@@ -50,6 +53,7 @@ def move_to(db, tender, officer, status):
 
 # --- Transitions -------------------------------------------------------------------
 
+
 def test_publish_moves_a_draft_stamps_it_and_audits_it(db, make_tender, officer, in_request):
     tender = make_tender()
     services.publish(db, officer, tender, NOW)
@@ -59,8 +63,9 @@ def test_publish_moves_a_draft_stamps_it_and_audits_it(db, make_tender, officer,
     assert event.actor_id == officer.id and event.details["previous"] == "DRAFT"
 
 
-@pytest.mark.parametrize("offset, closes", [(-timedelta(seconds=1), False), (timedelta(0), True),
-                                            (timedelta(minutes=5), True)])
+@pytest.mark.parametrize(
+    "offset, closes", [(-timedelta(seconds=1), False), (timedelta(0), True), (timedelta(minutes=5), True)]
+)
 def test_close_if_due_closes_at_the_deadline_and_not_before(db, make_tender, officer, in_request, offset, closes):
     tender = make_tender()
     services.publish(db, officer, tender, NOW)
@@ -101,8 +106,9 @@ def test_evaluation_and_award_follow_closing(db, make_tender, officer, in_reques
     assert len(events(db, tender, "tender.evaluation")) == 1 and len(events(db, tender, "tender.awarded")) == 1
 
 
-@pytest.mark.parametrize("status", [TenderStatus.DRAFT, TenderStatus.PUBLISHED, TenderStatus.CLOSED,
-                                    TenderStatus.EVALUATION])
+@pytest.mark.parametrize(
+    "status", [TenderStatus.DRAFT, TenderStatus.PUBLISHED, TenderStatus.CLOSED, TenderStatus.EVALUATION]
+)
 def test_cancel_from_each_open_status(db, make_tender, officer, in_request, status):
     tender = make_tender()
     move_to(db, tender, officer, status)
@@ -132,13 +138,20 @@ def test_cancel_needs_a_reason(db, make_tender, officer):
 
 
 ILLEGAL = [
-    (TenderStatus.DRAFT, "start_evaluation"), (TenderStatus.DRAFT, "award"),
-    (TenderStatus.PUBLISHED, "publish"), (TenderStatus.PUBLISHED, "start_evaluation"),
+    (TenderStatus.DRAFT, "start_evaluation"),
+    (TenderStatus.DRAFT, "award"),
+    (TenderStatus.PUBLISHED, "publish"),
+    (TenderStatus.PUBLISHED, "start_evaluation"),
     (TenderStatus.PUBLISHED, "award"),
-    (TenderStatus.CLOSED, "publish"), (TenderStatus.CLOSED, "award"),
-    (TenderStatus.EVALUATION, "publish"), (TenderStatus.EVALUATION, "start_evaluation"),
-    (TenderStatus.AWARDED, "publish"), (TenderStatus.AWARDED, "start_evaluation"), (TenderStatus.AWARDED, "award"),
-    (TenderStatus.CANCELLED, "publish"), (TenderStatus.CANCELLED, "start_evaluation"),
+    (TenderStatus.CLOSED, "publish"),
+    (TenderStatus.CLOSED, "award"),
+    (TenderStatus.EVALUATION, "publish"),
+    (TenderStatus.EVALUATION, "start_evaluation"),
+    (TenderStatus.AWARDED, "publish"),
+    (TenderStatus.AWARDED, "start_evaluation"),
+    (TenderStatus.AWARDED, "award"),
+    (TenderStatus.CANCELLED, "publish"),
+    (TenderStatus.CANCELLED, "start_evaluation"),
     (TenderStatus.CANCELLED, "award"),
 ]
 
@@ -156,8 +169,10 @@ def test_illegal_transitions_raise_and_change_nothing(db, make_tender, officer, 
     assert len(db.scalars(select(AuditEvent.id)).all()) == audit_count
 
 
-@pytest.mark.parametrize("status", [TenderStatus.DRAFT, TenderStatus.CLOSED, TenderStatus.EVALUATION,
-                                    TenderStatus.AWARDED, TenderStatus.CANCELLED])
+@pytest.mark.parametrize(
+    "status",
+    [TenderStatus.DRAFT, TenderStatus.CLOSED, TenderStatus.EVALUATION, TenderStatus.AWARDED, TenderStatus.CANCELLED],
+)
 def test_only_a_published_tender_closes(db, make_tender, officer, in_request, status):
     tender = make_tender()
     move_to(db, tender, officer, status)
@@ -172,6 +187,7 @@ def test_every_status_change_goes_through_the_transition_table():
 
 
 # --- The publication checklist ---------------------------------------------------
+
 
 def _refused(db, tender, officer, message):
     with db.no_autoflush:  # some broken states also break a check constraint: keep them in memory
@@ -248,14 +264,18 @@ def test_no_conflicts_assessment_blocks_publishing(db, make_tender, officer):
 
 
 def test_a_deadline_in_the_past_blocks_publishing(db, make_tender, officer):
-    tender = make_tender(clarification_deadline=NOW - timedelta(days=3), answers_by=NOW - timedelta(days=2),
-                         submission_deadline=NOW - timedelta(minutes=1))
+    tender = make_tender(
+        clarification_deadline=NOW - timedelta(days=3),
+        answers_by=NOW - timedelta(days=2),
+        submission_deadline=NOW - timedelta(minutes=1),
+    )
     _refused(db, tender, officer, "The submission deadline must be in the future")
 
 
 def test_a_deadline_of_exactly_now_blocks_publishing(db, make_tender, officer):
-    tender = make_tender(clarification_deadline=NOW - timedelta(days=1), answers_by=NOW - timedelta(hours=1),
-                         submission_deadline=NOW)
+    tender = make_tender(
+        clarification_deadline=NOW - timedelta(days=1), answers_by=NOW - timedelta(hours=1), submission_deadline=NOW
+    )
     _refused(db, tender, officer, "The submission deadline must be in the future")
 
 
@@ -277,9 +297,11 @@ def test_the_conflicts_assessment_is_recorded_with_who_and_when(db, make_tender,
 
 # --- Amendments -------------------------------------------------------------------
 
+
 @pytest.fixture
 def interested(db, make_user, in_request):
     """Two people from one organisation that registered interest, and one from another that did not."""
+
     def make(tender):
         first = make_user()
         colleague = make_user(organisation=first.organisation)
@@ -291,18 +313,31 @@ def interested(db, make_user, in_request):
     return make
 
 
-def test_an_amendment_records_each_change_and_tells_interested_providers(db, make_tender, officer, interested,
-                                                                         mailbox: Mailbox, in_request):
+def test_an_amendment_records_each_change_and_tells_interested_providers(
+    db, make_tender, officer, interested, mailbox: Mailbox, in_request
+):
     tender = make_tender(published=True)
     first, colleague, bystander = interested(tender)
     old_deadline = tender.submission_deadline
     new_deadline = old_deadline + timedelta(days=7)
-    amendment = services.amend(db, officer, tender, "More time after questions about TUPE",
-                               {"submission_deadline": new_deadline, "description": tender.description}, NOW)
+    amendment = services.amend(
+        db,
+        officer,
+        tender,
+        "More time after questions about TUPE",
+        {"submission_deadline": new_deadline, "description": tender.description},
+        NOW,
+    )
     commit_and_send(db)
     assert amendment.number == 1 and tender.submission_deadline == new_deadline
-    assert amendment.changes == [{"field": "submission_deadline", "label": "Submission deadline",
-                                  "before": "21 December 2026 at midday", "after": "28 December 2026 at midday"}]
+    assert amendment.changes == [
+        {
+            "field": "submission_deadline",
+            "label": "Submission deadline",
+            "before": "21 December 2026 at midday",
+            "after": "28 December 2026 at midday",
+        }
+    ]
     stored = db.scalar(select(Amendment).where(Amendment.tender_id == tender.id))
     assert stored.reason == "More time after questions about TUPE" and stored.published_by_id == officer.id
     assert events(db, tender, "tender.amended")[0].details["changes"] == amendment.changes
@@ -336,18 +371,28 @@ def test_an_amendment_that_breaks_the_timetable_is_refused_and_undone(db, make_t
     tender = make_tender(published=True)
     before = tender.clarification_deadline
     with pytest.raises(RuleViolation, match="must close before the submission deadline"):
-        services.amend(db, officer, tender, "Later questions",
-                       {"clarification_deadline": tender.submission_deadline + timedelta(hours=1)}, NOW)
+        services.amend(
+            db,
+            officer,
+            tender,
+            "Later questions",
+            {"clarification_deadline": tender.submission_deadline + timedelta(hours=1)},
+            NOW,
+        )
     assert tender.clarification_deadline == before and tender.amendments == []
 
 
-@pytest.mark.parametrize("reason, changes, message", [
-    ("", {"description": "New"}, "Enter the reason for the amendment"),
-    ("Why", {}, "Nothing has changed"),
-    ("Why", {"title": "A new title"}, "These cannot be amended: title"),
-])
-def test_amendments_need_a_reason_a_change_and_an_amendable_field(db, make_tender, officer, in_request, reason,
-                                                                  changes, message):
+@pytest.mark.parametrize(
+    "reason, changes, message",
+    [
+        ("", {"description": "New"}, "Enter the reason for the amendment"),
+        ("Why", {}, "Nothing has changed"),
+        ("Why", {"title": "A new title"}, "These cannot be amended: title"),
+    ],
+)
+def test_amendments_need_a_reason_a_change_and_an_amendable_field(
+    db, make_tender, officer, in_request, reason, changes, message
+):
     tender = make_tender(published=True)
     with pytest.raises(RuleViolation, match=message):
         services.amend(db, officer, tender, reason, changes, NOW)
@@ -377,8 +422,10 @@ def test_cancelling_tells_interested_providers_why(db, make_tender, officer, int
 
 # --- Alerts and incumbents ---------------------------------------------------------
 
-def test_publishing_alerts_matching_providers_only(db, make_tender, make_category, make_district, make_user,
-                                                   officer, mailbox: Mailbox, in_request):
+
+def test_publishing_alerts_matching_providers_only(
+    db, make_tender, make_category, make_district, make_user, officer, mailbox: Mailbox, in_request
+):
     maidstone, swale, dover = make_district(), make_district(), make_district()
     category, other_category = make_category("Early Intervention & Prevention"), make_category("Other services")
     tender = make_tender(category=category, districts=[maidstone, swale])
@@ -407,27 +454,45 @@ def test_publishing_alerts_matching_providers_only(db, make_tender, make_categor
         message = mailbox.last_to(user.email)
         assert tender.reference in message["Subject"]
         assert f"/opportunities/{tender.reference}" in mailbox.body(message)
-    for user in (other_category_only, other_district_only, right_category_wrong_district, unverified, no_choices,
-                 staff):
+    for user in (
+        other_category_only,
+        other_district_only,
+        right_category_wrong_district,
+        unverified,
+        no_choices,
+        staff,
+    ):
         assert mailbox.to(user.email) == [], user.email
 
 
-def test_publishing_sends_incumbents_a_replacement_notice(db, make_tender, make_category, make_organisation,
-                                                          make_user, officer, mailbox: Mailbox, in_request):
+def test_publishing_sends_incumbents_a_replacement_notice(
+    db, make_tender, make_category, make_organisation, make_user, officer, mailbox: Mailbox, in_request
+):
     category = make_category("Early Intervention & Prevention")
     tender = make_tender(category=category)
     incumbent, unaffected = make_organisation(), make_organisation()
     member = make_user(organisation=incumbent)
     make_user(organisation=unaffected)
-    agreement = Agreement(reference="EIP-7", organisation_id=incumbent.id, service_name="Young carers support",
-                          category_id=category.id, annual_value_pence=85_000_00,
-                          start_date=NOW.date() - timedelta(days=900),
-                          original_end_date=tender.contract_start_date - timedelta(days=1),
-                          end_date=tender.contract_start_date - timedelta(days=1))
-    other = Agreement(reference="EIP-8", organisation_id=unaffected.id, service_name="Family support",
-                      category_id=category.id, annual_value_pence=10_000_00,
-                      start_date=NOW.date() - timedelta(days=900),
-                      original_end_date=tender.contract_start_date, end_date=tender.contract_start_date)
+    agreement = Agreement(
+        reference="EIP-7",
+        organisation_id=incumbent.id,
+        service_name="Young carers support",
+        category_id=category.id,
+        annual_value_pence=85_000_00,
+        start_date=NOW.date() - timedelta(days=900),
+        original_end_date=tender.contract_start_date - timedelta(days=1),
+        end_date=tender.contract_start_date - timedelta(days=1),
+    )
+    other = Agreement(
+        reference="EIP-8",
+        organisation_id=unaffected.id,
+        service_name="Family support",
+        category_id=category.id,
+        annual_value_pence=10_000_00,
+        start_date=NOW.date() - timedelta(days=900),
+        original_end_date=tender.contract_start_date,
+        end_date=tender.contract_start_date,
+    )
     db.add_all([agreement, other])
     db.commit()
     services.link_agreements(db, officer, tender, [agreement])
@@ -445,16 +510,23 @@ def test_publishing_sends_incumbents_a_replacement_notice(db, make_tender, make_
     assert db.get(Agreement, other.id).replacement_tender_id is None
 
 
-def test_linking_an_agreement_to_a_published_tender_tells_its_incumbent_at_once(db, make_tender, make_category,
-                                                                                make_organisation, make_user,
-                                                                                officer, mailbox, in_request):
+def test_linking_an_agreement_to_a_published_tender_tells_its_incumbent_at_once(
+    db, make_tender, make_category, make_organisation, make_user, officer, mailbox, in_request
+):
     category = make_category("Early Intervention & Prevention")
     tender = make_tender(category=category, published=True)
     incumbent = make_organisation()
     member = make_user(organisation=incumbent)
-    agreement = Agreement(reference="EIP-9", organisation_id=incumbent.id, service_name="Outreach",
-                          category_id=category.id, annual_value_pence=1, start_date=NOW.date() - timedelta(days=10),
-                          original_end_date=NOW.date(), end_date=NOW.date())
+    agreement = Agreement(
+        reference="EIP-9",
+        organisation_id=incumbent.id,
+        service_name="Outreach",
+        category_id=category.id,
+        annual_value_pence=1,
+        start_date=NOW.date() - timedelta(days=10),
+        original_end_date=NOW.date(),
+        end_date=NOW.date(),
+    )
     db.add(agreement)
     db.commit()
     services.link_agreements(db, officer, tender, [agreement])

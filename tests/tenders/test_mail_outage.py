@@ -19,14 +19,22 @@ from tests.tenders.test_officer_views import amendment_data, date_parts
 ORGANISATIONS, PEOPLE_EACH = 10, 20
 
 
-def test_an_amendment_with_200_interested_people_makes_no_smtp_connection(app, client, db, monkeypatch, make_tender,
-                                                                          make_organisation, make_user, login_as):
+def test_an_amendment_with_200_interested_people_makes_no_smtp_connection(
+    app, client, db, monkeypatch, make_tender, make_organisation, make_user, login_as
+):
     tender = make_tender(published=True)
     for organisation in [make_organisation() for _ in range(ORGANISATIONS)]:
         db.add(Interest(tender_id=tender.id, organisation_id=organisation.id))
-        db.add_all(User(email=f"follower{organisation.id}-{n}@example.org", full_name=f"Follower {n}",
-                        role=Role.PROVIDER, organisation_id=organisation.id, email_verified_at=NOW)
-                   for n in range(PEOPLE_EACH))
+        db.add_all(
+            User(
+                email=f"follower{organisation.id}-{n}@example.org",
+                full_name=f"Follower {n}",
+                role=Role.PROVIDER,
+                organisation_id=organisation.id,
+                email_verified_at=NOW,
+            )
+            for n in range(PEOPLE_EACH)
+        )
     db.commit()
     login_as(make_user(role=Role.OFFICER))
 
@@ -43,8 +51,9 @@ def test_an_amendment_with_200_interested_people_makes_no_smtp_connection(app, c
     queued_before = db.scalar(select(func.max(OutgoingEmail.id))) or 0
 
     later = tender.submission_deadline + timedelta(days=7)
-    response = post_form(client, f"/tenders/{tender.id}/amend",
-                         amendment_data(tender, submission_deadline=date_parts(later)))
+    response = post_form(
+        client, f"/tenders/{tender.id}/amend", amendment_data(tender, submission_deadline=date_parts(later))
+    )
 
     assert response.status_code == 302 and response.headers["Location"] == f"/tenders/{tender.id}"
     assert connections == []

@@ -60,20 +60,34 @@ def date_parts(moment) -> list[str]:
 
 def timetable_data(**overrides) -> dict:
     data = {
-        "clarification_deadline": ["7", "12", "2026"], "clarification_deadline_time": "17:00",
-        "answers_by": ["10", "12", "2026"], "answers_by_time": "12:00",
-        "submission_deadline": ["21", "12", "2026"], "submission_deadline_time": "12:00",
-        "evaluation_date": ["4", "1", "2027"], "intended_award_date": ["1", "2", "2027"],
-        "standstill_end_date": ["12", "2", "2027"], "contract_start_date": ["1", "4", "2027"],
+        "clarification_deadline": ["7", "12", "2026"],
+        "clarification_deadline_time": "17:00",
+        "answers_by": ["10", "12", "2026"],
+        "answers_by_time": "12:00",
+        "submission_deadline": ["21", "12", "2026"],
+        "submission_deadline_time": "12:00",
+        "evaluation_date": ["4", "1", "2027"],
+        "intended_award_date": ["1", "2", "2027"],
+        "standstill_end_date": ["12", "2", "2027"],
+        "contract_start_date": ["1", "4", "2027"],
     }
     data.update(overrides)
     return data
 
 
 def timetable_of(tender) -> dict:
-    return {name: getattr(tender, name) for name in ("clarification_deadline", "answers_by", "submission_deadline",
-                                                     "evaluation_date", "intended_award_date", "standstill_end_date",
-                                                     "contract_start_date")}
+    return {
+        name: getattr(tender, name)
+        for name in (
+            "clarification_deadline",
+            "answers_by",
+            "submission_deadline",
+            "evaluation_date",
+            "intended_award_date",
+            "standstill_end_date",
+            "contract_start_date",
+        )
+    }
 
 
 @pytest.fixture
@@ -96,14 +110,22 @@ def category(make_category):
 
 
 def details_data(category, **overrides) -> dict:
-    data = {"reference": "KCC-EIP-2027", "title": "Early help for families", "description": "Family support.",
-            "category_id": str(category.id), "estimated_value_pence": "£1,250,000.50", "procedure": "OPEN",
-            "is_light_touch": "yes", "is_framework": "no"}
+    data = {
+        "reference": "KCC-EIP-2027",
+        "title": "Early help for families",
+        "description": "Family support.",
+        "category_id": str(category.id),
+        "estimated_value_pence": "£1,250,000.50",
+        "procedure": "OPEN",
+        "is_light_touch": "yes",
+        "is_framework": "no",
+    }
     data.update(overrides)
     return data
 
 
 # --- Creating a draft ------------------------------------------------------------
+
 
 def test_officer_creates_a_draft_and_sees_its_checklist(client, db, signed_in_officer, category):
     listing = client.get("/tenders")
@@ -118,31 +140,39 @@ def test_officer_creates_a_draft_and_sees_its_checklist(client, db, signed_in_of
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "tender.created")).object_id == tender.id
     overview = client.get(f"/tenders/{tender.id}").get_data(as_text=True)
     assert "Draft KCC-EIP-2027 created" in overview
-    for item in ("Add at least one lot", "Enter the submission deadline",
-                 "Link the executive decision that authorised this tender",
-                 "Record the conflicts of interest assessment", "Add at least one scored quality question"):
+    for item in (
+        "Add at least one lot",
+        "Enter the submission deadline",
+        "Link the executive decision that authorised this tender",
+        "Record the conflicts of interest assessment",
+        "Add at least one scored quality question",
+    ):
         assert item in overview
     assert f'href="/tenders/{tender.id}/details"' in overview and "£1,250,000.50" in overview
     listed = client.get("/tenders").get_data(as_text=True)
     assert "KCC-EIP-2027" in listed and "Draft" in listed
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("reference", "", "Enter the reference"),
-    ("title", "  ", "Enter the title"),
-    ("category_id", "", "Select the service category"),
-    ("category_id", "999999", "Select the service category"),
-    ("estimated_value_pence", "", "Enter the estimated total value"),
-    ("estimated_value_pence", "-5", "Estimated total value cannot be negative"),
-    ("estimated_value_pence", "about a million", "Estimated total value must be an amount in pounds"),
-    ("estimated_value_pence", "12.345", "must be in pounds and pence"),
-    ("estimated_value_pence", "NaN", "Estimated total value must be an amount in pounds"),
-    ("estimated_value_pence", "999999999999", "Estimated total value must be less than"),
-    ("procedure", "SECRET", "Select the procedure"),
-    ("is_framework", "", "Select yes if this is a framework"),
-])
-def test_bad_details_are_refused_and_nothing_is_saved(client, db, officer_signed_in_by_form, category, field, value,
-                                                      message):
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("reference", "", "Enter the reference"),
+        ("title", "  ", "Enter the title"),
+        ("category_id", "", "Select the service category"),
+        ("category_id", "999999", "Select the service category"),
+        ("estimated_value_pence", "", "Enter the estimated total value"),
+        ("estimated_value_pence", "-5", "Estimated total value cannot be negative"),
+        ("estimated_value_pence", "about a million", "Estimated total value must be an amount in pounds"),
+        ("estimated_value_pence", "12.345", "must be in pounds and pence"),
+        ("estimated_value_pence", "NaN", "Estimated total value must be an amount in pounds"),
+        ("estimated_value_pence", "999999999999", "Estimated total value must be less than"),
+        ("procedure", "SECRET", "Select the procedure"),
+        ("is_framework", "", "Select yes if this is a framework"),
+    ],
+)
+def test_bad_details_are_refused_and_nothing_is_saved(
+    client, db, officer_signed_in_by_form, category, field, value, message
+):
     response = post_form(client, "/tenders/new", details_data(category, **{field: value}))
     html = refused(response, message)
     assert f'href="#{field}"' in html
@@ -158,25 +188,38 @@ def test_a_reference_in_use_is_refused_whatever_its_case(client, db, signed_in_o
 
 def test_details_can_be_changed_while_draft_only(client, db, signed_in_officer, category, make_tender):
     tender = make_tender(category=category)
-    response = post_form(client, f"/tenders/{tender.id}/details", details_data(category, reference=tender.reference,
-                                                                               title="A better title"))
+    response = post_form(
+        client,
+        f"/tenders/{tender.id}/details",
+        details_data(category, reference=tender.reference, title="A better title"),
+    )
     assert response.status_code == 302 and fresh(db, Tender, tender.id).title == "A better title"
 
     published = make_tender(category=category, published=True)
-    response = post_form(client, f"/tenders/{published.id}/details",
-                         details_data(category, reference=published.reference, title="Sneaky change"))
+    response = post_form(
+        client,
+        f"/tenders/{published.id}/details",
+        details_data(category, reference=published.reference, title="Sneaky change"),
+    )
     refused(response, "This tender has been published: change it by publishing an amendment")
     assert fresh(db, Tender, published.id).title != "Sneaky change"
 
 
 # --- Timetable -------------------------------------------------------------------
 
+
 def test_the_timetable_is_read_as_london_time_and_stored_in_utc(client, db, signed_in_officer, make_tender):
     tender = make_tender()
-    data = timetable_data(clarification_deadline=["20", "5", "2027"], answers_by=["25", "5", "2027"],
-                          submission_deadline=["1", "6", "2027"], submission_deadline_time="17:00",
-                          evaluation_date=["8", "6", "2027"], intended_award_date=["1", "7", "2027"],
-                          standstill_end_date=["12", "7", "2027"], contract_start_date=["1", "10", "2027"])
+    data = timetable_data(
+        clarification_deadline=["20", "5", "2027"],
+        answers_by=["25", "5", "2027"],
+        submission_deadline=["1", "6", "2027"],
+        submission_deadline_time="17:00",
+        evaluation_date=["8", "6", "2027"],
+        intended_award_date=["1", "7", "2027"],
+        standstill_end_date=["12", "7", "2027"],
+        contract_start_date=["1", "10", "2027"],
+    )
     response = post_form(client, f"/tenders/{tender.id}/timetable", data)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     saved = fresh(db, Tender, tender.id)
@@ -190,31 +233,62 @@ def test_the_timetable_is_read_as_london_time_and_stored_in_utc(client, db, sign
     assert 'value="17:00"' in form  # prefilled back in London time
 
 
-@pytest.mark.parametrize("overrides, field, message", [
-    ({"clarification_deadline": ["18", "11", "2026"], "answers_by": ["19", "11", "2026"],
-      "submission_deadline": ["20", "11", "2026"]}, "submission_deadline-day",
-     "The submission deadline must be in the future"),
-    ({"clarification_deadline": ["21", "12", "2026"], "clarification_deadline_time": "12:30",
-      "answers_by": ["", "", ""],
-      "answers_by_time": ""}, "clarification_deadline-day",
-     "Clarification questions must close before the submission deadline"),
-    ({"answers_by": ["1", "12", "2026"]}, "answers_by-day", "Answers cannot be due before questions close"),
-    ({"answers_by": ["22", "12", "2026"]}, "answers_by-day",
-     "Answers must be published before the submission deadline"),
-    ({"contract_start_date": ["20", "12", "2026"]}, "contract_start_date-day",
-     "The contract must start after the submission deadline"),
-    ({"submission_deadline_time": "25:00"}, "submission_deadline_time",
-     "Time of the submission deadline must be a time on the 24-hour clock, like 17:00"),
-    ({"submission_deadline_time": "5pm"}, "submission_deadline_time", "must be a time on the 24-hour clock"),
-    ({"submission_deadline_time": ""}, "submission_deadline_time", "Enter the time for submission deadline"),
-    ({"submission_deadline": ["", "", ""]}, "submission_deadline-day", "Enter the date of the submission deadline"),
-    ({"submission_deadline": ["21", "", "2026"]}, "submission_deadline-day",
-     "Submission deadline must include a month"),
-    ({"submission_deadline": ["31", "2", "2027"]}, "submission_deadline-day",
-     "Submission deadline must be a real date"),
-])
-def test_a_bad_timetable_is_refused_and_nothing_is_saved(client, db, officer_signed_in_by_form, make_tender, overrides,
-                                                         field, message):
+@pytest.mark.parametrize(
+    "overrides, field, message",
+    [
+        (
+            {
+                "clarification_deadline": ["18", "11", "2026"],
+                "answers_by": ["19", "11", "2026"],
+                "submission_deadline": ["20", "11", "2026"],
+            },
+            "submission_deadline-day",
+            "The submission deadline must be in the future",
+        ),
+        (
+            {
+                "clarification_deadline": ["21", "12", "2026"],
+                "clarification_deadline_time": "12:30",
+                "answers_by": ["", "", ""],
+                "answers_by_time": "",
+            },
+            "clarification_deadline-day",
+            "Clarification questions must close before the submission deadline",
+        ),
+        ({"answers_by": ["1", "12", "2026"]}, "answers_by-day", "Answers cannot be due before questions close"),
+        (
+            {"answers_by": ["22", "12", "2026"]},
+            "answers_by-day",
+            "Answers must be published before the submission deadline",
+        ),
+        (
+            {"contract_start_date": ["20", "12", "2026"]},
+            "contract_start_date-day",
+            "The contract must start after the submission deadline",
+        ),
+        (
+            {"submission_deadline_time": "25:00"},
+            "submission_deadline_time",
+            "Time of the submission deadline must be a time on the 24-hour clock, like 17:00",
+        ),
+        ({"submission_deadline_time": "5pm"}, "submission_deadline_time", "must be a time on the 24-hour clock"),
+        ({"submission_deadline_time": ""}, "submission_deadline_time", "Enter the time for submission deadline"),
+        ({"submission_deadline": ["", "", ""]}, "submission_deadline-day", "Enter the date of the submission deadline"),
+        (
+            {"submission_deadline": ["21", "", "2026"]},
+            "submission_deadline-day",
+            "Submission deadline must include a month",
+        ),
+        (
+            {"submission_deadline": ["31", "2", "2027"]},
+            "submission_deadline-day",
+            "Submission deadline must be a real date",
+        ),
+    ],
+)
+def test_a_bad_timetable_is_refused_and_nothing_is_saved(
+    client, db, officer_signed_in_by_form, make_tender, overrides, field, message
+):
     tender = make_tender()
     before = timetable_of(tender)
     response = post_form(client, f"/tenders/{tender.id}/timetable", timetable_data(**overrides))
@@ -224,17 +298,18 @@ def test_a_bad_timetable_is_refused_and_nothing_is_saved(client, db, officer_sig
     assert count(db, AuditEvent) == 1  # only the sign-in
 
 
-def test_the_timetable_of_a_published_tender_is_changed_by_amendment_only(client, db, signed_in_officer,
-                                                                          make_tender):
+def test_the_timetable_of_a_published_tender_is_changed_by_amendment_only(client, db, signed_in_officer, make_tender):
     tender = make_tender(published=True)
     before = timetable_of(tender)
-    response = post_form(client, f"/tenders/{tender.id}/timetable",
-                         timetable_data(submission_deadline=["4", "1", "2027"]))
+    response = post_form(
+        client, f"/tenders/{tender.id}/timetable", timetable_data(submission_deadline=["4", "1", "2027"])
+    )
     refused(response, "This tender has been published")
     assert timetable_of(fresh(db, Tender, tender.id)) == before
 
 
 # --- Evaluation method ------------------------------------------------------------
+
 
 def method_data(**overrides):
     data = {"quality_weight": "60", "price_weight": "40", "minimum_quality_score": "55"}
@@ -254,13 +329,16 @@ def test_the_evaluation_method_is_saved(client, db, signed_in_officer, make_tend
     assert saved.score_descriptors == {str(s): f"Meaning of {s}" for s in range(6)}
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"price_weight": "30"}, "Quality and price must total 100%: they total 90%"),
-    ({"quality_weight": "sixty"}, "Quality must be a whole number"),
-    ({"quality_weight": "160", "price_weight": "-60"}, "Quality must be between 0 and 100"),
-    ({"minimum_quality_score": ""}, "Enter the minimum quality score"),
-    ({"descriptor_3": " "}, "Describe what a score of 3 means"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"price_weight": "30"}, "Quality and price must total 100%: they total 90%"),
+        ({"quality_weight": "sixty"}, "Quality must be a whole number"),
+        ({"quality_weight": "160", "price_weight": "-60"}, "Quality must be between 0 and 100"),
+        ({"minimum_quality_score": ""}, "Enter the minimum quality score"),
+        ({"descriptor_3": " "}, "Describe what a score of 3 means"),
+    ],
+)
 def test_a_bad_evaluation_method_is_refused(client, db, signed_in_officer, make_tender, overrides, message):
     tender = make_tender()
     response = post_form(client, f"/tenders/{tender.id}/evaluation-method", method_data(**overrides))
@@ -271,10 +349,17 @@ def test_a_bad_evaluation_method_is_refused(client, db, signed_in_officer, make_
 
 # --- Lots -------------------------------------------------------------------------
 
+
 def lot_data(districts, **overrides):
-    data = {"title": "West Kent", "description": "Maidstone and around", "district_ids": [str(d.id) for d in districts],
-            "modes": ["FACE_TO_FACE", "VIRTUAL"], "estimated_annual_value_pence": "85,000",
-            "max_providers": "3", "pricing_instructions": "Give an annual price."}
+    data = {
+        "title": "West Kent",
+        "description": "Maidstone and around",
+        "district_ids": [str(d.id) for d in districts],
+        "modes": ["FACE_TO_FACE", "VIRTUAL"],
+        "estimated_annual_value_pence": "85,000",
+        "max_providers": "3",
+        "pricing_instructions": "Give an annual price.",
+    }
     data.update(overrides)
     return data
 
@@ -303,19 +388,23 @@ def test_lots_are_added_numbered_changed_and_removed(client, db, signed_in_offic
     assert [(lot.number, lot.title) for lot in fresh(db, Tender, tender.id).lots] == [(1, "East Kent")]
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"title": ""}, "Enter the lot&#39;s title"),
-    ({"district_ids": []}, "Select the districts the lot covers"),
-    ({"district_ids": ["abc"]}, "Select the districts the lot covers"),
-    ({"modes": []}, "Select how the services are delivered"),
-    ({"modes": ["TELEPATHY"]}, "Select how the services are delivered from the list"),
-    ({"estimated_annual_value_pence": "-1"}, "Estimated annual value cannot be negative"),
-    ({"estimated_annual_value_pence": "lots"}, "Estimated annual value must be an amount in pounds"),
-    ({"max_providers": "0"}, "Maximum number of providers must be between 1 and 1,000"),
-    ({"max_providers": "two"}, "Maximum number of providers must be a whole number"),
-])
-def test_a_bad_lot_is_refused_and_not_added(client, db, signed_in_officer, make_tender, make_district, overrides,
-                                            message):
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"title": ""}, "Enter the lot&#39;s title"),
+        ({"district_ids": []}, "Select the districts the lot covers"),
+        ({"district_ids": ["abc"]}, "Select the districts the lot covers"),
+        ({"modes": []}, "Select how the services are delivered"),
+        ({"modes": ["TELEPATHY"]}, "Select how the services are delivered from the list"),
+        ({"estimated_annual_value_pence": "-1"}, "Estimated annual value cannot be negative"),
+        ({"estimated_annual_value_pence": "lots"}, "Estimated annual value must be an amount in pounds"),
+        ({"max_providers": "0"}, "Maximum number of providers must be between 1 and 1,000"),
+        ({"max_providers": "two"}, "Maximum number of providers must be a whole number"),
+    ],
+)
+def test_a_bad_lot_is_refused_and_not_added(
+    client, db, signed_in_officer, make_tender, make_district, overrides, message
+):
     tender = make_tender(lots=0)
     response = post_form(client, f"/tenders/{tender.id}/lots/new", lot_data([make_district()], **overrides))
     refused(response, message)
@@ -339,15 +428,24 @@ def test_another_tenders_lot_is_not_found(client, signed_in_officer, make_tender
 
 # --- Questionnaire ---------------------------------------------------------------
 
+
 def test_questions_are_added_and_the_weight_totals_warn(client, db, signed_in_officer, make_tender):
     tender = make_tender()
     page = client.get(f"/tenders/{tender.id}/questionnaire").get_data(as_text=True)
     assert "Must total 100%" not in page
     quality = next(s for s in tender.sections if s.kind is QuestionKind.QUALITY)
     lot_two = tender.lots[1]
-    response = post_form(client, f"/tenders/{tender.id}/questionnaire/sections/{quality.id}/questions/new",
-                         {"text": "How will you involve young people?", "guidance": "Give examples",
-                          "word_limit": "300", "weight": "10", "lot_ids": [str(lot_two.id)]})
+    response = post_form(
+        client,
+        f"/tenders/{tender.id}/questionnaire/sections/{quality.id}/questions/new",
+        {
+            "text": "How will you involve young people?",
+            "guidance": "Give examples",
+            "word_limit": "300",
+            "weight": "10",
+            "lot_ids": [str(lot_two.id)],
+        },
+    )
     assert response.status_code == 302
     question = db.scalar(select(Question).where(Question.text == "How will you involve young people?"))
     assert question.kind is QuestionKind.QUALITY and question.weight == 10 and question.word_limit == 300
@@ -361,25 +459,35 @@ def test_questions_are_added_and_the_weight_totals_warn(client, db, signed_in_of
 
 def test_sections_and_pass_or_fail_questions(client, db, signed_in_officer, make_tender):
     tender = make_tender()
-    response = post_form(client, f"/tenders/{tender.id}/questionnaire/sections/new",
-                         {"title": "Safeguarding", "kind": "PASS_FAIL"})
+    response = post_form(
+        client, f"/tenders/{tender.id}/questionnaire/sections/new", {"title": "Safeguarding", "kind": "PASS_FAIL"}
+    )
     assert response.status_code == 302
     section = db.scalar(select(QuestionnaireSection).where(QuestionnaireSection.title == "Safeguarding"))
     assert section.position == 3 and section.kind is QuestionKind.PASS_FAIL
     url = f"/tenders/{tender.id}/questionnaire/sections/{section.id}/questions/new"
     before = count(db, Question)
-    refused(post_form(client, url, {"text": "Do you have a safeguarding policy?", "guidance": ""}),
-            "Select the answer that passes")
+    refused(
+        post_form(client, url, {"text": "Do you have a safeguarding policy?", "guidance": ""}),
+        "Select the answer that passes",
+    )
     refused(post_form(client, url, {"text": "", "passing_answer": "yes"}), "Enter the question")
     assert count(db, Question) == before
-    assert post_form(client, url, {"text": "Do you have a safeguarding policy?", "passing_answer": "yes"}
-                     ).status_code == 302
+    assert (
+        post_form(client, url, {"text": "Do you have a safeguarding policy?", "passing_answer": "yes"}).status_code
+        == 302
+    )
     question = db.scalar(select(Question).where(Question.section_id == section.id))
     assert question.passing_answer is True and question.kind is QuestionKind.PASS_FAIL and question.weight == 0
 
-    refused(post_form(client, f"/tenders/{tender.id}/questionnaire/sections/{section.id}",
-                      {"title": "Safeguarding", "kind": "QUALITY"}),
-            "Remove the section&#39;s questions before changing its kind")
+    refused(
+        post_form(
+            client,
+            f"/tenders/{tender.id}/questionnaire/sections/{section.id}",
+            {"title": "Safeguarding", "kind": "QUALITY"},
+        ),
+        "Remove the section&#39;s questions before changing its kind",
+    )
     section_id, question_id = section.id, question.id
     assert post_form(client, f"/tenders/{tender.id}/questionnaire/sections/{section_id}/remove", {}).status_code == 302
     assert fresh(db, QuestionnaireSection, section_id) is None and db.get(Question, question_id) is None
@@ -392,19 +500,29 @@ def test_a_quality_question_out_of_range_is_refused(client, db, signed_in_office
     other = make_tender()
     before = count(db, Question)
     refused(post_form(client, url, {"text": "Q", "weight": "101"}), "Weight must be between 0 and 100")
-    refused(post_form(client, url, {"text": "Q", "weight": "5", "word_limit": "0"}),
-            "The word limit must be between 1 and 100,000")
-    refused(post_form(client, url, {"text": "Q", "weight": "5", "lot_ids": [str(other.lots[0].id)]}),
-            "Select lots from the list")
+    refused(
+        post_form(client, url, {"text": "Q", "weight": "5", "word_limit": "0"}),
+        "The word limit must be between 1 and 100,000",
+    )
+    refused(
+        post_form(client, url, {"text": "Q", "weight": "5", "lot_ids": [str(other.lots[0].id)]}),
+        "Select lots from the list",
+    )
     assert count(db, Question) == before
 
 
 # --- Documents --------------------------------------------------------------------
 
+
 def upload(client, tender, content, filename, **fields):
     page = client.get(f"/tenders/{tender.id}/documents")
-    data = {"csrf_token": csrf_token_from(page.get_data(as_text=True)), "kind": "SPECIFICATION",
-            "title": "Service specification", "file": (io.BytesIO(content), filename), **fields}
+    data = {
+        "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+        "kind": "SPECIFICATION",
+        "title": "Service specification",
+        "file": (io.BytesIO(content), filename),
+        **fields,
+    }
     return client.post(f"/tenders/{tender.id}/documents", data=data, content_type="multipart/form-data")
 
 
@@ -415,8 +533,10 @@ def test_a_disguised_program_is_refused(client, db, signed_in_officer, make_tend
     assert count(db, TenderDocument) == 0 and count(db, StoredFile) == 0
 
 
-@pytest.mark.parametrize("fields, message", [({"title": ""}, "Enter the document&#39;s title"),
-                                             ({"kind": "SECRET"}, "Select the kind of document")])
+@pytest.mark.parametrize(
+    "fields, message",
+    [({"title": ""}, "Enter the document&#39;s title"), ({"kind": "SECRET"}, "Select the kind of document")],
+)
 def test_a_document_without_its_details_is_refused(client, db, signed_in_officer, make_tender, fields, message):
     tender = make_tender()
     refused(upload(client, tender, PDF, "spec.pdf", **fields), message)
@@ -437,20 +557,29 @@ def test_a_document_is_uploaded_downloaded_and_removed(client, db, signed_in_off
 
 def test_the_document_field_must_have_a_file(client, db, signed_in_officer, make_tender):
     tender = make_tender()
-    refused(post_form(client, f"/tenders/{tender.id}/documents", {"kind": "TERMS", "title": "Terms"}),
-            "Select a file")
+    refused(post_form(client, f"/tenders/{tender.id}/documents", {"kind": "TERMS", "title": "Terms"}), "Select a file")
     assert count(db, TenderDocument) == 0
 
 
 # --- Conflicts, decision, agreements ------------------------------------------------
 
-def test_conflicts_decision_and_replaced_agreements(client, db, signed_in_officer, make_tender, make_decision,
-                                                    make_organisation, make_category, category):
+
+def test_conflicts_decision_and_replaced_agreements(
+    client, db, signed_in_officer, make_tender, make_decision, make_organisation, make_category, category
+):
     tender = make_tender(category=category)
-    refused(post_form(client, f"/tenders/{tender.id}/conflicts", {"conflicts_assessment": "  "}),
-            "Enter the conflicts of interest assessment")
-    assert post_form(client, f"/tenders/{tender.id}/conflicts",
-                     {"conflicts_assessment": "Two panel members declared trusteeships."}).status_code == 302
+    refused(
+        post_form(client, f"/tenders/{tender.id}/conflicts", {"conflicts_assessment": "  "}),
+        "Enter the conflicts of interest assessment",
+    )
+    assert (
+        post_form(
+            client,
+            f"/tenders/{tender.id}/conflicts",
+            {"conflicts_assessment": "Two panel members declared trusteeships."},
+        ).status_code
+        == 302
+    )
     saved = fresh(db, Tender, tender.id)
     assert saved.conflicts_assessment == "Two panel members declared trusteeships."
     assert saved.conflicts_assessed_by_id == signed_in_officer.id and saved.conflicts_assessed_at == NOW
@@ -459,8 +588,10 @@ def test_conflicts_decision_and_replaced_agreements(client, db, signed_in_office
     newer = make_decision(number="26/00002", decision_date=NOW.date() - timedelta(days=5))
     page = client.get(f"/tenders/{tender.id}/decision").get_data(as_text=True)
     assert page.index("26/00002") < page.index("21/00001")  # newest first
-    refused(post_form(client, f"/tenders/{tender.id}/decision", {"decision_id": ""}),
-            "Select the decision that authorised this tender")
+    refused(
+        post_form(client, f"/tenders/{tender.id}/decision", {"decision_id": ""}),
+        "Select the decision that authorised this tender",
+    )
     assert post_form(client, f"/tenders/{tender.id}/decision", {"decision_id": str(older.id)}).status_code == 302
     assert fresh(db, Tender, tender.id).decision_id == older.id
     assert newer.id != older.id
@@ -469,9 +600,16 @@ def test_conflicts_decision_and_replaced_agreements(client, db, signed_in_office
     start = tender.contract_start_date
 
     def agreement(reference, end, category_id=category.id):
-        made = Agreement(reference=reference, organisation_id=incumbent.id, service_name=f"Service {reference}",
-                         category_id=category_id, annual_value_pence=1, start_date=start - timedelta(days=900),
-                         original_end_date=end, end_date=end)
+        made = Agreement(
+            reference=reference,
+            organisation_id=incumbent.id,
+            service_name=f"Service {reference}",
+            category_id=category_id,
+            annual_value_pence=1,
+            start_date=start - timedelta(days=900),
+            original_end_date=end,
+            end_date=end,
+        )
         db.add(made)
         db.commit()
         return made
@@ -479,27 +617,35 @@ def test_conflicts_decision_and_replaced_agreements(client, db, signed_in_office
     later_ending = agreement("A-2", start)
     sooner_ending = agreement("A-1", start - timedelta(days=30))
     too_late = agreement("A-3", start + timedelta(days=1))
-    other_category = agreement("A-4", start - timedelta(days=1),
-                               category_id=make_category("Disabled Children's Services").id)
+    other_category = agreement(
+        "A-4", start - timedelta(days=1), category_id=make_category("Disabled Children's Services").id
+    )
     page = client.get(f"/tenders/{tender.id}/agreements").get_data(as_text=True)
     assert "A-1" in page and "A-2" in page and "A-3" not in page and "A-4" not in page
     assert page.index("A-1") < page.index("A-2")  # soonest ending first
-    refused(post_form(client, f"/tenders/{tender.id}/agreements", {"agreement_ids": [str(too_late.id)]}),
-            "Select agreements from the list")
-    response = post_form(client, f"/tenders/{tender.id}/agreements",
-                         {"agreement_ids": [str(sooner_ending.id), str(later_ending.id)]})
+    refused(
+        post_form(client, f"/tenders/{tender.id}/agreements", {"agreement_ids": [str(too_late.id)]}),
+        "Select agreements from the list",
+    )
+    response = post_form(
+        client, f"/tenders/{tender.id}/agreements", {"agreement_ids": [str(sooner_ending.id), str(later_ending.id)]}
+    )
     assert response.status_code == 302
     db.expire_all()
-    assert {a.reference for a in db.scalars(select(Agreement).where(Agreement.replacement_tender_id == tender.id))} \
-        == {"A-1", "A-2"}
+    assert {a.reference for a in db.scalars(select(Agreement).where(Agreement.replacement_tender_id == tender.id))} == {
+        "A-1",
+        "A-2",
+    }
     assert db.get(Agreement, other_category.id).replacement_tender_id is None
     assert db.scalars(select(EndingNotice)).all() == []  # told on publication, not before
 
 
 # --- Publishing ---------------------------------------------------------------------
 
-def test_publishing_is_refused_with_the_checklist_then_allowed(client, db, officer_signed_in_by_form, make_tender,
-                                                               make_decision, make_user, mailbox: Mailbox):
+
+def test_publishing_is_refused_with_the_checklist_then_allowed(
+    client, db, officer_signed_in_by_form, make_tender, make_decision, make_user, mailbox: Mailbox
+):
     tender = make_tender(decision_id=None)
     tender.decision_id = None
     db.commit()
@@ -533,6 +679,7 @@ def test_publishing_is_refused_with_the_checklist_then_allowed(client, db, offic
 
 # --- Amending and cancelling -------------------------------------------------------
 
+
 def amendment_data(tender, **overrides):
     from portal.dates import LONDON
 
@@ -546,8 +693,7 @@ def amendment_data(tender, **overrides):
     return data
 
 
-def test_an_amendment_through_the_page(app, client, db, signed_in_officer, make_tender, make_user,
-                                       mailbox: Mailbox):
+def test_an_amendment_through_the_page(app, client, db, signed_in_officer, make_tender, make_user, mailbox: Mailbox):
     tender = make_tender(published=True)
     provider = make_user()
     with app.test_request_context():
@@ -557,8 +703,9 @@ def test_an_amendment_through_the_page(app, client, db, signed_in_officer, make_
     assert 'value="12:00"' in form and tender.description in form  # prefilled
 
     later = tender.submission_deadline + timedelta(days=7)
-    response = post_form(client, f"/tenders/{tender.id}/amend",
-                         amendment_data(tender, submission_deadline=date_parts(later)))
+    response = post_form(
+        client, f"/tenders/{tender.id}/amend", amendment_data(tender, submission_deadline=date_parts(later))
+    )
     assert response.status_code == 302
     amendment = db.scalar(select(Amendment).where(Amendment.tender_id == tender.id))
     assert amendment.reason == "More time for consortium bids"
@@ -570,21 +717,32 @@ def test_an_amendment_through_the_page(app, client, db, signed_in_officer, make_
     assert "Amendment 1" in overview and "21 December 2026 at midday" in overview
 
     earlier = later - timedelta(days=1)
-    html = refused(post_form(client, f"/tenders/{tender.id}/amend",
-                             amendment_data(fresh(db, Tender, tender.id), submission_deadline=date_parts(earlier))),
-                   "The submission deadline can only be extended, not brought forward")
+    html = refused(
+        post_form(
+            client,
+            f"/tenders/{tender.id}/amend",
+            amendment_data(fresh(db, Tender, tender.id), submission_deadline=date_parts(earlier)),
+        ),
+        "The submission deadline can only be extended, not brought forward",
+    )
     assert 'href="#submission_deadline-day"' in html
-    refused(post_form(client, f"/tenders/{tender.id}/amend", amendment_data(fresh(db, Tender, tender.id), reason="")),
-            "Enter the reason for the amendment")
-    refused(post_form(client, f"/tenders/{tender.id}/amend", amendment_data(fresh(db, Tender, tender.id))),
-            "Nothing has changed")
+    refused(
+        post_form(client, f"/tenders/{tender.id}/amend", amendment_data(fresh(db, Tender, tender.id), reason="")),
+        "Enter the reason for the amendment",
+    )
+    refused(
+        post_form(client, f"/tenders/{tender.id}/amend", amendment_data(fresh(db, Tender, tender.id))),
+        "Nothing has changed",
+    )
     assert count(db, Amendment) == 1 and fresh(db, Tender, tender.id).submission_deadline == later
 
 
 def test_a_draft_cannot_be_amended(client, db, signed_in_officer, make_tender):
     tender = make_tender()
-    refused(post_form(client, f"/tenders/{tender.id}/amend", amendment_data(tender, description="Changed")),
-            "Only a tender that is open for bids can be amended")
+    refused(
+        post_form(client, f"/tenders/{tender.id}/amend", amendment_data(tender, description="Changed")),
+        "Only a tender that is open for bids can be amended",
+    )
     assert count(db, Amendment) == 0 and fresh(db, Tender, tender.id).description != "Changed"
 
 
@@ -600,8 +758,9 @@ def test_cancelling_through_the_page(client, db, signed_in_officer, make_tender)
     refused(post_form(client, f"/tenders/{tender.id}/cancel", {"reason": "Again"}), "cannot be cancelled")
 
 
-def test_a_tender_past_its_deadline_shows_closed_and_the_worker_closes_it(app, client, db, signed_in_officer,
-                                                                        make_tender, clock_at):
+def test_a_tender_past_its_deadline_shows_closed_and_the_worker_closes_it(
+    app, client, db, signed_in_officer, make_tender, clock_at
+):
     def close_due() -> str:
         return app.test_cli_runner().invoke(args=["tenders", "close-due"]).output
 
@@ -627,6 +786,7 @@ def test_a_tender_past_its_deadline_shows_closed_and_the_worker_closes_it(app, c
 
 # --- Clarification questions ------------------------------------------------------
 
+
 @pytest.fixture
 def asked(app, db, make_tender, make_organisation, make_user):
     """A published tender; an asker from 'Hidden Asker Trust', a colleague, and
@@ -645,8 +805,12 @@ def asked(app, db, make_tender, make_organisation, make_user):
 
 
 def answer(client, tender, clarification, text, audience):
-    return post_form(client, f"/tenders/{tender.id}/questions/{clarification.id}/answer",
-                     {"answer": text, "audience": audience}, form_url=f"/tenders/{tender.id}/questions")
+    return post_form(
+        client,
+        f"/tenders/{tender.id}/questions/{clarification.id}/answer",
+        {"answer": text, "audience": audience},
+        form_url=f"/tenders/{tender.id}/questions",
+    )
 
 
 def test_officers_see_who_asked(client, signed_in_officer, asked):
@@ -657,7 +821,8 @@ def test_officers_see_who_asked(client, signed_in_officer, asked):
 
 
 def test_a_published_answer_goes_to_every_interested_provider_without_naming_the_asker(
-        client, db, signed_in_officer, asked, mailbox: Mailbox):
+    client, db, signed_in_officer, asked, mailbox: Mailbox
+):
     tender, clarification, asker, colleague, other, bystander = asked
     response = answer(client, tender, clarification, "Yes, TUPE is likely to apply.", "everyone")
     assert response.status_code == 302
@@ -673,8 +838,7 @@ def test_a_published_answer_goes_to_every_interested_provider_without_naming_the
     assert mailbox.to(bystander.email) == []
 
 
-def test_a_private_answer_goes_to_the_askers_organisation_only(client, db, signed_in_officer, asked,
-                                                               mailbox: Mailbox):
+def test_a_private_answer_goes_to_the_askers_organisation_only(client, db, signed_in_officer, asked, mailbox: Mailbox):
     tender, clarification, asker, colleague, other, bystander = asked
     assert answer(client, tender, clarification, "Only for you.", "asker").status_code == 302
     assert fresh(db, Clarification, clarification.id).is_published is False
@@ -683,10 +847,13 @@ def test_a_private_answer_goes_to_the_askers_organisation_only(client, db, signe
     assert mailbox.to(other.email) == [] and mailbox.to(bystander.email) == []
 
 
-@pytest.mark.parametrize("text, audience, message, anchor", [
-    ("", "everyone", "Enter the answer", "answer-{id}"),
-    ("An answer", "", "Select who should see the answer", "audience-{id}"),
-])
+@pytest.mark.parametrize(
+    "text, audience, message, anchor",
+    [
+        ("", "everyone", "Enter the answer", "answer-{id}"),
+        ("An answer", "", "Select who should see the answer", "audience-{id}"),
+    ],
+)
 def test_a_bad_answer_is_refused(client, db, signed_in_officer, asked, mailbox, text, audience, message, anchor):
     tender, clarification, *_ = asked
     html = refused(answer(client, tender, clarification, text, audience), message)
@@ -697,9 +864,14 @@ def test_a_bad_answer_is_refused(client, db, signed_in_officer, asked, mailbox, 
 def test_an_answered_question_cannot_be_answered_again(client, db, signed_in_officer, asked):
     tender, clarification, *_ = asked
     assert answer(client, tender, clarification, "First", "everyone").status_code == 302
-    response = client.post(f"/tenders/{tender.id}/questions/{clarification.id}/answer", data={
-        "csrf_token": csrf_token_from(client.get(f"/tenders/{tender.id}/questions").get_data(as_text=True)),
-        "answer": "Second", "audience": "asker"})
+    response = client.post(
+        f"/tenders/{tender.id}/questions/{clarification.id}/answer",
+        data={
+            "csrf_token": csrf_token_from(client.get(f"/tenders/{tender.id}/questions").get_data(as_text=True)),
+            "answer": "Second",
+            "audience": "asker",
+        },
+    )
     refused(response, "This question has already been answered")
     assert fresh(db, Clarification, clarification.id).answer == "First"
 
@@ -708,18 +880,34 @@ def test_a_question_of_another_tender_is_not_found(client, signed_in_officer, as
     _, clarification, *_ = asked
     other = make_tender(published=True)
     page = client.get(f"/tenders/{other.id}/questions")
-    response = client.post(f"/tenders/{other.id}/questions/{clarification.id}/answer", data={
-        "csrf_token": csrf_token_from(page.get_data(as_text=True)), "answer": "x", "audience": "everyone"})
+    response = client.post(
+        f"/tenders/{other.id}/questions/{clarification.id}/answer",
+        data={"csrf_token": csrf_token_from(page.get_data(as_text=True)), "answer": "x", "audience": "everyone"},
+    )
     assert response.status_code == 404
 
 
 # --- Who may use these pages -------------------------------------------------------
 
-OFFICER_PAGES = ["/tenders", "/tenders/new", "/tenders/{id}", "/tenders/{id}/details", "/tenders/{id}/timetable",
-                 "/tenders/{id}/evaluation-method", "/tenders/{id}/lots/new", "/tenders/{id}/lots/{lot}",
-                 "/tenders/{id}/questionnaire", "/tenders/{id}/documents", "/tenders/{id}/conflicts",
-                 "/tenders/{id}/decision", "/tenders/{id}/agreements", "/tenders/{id}/publish",
-                 "/tenders/{id}/amend", "/tenders/{id}/cancel", "/tenders/{id}/questions"]
+OFFICER_PAGES = [
+    "/tenders",
+    "/tenders/new",
+    "/tenders/{id}",
+    "/tenders/{id}/details",
+    "/tenders/{id}/timetable",
+    "/tenders/{id}/evaluation-method",
+    "/tenders/{id}/lots/new",
+    "/tenders/{id}/lots/{lot}",
+    "/tenders/{id}/questionnaire",
+    "/tenders/{id}/documents",
+    "/tenders/{id}/conflicts",
+    "/tenders/{id}/decision",
+    "/tenders/{id}/agreements",
+    "/tenders/{id}/publish",
+    "/tenders/{id}/amend",
+    "/tenders/{id}/cancel",
+    "/tenders/{id}/questions",
+]
 
 
 @pytest.mark.parametrize("role", [Role.PROVIDER, Role.EVALUATOR])
@@ -754,7 +942,6 @@ def test_officers_and_admins_can_open_every_page(client, make_user, login_as, ma
 
 
 # --- Queries ------------------------------------------------------------------------
-
 
 
 @pytest.mark.parametrize("path", ["/tenders/{id}", "/tenders/{id}/questionnaire", "/tenders/{id}/documents"])

@@ -31,8 +31,9 @@ def fresh(db, tender) -> Tender:
     return db.get(Tender, tender.id)
 
 
-def test_a_final_conflicts_assessment_is_refused_by_the_service_and_not_offered(client, db, signed_in_officer,
-                                                                                 make_tender):
+def test_a_final_conflicts_assessment_is_refused_by_the_service_and_not_offered(
+    client, db, signed_in_officer, make_tender
+):
     tender = make_tender(published=True)
     services.cancel(db, signed_in_officer, tender, "Funding withdrawn", NOW)
     db.commit()
@@ -42,17 +43,24 @@ def test_a_final_conflicts_assessment_is_refused_by_the_service_and_not_offered(
     page = client.get(f"/tenders/{tender.id}").get_data(as_text=True)
     assert f'href="/tenders/{tender.id}/conflicts"' not in page
     assert f'href="/tenders/{tender.id}/cancel"' not in page and f'href="/tenders/{tender.id}/amend"' not in page
-    refused(post_form(client, f"/tenders/{tender.id}/conflicts", {"conflicts_assessment": "A late change"}),
-            "This tender is cancelled: its assessment is final")
+    refused(
+        post_form(client, f"/tenders/{tender.id}/conflicts", {"conflicts_assessment": "A late change"}),
+        "This tender is cancelled: its assessment is final",
+    )
     assert fresh(db, tender).conflicts_assessment != "A late change"
 
 
 def test_a_timetable_shows_every_problem_at_once(client, db, signed_in_officer, make_tender):
     tender = make_tender()
-    html = refused(post_form(client, f"/tenders/{tender.id}/timetable", timetable_data(
-        answers_by=["22", "12", "2026"], contract_start_date=["20", "12", "2026"])),
+    html = refused(
+        post_form(
+            client,
+            f"/tenders/{tender.id}/timetable",
+            timetable_data(answers_by=["22", "12", "2026"], contract_start_date=["20", "12", "2026"]),
+        ),
         "Answers must be published before the submission deadline",
-        "The contract must start after the submission deadline")
+        "The contract must start after the submission deadline",
+    )
     assert 'href="#answers_by-day"' in html and 'href="#contract_start_date-day"' in html
 
 
@@ -60,22 +68,35 @@ def test_a_deadline_the_clocks_skip_or_repeat_is_refused(client, db, signed_in_o
     tender = make_tender()
     before = fresh(db, tender).submission_deadline
     for day in (["28", "3", "2027"], ["31", "10", "2027"]):  # clocks go forward, then back, at 1am
-        html = refused(post_form(client, f"/tenders/{tender.id}/timetable", timetable_data(
-            submission_deadline=day, submission_deadline_time="01:30", contract_start_date=["1", "12", "2027"],
-            evaluation_date=["", "", ""], intended_award_date=["", "", ""], standstill_end_date=["", "", ""])),
-            "The clocks change at that time on that day: choose another time for submission deadline")
+        html = refused(
+            post_form(
+                client,
+                f"/tenders/{tender.id}/timetable",
+                timetable_data(
+                    submission_deadline=day,
+                    submission_deadline_time="01:30",
+                    contract_start_date=["1", "12", "2027"],
+                    evaluation_date=["", "", ""],
+                    intended_award_date=["", "", ""],
+                    standstill_end_date=["", "", ""],
+                ),
+            ),
+            "The clocks change at that time on that day: choose another time for submission deadline",
+        )
         assert 'href="#submission_deadline_time"' in html
     assert fresh(db, tender).submission_deadline == before
 
 
-def test_a_tender_past_its_deadline_cannot_be_amended_to_reopen_it(client, db, signed_in_officer, make_tender,
-                                                                   clock_at):
+def test_a_tender_past_its_deadline_cannot_be_amended_to_reopen_it(
+    client, db, signed_in_officer, make_tender, clock_at
+):
     tender = make_tender(published=True)
     clock_at(tender.submission_deadline + timedelta(minutes=1))
     later = tender.submission_deadline + timedelta(days=14)
-    refused(post_form(client, f"/tenders/{tender.id}/amend",
-                      amendment_data(tender, submission_deadline=date_parts(later))),
-            "Only a tender that is open for bids can be amended")
+    refused(
+        post_form(client, f"/tenders/{tender.id}/amend", amendment_data(tender, submission_deadline=date_parts(later))),
+        "Only a tender that is open for bids can be amended",
+    )
     assert fresh(db, tender).submission_deadline == tender.submission_deadline
     assert db.scalars(select(Amendment)).all() == []
 
@@ -103,8 +124,11 @@ def test_a_decision_learns_its_tenders_by_asking(app, db, make_tender, make_deci
     published = make_tender("KCC-B-2", decision_id=decision.id, published=True)
     draft = make_tender("KCC-A-1", decision_id=decision.id)
     make_tender("KCC-C-3", published=True)  # another decision's
-    for viewer, expected in ((AnonymousUserMixin(), [published.id]), (make_user(), [published.id]),
-                             (make_user(role=Role.OFFICER), [draft.id, published.id])):
+    for viewer, expected in (
+        (AnonymousUserMixin(), [published.id]),
+        (make_user(), [published.id]),
+        (make_user(role=Role.OFFICER), [draft.id, published.id]),
+    ):
         answer = ask(linked_tenders_requested, decision, session=db, user=viewer)
         assert [t.id for t in answer] == expected
     assert draft.status is TenderStatus.DRAFT

@@ -43,10 +43,17 @@ def references_in(html: str) -> set[str]:
 
 # --- The list -----------------------------------------------------------------------
 
+
 def test_list_shows_open_opportunities_with_their_details(client, tender_factory):
-    tender_factory(reference="KCC-OPEN-1", title="Family Hubs outreach", value_pence=15_900_000_00,
-                   submission_deadline=datetime(2027, 3, 31, 17, 0, tzinfo=LONDON), lots=3,
-                   districts=("Swale", "Maidstone"), modes=(DeliveryMode.OUTREACH, DeliveryMode.VIRTUAL))
+    tender_factory(
+        reference="KCC-OPEN-1",
+        title="Family Hubs outreach",
+        value_pence=15_900_000_00,
+        submission_deadline=datetime(2027, 3, 31, 17, 0, tzinfo=LONDON),
+        lots=3,
+        districts=("Swale", "Maidstone"),
+        modes=(DeliveryMode.OUTREACH, DeliveryMode.VIRTUAL),
+    )
     tender_factory(reference="KCC-DRAFT-1", status=TenderStatus.DRAFT)
     tender_factory(reference="KCC-CLOSED-1", status=TenderStatus.CLOSED)
     tender_factory(reference="KCC-AWARD-1", status=TenderStatus.AWARDED)
@@ -56,8 +63,14 @@ def test_list_shows_open_opportunities_with_their_details(client, tender_factory
     assert response.status_code == 200
     assert references_in(html) == {"KCC-OPEN-1"}
     assert "1 opportunity" in html
-    for shown in ("Family Hubs outreach", "Early Intervention &amp; Prevention", "£15.9m",
-                  "31 March 2027 at 5:00pm", "Maidstone, Swale", "Outreach, Virtual"):
+    for shown in (
+        "Family Hubs outreach",
+        "Early Intervention &amp; Prevention",
+        "£15.9m",
+        "31 March 2027 at 5:00pm",
+        "Maidstone, Swale",
+        "Outreach, Virtual",
+    ):
         assert shown in html, shown
     assert re.search(r"Lots\s*</dt>\s*<dd[^>]*>\s*3\s*</dd>", html)
 
@@ -69,27 +82,49 @@ def test_list_shows_open_opportunities_with_their_details(client, tender_factory
 @pytest.fixture
 def two_tenders(tender_factory):
     """A matches every filter below; B matches none of them."""
-    tender_factory(reference="KCC-A-1", title="Family Hubs transformation", category="Early Intervention & Prevention",
-                   districts=("Swale",), modes=(DeliveryMode.OUTREACH,), value_pence=500_000_00,
-                   submission_deadline=datetime(2027, 1, 15, 12, 0, tzinfo=UTC))
-    tender_factory(reference="KCC-B-1", title="Short breaks for disabled children",
-                   description="Overnight and day short breaks.", category="Disabled Children's Services",
-                   districts=("Dartford",), modes=(DeliveryMode.VIRTUAL,), value_pence=2_000_000_00,
-                   submission_deadline=datetime(2027, 3, 1, 12, 0, tzinfo=UTC))
+    tender_factory(
+        reference="KCC-A-1",
+        title="Family Hubs transformation",
+        category="Early Intervention & Prevention",
+        districts=("Swale",),
+        modes=(DeliveryMode.OUTREACH,),
+        value_pence=500_000_00,
+        submission_deadline=datetime(2027, 1, 15, 12, 0, tzinfo=UTC),
+    )
+    tender_factory(
+        reference="KCC-B-1",
+        title="Short breaks for disabled children",
+        description="Overnight and day short breaks.",
+        category="Disabled Children's Services",
+        districts=("Dartford",),
+        modes=(DeliveryMode.VIRTUAL,),
+        value_pence=2_000_000_00,
+        submission_deadline=datetime(2027, 3, 1, 12, 0, tzinfo=UTC),
+    )
 
 
 def _id_of(db, model, name):
     return db.scalar(select(model.id).where(model.name == name))
 
 
-@pytest.mark.parametrize("query", [
-    "q=hubs", "q=KCC-A", "category={category}", "district={district}", "mode=OUTREACH",
-    "closing_before=15&closing_before=1&closing_before=2027", "value_to=500000", "value_to=£500,000",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=hubs",
+        "q=KCC-A",
+        "category={category}",
+        "district={district}",
+        "mode=OUTREACH",
+        "closing_before=15&closing_before=1&closing_before=2027",
+        "value_to=500000",
+        "value_to=£500,000",
+    ],
+)
 def test_each_filter_narrows_the_results(client, db, two_tenders, query):
     assert references_in(client.get("/opportunities").get_data(as_text=True)) == {"KCC-A-1", "KCC-B-1"}
-    query = query.format(category=_id_of(db, ServiceCategory, "Early Intervention & Prevention"),
-                         district=_id_of(db, District, "Swale"))
+    query = query.format(
+        category=_id_of(db, ServiceCategory, "Early Intervention & Prevention"), district=_id_of(db, District, "Swale")
+    )
     response = client.get(f"/opportunities?{query}")
     assert response.status_code == 200
     assert references_in(response.get_data(as_text=True)) == {"KCC-A-1"}
@@ -108,18 +143,21 @@ def test_value_from_narrows_the_other_way(client, two_tenders):
     assert references_in(html) == {"KCC-A-1"}
 
 
-@pytest.mark.parametrize("query, message", [
-    ("closing_before=31&closing_before=2&closing_before=2027", "Closing on or before must be a real date"),
-    ("closing_before=31&closing_before=&closing_before=2027", "Closing on or before must include a month"),
-    ("closing_before=1&closing_before=1&closing_before=27", "Closing on or before must be a real date"),
-    ("closing_before=x&closing_before=y&closing_before=z", "Closing on or before must be a real date"),
-    ("closing_before=1", "Closing on or before must include a month and year"),
-    ("value_from=lots", "Value from (£) must be an amount in pounds"),
-    ("value_to=-5", "Value to (£) must be an amount in pounds"),
-    ("value_from=NaN", "Value from (£) must be an amount in pounds"),
-    ("value_from=9e99", "Value from (£) must be an amount in pounds"),
-    ("value_from=10&value_to=5", "Value to must be the same as or more than value from"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("closing_before=31&closing_before=2&closing_before=2027", "Closing on or before must be a real date"),
+        ("closing_before=31&closing_before=&closing_before=2027", "Closing on or before must include a month"),
+        ("closing_before=1&closing_before=1&closing_before=27", "Closing on or before must be a real date"),
+        ("closing_before=x&closing_before=y&closing_before=z", "Closing on or before must be a real date"),
+        ("closing_before=1", "Closing on or before must include a month and year"),
+        ("value_from=lots", "Value from (£) must be an amount in pounds"),
+        ("value_to=-5", "Value to (£) must be an amount in pounds"),
+        ("value_from=NaN", "Value from (£) must be an amount in pounds"),
+        ("value_from=9e99", "Value from (£) must be an amount in pounds"),
+        ("value_from=10&value_to=5", "Value to must be the same as or more than value from"),
+    ],
+)
 def test_bad_filters_show_an_error_summary(client, two_tenders, query, message):
     response = client.get(f"/opportunities?{query}")
     html = response.get_data(as_text=True)
@@ -141,8 +179,15 @@ def test_results_are_paged(client, app, db, fixed_now):
     from portal.tenders.queries import PAGE_SIZE
 
     for i in range(PAGE_SIZE + 5):
-        build_tender(app, db, reference=f"KCC-PAGE-{i:03d}", lots=1, documents=0, commit=False,
-                     submission_deadline=NOW + timedelta(days=20, hours=i))
+        build_tender(
+            app,
+            db,
+            reference=f"KCC-PAGE-{i:03d}",
+            lots=1,
+            documents=0,
+            commit=False,
+            submission_deadline=NOW + timedelta(days=20, hours=i),
+        )
     db.commit()
     first = client.get("/opportunities").get_data(as_text=True)
     assert len(references_in(first)) == PAGE_SIZE and "KCC-PAGE-000" in first
@@ -158,23 +203,54 @@ def test_results_are_paged(client, app, db, fixed_now):
 
 # --- The opportunity page -------------------------------------------------------------------
 
+
 @pytest.fixture
 def full_tender(app, db, tender_factory):
-    tender = tender_factory(reference="KCC-FULL-1", title="Family Hubs outreach", lots=2, documents=2,
-                            districts=("Swale", "Maidstone"), modes=(DeliveryMode.OUTREACH,),
-                            value_pence=15_900_000_00, quality_weight=60, price_weight=40, minimum_quality_score=55,
-                            description="First paragraph of the description.\n\nSecond paragraph.")
+    tender = tender_factory(
+        reference="KCC-FULL-1",
+        title="Family Hubs outreach",
+        lots=2,
+        documents=2,
+        districts=("Swale", "Maidstone"),
+        modes=(DeliveryMode.OUTREACH,),
+        value_pence=15_900_000_00,
+        quality_weight=60,
+        price_weight=40,
+        minimum_quality_score=55,
+        description="First paragraph of the description.\n\nSecond paragraph.",
+    )
     tender.decision.number, tender.decision.title = "22/00094", "Family Hubs Transformation"
-    db.add(Amendment(tender_id=tender.id, number=1, reason="More time for providers to form partnerships",
-                     changes=[{"field": "submission_deadline", "label": "Submission deadline",
-                               "before": "21 December 2026 at midday", "after": "11 January 2027 at midday"}],
-                     published_at=NOW))
+    db.add(
+        Amendment(
+            tender_id=tender.id,
+            number=1,
+            reason="More time for providers to form partnerships",
+            changes=[
+                {
+                    "field": "submission_deadline",
+                    "label": "Submission deadline",
+                    "before": "21 December 2026 at midday",
+                    "after": "11 January 2027 at midday",
+                }
+            ],
+            published_at=NOW,
+        )
+    )
     section = QuestionnaireSection(tender_id=tender.id, position=1, title="Quality", kind=QuestionKind.QUALITY)
     db.add(section)
     db.flush()
-    db.add(Question(tender_id=tender.id, section_id=section.id, position=1, kind=QuestionKind.QUALITY,
-                    text="How will you reach families who do not ask for help?", word_limit=1500, weight=100,
-                    lots=list(tender.lots)))
+    db.add(
+        Question(
+            tender_id=tender.id,
+            section_id=section.id,
+            position=1,
+            kind=QuestionKind.QUALITY,
+            text="How will you reach families who do not ask for help?",
+            word_limit=1500,
+            weight=100,
+            lots=list(tender.lots),
+        )
+    )
     db.commit()
     return tender
 
@@ -184,24 +260,45 @@ def test_the_opportunity_page_shows_everything_a_provider_needs(client, db, full
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert html.count("<h1") == 1
-    for shown in ("Family Hubs outreach", "First paragraph of the description.", "Second paragraph.",
-                  "Open for bids", "Early Intervention &amp; Prevention", "Open procedure", "£15.9m",
-                  "22/00094 – Family Hubs Transformation", f'href="/decisions/{full_tender.decision_id}"',
-                  # timetable
-                  "7 December 2026 at midday", "11 December 2026 at midday", "21 December 2026 at midday",
-                  "28 December 2026", "1 April 2027",
-                  # lots
-                  "Lot 1: Lot 1 area services", "Lot 2: Lot 2 area services", "Maidstone, Swale", "Outreach",
-                  "£100,000",
-                  # evaluation
-                  "60% on quality", "40% on price", "at least <strong>55%</strong>",
-                  "Excellent: exceeds the requirement",
-                  "How will you reach families who do not ask for help?", "Up to 1,500 words", "100%",
-                  # documents
-                  "Specification part 1", "Specification part 2", "PDF, 1KB",
-                  # amendments
-                  "Amendment 1, published 23 November 2026 at midday", "More time for providers to form partnerships",
-                  "11 January 2027 at midday"):
+    for shown in (
+        "Family Hubs outreach",
+        "First paragraph of the description.",
+        "Second paragraph.",
+        "Open for bids",
+        "Early Intervention &amp; Prevention",
+        "Open procedure",
+        "£15.9m",
+        "22/00094 – Family Hubs Transformation",
+        f'href="/decisions/{full_tender.decision_id}"',
+        # timetable
+        "7 December 2026 at midday",
+        "11 December 2026 at midday",
+        "21 December 2026 at midday",
+        "28 December 2026",
+        "1 April 2027",
+        # lots
+        "Lot 1: Lot 1 area services",
+        "Lot 2: Lot 2 area services",
+        "Maidstone, Swale",
+        "Outreach",
+        "£100,000",
+        # evaluation
+        "60% on quality",
+        "40% on price",
+        "at least <strong>55%</strong>",
+        "Excellent: exceeds the requirement",
+        "How will you reach families who do not ask for help?",
+        "Up to 1,500 words",
+        "100%",
+        # documents
+        "Specification part 1",
+        "Specification part 2",
+        "PDF, 1KB",
+        # amendments
+        "Amendment 1, published 23 November 2026 at midday",
+        "More time for providers to form partnerships",
+        "11 January 2027 at midday",
+    ):
         assert shown in html, shown
     documents = full_tender.documents
     assert f'href="/opportunities/KCC-FULL-1/documents/{documents[0].id}"' in html
@@ -210,7 +307,8 @@ def test_the_opportunity_page_shows_everything_a_provider_needs(client, db, full
 
 
 def test_draft_is_hidden_from_the_public_and_providers_but_previewed_by_officers(
-        app, client, db, tender_factory, make_user, login_as):
+    app, client, db, tender_factory, make_user, login_as
+):
     tender_factory(reference="KCC-DRAFT-9", status=TenderStatus.DRAFT, title="Not yet announced")
     assert client.get("/opportunities/KCC-DRAFT-9").status_code == 404
     assert client.get("/opportunities/KCC-NOPE-1").status_code == 404
@@ -224,8 +322,9 @@ def test_draft_is_hidden_from_the_public_and_providers_but_previewed_by_officers
             assert "This is a preview" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("status", [TenderStatus.CLOSED, TenderStatus.EVALUATION, TenderStatus.AWARDED,
-                                    TenderStatus.CANCELLED])
+@pytest.mark.parametrize(
+    "status", [TenderStatus.CLOSED, TenderStatus.EVALUATION, TenderStatus.AWARDED, TenderStatus.CANCELLED]
+)
 def test_published_tenders_stay_public_after_closing(client, tender_factory, status):
     tender_factory(reference="KCC-PAST-1", status=status)
     response = client.get("/opportunities/KCC-PAST-1")
@@ -233,6 +332,7 @@ def test_published_tenders_stay_public_after_closing(client, tender_factory, sta
 
 
 # --- Documents -----------------------------------------------------------------------------------
+
 
 def test_documents_download_as_attachments(client, tender_factory):
     tender = tender_factory(reference="KCC-DOC-1", documents=1)
@@ -277,6 +377,7 @@ def test_document_404s(app, client, db, tender_factory, make_user):
 
 # --- Registering interest -------------------------------------------------------------------------
 
+
 def _interest_count(db, tender):
     return db.scalar(select(func.count(Interest.id)).where(Interest.tender_id == tender.id))
 
@@ -311,8 +412,9 @@ def test_only_providers_register_interest(app, client, db, tender_factory, make_
     assert _interest_count(db, tender) == 0
 
 
-@pytest.mark.parametrize("status, code", [(TenderStatus.CLOSED, 400), (TenderStatus.AWARDED, 400),
-                                          (TenderStatus.DRAFT, 404)])
+@pytest.mark.parametrize(
+    "status, code", [(TenderStatus.CLOSED, 400), (TenderStatus.AWARDED, 400), (TenderStatus.DRAFT, 404)]
+)
 def test_interest_only_in_open_tenders(client, db, tender_factory, make_user, login_as, status, code):
     tender = tender_factory(reference="KCC-INT-3", status=status)
     login_as(make_user())
@@ -334,6 +436,7 @@ def test_interest_without_a_csrf_token_is_refused(client, db, tender_factory, ma
 
 
 # --- Alerts ----------------------------------------------------------------------------------------
+
 
 def test_alert_preferences_are_saved_and_cleared(client, db, tender_factory, make_user, login_as):
     tender_factory()  # makes the category and district
@@ -397,16 +500,30 @@ def test_matching_alert_users(app, db, tender_factory, make_user):
     make_user()  # never chose anything
     matched = services.matching_alert_users(db, tender)
     assert [u.id for u in matched] == [category_only.id, district_only.id, both.id]
-    assert not {wrong_category_only.id, wrong_district_only.id, category_but_not_district.id,
-                district_but_not_category.id, neither.id} & {u.id for u in matched}
+    assert not {
+        wrong_category_only.id,
+        wrong_district_only.id,
+        category_but_not_district.id,
+        district_but_not_category.id,
+        neither.id,
+    } & {u.id for u in matched}
 
 
 # --- A fixed number of queries -----------------------------------------------------------------------
 
+
 def _bulk(app, db, tenders, lots, documents, start):
     for i in range(tenders):
-        build_tender(app, db, reference=f"KCC-Q-{start + i:04d}", lots=lots, documents=documents, commit=False,
-                     districts=("Swale", "Maidstone", "Dartford"), modes=tuple(DeliveryMode))
+        build_tender(
+            app,
+            db,
+            reference=f"KCC-Q-{start + i:04d}",
+            lots=lots,
+            documents=documents,
+            commit=False,
+            districts=("Swale", "Maidstone", "Dartford"),
+            modes=tuple(DeliveryMode),
+        )
     db.commit()
 
 
@@ -424,6 +541,7 @@ def test_pages_use_a_fixed_number_of_queries(app, client, db, fixed_now, make_us
     _bulk(app, db, 30, 12, 5, 0)
     with count_queries(app) as large:
         html = client.get(url).get_data(as_text=True)
-    assert ("Lot 12: " in html and "Specification part 5" in html) if which == "tender" else (
-        "30 opportunities" in html)
+    assert (
+        ("Lot 12: " in html and "Specification part 5" in html) if which == "tender" else ("30 opportunities" in html)
+    )
     assert len(large) == len(small), f"{len(small)} queries for 2 small tenders, {len(large)} for 30 large ones"

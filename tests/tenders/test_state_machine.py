@@ -19,10 +19,14 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 S = TenderStatus
 # Written out here, not read from the machine, so that a changed table fails this test.
 LEGAL = {
-    (S.DRAFT, S.PUBLISHED), (S.DRAFT, S.CANCELLED),
-    (S.PUBLISHED, S.CLOSED), (S.PUBLISHED, S.CANCELLED),
-    (S.CLOSED, S.EVALUATION), (S.CLOSED, S.CANCELLED),
-    (S.EVALUATION, S.AWARDED), (S.EVALUATION, S.CANCELLED),
+    (S.DRAFT, S.PUBLISHED),
+    (S.DRAFT, S.CANCELLED),
+    (S.PUBLISHED, S.CLOSED),
+    (S.PUBLISHED, S.CANCELLED),
+    (S.CLOSED, S.EVALUATION),
+    (S.CLOSED, S.CANCELLED),
+    (S.EVALUATION, S.AWARDED),
+    (S.EVALUATION, S.CANCELLED),
 }
 PAIRS = [(current, to) for current in TenderStatus for to in TenderStatus]
 OFFICER = SimpleNamespace(is_authenticated=True, role=Role.OFFICER, id=1)
@@ -31,8 +35,9 @@ OFFICER = SimpleNamespace(is_authenticated=True, role=Role.OFFICER, id=1)
 @pytest.fixture
 def audited(monkeypatch):
     events = []
-    monkeypatch.setattr("portal.states.record", lambda session, actor, action, obj, **details:
-                        events.append((action, details)))
+    monkeypatch.setattr(
+        "portal.states.record", lambda session, actor, action, obj, **details: events.append((action, details))
+    )
     return events
 
 
@@ -66,7 +71,10 @@ def test_the_policies_offer_exactly_the_legal_moves(current):
 
 def test_nobody_but_officers_is_offered_a_move():
     tender = a_tender(S.DRAFT)
-    for user in (SimpleNamespace(is_authenticated=False), SimpleNamespace(is_authenticated=True, role=Role.PROVIDER),
-                 SimpleNamespace(is_authenticated=True, role=Role.EVALUATOR)):
+    for user in (
+        SimpleNamespace(is_authenticated=False),
+        SimpleNamespace(is_authenticated=True, role=Role.PROVIDER),
+        SimpleNamespace(is_authenticated=True, role=Role.EVALUATOR),
+    ):
         assert not policies.can_publish(user, tender) and not policies.can_cancel(user, tender)
         assert not policies.can_edit(user, tender) and not policies.can_change_conflicts(user, tender)

@@ -21,8 +21,16 @@ from portal.agreements.importing.parsing import OPTIONAL_COLUMNS, REQUIRED_COLUM
 from portal.agreements.importing.reading import ImportRefused, read_table
 from portal.errors import RuleViolation
 
-__all__ = ["OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "ImportProblems", "ImportRefused", "ImportSummary", "RowError",
-           "import_register", "upload_limit"]
+__all__ = [
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "ImportProblems",
+    "ImportRefused",
+    "ImportSummary",
+    "RowError",
+    "import_register",
+    "upload_limit",
+]
 
 
 class ImportProblems(RuleViolation):
@@ -30,8 +38,11 @@ class ImportProblems(RuleViolation):
 
     def __init__(self, rows: list[RowError]):
         count = len(rows)
-        super().__init__("file", f"The file has {count} problem{'s' if count != 1 else ''}. Nothing has been "
-                                 "imported. Correct the rows listed and upload it again")
+        super().__init__(
+            "file",
+            f"The file has {count} problem{'s' if count != 1 else ''}. Nothing has been "
+            "imported. Correct the rows listed and upload it again",
+        )
         self.rows = rows
 
 
@@ -40,8 +51,9 @@ def upload_limit() -> int:
     return reading.MAX_IMPORT_BYTES + 1
 
 
-def import_register(session: Session, actor: User, filename: str, data: bytes, today: date, *,
-                    send_extension_notices: bool = True) -> ImportSummary:
+def import_register(
+    session: Session, actor: User, filename: str, data: bytes, today: date, *, send_extension_notices: bool = True
+) -> ImportSummary:
     """Import a register file: read it, check every row, check that new
     providers can be invited, and only then write it (see ``applying.apply``).
 

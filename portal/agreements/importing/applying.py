@@ -46,9 +46,11 @@ class ProviderIndex:
             self.by_name.setdefault(organisation.name.lower(), organisation)
 
     def find(self, row: ParsedRow) -> Organisation | None:
-        return (row.charity_number and self.by_charity.get(row.charity_number)) or \
-            (row.company_number and self.by_company.get(row.company_number)) or \
-            self.by_name.get(row.provider_name.lower())
+        return (
+            (row.charity_number and self.by_charity.get(row.charity_number))
+            or (row.company_number and self.by_company.get(row.company_number))
+            or self.by_name.get(row.provider_name.lower())
+        )
 
     def add(self, organisation: Organisation) -> None:
         if organisation.charity_number:
@@ -66,8 +68,13 @@ def check_providers(session: Session, rows: list[ParsedRow]) -> list[RowError]:
         if index.find(row) is None and row.provider_name.lower() not in new_names:
             new_names.add(row.provider_name.lower())
             if not row.contact_email:
-                errors.append(RowError(row.row, "contact email",
-                                       f"{row.provider_name} is new to the portal: enter a contact email to invite it"))
+                errors.append(
+                    RowError(
+                        row.row,
+                        "contact email",
+                        f"{row.provider_name} is new to the portal: enter a contact email to invite it",
+                    )
+                )
     return errors
 
 
@@ -78,16 +85,29 @@ def existing_agreements(session: Session, references: list[str]) -> dict[str, Ag
     found = {}
     for start in range(0, len(keys), REFERENCES_PER_QUERY):
         for agreement in session.scalars(
-                select(Agreement).where(func.lower(Agreement.reference).in_(keys[start:start + REFERENCES_PER_QUERY]))
-                .options(selectinload(Agreement.organisation), selectinload(Agreement.category),
-                         selectinload(Agreement.districts), selectinload(Agreement.delivery_mode_rows),
-                         selectinload(Agreement.extensions), selectinload(Agreement.spend))):
+            select(Agreement)
+            .where(func.lower(Agreement.reference).in_(keys[start : start + REFERENCES_PER_QUERY]))
+            .options(
+                selectinload(Agreement.organisation),
+                selectinload(Agreement.category),
+                selectinload(Agreement.districts),
+                selectinload(Agreement.delivery_mode_rows),
+                selectinload(Agreement.extensions),
+                selectinload(Agreement.spend),
+            )
+        ):
             found[agreement.reference.lower()] = agreement
     return found
 
 
-def apply(session: Session, actor: User, rows: list[ParsedRow], filename: str, today: date,
-          send_extension_notices: bool = True) -> ImportSummary:
+def apply(
+    session: Session,
+    actor: User,
+    rows: list[ParsedRow],
+    filename: str,
+    today: date,
+    send_extension_notices: bool = True,
+) -> ImportSummary:
     """Write checked rows: create new agreements, update changed ones, leave the same ones alone.
 
     New incumbents are recorded with their contact email and invited to register.
@@ -105,8 +125,12 @@ def apply(session: Session, actor: User, rows: list[ParsedRow], filename: str, t
     for row in rows:
         organisation = index.find(row)
         if organisation is None:
-            organisation = Organisation(name=row.provider_name, charity_number=row.charity_number,
-                                        company_number=row.company_number, contact_email=row.contact_email)
+            organisation = Organisation(
+                name=row.provider_name,
+                charity_number=row.charity_number,
+                company_number=row.company_number,
+                contact_email=row.contact_email,
+            )
             session.add(organisation)
             index.add(organisation)
             invited.append(organisation)
@@ -130,20 +154,37 @@ def apply(session: Session, actor: User, rows: list[ParsedRow], filename: str, t
                 summary.unchanged += 1
     session.flush()
     for organisation in invited:
-        queue_email(session, organisation.contact_email, "incumbent_invitation", organisation=organisation,
-                    register_url=external_url("providers.register", claim=make_claim_token(organisation)))
+        queue_email(
+            session,
+            organisation.contact_email,
+            "incumbent_invitation",
+            organisation=organisation,
+            register_url=external_url("providers.register", claim=make_claim_token(organisation)),
+        )
         summary.invitations_sent += 1
-    record(session, actor, "agreements.imported", None, filename=filename, created=summary.created,
-           updated=summary.updated, unchanged=summary.unchanged, providers_created=summary.providers_created,
-           extensions=summary.extensions)
+    record(
+        session,
+        actor,
+        "agreements.imported",
+        None,
+        filename=filename,
+        created=summary.created,
+        updated=summary.updated,
+        unchanged=summary.unchanged,
+        providers_created=summary.providers_created,
+        extensions=summary.extensions,
+    )
     return summary
 
 
 def _update(session: Session, agreement: Agreement, organisation: Organisation, row: ParsedRow) -> bool:
     """Bring the agreement in line with the row, up to its extensions; True if anything changed."""
     wanted = {
-        "organisation": organisation, "service_name": row.service_name, "category": row.category,
-        "annual_value_pence": row.annual_value_pence, "start_date": row.start_date,
+        "organisation": organisation,
+        "service_name": row.service_name,
+        "category": row.category,
+        "annual_value_pence": row.annual_value_pence,
+        "start_date": row.start_date,
         "original_end_date": row.end_date,
     }
     changed = False
@@ -173,8 +214,9 @@ def _update(session: Session, agreement: Agreement, organisation: Organisation, 
     return changed
 
 
-def _extend(session: Session, actor: User, agreement: Agreement, row: ParsedRow, today: date,
-            send_notices: bool) -> bool:
+def _extend(
+    session: Session, actor: User, agreement: Agreement, row: ParsedRow, today: date, send_notices: bool
+) -> bool:
     """Record the row's extension, if it extends beyond what is held; True if it did.
 
     A notice about an extension of an agreement that has ended since would tell
@@ -182,7 +224,15 @@ def _extend(session: Session, actor: User, agreement: Agreement, row: ParsedRow,
     """
     if row.extended_end_date is None or row.extended_end_date <= agreement.end_date:
         return False
-    services.extend(session, actor, agreement, row.extended_end_date, row.extension_reason or "",
-                    row.extension_agreed_by or REGISTER_APPROVER, today,
-                    notify=send_notices and row.extended_end_date >= today, already_agreed=True)
+    services.extend(
+        session,
+        actor,
+        agreement,
+        row.extended_end_date,
+        row.extension_reason or "",
+        row.extension_agreed_by or REGISTER_APPROVER,
+        today,
+        notify=send_notices and row.extended_end_date >= today,
+        already_agreed=True,
+    )
     return True

@@ -26,10 +26,25 @@ from portal.providers.services import (
 )
 
 MAX_ROWS = 50_000
-REQUIRED_COLUMNS = ["reference", "provider name", "service name", "category", "districts", "delivery modes",
-                    "annual value", "start date", "end date"]
-OPTIONAL_COLUMNS = ["charity number", "company number", "contact email", "extended end date",
-                    "extension reason", "extension agreed by"]
+REQUIRED_COLUMNS = [
+    "reference",
+    "provider name",
+    "service name",
+    "category",
+    "districts",
+    "delivery modes",
+    "annual value",
+    "start date",
+    "end date",
+]
+OPTIONAL_COLUMNS = [
+    "charity number",
+    "company number",
+    "contact email",
+    "extended end date",
+    "extension reason",
+    "extension agreed by",
+]
 SPEND_COLUMN = re.compile(r"^spend (\d{4})/(\d{2})$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MODE_NAMES = {re.sub(r"[^a-z]", "", m.value.lower()): m for m in DeliveryMode}
@@ -114,8 +129,11 @@ def _columns(table: list[list]) -> tuple[list[str], dict[str, int], dict[int, in
     header = [_column_key(h) for h in table[0]]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise ImportRefused("The file is missing these columns: " + ", ".join(missing)
-                            + ". The first row must name the columns; see the template")
+        raise ImportRefused(
+            "The file is missing these columns: "
+            + ", ".join(missing)
+            + ". The first row must name the columns; see the template"
+        )
     if len(table) < 2:
         raise ImportRefused("The file has column names but no agreements")
     if len(table) - 1 > MAX_ROWS:
@@ -140,6 +158,7 @@ def check(session: Session, table: list[list]) -> tuple[list[ParsedRow], list[Ro
     districts = {d.name.lower(): d for d in session.scalars(select(District))}
     parsed, errors, seen = [], [], {}
     for number, row in enumerate(table[1:], start=2):
+
         def value(column, row=row):
             return _cell(row, index.get(column))
 
@@ -180,9 +199,12 @@ def check(session: Session, table: list[list]) -> tuple[list[ParsedRow], list[Ro
             fail("category", f"Unknown category \u201c{value('category')}\u201d")
         row_districts = _districts(str(value("districts")), districts, lambda reason: fail("districts", reason))
         modes = _modes(str(value("delivery modes")), lambda reason: fail("delivery modes", reason))
-        annual = _money(value("annual value"), "Annual value",
-                        f"Annual value \u201c{value('annual value')}\u201d is not an amount of money",
-                        lambda reason: fail("annual value", reason))
+        annual = _money(
+            value("annual value"),
+            "Annual value",
+            f"Annual value \u201c{value('annual value')}\u201d is not an amount of money",
+            lambda reason: fail("annual value", reason),
+        )
         start = _parse_date(value("start date"))
         if start is None:
             fail("start date", f"Start date \u201c{value('start date')}\u201d is not a real date: use 31/03/2012")
@@ -195,8 +217,10 @@ def check(session: Session, table: list[list]) -> tuple[list[ParsedRow], list[Ro
         if value("extended end date"):
             extended = _parse_date(value("extended end date"))
             if extended is None:
-                fail("extended end date",
-                     f"Extended end date \u201c{value('extended end date')}\u201d is not a real date")
+                fail(
+                    "extended end date",
+                    f"Extended end date \u201c{value('extended end date')}\u201d is not a real date",
+                )
             elif end is not None and extended <= end:
                 fail("extended end date", "Extended end date must be after the end date")
             elif not value("extension reason"):
@@ -206,17 +230,36 @@ def check(session: Session, table: list[list]) -> tuple[list[ParsedRow], list[Ro
             raw = _cell(row, position)
             if raw == "":
                 continue
-            amount = _money(raw, "Spend", f"\u201c{raw}\u201d is not an amount of money",
-                            lambda reason, column=header[position]: fail(column, reason))
+            amount = _money(
+                raw,
+                "Spend",
+                f"\u201c{raw}\u201d is not an amount of money",
+                lambda reason, column=header[position]: fail(column, reason),
+            )
             if amount is not None:
                 spend[year] = amount
         if len(errors) == before:
-            parsed.append(ParsedRow(
-                row=number, reference=reference, provider_name=provider_name, charity_number=charity,
-                company_number=company, contact_email=contact, service_name=service_name, category=category,
-                districts=row_districts, modes=modes, annual_value_pence=annual, start_date=start, end_date=end,
-                extended_end_date=extended, extension_reason=str(value("extension reason")) or None,
-                extension_agreed_by=str(value("extension agreed by")) or None, spend=spend))
+            parsed.append(
+                ParsedRow(
+                    row=number,
+                    reference=reference,
+                    provider_name=provider_name,
+                    charity_number=charity,
+                    company_number=company,
+                    contact_email=contact,
+                    service_name=service_name,
+                    category=category,
+                    districts=row_districts,
+                    modes=modes,
+                    annual_value_pence=annual,
+                    start_date=start,
+                    end_date=end,
+                    extended_end_date=extended,
+                    extension_reason=str(value("extension reason")) or None,
+                    extension_agreed_by=str(value("extension agreed by")) or None,
+                    spend=spend,
+                )
+            )
     return parsed, errors
 
 

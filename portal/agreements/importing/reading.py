@@ -66,7 +66,6 @@ def _read_xlsx(content: bytes) -> list[list]:
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
         raise ImportRefused(NOT_A_TABLE) from error
     sheet = workbook.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)
-            if any(cell not in (None, "") for cell in row)]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True) if any(cell not in (None, "") for cell in row)]
     workbook.close()
     return rows

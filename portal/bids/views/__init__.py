@@ -42,16 +42,22 @@ bp = Blueprint("bids", __name__)
 
 @bp.context_processor
 def _helpers():
-    return {"countdown": display.countdown, "status_label": display.status_label,
-            "status_tag_class": display.status_tag_class, "has_unsubmitted_changes": display.has_unsubmitted_changes,
-            "datetime_seconds": display.format_datetime_seconds, "paragraphs": paragraphs,
-            "word_count": display.word_count}
+    return {
+        "countdown": display.countdown,
+        "status_label": display.status_label,
+        "status_tag_class": display.status_tag_class,
+        "has_unsubmitted_changes": display.has_unsubmitted_changes,
+        "datetime_seconds": display.format_datetime_seconds,
+        "paragraphs": paragraphs,
+        "word_count": display.word_count,
+    }
 
 
 # --- Refusals ------------------------------------------------------------------------------
 # Each handler undoes the request's work first (as portal.errors does), so that
 # its page can still query; the request is then answered with an error status
 # and nothing of it is committed.
+
 
 @bp.errorhandler(DeadlinePassed)
 def _deadline_passed(error: DeadlinePassed):
@@ -86,8 +92,14 @@ def keep_if_too_late(text: str | None) -> None:
 
 def deadline_page(error: DeadlinePassed, kept_text: str | None = None):
     bid_id = (request.view_args or {}).get("bid_id")
-    return render_template("bids/deadline_passed.html", message=error.message, deadline=error.deadline,
-                           server_time=error.server_time, bid_id=bid_id, kept_text=kept_text), 400
+    return render_template(
+        "bids/deadline_passed.html",
+        message=error.message,
+        deadline=error.deadline,
+        server_time=error.server_time,
+        bid_id=bid_id,
+        kept_text=kept_text,
+    ), 400
 
 
 def refused(title: str, message: str, status: int = 400):
@@ -95,11 +107,13 @@ def refused(title: str, message: str, status: int = 400):
 
 
 def csrf_failed():
-    return render_template("errors/400.html", title="There is a problem with your request", description=None,
-                           csrf_failed=True), 400
+    return render_template(
+        "errors/400.html", title="There is a problem with your request", description=None, csrf_failed=True
+    ), 400
 
 
 # --- Loading -------------------------------------------------------------------------------
+
 
 def bid_or_404(bid_id: int) -> Bid:
     """The bid, with what its pages show, for someone who acts for its
@@ -129,16 +143,26 @@ def overview(session: Session, bid: Bid, now: datetime) -> dict:
     questions = questions_for(bid)
     contract_start = bid.tender.contract_start_date
     today = clock.today()
-    evidence = [(e, display.evidence_warning(e.expires_on, today, contract_start))
-                for e in queries.chosen_evidence(session, bid)]
+    evidence = [
+        (e, display.evidence_warning(e.expires_on, today, contract_start))
+        for e in queries.chosen_evidence(session, bid)
+    ]
     return {
-        "bid": bid, "tender": bid.tender, "now": now, "is_editable": is_editable(bid, now),
-        "questions": questions, "answers": {a.question_id: a for a in bid.answers},
+        "bid": bid,
+        "tender": bid.tender,
+        "now": now,
+        "is_editable": is_editable(bid, now),
+        "questions": questions,
+        "answers": {a.question_id: a for a in bid.answers},
         "selection": [q for q in questions if q.kind is QuestionKind.PASS_FAIL],
         "quality": [q for q in questions if q.kind is QuestionKind.QUALITY],
-        "question_status": display.question_status, "missing": missing_items(bid),
-        "failed": failed_selection_questions(bid), "current": display.current_submission(bid),
-        "latest": display.latest_submission(bid), "evidence": evidence, "declarations": DECLARATIONS,
+        "question_status": display.question_status,
+        "missing": missing_items(bid),
+        "failed": failed_selection_questions(bid),
+        "current": display.current_submission(bid),
+        "latest": display.latest_submission(bid),
+        "evidence": evidence,
+        "declarations": DECLARATIONS,
     }
 
 

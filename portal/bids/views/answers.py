@@ -95,8 +95,13 @@ def _keep_after_timeout(bid_id: int, question_id: int):
     session = get_session()
     user = session.get(User, data["u"])
     bid = session.get(Bid, bid_id)
-    if user is None or bid is None or not user.can_sign_in or user.session_version != data.get("v") \
-            or not policies.is_bidder(user, bid):
+    if (
+        user is None
+        or bid is None
+        or not user.can_sign_in
+        or user.session_version != data.get("v")
+        or not policies.is_bidder(user, bid)
+    ):
         return csrf_failed()  # the user's sessions were ended on purpose since (a new password), or access removed
     if current_user.is_authenticated and current_user.id != user.id:
         return csrf_failed()  # someone else has signed in on this browser since
@@ -113,10 +118,20 @@ def _keep_after_timeout(bid_id: int, question_id: int):
     now = clock.now()
     policies.require_editable(bid, now)
     token = secrets.token_urlsafe(24)
-    kept.stash(session, user.id, bid.id, question.id, {
-        "text": text if is_quality else None, "yes_no": None if is_quality else yes_no,
-        "base_version": parse_version(request.form.get("base_version"))}, token=token,
-        browser_key=draft_tokens.posted_key(), now=now)
+    kept.stash(
+        session,
+        user.id,
+        bid.id,
+        question.id,
+        {
+            "text": text if is_quality else None,
+            "yes_no": None if is_quality else yes_no,
+            "base_version": parse_version(request.form.get("base_version")),
+        },
+        token=token,
+        browser_key=draft_tokens.posted_key(),
+        now=now,
+    )
     resume_url = url_for("bids.question", bid_id=bid.id, question_id=question.id, resume=token)
     if current_user.is_authenticated:  # signed in again in another tab: the old page's token is stale
         return redirect(resume_url)
@@ -150,8 +165,9 @@ def _kept_page(bid: Bid, question: Question, token: str):
 
     Nothing kept for this user, page and browser: the page itself."""
     session = get_session()
-    pending = kept.find_pending(session, current_user, token, bid.id, question.id, draft_tokens.held_keys(),
-                                clock.now())
+    pending = kept.find_pending(
+        session, current_user, token, bid.id, question.id, draft_tokens.held_keys(), clock.now()
+    )
     if pending is None:
         return redirect(url_for("bids.question", bid_id=bid.id, question_id=question.id))
     data = pending.data or {}
@@ -161,8 +177,18 @@ def _kept_page(bid: Bid, question: Question, token: str):
     answer = queries.answers_by_question(session, bid).get(question.id)
     saved_by = session.get(User, answer.updated_by_id) if answer is not None and answer.updated_by_id else None
     number, total = _position(bid, question)
-    return render_template("bids/kept.html", bid=bid, question=question, token=token, text=data.get("text"),
-                           yes_no=data.get("yes_no"), answer=answer, saved_by=saved_by, number=number, total=total)
+    return render_template(
+        "bids/kept.html",
+        bid=bid,
+        question=question,
+        token=token,
+        text=data.get("text"),
+        yes_no=data.get("yes_no"),
+        answer=answer,
+        saved_by=saved_by,
+        number=number,
+        total=total,
+    )
 
 
 def _use_or_discard_kept(bid: Bid, question: Question, token: str):
@@ -186,8 +212,13 @@ def _use_or_discard_kept(bid: Bid, question: Question, token: str):
     form.answer.data = text if question.kind is QuestionKind.QUALITY else {True: "yes", False: "no"}.get(yes_no)
     form.base_version.data = str(base_version)
     keep_if_too_late(text)
-    refused = _apply_save(bid, question, form, resumed=True, save=lambda: drafting.save_answer(
-        session, current_user, bid, question, text, yes_no, base_version, now))
+    refused = _apply_save(
+        bid,
+        question,
+        form,
+        resumed=True,
+        save=lambda: drafting.save_answer(session, current_user, bid, question, text, yes_no, base_version, now),
+    )
     if refused is not None:
         return refused
     flash("We saved what you typed before you were signed out.", "success")
@@ -207,8 +238,14 @@ def _save_answer(bid: Bid, question: Question):
         return _question_page(bid, question, form, status=400)
     text, yes_no = _posted(question, form)
     base_version = parse_version(form.base_version.data)
-    refused = _apply_save(bid, question, form, save=lambda: drafting.save_answer(
-        get_session(), current_user, bid, question, text, yes_no, base_version, now, force=action == "force"))
+    refused = _apply_save(
+        bid,
+        question,
+        form,
+        save=lambda: drafting.save_answer(
+            get_session(), current_user, bid, question, text, yes_no, base_version, now, force=action == "force"
+        ),
+    )
     return refused or redirect(_next_url(bid, question))
 
 
@@ -217,14 +254,13 @@ def _next_url(bid: Bid, question: Question) -> str:
     answers = queries.answers_by_question(get_session(), bid)
     questions = drafting.questions_for(bid)
     position = next((i for i, q in enumerate(questions) if q.id == question.id), -1)
-    for following in questions[position + 1:]:
+    for following in questions[position + 1 :]:
         if not display.is_answered(following, answers.get(following.id)):
             return url_for("bids.question", bid_id=bid.id, question_id=following.id)
     return url_for("bids.show", bid_id=bid.id)
 
 
-def _question_page(bid: Bid, question: Question, form=None, status: int = 200, conflict=None,
-                   resumed: bool = False):
+def _question_page(bid: Bid, question: Question, form=None, status: int = 200, conflict=None, resumed: bool = False):
     session = get_session()
     now = clock.now()
     answer = queries.answers_by_question(session, bid).get(question.id)
@@ -233,8 +269,9 @@ def _question_page(bid: Bid, question: Question, form=None, status: int = 200, c
     if form is None:
         form = _answer_form(question)
         if answer is not None:
-            form.answer.data = answer.text if question.kind is QuestionKind.QUALITY else \
-                {True: "yes", False: "no"}.get(answer.yes_no)
+            form.answer.data = (
+                answer.text if question.kind is QuestionKind.QUALITY else {True: "yes", False: "no"}.get(answer.yes_no)
+            )
         form.base_version.data = str(answer.version if answer is not None else 0)
         copy = request.args.get("copy", "")
         if copy.isdigit() and int(copy) < len(earlier):
@@ -244,10 +281,22 @@ def _question_page(bid: Bid, question: Question, form=None, status: int = 200, c
     saved_by = session.get(User, answer.updated_by_id) if answer is not None and answer.updated_by_id else None
     number, total = _position(bid, question)
     return render_template(
-        "bids/question.html", form=form, bid=bid, question=question, answer=answer, conflict=conflict,
-        colleague=saved_by if conflict is not None else None, earlier=earlier, copied=copied, resumed=resumed,
-        number=number, total=total, is_editable=is_editable(bid, now), now=now,
-        last_saved_by=saved_by), status
+        "bids/question.html",
+        form=form,
+        bid=bid,
+        question=question,
+        answer=answer,
+        conflict=conflict,
+        colleague=saved_by if conflict is not None else None,
+        earlier=earlier,
+        copied=copied,
+        resumed=resumed,
+        number=number,
+        total=total,
+        is_editable=is_editable(bid, now),
+        now=now,
+        last_saved_by=saved_by,
+    ), status
 
 
 def _position(bid: Bid, question: Question) -> tuple[int | None, int]:

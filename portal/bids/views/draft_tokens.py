@@ -56,8 +56,9 @@ def key_digest(key: str) -> str:
 
 def sign(user, bid_id: int, question_id: int, key: str) -> str:
     """A draft token for ``user`` on this question, bound to the browser key ``key``."""
-    return _serializer().dumps({"u": user.id, "v": user.session_version, "b": bid_id, "q": question_id,
-                                "k": key_digest(key)})
+    return _serializer().dumps(
+        {"u": user.id, "v": user.session_version, "b": bid_id, "q": question_id, "k": key_digest(key)}
+    )
 
 
 def issue(user, bid_id: int, question_id: int) -> str:
@@ -77,9 +78,15 @@ def _browser_key() -> str:
 
         @after_this_request
         def _set_cookie(response):
-            response.set_cookie(DRAFT_KEY_COOKIE, key, max_age=DRAFT_TOKEN_MAX_AGE,
-                                path=_COOKIE_PATH, secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
-                                httponly=True, samesite="Strict")
+            response.set_cookie(
+                DRAFT_KEY_COOKIE,
+                key,
+                max_age=DRAFT_TOKEN_MAX_AGE,
+                path=_COOKIE_PATH,
+                secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+                httponly=True,
+                samesite="Strict",
+            )
             return response
 
     return key

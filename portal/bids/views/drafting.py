@@ -71,8 +71,13 @@ def lots(bid_id):
             abort(404)  # a lot of another tender: a tampered form
         drafting.choose_lots(get_session(), current_user, bid, chosen, now)
 
-    return handle_form(form, choose, template="bids/lots.html", redirect_to=url_for("bids.show", bid_id=bid.id),
-                       context=lambda: {"bid": bid, "is_editable": is_editable(bid, now)})
+    return handle_form(
+        form,
+        choose,
+        template="bids/lots.html",
+        redirect_to=url_for("bids.show", bid_id=bid.id),
+        context=lambda: {"bid": bid, "is_editable": is_editable(bid, now)},
+    )
 
 
 PRICE_FIELD = re.compile(r"price_(\d+)")
@@ -94,10 +99,14 @@ def prices(bid_id):
                 abort(404)  # a lot not in this bid: a tampered form
     form = prices_form(bid_lots, fill_from_draft=request.method == "GET")
     return handle_form(
-        form, lambda: drafting.save_prices(get_session(), current_user, bid,
-                                           {bl.lot_id: form[f"price_{bl.lot_id}"].pence for bl in bid_lots}, now),
-        template="bids/prices.html", redirect_to=url_for("bids.show", bid_id=bid.id),
-        context=lambda: {"bid": bid, "bid_lots": bid_lots, "is_editable": is_editable(bid, now)})
+        form,
+        lambda: drafting.save_prices(
+            get_session(), current_user, bid, {bl.lot_id: form[f"price_{bl.lot_id}"].pence for bl in bid_lots}, now
+        ),
+        template="bids/prices.html",
+        redirect_to=url_for("bids.show", bid_id=bid.id),
+        context=lambda: {"bid": bid, "bid_lots": bid_lots, "is_editable": is_editable(bid, now)},
+    )
 
 
 @bp.route("/bids/<int:bid_id>/files", methods=["GET", "POST"])
@@ -111,16 +120,25 @@ def files(bid_id):
     def upload():
         # Read one byte past the limit: enough for the service to refuse a file too large.
         content = form.file.data.read(config["MAX_FILE_BYTES"] + 1)
-        return drafting.attach(get_session(), current_user, bid, form.file.data.filename, content,
-                               form.title.data or "", now)
+        return drafting.attach(
+            get_session(), current_user, bid, form.file.data.filename, content, form.title.data or "", now
+        )
 
     return handle_form(
-        form, upload, template="bids/files.html", redirect_to=url_for("bids.files", bid_id=bid.id),
+        form,
+        upload,
+        template="bids/files.html",
+        redirect_to=url_for("bids.files", bid_id=bid.id),
         success=lambda added: f"\u201c{added.title}\u201d has been uploaded.",
-        context=lambda: {"bid": bid, "remove_form": ConfirmForm(), "is_editable": is_editable(bid, now),
-                         "total_bytes": sum(a.file.size for a in bid.attachments),
-                         "max_file_mb": config["MAX_FILE_BYTES"] // (1024 * 1024),
-                         "max_bid_mb": config["MAX_BID_BYTES"] // (1024 * 1024)})
+        context=lambda: {
+            "bid": bid,
+            "remove_form": ConfirmForm(),
+            "is_editable": is_editable(bid, now),
+            "total_bytes": sum(a.file.size for a in bid.attachments),
+            "max_file_mb": config["MAX_FILE_BYTES"] // (1024 * 1024),
+            "max_bid_mb": config["MAX_BID_BYTES"] // (1024 * 1024),
+        },
+    )
 
 
 @bp.route("/bids/<int:bid_id>/files/<int:attachment_id>")
@@ -155,15 +173,26 @@ def evidence(bid_id):
 
     def page() -> dict:
         today = clock.today()
-        rows = [(e, display.evidence_warning(e.expires_on, today, bid.tender.contract_start_date))
-                for e in queries.evidence_to_choose(session, bid)]
+        rows = [
+            (e, display.evidence_warning(e.expires_on, today, bid.tender.contract_start_date))
+            for e in queries.evidence_to_choose(session, bid)
+        ]
         manage_url = url_for("evidence.index") if "evidence.index" in current_app.view_functions else None
-        return {"bid": bid, "rows": rows, "chosen": set(form.evidence_ids.data or []), "manage_url": manage_url,
-                "is_editable": is_editable(bid, now)}
+        return {
+            "bid": bid,
+            "rows": rows,
+            "chosen": set(form.evidence_ids.data or []),
+            "manage_url": manage_url,
+            "is_editable": is_editable(bid, now),
+        }
 
     return handle_form(
-        form, lambda: drafting.choose_evidence(session, current_user, bid, form.evidence_ids.data or [], now),
-        template="bids/evidence.html", redirect_to=url_for("bids.show", bid_id=bid.id), context=page)
+        form,
+        lambda: drafting.choose_evidence(session, current_user, bid, form.evidence_ids.data or [], now),
+        template="bids/evidence.html",
+        redirect_to=url_for("bids.show", bid_id=bid.id),
+        context=page,
+    )
 
 
 @bp.route("/bids/<int:bid_id>/declarations", methods=["GET", "POST"])
@@ -177,11 +206,18 @@ def declarations(bid_id):
         form.confirm.data = bid.declarations_confirmed_at is not None
 
     def page() -> dict:
-        confirmed_by = session.get(User, bid.declarations_confirmed_by_id) if bid.declarations_confirmed_by_id \
-            else None
-        return {"bid": bid, "declarations": DECLARATIONS, "confirmed_by": confirmed_by,
-                "is_editable": is_editable(bid, now)}
+        confirmed_by = session.get(User, bid.declarations_confirmed_by_id) if bid.declarations_confirmed_by_id else None
+        return {
+            "bid": bid,
+            "declarations": DECLARATIONS,
+            "confirmed_by": confirmed_by,
+            "is_editable": is_editable(bid, now),
+        }
 
     return handle_form(
-        form, lambda: drafting.confirm_declarations(session, current_user, bid, bool(form.confirm.data), now),
-        template="bids/declarations.html", redirect_to=url_for("bids.show", bid_id=bid.id), context=page)
+        form,
+        lambda: drafting.confirm_declarations(session, current_user, bid, bool(form.confirm.data), now),
+        template="bids/declarations.html",
+        redirect_to=url_for("bids.show", bid_id=bid.id),
+        context=page,
+    )

@@ -53,9 +53,14 @@ def receipt(bid_id, version):
     submission = next((s for s in bid.submissions if s.version == version), None)
     if submission is None:
         abort(404)
-    return render_template("bids/receipt.html", bid=bid, submission=submission,
-                           current=display.current_submission(bid),
-                           others=[s for s in reversed(bid.submissions) if s.version != version], now=clock.now())
+    return render_template(
+        "bids/receipt.html",
+        bid=bid,
+        submission=submission,
+        current=display.current_submission(bid),
+        others=[s for s in reversed(bid.submissions) if s.version != version],
+        now=clock.now(),
+    )
 
 
 @bp.route("/bids/<int:bid_id>/withdraw", methods=["GET", "POST"])
@@ -73,10 +78,22 @@ def withdraw(bid_id):
             return refused("Your bid cannot be withdrawn", violation.message)
         # Said only once the withdrawal has committed: the deadline, judged again at
         # the commit, may still refuse it.
-        after_commit(get_session(), lambda: flash("Your bid has been withdrawn. Its submitted versions are kept. "
-                                                  "You can submit it again until the deadline.", "success"))
+        after_commit(
+            get_session(),
+            lambda: flash(
+                "Your bid has been withdrawn. Its submitted versions are kept. "
+                "You can submit it again until the deadline.",
+                "success",
+            ),
+        )
         return redirect(url_for("bids.show", bid_id=bid.id))
     now = clock.now()
-    return render_template("bids/withdraw.html", form=form, bid=bid, now=now,
-                           current=display.current_submission(bid), is_editable=is_editable(bid, now),
-                           is_submitted=bid.status is BidStatus.SUBMITTED)
+    return render_template(
+        "bids/withdraw.html",
+        form=form,
+        bid=bid,
+        now=now,
+        current=display.current_submission(bid),
+        is_editable=is_editable(bid, now),
+        is_submitted=bid.status is BidStatus.SUBMITTED,
+    )

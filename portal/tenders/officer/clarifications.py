@@ -55,9 +55,15 @@ def answer(tender_id, clarification_id):
         service.answer(session, current_user, clarification, tender, form.answer.data, publish_to_all, now())
         return publish_to_all
 
-    return handle_form(form, reply, template="tenders/officer/questions.html",
-                       context=lambda: _page(tender, failed=(clarification.id, form)),
-                       redirect_to=show_url(tender, "tender_admin.clarifications"),
-                       success=lambda published: "The answer has been published to every interested provider, "
-                                                 "without naming the asker." if published else
-                                                 f"The answer has been sent to {clarification.organisation.name} only.")
+    return handle_form(
+        form,
+        reply,
+        template="tenders/officer/questions.html",
+        context=lambda: _page(tender, failed=(clarification.id, form)),
+        redirect_to=show_url(tender, "tender_admin.clarifications"),
+        success=lambda published: (
+            "The answer has been published to every interested provider, without naming the asker."
+            if published
+            else f"The answer has been sent to {clarification.organisation.name} only."
+        ),
+    )

@@ -22,9 +22,12 @@ OFFICERS = policies.OFFICER_ROLES
 
 # Where an officer fixes each problem on the publication checklist.
 FIX_ENDPOINTS = {
-    "lots": "tender_admin.add_lot", "questions": "tender_admin.questionnaire",
-    "quality_weight": "tender_admin.evaluation_method", "score_descriptors": "tender_admin.evaluation_method",
-    "decision_id": "tender_admin.decision", "conflicts_assessment": "tender_admin.conflicts",
+    "lots": "tender_admin.add_lot",
+    "questions": "tender_admin.questionnaire",
+    "quality_weight": "tender_admin.evaluation_method",
+    "score_descriptors": "tender_admin.evaluation_method",
+    "decision_id": "tender_admin.decision",
+    "conflicts_assessment": "tender_admin.conflicts",
 }
 
 
@@ -43,8 +46,9 @@ def _policies():
 
 
 def fix_url(tender: Tender, field: str | None) -> str:
-    endpoint = FIX_ENDPOINTS.get(field or "", "tender_admin.timetable" if field in TIMETABLE_FIELDS
-                                 else "tender_admin.show")
+    endpoint = FIX_ENDPOINTS.get(
+        field or "", "tender_admin.timetable" if field in TIMETABLE_FIELDS else "tender_admin.show"
+    )
     return url_for(endpoint, tender_id=tender.id)
 
 
@@ -54,13 +58,24 @@ def show_url(tender: Tender, endpoint: str = "tender_admin.show") -> str:
 
 def load_tender(tender_id: int) -> Tender:
     """The tender with everything its pages show, loaded in a fixed number of queries."""
-    tender = get_session().scalars(select(Tender).where(Tender.id == tender_id).options(
-        joinedload(Tender.category), joinedload(Tender.decision),
-        selectinload(Tender.lots).options(selectinload(Lot.districts), selectinload(Lot.delivery_mode_rows)),
-        selectinload(Tender.documents).joinedload(TenderDocument.file), selectinload(Tender.amendments),
-        selectinload(Tender.sections),
-        selectinload(Tender.questions).options(selectinload(Question.lots)),
-    )).unique().one_or_none()
+    tender = (
+        get_session()
+        .scalars(
+            select(Tender)
+            .where(Tender.id == tender_id)
+            .options(
+                joinedload(Tender.category),
+                joinedload(Tender.decision),
+                selectinload(Tender.lots).options(selectinload(Lot.districts), selectinload(Lot.delivery_mode_rows)),
+                selectinload(Tender.documents).joinedload(TenderDocument.file),
+                selectinload(Tender.amendments),
+                selectinload(Tender.sections),
+                selectinload(Tender.questions).options(selectinload(Question.lots)),
+            )
+        )
+        .unique()
+        .one_or_none()
+    )
     if tender is None:
         abort(404)
     return tender

@@ -36,9 +36,14 @@ def details(tender_id):
     form.category_id.choices = category_choices(get_session(), "Select a category")
     if request.method == "GET":
         form.fill_from(tender)
-    return handle_form(form, lambda: drafting.update_details(get_session(), current_user, tender, **form.details()),
-                       template="tenders/officer/details.html", context={"tender": tender},
-                       redirect_to=show_url(tender), success="The details have been saved.")
+    return handle_form(
+        form,
+        lambda: drafting.update_details(get_session(), current_user, tender, **form.details()),
+        template="tenders/officer/details.html",
+        context={"tender": tender},
+        redirect_to=show_url(tender),
+        success="The details have been saved.",
+    )
 
 
 @bp.route("/<int:tender_id>/timetable", methods=["GET", "POST"])
@@ -48,9 +53,14 @@ def timetable(tender_id):
     form = TimetableForm()
     if request.method == "GET":
         form.fill_timetable(tender)
-    return handle_form(form, lambda: drafting.set_timetable(get_session(), current_user, tender, form.values, now()),
-                       template="tenders/officer/timetable.html", context={"tender": tender},
-                       redirect_to=show_url(tender), success="The timetable has been saved.")
+    return handle_form(
+        form,
+        lambda: drafting.set_timetable(get_session(), current_user, tender, form.values, now()),
+        template="tenders/officer/timetable.html",
+        context={"tender": tender},
+        redirect_to=show_url(tender),
+        success="The timetable has been saved.",
+    )
 
 
 @bp.route("/<int:tender_id>/evaluation-method", methods=["GET", "POST"])
@@ -61,14 +71,25 @@ def evaluation_method(tender_id):
     if request.method == "GET":
         form.fill_from(tender)
     return handle_form(
-        form, lambda: drafting.set_evaluation_method(
-            get_session(), current_user, tender, form.quality_weight.data, form.price_weight.data,
-            form.minimum_quality_score.data, form.descriptors()),
-        template="tenders/officer/evaluation_method.html", context={"tender": tender},
-        redirect_to=show_url(tender), success="The evaluation method has been saved.")
+        form,
+        lambda: drafting.set_evaluation_method(
+            get_session(),
+            current_user,
+            tender,
+            form.quality_weight.data,
+            form.price_weight.data,
+            form.minimum_quality_score.data,
+            form.descriptors(),
+        ),
+        template="tenders/officer/evaluation_method.html",
+        context={"tender": tender},
+        redirect_to=show_url(tender),
+        success="The evaluation method has been saved.",
+    )
 
 
 # --- Lots -------------------------------------------------------------------------
+
 
 def _lot_form() -> LotForm:
     form = LotForm()
@@ -84,9 +105,14 @@ def add_lot(tender_id):
     if request.method == "GET":
         form.max_providers.data = 1
         form.pricing_instructions.data = Lot.__table__.c.pricing_instructions.default.arg
-    return handle_form(form, lambda: drafting.add_lot(get_session(), current_user, tender, **form.lot_fields()),
-                       template="tenders/officer/lot.html", context={"tender": tender, "lot": None},
-                       redirect_to=show_url(tender), success=lambda lot: f"Lot {lot.number} has been added.")
+    return handle_form(
+        form,
+        lambda: drafting.add_lot(get_session(), current_user, tender, **form.lot_fields()),
+        template="tenders/officer/lot.html",
+        context={"tender": tender, "lot": None},
+        redirect_to=show_url(tender),
+        success=lambda lot: f"Lot {lot.number} has been added.",
+    )
 
 
 @bp.route("/<int:tender_id>/lots/<int:lot_id>", methods=["GET", "POST"])
@@ -97,10 +123,14 @@ def edit_lot(tender_id, lot_id):
     form = _lot_form()
     if request.method == "GET":
         form.fill_from(lot)
-    return handle_form(form, lambda: drafting.update_lot(get_session(), current_user, tender, lot,
-                                                         **form.lot_fields()),
-                       template="tenders/officer/lot.html", context={"tender": tender, "lot": lot},
-                       redirect_to=show_url(tender), success=f"Lot {lot.number} has been saved.")
+    return handle_form(
+        form,
+        lambda: drafting.update_lot(get_session(), current_user, tender, lot, **form.lot_fields()),
+        template="tenders/officer/lot.html",
+        context={"tender": tender, "lot": lot},
+        redirect_to=show_url(tender),
+        success=f"Lot {lot.number} has been saved.",
+    )
 
 
 @bp.route("/<int:tender_id>/lots/<int:lot_id>/remove", methods=["GET", "POST"])
@@ -109,14 +139,22 @@ def remove_lot(tender_id, lot_id):
     tender = load_tender(tender_id)
     lot = part_of(tender.lots, lot_id)
     return handle_form(
-        RemoveForm(), lambda: drafting.remove_lot(get_session(), current_user, tender, lot),
-        template="tenders/officer/remove.html", redirect_to=show_url(tender),
+        RemoveForm(),
+        lambda: drafting.remove_lot(get_session(), current_user, tender, lot),
+        template="tenders/officer/remove.html",
+        redirect_to=show_url(tender),
         success=f"Lot \u201c{lot.title}\u201d has been removed. The other lots have been renumbered.",
-        context={"tender": tender, "thing": f"lot {lot.number}: {lot.title}", "back": show_url(tender),
-                 "warning": "Quality questions that applied only to this lot will apply to every lot."})
+        context={
+            "tender": tender,
+            "thing": f"lot {lot.number}: {lot.title}",
+            "back": show_url(tender),
+            "warning": "Quality questions that applied only to this lot will apply to every lot.",
+        },
+    )
 
 
 # --- Documents --------------------------------------------------------------------
+
 
 @bp.route("/<int:tender_id>/documents", methods=["GET", "POST"])
 @roles(*OFFICERS)
@@ -127,12 +165,25 @@ def documents(tender_id):
     def upload():
         limit = current_app.config["MAX_FILE_BYTES"]
         # One byte over the limit is enough to know the file is too large.
-        return drafting.add_document(get_session(), current_user, tender, DocumentKind[form.kind.data],
-                                     form.title.data, form.file.data.filename, form.file.data.read(limit + 1), limit)
+        return drafting.add_document(
+            get_session(),
+            current_user,
+            tender,
+            DocumentKind[form.kind.data],
+            form.title.data,
+            form.file.data.filename,
+            form.file.data.read(limit + 1),
+            limit,
+        )
 
-    return handle_form(form, upload, template="tenders/officer/documents.html", context={"tender": tender},
-                       redirect_to=show_url(tender, "tender_admin.documents"),
-                       success=lambda document: f"\u201c{document.title}\u201d has been uploaded.")
+    return handle_form(
+        form,
+        upload,
+        template="tenders/officer/documents.html",
+        context={"tender": tender},
+        redirect_to=show_url(tender, "tender_admin.documents"),
+        success=lambda document: f"\u201c{document.title}\u201d has been uploaded.",
+    )
 
 
 @bp.route("/<int:tender_id>/documents/<int:document_id>/file")
@@ -148,8 +199,11 @@ def remove_document(tender_id, document_id):
     tender = load_tender(tender_id)
     document = part_of(tender.documents, document_id)
     back = show_url(tender, "tender_admin.documents")
-    return handle_form(RemoveForm(), lambda: drafting.remove_document(get_session(), current_user, tender, document),
-                       template="tenders/officer/remove.html", redirect_to=back,
-                       success=f"\u201c{document.title}\u201d has been removed.",
-                       context={"tender": tender, "thing": f"\u201c{document.title}\u201d", "warning": None,
-                                "back": back})
+    return handle_form(
+        RemoveForm(),
+        lambda: drafting.remove_document(get_session(), current_user, tender, document),
+        template="tenders/officer/remove.html",
+        redirect_to=back,
+        success=f"\u201c{document.title}\u201d has been removed.",
+        context={"tender": tender, "thing": f"\u201c{document.title}\u201d", "warning": None, "back": back},
+    )

@@ -25,8 +25,12 @@ from portal.tenders.signals import bid_counts_requested
 @roles(*OFFICERS)
 def index():
     tenders, page = queries.officer_tenders(get_session(), page_number(request.args.get("page")))
-    return render_template("tenders/officer/index.html", tenders=tenders, page=page,
-                           page_url=lambda number: url_for("tender_admin.index", page=number))
+    return render_template(
+        "tenders/officer/index.html",
+        tenders=tenders,
+        page=page,
+        page_url=lambda number: url_for("tender_admin.index", page=number),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -37,10 +41,15 @@ def create():
     if request.method == "GET":
         form.procedure.data, form.is_light_touch.data, form.is_framework.data = "OPEN", "yes", "yes"
     return handle_form(
-        form, lambda: drafting.create_tender(get_session(), current_user, **form.details()),
-        template="tenders/officer/details.html", context={"tender": None}, redirect_to=show_url,
-        success=lambda tender: f"Draft {tender.reference} created. Add its timetable, lots and questions, "
-                               "then publish it.")
+        form,
+        lambda: drafting.create_tender(get_session(), current_user, **form.details()),
+        template="tenders/officer/details.html",
+        context={"tender": None},
+        redirect_to=show_url,
+        success=lambda tender: (
+            f"Draft {tender.reference} created. Add its timetable, lots and questions, then publish it."
+        ),
+    )
 
 
 @bp.route("/<int:tender_id>")
@@ -50,9 +59,16 @@ def show(tender_id):
     tender = load_tender(tender_id)
     problems = checks.publication_problems(tender, now()) if policies.can_publish(current_user, tender) else []
     # Counts only, asked of the bids domain: the seal keeps everything else about bids out of this page.
-    bid_counts = ask(bid_counts_requested, tender, session=session) \
-        if policies.can_see_responses(current_user, tender) else None
-    return render_template("tenders/officer/show.html", tender=tender, problems=problems, fix_url=fix_url,
-                           weight_totals=checks.quality_weight_totals(tender),
-                           replaced=authority.replaced_agreements(session, tender),
-                           unanswered=queries.has_unanswered_clarifications(session, tender), bid_counts=bid_counts)
+    bid_counts = (
+        ask(bid_counts_requested, tender, session=session) if policies.can_see_responses(current_user, tender) else None
+    )
+    return render_template(
+        "tenders/officer/show.html",
+        tender=tender,
+        problems=problems,
+        fix_url=fix_url,
+        weight_totals=checks.quality_weight_totals(tender),
+        replaced=authority.replaced_agreements(session, tender),
+        unanswered=queries.has_unanswered_clarifications(session, tender),
+        bid_counts=bid_counts,
+    )

@@ -33,10 +33,16 @@ def conflicts(tender_id):
     form = ConflictsForm()
     if request.method == "GET":
         form.conflicts_assessment.data = tender.conflicts_assessment
-    return handle_form(form, lambda: authority.record_conflicts_assessment(
-                           get_session(), current_user, tender, form.conflicts_assessment.data, now()),
-                       template="tenders/officer/conflicts.html", context={"tender": tender},
-                       redirect_to=show_url(tender), success="The conflicts of interest assessment has been recorded.")
+    return handle_form(
+        form,
+        lambda: authority.record_conflicts_assessment(
+            get_session(), current_user, tender, form.conflicts_assessment.data, now()
+        ),
+        template="tenders/officer/conflicts.html",
+        context={"tender": tender},
+        redirect_to=show_url(tender),
+        success="The conflicts of interest assessment has been recorded.",
+    )
 
 
 @bp.route("/<int:tender_id>/decision", methods=["GET", "POST"])
@@ -45,14 +51,22 @@ def decision(tender_id):
     tender = load_tender(tender_id)
     form = DecisionLinkForm()
     decisions = get_session().scalars(select(Decision).order_by(Decision.decision_date.desc(), Decision.number.desc()))
-    form.decision_id.choices = choices([("", "Select a decision"), *(
-        (d.id, f"{d.number}: {d.title} (decided {format_date(d.decision_date)})") for d in decisions)])
+    form.decision_id.choices = choices(
+        [
+            ("", "Select a decision"),
+            *((d.id, f"{d.number}: {d.title} (decided {format_date(d.decision_date)})") for d in decisions),
+        ]
+    )
     if request.method == "GET":
         form.decision_id.data = tender.decision_id
-    return handle_form(form, lambda: authority.link_decision(get_session(), current_user, tender,
-                                                             form.decision_id.data),
-                       template="tenders/officer/decision.html", context={"tender": tender},
-                       redirect_to=show_url(tender), success="The authorising decision has been linked.")
+    return handle_form(
+        form,
+        lambda: authority.link_decision(get_session(), current_user, tender, form.decision_id.data),
+        template="tenders/officer/decision.html",
+        context={"tender": tender},
+        redirect_to=show_url(tender),
+        success="The authorising decision has been linked.",
+    )
 
 
 @bp.route("/<int:tender_id>/agreements", methods=["GET", "POST"])
@@ -64,18 +78,25 @@ def agreements(tender_id):
     form = AgreementsLinkForm()
     form.agreement_ids.choices = choices(
         (a.id, f"{a.reference}: {a.service_name}, {a.organisation.name}, ends {format_date(a.end_date)}")
-        for a in candidates)
+        for a in candidates
+    )
 
     def linked_message(linked) -> str:
         told = " Their providers have been told." if tender.status is TenderStatus.PUBLISHED else ""
         return f"{len(linked)} agreement{'s' if len(linked) != 1 else ''} linked.{told}"
 
-    return handle_form(form, lambda: authority.link_replaced_agreements(session, current_user, tender,
-                                                                       form.agreement_ids.data, now()),
-                       template="tenders/officer/agreements.html", redirect_to=show_url(tender),
-                       success=linked_message,
-                       context=lambda: {"tender": tender, "candidates": candidates,
-                                        "replaced": authority.replaced_agreements(session, tender)})
+    return handle_form(
+        form,
+        lambda: authority.link_replaced_agreements(session, current_user, tender, form.agreement_ids.data, now()),
+        template="tenders/officer/agreements.html",
+        redirect_to=show_url(tender),
+        success=linked_message,
+        context=lambda: {
+            "tender": tender,
+            "candidates": candidates,
+            "replaced": authority.replaced_agreements(session, tender),
+        },
+    )
 
 
 @bp.route("/<int:tender_id>/publish", methods=["GET", "POST"])
@@ -87,10 +108,17 @@ def publish(tender_id):
         problems = checks.publication_problems(tender, now()) if policies.can_publish(current_user, tender) else []
         return {"tender": tender, "problems": problems, "fix_url": fix_url}
 
-    return handle_form(PublishForm(), lambda: lifecycle.publish(get_session(), current_user, tender, now()),
-                       template="tenders/officer/publish.html", context=checklist, redirect_to=show_url(tender),
-                       success=lambda _: f"{tender.reference} has been published. It is open for bids until "
-                                         f"{format_datetime(tender.submission_deadline)}.")
+    return handle_form(
+        PublishForm(),
+        lambda: lifecycle.publish(get_session(), current_user, tender, now()),
+        template="tenders/officer/publish.html",
+        context=checklist,
+        redirect_to=show_url(tender),
+        success=lambda _: (
+            f"{tender.reference} has been published. It is open for bids until "
+            f"{format_datetime(tender.submission_deadline)}."
+        ),
+    )
 
 
 @bp.route("/<int:tender_id>/amend", methods=["GET", "POST"])
@@ -101,12 +129,16 @@ def amend(tender_id):
     if request.method == "GET":
         form.description.data = tender.description
         form.fill_timetable(tender)
-    return handle_form(form, lambda: lifecycle.amend(get_session(), current_user, tender, form.reason.data,
-                                                     form.changes(), now()),
-                       template="tenders/officer/amend.html", context={"tender": tender},
-                       redirect_to=show_url(tender),
-                       success=lambda amendment: f"Amendment {amendment.number} has been published. Every provider "
-                                                 "that registered interest has been told.")
+    return handle_form(
+        form,
+        lambda: lifecycle.amend(get_session(), current_user, tender, form.reason.data, form.changes(), now()),
+        template="tenders/officer/amend.html",
+        context={"tender": tender},
+        redirect_to=show_url(tender),
+        success=lambda amendment: (
+            f"Amendment {amendment.number} has been published. Every provider that registered interest has been told."
+        ),
+    )
 
 
 @bp.route("/<int:tender_id>/cancel", methods=["GET", "POST"])
@@ -114,6 +146,11 @@ def amend(tender_id):
 def cancel(tender_id):
     tender = load_tender(tender_id)
     form = CancelForm()
-    return handle_form(form, lambda: lifecycle.cancel(get_session(), current_user, tender, form.reason.data, now()),
-                       template="tenders/officer/cancel.html", context={"tender": tender},
-                       redirect_to=show_url(tender), success=f"{tender.reference} has been cancelled.")
+    return handle_form(
+        form,
+        lambda: lifecycle.cancel(get_session(), current_user, tender, form.reason.data, now()),
+        template="tenders/officer/cancel.html",
+        context={"tender": tender},
+        redirect_to=show_url(tender),
+        success=f"{tender.reference} has been cancelled.",
+    )

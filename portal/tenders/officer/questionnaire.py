@@ -22,8 +22,9 @@ def _questionnaire_url(tender: Tender) -> str:
 @roles(*OFFICERS)
 def questionnaire(tender_id):
     tender = load_tender(tender_id)
-    return render_template("tenders/officer/questionnaire.html", tender=tender,
-                           weight_totals=checks.quality_weight_totals(tender))
+    return render_template(
+        "tenders/officer/questionnaire.html", tender=tender, weight_totals=checks.quality_weight_totals(tender)
+    )
 
 
 @bp.route("/<int:tender_id>/questionnaire/sections/new", methods=["GET", "POST"])
@@ -31,11 +32,16 @@ def questionnaire(tender_id):
 def add_section(tender_id):
     tender = load_tender(tender_id)
     form = SectionForm()
-    return handle_form(form, lambda: drafting.add_section(get_session(), current_user, tender, form.title.data,
-                                                          QuestionKind[form.kind.data]),
-                       template="tenders/officer/section.html", context={"tender": tender, "section": None},
-                       redirect_to=_questionnaire_url(tender),
-                       success=lambda section: f"Section \u201c{section.title}\u201d has been added.")
+    return handle_form(
+        form,
+        lambda: drafting.add_section(
+            get_session(), current_user, tender, form.title.data, QuestionKind[form.kind.data]
+        ),
+        template="tenders/officer/section.html",
+        context={"tender": tender, "section": None},
+        redirect_to=_questionnaire_url(tender),
+        success=lambda section: f"Section \u201c{section.title}\u201d has been added.",
+    )
 
 
 @bp.route("/<int:tender_id>/questionnaire/sections/<int:section_id>", methods=["GET", "POST"])
@@ -46,11 +52,16 @@ def edit_section(tender_id, section_id):
     form = SectionForm()
     if request.method == "GET":
         form.title.data, form.kind.data = section.title, section.kind.name
-    return handle_form(form, lambda: drafting.update_section(get_session(), current_user, tender, section,
-                                                             form.title.data, QuestionKind[form.kind.data]),
-                       template="tenders/officer/section.html", context={"tender": tender, "section": section},
-                       redirect_to=_questionnaire_url(tender),
-                       success=lambda _: f"Section \u201c{section.title}\u201d has been saved.")
+    return handle_form(
+        form,
+        lambda: drafting.update_section(
+            get_session(), current_user, tender, section, form.title.data, QuestionKind[form.kind.data]
+        ),
+        template="tenders/officer/section.html",
+        context={"tender": tender, "section": section},
+        redirect_to=_questionnaire_url(tender),
+        success=lambda _: f"Section \u201c{section.title}\u201d has been saved.",
+    )
 
 
 @bp.route("/<int:tender_id>/questionnaire/sections/<int:section_id>/remove", methods=["GET", "POST"])
@@ -60,12 +71,18 @@ def remove_section(tender_id, section_id):
     section = part_of(tender.sections, section_id)
     count = sum(1 for q in tender.questions if q.section_id == section.id)
     return handle_form(
-        RemoveForm(), lambda: drafting.remove_section(get_session(), current_user, tender, section),
-        template="tenders/officer/remove.html", redirect_to=_questionnaire_url(tender),
+        RemoveForm(),
+        lambda: drafting.remove_section(get_session(), current_user, tender, section),
+        template="tenders/officer/remove.html",
+        redirect_to=_questionnaire_url(tender),
         success=f"Section \u201c{section.title}\u201d has been removed.",
-        context={"tender": tender, "thing": f"the section \u201c{section.title}\u201d",
-                 "warning": f"Its {count} question{'s' if count != 1 else ''} will be removed too." if count else None,
-                 "back": _questionnaire_url(tender)})
+        context={
+            "tender": tender,
+            "thing": f"the section \u201c{section.title}\u201d",
+            "warning": f"Its {count} question{'s' if count != 1 else ''} will be removed too." if count else None,
+            "back": _questionnaire_url(tender),
+        },
+    )
 
 
 def _question_form(tender: Tender, kind: QuestionKind):
@@ -82,12 +99,19 @@ def add_question(tender_id, section_id):
     tender = load_tender(tender_id)
     section = part_of(tender.sections, section_id)
     form = _question_form(tender, section.kind)
-    return handle_form(form, lambda: drafting.add_question(get_session(), current_user, tender, section,
-                                                           **form.question_fields()),
-                       template="tenders/officer/question.html", redirect_to=_questionnaire_url(tender),
-                       success="The question has been added.",
-                       context=lambda: {"tender": tender, "section": section, "question": None,
-                                        "weight_totals": checks.quality_weight_totals(tender)})
+    return handle_form(
+        form,
+        lambda: drafting.add_question(get_session(), current_user, tender, section, **form.question_fields()),
+        template="tenders/officer/question.html",
+        redirect_to=_questionnaire_url(tender),
+        success="The question has been added.",
+        context=lambda: {
+            "tender": tender,
+            "section": section,
+            "question": None,
+            "weight_totals": checks.quality_weight_totals(tender),
+        },
+    )
 
 
 @bp.route("/<int:tender_id>/questionnaire/questions/<int:question_id>", methods=["GET", "POST"])
@@ -99,12 +123,19 @@ def edit_question(tender_id, question_id):
     form = _question_form(tender, question.kind)
     if request.method == "GET":
         form.fill_from(question)
-    return handle_form(form, lambda: drafting.update_question(get_session(), current_user, tender, question,
-                                                              **form.question_fields()),
-                       template="tenders/officer/question.html", redirect_to=_questionnaire_url(tender),
-                       success="The question has been saved.",
-                       context=lambda: {"tender": tender, "section": section, "question": question,
-                                        "weight_totals": checks.quality_weight_totals(tender)})
+    return handle_form(
+        form,
+        lambda: drafting.update_question(get_session(), current_user, tender, question, **form.question_fields()),
+        template="tenders/officer/question.html",
+        redirect_to=_questionnaire_url(tender),
+        success="The question has been saved.",
+        context=lambda: {
+            "tender": tender,
+            "section": section,
+            "question": question,
+            "weight_totals": checks.quality_weight_totals(tender),
+        },
+    )
 
 
 @bp.route("/<int:tender_id>/questionnaire/questions/<int:question_id>/remove", methods=["GET", "POST"])
@@ -112,8 +143,16 @@ def edit_question(tender_id, question_id):
 def remove_question(tender_id, question_id):
     tender = load_tender(tender_id)
     question = part_of(tender.questions, question_id)
-    return handle_form(RemoveForm(), lambda: drafting.remove_question(get_session(), current_user, tender, question),
-                       template="tenders/officer/remove.html", redirect_to=_questionnaire_url(tender),
-                       success="The question has been removed.",
-                       context={"tender": tender, "thing": f"the question \u201c{question.text[:120]}\u201d",
-                                "warning": None, "back": _questionnaire_url(tender)})
+    return handle_form(
+        RemoveForm(),
+        lambda: drafting.remove_question(get_session(), current_user, tender, question),
+        template="tenders/officer/remove.html",
+        redirect_to=_questionnaire_url(tender),
+        success="The question has been removed.",
+        context={
+            "tender": tender,
+            "thing": f"the question \u201c{question.text[:120]}\u201d",
+            "warning": None,
+            "back": _questionnaire_url(tender),
+        },
+    )
