@@ -236,8 +236,3 @@ def before_commit(session: Session, check) -> None:
 def after_commit(session: Session, callback) -> None:
     """Run ``callback`` once the session's transaction has committed."""
     session.info.setdefault("after_commit", []).append(callback)
-
-
-def commit() -> None:
-    """TRANSITIONAL: views still calling this commit early; being removed (issue 8)."""
-    _commit(get_session())
