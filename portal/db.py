@@ -8,8 +8,7 @@ roll back; services ``flush`` (so a constraint fails inside the service, where
 it can be handled). GET requests never write: their work is rolled back, except
 where a view calls :func:`allow_write_on_get`. The documented exceptions: a
 notice marked read when its reader opens it, the emailed email-verification
-link, and a bid's "resume after sign-in" link applying what was kept when a
-session ended.
+link.
 ``flask`` commands and the worker use :func:`transaction`, one per item.
 """
 
