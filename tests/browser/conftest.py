@@ -14,6 +14,15 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+# The tenders fixtures the journeys and the axe sweep use (a fixture is found by name,
+# so it is imported here, where no test takes it as a parameter).
+from tests.tenders.conftest import (  # noqa: F401
+    clock_at,
+    make_category,
+    make_decision,
+    make_tender,
+)
+
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
 NO_CHROMIUM = f"Chromium is not installed at {CHROMIUM}; the browser tests need Debian's chromium package"
