@@ -621,6 +621,7 @@ def test_conflicts_decision_and_replaced_agreements(
         "A-4", start - timedelta(days=1), category_id=make_category("Disabled Children's Services").id
     )
     page = client.get(f"/tenders/{tender.id}/agreements").get_data(as_text=True)
+    page = re.sub(r'name="csrf_token"[^>]*>', "", page)  # a random token may contain "A-4"
     assert "A-1" in page and "A-2" in page and "A-3" not in page and "A-4" not in page
     assert page.index("A-1") < page.index("A-2")  # soonest ending first
     refused(
