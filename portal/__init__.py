@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.bids.officer_views import bp as bid_admin_bp
     from portal.bids.views import bp as bids_bp
     from portal.decisions.views import bp as decisions_bp
+    from portal.evaluation.views import evaluator_bp, officer_bp
     from portal.pages.views import bp as pages_bp
     from portal.providers.evidence_views import bp as evidence_bp
     from portal.providers.views import bp as providers_bp
@@ -80,6 +81,8 @@ def create_app(config: dict | None = None) -> Flask:
         bids_bp,
         bid_admin_bp,
         evidence_bp,
+        evaluator_bp,
+        officer_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -36,6 +36,7 @@ STAFF = [
     ("officer@kent.example.gov.uk", "Priya Shah", Role.OFFICER),
     ("officer2@kent.example.gov.uk", "Tom Ellis", Role.OFFICER),
     ("evaluator@kent.example.gov.uk", "Grace Okafor", Role.EVALUATOR),
+    ("evaluator2@kent.example.gov.uk", "Daniel Hughes", Role.EVALUATOR),
     ("admin@kent.example.gov.uk", "Martin Webb", Role.ADMIN),
 ]
 
@@ -73,6 +74,16 @@ PROVIDERS = [
         "TN1 1RS",
         ["Tunbridge Wells", "Sevenoaks"],
         [("provider@weald-short-breaks.example.org", "Owen Price", True)],
+    ),
+    (
+        "Ashford Sunflower Play Scheme",
+        OrganisationType.COMPANY_LIMITED_BY_GUARANTEE,
+        None,
+        "07654321",
+        "Ashford",
+        "TN23 1AB",
+        ["Ashford", "Folkestone and Hythe", "Swale"],
+        [("provider@ashford-sunflower.example.org", "Megan Doyle", True)],
     ),
 ]
 
@@ -148,6 +159,10 @@ def _load(session, as_published: bool) -> None:
     from portal.tenders import demo_data as tender_demo
 
     tenders = tender_demo.load(session, years, as_published, clock.now())
+    from portal.evaluation import demo_data as evaluation_demo
+
+    # A tender past its deadline, its bids opened and its panels appointed, to evaluate at once.
+    tenders += evaluation_demo.load(session, clock.now())
     record(
         session,
         None,

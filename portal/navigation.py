@@ -24,6 +24,7 @@ ITEMS = [
     ("Your organisation", "providers.organisation", None, None),
     ("Agreements", "agreements.register", None, "agreements"),
     ("Tenders", "tender_admin.index", None, "tender_admin"),
+    ("Evaluation", "evaluation.home", {Role.EVALUATOR}, "evaluation"),
     ("Decisions", "decisions.index", {Role.OFFICER, Role.ADMIN}, "decisions"),
     ("Staff accounts", "staff.index", None, "staff"),
     ("Your account", "accounts.account", None, None),

@@ -9,6 +9,7 @@ from datetime import date
 from portal.agreements.models import Agreement
 from portal.agreements.services import status_of
 from portal.dates import financial_year_label
+from portal.downloads import spreadsheet_cell, xlsx
 
 COLUMNS = [
     "Reference",
@@ -56,30 +57,14 @@ def rows(agreements: list[Agreement], today: date) -> tuple[list[str], list[list
     return header, body
 
 
-def _safe_cell(value):
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def to_csv(header: list[str], body: list[list]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
     for row in body:
-        writer.writerow([_safe_cell(v.isoformat() if isinstance(v, date) else v) for v in row])
+        writer.writerow([spreadsheet_cell(v.isoformat() if isinstance(v, date) else v) for v in row])
     return out.getvalue().encode("utf-8-sig")
 
 
 def to_xlsx(header: list[str], body: list[list]) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Agreements")
-    sheet.append(header)
-    for row in body:
-        sheet.append([_safe_cell(v) for v in row])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx([("Agreements", header, body)])

@@ -34,7 +34,9 @@ from portal.tenders.models import Tender, TenderStatus
 
 bp = Blueprint("bid_admin", __name__, url_prefix="/tenders")
 
-READERS = (Role.OFFICER, Role.ADMIN, Role.EVALUATOR)
+# Evaluators read bids only through their score sheets (portal/evaluation), after declaring
+# their interests, and only the answers assigned to them: never whole bids, nor prices.
+READERS = (Role.OFFICER, Role.ADMIN)
 
 
 @bp.context_processor

@@ -1,8 +1,9 @@
 """Opening the bids after the deadline: two different procurement officers
 must each confirm before anyone at the council can read them (the seal).
 
-Opening is evaluation's first act; it stays here until the evaluation domain
-exists (then it moves there, and bids stop driving the tender's states).
+Opening stays with the bids, beside the seal it breaks (``policies.is_opened``):
+the evaluation domain (``portal.evaluation``) starts from a tender whose bids
+are open, and never opens a path around the seal.
 """
 
 from __future__ import annotations

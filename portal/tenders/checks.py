@@ -76,6 +76,8 @@ def publication_problems(tender: Tender, now: datetime) -> list[RuleViolation]:
     problems += timetable_problems(tender, now)
     if tender.quality_weight + tender.price_weight != 100:
         problems.append(RuleViolation("quality_weight", "The quality and price split must total 100%"))
+    if tender.tie_break is None:
+        problems.append(RuleViolation("tie_break", "Choose how bids with equal total scores are ranked"))
     if not any(q.kind is QuestionKind.QUALITY for q in tender.questions):
         problems.append(RuleViolation("questions", "Add at least one scored quality question"))
     for number, total in sorted(quality_weight_totals(tender).items()):

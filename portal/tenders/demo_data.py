@@ -265,6 +265,49 @@ def _decision(session: Session, data: dict) -> Decision:
     return decision
 
 
+def add_questionnaire(
+    session: Session,
+    tender: Tender,
+    selection: list[tuple[str, bool]],
+    quality: list[tuple[str, int, int]],
+    guidance: str,
+) -> None:
+    """A demo tender's two sections: pass or fail questions (text, the answer that
+    passes), then quality questions (text, word limit, weight) for every lot."""
+    selection_section = QuestionnaireSection(
+        tender_id=tender.id, position=1, title="Selection questions", kind=QuestionKind.PASS_FAIL
+    )
+    quality_section = QuestionnaireSection(
+        tender_id=tender.id, position=2, title="Quality questions", kind=QuestionKind.QUALITY
+    )
+    session.add_all([selection_section, quality_section])
+    session.flush()
+    for position, (text, passes) in enumerate(selection, start=1):
+        session.add(
+            Question(
+                tender_id=tender.id,
+                section_id=selection_section.id,
+                position=position,
+                kind=QuestionKind.PASS_FAIL,
+                text=text,
+                passing_answer=passes,
+            )
+        )
+    for position, (text, words, weight) in enumerate(quality, start=len(selection) + 1):
+        session.add(
+            Question(
+                tender_id=tender.id,
+                section_id=quality_section.id,
+                position=position,
+                kind=QuestionKind.QUALITY,
+                text=text,
+                word_limit=words,
+                weight=weight,
+                guidance=guidance,
+            )
+        )
+
+
 def load(session: Session, years: int, as_published: bool, now: datetime) -> int:
     """Create the two frameworks (once); returns how many were created."""
     _decision(session, SEED_DECISION)
@@ -319,41 +362,13 @@ def load(session: Session, years: int, as_published: bool, now: datetime) -> int
             )
         session.add(tender)
         session.flush()
-        selection = QuestionnaireSection(
-            tender_id=tender.id, position=1, title="Selection questions", kind=QuestionKind.PASS_FAIL
+        add_questionnaire(
+            session,
+            tender,
+            SELECTION,
+            [(f"{title}. {text}", words, weight) for title, text, words, weight in QUALITY],
+            "Give specific examples from your own work in Kent or similar areas.",
         )
-        quality = QuestionnaireSection(
-            tender_id=tender.id, position=2, title="Quality questions", kind=QuestionKind.QUALITY
-        )
-        session.add_all([selection, quality])
-        session.flush()
-        position = 0
-        for text, passes in SELECTION:
-            position += 1
-            session.add(
-                Question(
-                    tender_id=tender.id,
-                    section_id=selection.id,
-                    position=position,
-                    kind=QuestionKind.PASS_FAIL,
-                    text=text,
-                    passing_answer=passes,
-                )
-            )
-        for title, text, words, weight in QUALITY:
-            position += 1
-            session.add(
-                Question(
-                    tender_id=tender.id,
-                    section_id=quality.id,
-                    position=position,
-                    kind=QuestionKind.QUALITY,
-                    text=f"{title}. {text}",
-                    word_limit=words,
-                    weight=weight,
-                    guidance="Give specific examples from your own work in Kent or similar areas.",
-                )
-            )
         for kind, title, content in [
             (DocumentKind.SPECIFICATION, "Service specification", tiny_pdf(f"{spec['title']}: specification")),
             (DocumentKind.TERMS, "Framework terms and conditions", tiny_pdf("Framework terms and conditions")),

@@ -35,6 +35,7 @@ from portal.tenders.models import (
     Tender,
     TenderDocument,
     TenderStatus,
+    TieBreak,
 )
 
 DETAIL_FIELDS = (
@@ -152,9 +153,13 @@ def set_evaluation_method(
     price_weight: int,
     minimum_quality_score: int,
     descriptors: dict[str, str],
+    tie_break: TieBreak | None = None,
 ) -> None:
-    """Raises RuleViolation: the tender is published, a percentage out of 0 to
-    100, a split that does not total 100, or a score left undescribed."""
+    """Set the split, the minimum quality score, the score descriptors and the tie-break rule.
+
+    Raises RuleViolation: the tender is published, a percentage out of 0 to
+    100, a split that does not total 100, a score left undescribed, or no
+    tie-break rule (when the tender has none yet)."""
     require_draft(actor, tender)
     for field, value, label in (
         ("quality_weight", quality_weight, "Quality"),
@@ -173,6 +178,9 @@ def set_evaluation_method(
         if not text:
             raise RuleViolation(f"descriptor_{score}", f"Describe what a score of {score} means")
         cleaned[score] = text
+    if tie_break is None and tender.tie_break is None:
+        raise RuleViolation("tie_break", "Select how bids with equal scores are ranked")
+    tender.tie_break = tie_break or tender.tie_break
     tender.quality_weight, tender.price_weight = quality_weight, price_weight
     tender.minimum_quality_score = minimum_quality_score
     tender.score_descriptors = cleaned
@@ -184,6 +192,7 @@ def set_evaluation_method(
         quality_weight=quality_weight,
         price_weight=price_weight,
         minimum_quality_score=minimum_quality_score,
+        tie_break=tender.tie_break.name,
     )
 
 
@@ -322,13 +331,14 @@ def _apply_question(
     word_limit: int | None,
     weight: int | None,
     lot_ids: list[int] | None,
+    minimum_score: int | None = None,
 ) -> None:
     if not (text or "").strip():
         raise RuleViolation("text", "Enter the question")
     if kind is QuestionKind.PASS_FAIL:
         if passing_answer is None:
             raise RuleViolation("passing_answer", "Select the answer that passes")
-        word_limit, weight, lots = None, 0, []
+        word_limit, weight, lots, minimum_score = None, 0, [], None
     else:
         if word_limit is not None and word_limit < 1:
             raise RuleViolation("word_limit", "The word limit must be at least 1")
@@ -337,6 +347,9 @@ def _apply_question(
         by_id = {lot.id: lot for lot in tender.lots}
         if any(lot_id not in by_id for lot_id in lot_ids or []):
             raise RuleViolation("lot_ids", "Select lots of this tender")
+        top = int(SCORES[-1])
+        if minimum_score is not None and not 0 <= minimum_score <= top:
+            raise RuleViolation("minimum_score", f"The minimum score must be between 0 and {top}")
         passing_answer = None
         lots = sorted((by_id[i] for i in set(lot_ids or [])), key=lambda lot: lot.number)
     question.text, question.guidance = text.strip(), (guidance or "").strip()
@@ -346,6 +359,7 @@ def _apply_question(
         weight,
         lots,
     )
+    question.minimum_score = minimum_score
 
 
 def add_question(
@@ -359,13 +373,15 @@ def add_question(
     word_limit: int | None = None,
     weight: int | None = 0,
     lot_ids: list[int] | None = None,
+    minimum_score: int | None = None,
 ) -> Question:
     """Add a question of the section's kind, after the tender's last question.
 
     Raises:
         RuleViolation: the tender is published; no text; a pass or fail
             question without the answer that passes; a quality question's weight
-            outside 0 to 100 or word limit below 1; a lot of another tender.
+            outside 0 to 100, word limit below 1 or minimum score off the
+            scale; a lot of another tender.
     """
     require_draft(actor, tender)
     question = Question(
@@ -374,7 +390,9 @@ def add_question(
         kind=section.kind,
         position=max((q.position for q in tender.questions), default=0) + 1,
     )
-    _apply_question(tender, question, section.kind, text, guidance, passing_answer, word_limit, weight, lot_ids)
+    _apply_question(
+        tender, question, section.kind, text, guidance, passing_answer, word_limit, weight, lot_ids, minimum_score
+    )
     tender.questions.append(question)
     session.flush()
     record(session, actor, "tender.question_added", tender, question_id=question.id, kind=section.kind.name)
@@ -392,10 +410,13 @@ def update_question(
     word_limit: int | None = None,
     weight: int | None = 0,
     lot_ids: list[int] | None = None,
+    minimum_score: int | None = None,
 ) -> None:
     """Raises RuleViolation: as ``add_question``."""
     require_draft(actor, tender)
-    _apply_question(tender, question, question.kind, text, guidance, passing_answer, word_limit, weight, lot_ids)
+    _apply_question(
+        tender, question, question.kind, text, guidance, passing_answer, word_limit, weight, lot_ids, minimum_score
+    )
     session.flush()
     record(session, actor, "tender.question_changed", tender, question_id=question.id)
 

@@ -25,7 +25,7 @@ from portal.fields import (
 )
 from portal.forms import DateInputField, PortalForm, choices, submit
 from portal.money import MAX_POUNDS_TEXT, MoneyError
-from portal.tenders.models import DocumentKind, Procedure, QuestionKind
+from portal.tenders.models import DocumentKind, Procedure, QuestionKind, TieBreak
 
 # The officers' money fields have always worded these problems so.
 OFFICER_MONEY_MESSAGES = {
@@ -162,6 +162,11 @@ class EvaluationMethodForm(PortalForm):
         100,
         description="Per cent of the quality marks. Bids below it are not scored on price.",
     )
+    tie_break = radios(
+        "If two bids have the same total score",
+        [(rule.name, rule.value) for rule in TieBreak],
+        "Select how bids with equal scores are ranked",
+    )
     descriptor_0 = text_field("Score 0", "Describe what a score of 0 means", 500)
     descriptor_1 = text_field("Score 1", "Describe what a score of 1 means", 500)
     descriptor_2 = text_field("Score 2", "Describe what a score of 2 means", 500)
@@ -179,6 +184,7 @@ class EvaluationMethodForm(PortalForm):
         self.quality_weight.data = tender.quality_weight
         self.price_weight.data = tender.price_weight
         self.minimum_quality_score.data = tender.minimum_quality_score
+        self.tie_break.data = tender.tie_break.name if tender.tie_break else None
         descriptors = tender.score_descriptors or DEFAULT_DESCRIPTORS
         for score in range(6):
             getattr(self, f"descriptor_{score}").data = descriptors.get(str(score), DEFAULT_DESCRIPTORS[str(score)])
@@ -288,6 +294,15 @@ class QualityQuestionForm(PortalForm):
     weight = whole_number(
         "Weight", "Enter the weight", 0, 100, description="Per cent of the quality marks for each lot it applies to"
     )
+    minimum_score = whole_number(
+        "Minimum score (optional)",
+        "",
+        0,
+        5,
+        required=False,
+        name="The minimum score",
+        description="A bid scoring less than this on this question is not considered further, whatever its total.",
+    )
     lot_ids = SelectMultipleField(
         "Lots it applies to",
         widget=GovCheckboxesInput(),
@@ -304,12 +319,14 @@ class QualityQuestionForm(PortalForm):
             "guidance": self.guidance.data or "",
             "word_limit": self.word_limit.data,
             "weight": self.weight.data,
+            "minimum_score": self.minimum_score.data,
             "lot_ids": self.lot_ids.data or [],
         }
 
     def fill_from(self, question) -> None:
         self.text.data, self.guidance.data = question.text, question.guidance
         self.word_limit.data, self.weight.data = question.word_limit, question.weight
+        self.minimum_score.data = question.minimum_score
         self.lot_ids.data = [lot.id for lot in question.lots]
 
 

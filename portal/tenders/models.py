@@ -56,6 +56,15 @@ class DocumentKind(enum.Enum):
     OTHER = "Other"
 
 
+class TieBreak(enum.Enum):
+    """How bids with equal total scores are ranked, chosen before publication.
+
+    Whatever remains equal after the rule is ranked by the earlier submission."""
+
+    QUALITY_THEN_PRICE = "The higher quality score ranks first; if still equal, the lower price"
+    PRICE_THEN_QUALITY = "The lower price ranks first; if still equal, the higher quality score"
+
+
 class QuestionKind(enum.Enum):
     PASS_FAIL = "Pass or fail"  # noqa: S105 (a kind of question, not a password)
     QUALITY = "Scored quality"
@@ -112,6 +121,10 @@ class Tender(Base):
     price_weight: Mapped[int] = mapped_column(default=30)
     minimum_quality_score: Mapped[int] = mapped_column(default=50)  # per cent of the quality marks
     score_descriptors: Mapped[dict] = mapped_column(JSON, default=lambda: dict(DEFAULT_DESCRIPTORS))
+    # Chosen with the evaluation method; publishing needs one (the checklist says so when it is missing).
+    tie_break: Mapped[TieBreak | None] = mapped_column(
+        _enum(TieBreak, "tie_break"), default=TieBreak.QUALITY_THEN_PRICE
+    )
 
     # Conflicts of interest, assessed before publication
     conflicts_assessment: Mapped[str | None] = mapped_column(Text)
@@ -244,6 +257,7 @@ class Question(Base):
     __table_args__ = (
         CheckConstraint("weight >= 0 AND weight <= 100", name="weight_in_range"),
         CheckConstraint("word_limit IS NULL OR word_limit > 0", name="word_limit_positive"),
+        CheckConstraint("minimum_score IS NULL OR minimum_score >= 0", name="minimum_score_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -256,6 +270,8 @@ class Question(Base):
     word_limit: Mapped[int | None]
     weight: Mapped[int] = mapped_column(default=0)
     passing_answer: Mapped[bool | None]  # for pass or fail: the answer that passes
+    # For a quality question: a moderated score below this drops the bid, whatever its total.
+    minimum_score: Mapped[int | None]
 
     section: Mapped[QuestionnaireSection] = relationship()
     lots: Mapped[list[Lot]] = relationship(secondary=question_lot, order_by=Lot.number)

@@ -26,6 +26,7 @@ from portal.signals import ask as ask_signal
 from portal.tenders import clarifications, interest, queries
 from portal.tenders.choices import category_choices, district_choices
 from portal.tenders.models import QuestionKind, Tender, TenderDocument, TenderStatus
+from portal.tenders.price_rule import price_rule
 from portal.tenders.public_forms import AlertPreferencesForm, ClarificationForm, OpportunityFilterForm
 from portal.tenders.public_policies import (
     can_ask,
@@ -139,6 +140,7 @@ def show(reference):
         can_register_interest=can_register_interest(current_user, tender, now),
         can_ask=can_ask(current_user, tender, now),
         questions_open=questions_open(tender, now),
+        price_rule=price_rule(tender),
         descriptors=sorted((tender.score_descriptors or {}).items(), key=lambda item: int(item[0])),
         paragraphs=paragraphs,
         is_draft=tender.status is TenderStatus.DRAFT,

@@ -14,7 +14,7 @@ MENUS = {
     None: ["Opportunities", "Decisions", "Register your organisation", "Sign in"],
     Role.PROVIDER: ["Home", "Opportunities", "Your bids", "Your organisation", "Your account"],
     Role.OFFICER: ["Home", "Agreements", "Tenders", "Decisions", "Your account"],
-    Role.EVALUATOR: ["Home", "Your account"],
+    Role.EVALUATOR: ["Home", "Evaluation", "Your account"],
     Role.ADMIN: ["Home", "Agreements", "Tenders", "Decisions", "Staff accounts", "Your account"],
 }
 

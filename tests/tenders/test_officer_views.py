@@ -26,6 +26,7 @@ from portal.tenders.models import (
     Tender,
     TenderDocument,
     TenderStatus,
+    TieBreak,
 )
 from tests.support import Mailbox, count_queries, csrf_token_from, post_form
 from tests.tenders.conftest import NOW, commit_and_send
@@ -312,7 +313,12 @@ def test_the_timetable_of_a_published_tender_is_changed_by_amendment_only(client
 
 
 def method_data(**overrides):
-    data = {"quality_weight": "60", "price_weight": "40", "minimum_quality_score": "55"}
+    data = {
+        "quality_weight": "60",
+        "price_weight": "40",
+        "minimum_quality_score": "55",
+        "tie_break": "PRICE_THEN_QUALITY",
+    }
     data.update({f"descriptor_{score}": f"Meaning of {score}" for score in range(6)})
     data.update(overrides)
     return data
@@ -327,6 +333,26 @@ def test_the_evaluation_method_is_saved(client, db, signed_in_officer, make_tend
     saved = fresh(db, Tender, tender.id)
     assert (saved.quality_weight, saved.price_weight, saved.minimum_quality_score) == (60, 40, 55)
     assert saved.score_descriptors == {str(s): f"Meaning of {s}" for s in range(6)}
+    assert saved.tie_break is TieBreak.PRICE_THEN_QUALITY
+
+
+def test_the_tie_break_must_be_chosen_and_is_published_with_the_price_formula(
+    client, db, signed_in_officer, make_tender
+):
+    tender = make_tender(status=TenderStatus.DRAFT)
+    response = post_form(client, f"/tenders/{tender.id}/evaluation-method", method_data(tie_break=""))
+    refused(response, "Select how bids with equal scores are ranked")
+    tender = fresh(db, Tender, tender.id)
+    tender.tie_break = None
+    db.commit()
+    checklist = client.get(f"/tenders/{tender.id}/publish").get_data(as_text=True)
+    assert "Choose how bids with equal total scores are ranked" in checklist
+    post_form(client, f"/tenders/{tender.id}/evaluation-method", method_data())
+    page = client.get(f"/tenders/{tender.id}/evaluation-method").get_data(as_text=True)
+    # The published formula with a worked example in this tender's own price weight (40).
+    assert "lowest price ÷ your price × 40" in page
+    assert "80,000 ÷ 100,000 × 40 = 32.00" in page
+    assert "The lower price ranks first" in page
 
 
 @pytest.mark.parametrize(
@@ -508,7 +534,21 @@ def test_a_quality_question_out_of_range_is_refused(client, db, signed_in_office
         post_form(client, url, {"text": "Q", "weight": "5", "lot_ids": [str(other.lots[0].id)]}),
         "Select lots from the list",
     )
+    refused(
+        post_form(client, url, {"text": "Q", "weight": "5", "minimum_score": "6"}),
+        "The minimum score must be between 0 and 5",
+    )
     assert count(db, Question) == before
+
+
+def test_a_quality_question_may_have_a_minimum_score(client, db, signed_in_officer, make_tender):
+    tender = make_tender()
+    quality = next(s for s in tender.sections if s.kind is QuestionKind.QUALITY)
+    url = f"/tenders/{tender.id}/questionnaire/sections/{quality.id}/questions/new"
+    response = post_form(client, url, {"text": "How do you keep children safe?", "weight": "5", "minimum_score": "2"})
+    assert response.status_code == 302
+    question = db.scalar(select(Question).where(Question.text == "How do you keep children safe?"))
+    assert question.minimum_score == 2
 
 
 # --- Documents --------------------------------------------------------------------

@@ -26,6 +26,7 @@ FIX_ENDPOINTS = {
     "questions": "tender_admin.questionnaire",
     "quality_weight": "tender_admin.evaluation_method",
     "score_descriptors": "tender_admin.evaluation_method",
+    "tie_break": "tender_admin.evaluation_method",
     "decision_id": "tender_admin.decision",
     "conflicts_assessment": "tender_admin.conflicts",
 }

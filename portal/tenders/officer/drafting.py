@@ -24,8 +24,9 @@ from portal.tenders.forms import (
     TenderDetailsForm,
     TimetableForm,
 )
-from portal.tenders.models import DocumentKind, Lot
+from portal.tenders.models import DocumentKind, Lot, TieBreak
 from portal.tenders.officer.common import OFFICERS, bp, load_tender, now, part_of, show_url
+from portal.tenders.price_rule import price_rule
 
 
 @bp.route("/<int:tender_id>/details", methods=["GET", "POST"])
@@ -80,9 +81,10 @@ def evaluation_method(tender_id):
             form.price_weight.data,
             form.minimum_quality_score.data,
             form.descriptors(),
+            TieBreak[form.tie_break.data],
         ),
         template="tenders/officer/evaluation_method.html",
-        context={"tender": tender},
+        context={"tender": tender, "price_rule": price_rule(tender)},
         redirect_to=show_url(tender),
         success="The evaluation method has been saved.",
     )
