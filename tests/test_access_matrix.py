@@ -44,9 +44,13 @@ from portal.clock import now as utcnow
 from portal.dates import LONDON
 from portal.db import Base, transaction
 from portal.decisions.models import DecisionDocument
+from portal.evaluation import conflicts, moderation, panel, scoring
+from portal.evaluation import state as evaluation_state
+from portal.evaluation.models import ConflictDeclaration, PanelMember, PanelRole
 from portal.providers import evidence as evidence_services
 from portal.providers.models import Evidence, EvidenceKind
 from portal.tenders.models import Clarification, Question, QuestionKind, QuestionnaireSection, Tender, TenderStatus
+from tests.evaluation.world import build_opened_tender
 from tests.factories import NOW, PASSWORD, PDF, make_decision, make_organisation, make_tender, make_user, store_pdf
 from tests.support import csrf_token_for, fingerprint
 
@@ -88,6 +92,9 @@ PERSONA_ROLES = {
 }
 # The rows of these pages run in a world with tenders, a decision, a bid and evidence.
 TENDER_PAGES = ("/tenders", "/opportunities", "/bids", "/alerts", "/decisions", "/organisation/evidence")
+# ...and these in a world with a tender in evaluation (``evaluation_world``): the evaluators' pages
+# and the officers' evaluation pages of a tender (not /tenders/<id>/evaluation-method, a tender page).
+EVALUATION_PAGES = re.compile(r"/evaluation/|/tenders/<int:tender_id>/evaluation(/|$)")
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,12 @@ class Row:
     @property
     def needs_tenders(self) -> bool:
         """Building the tenders, decision, bid and evidence takes time: only these rows get them."""
-        return self.rule.startswith(TENDER_PAGES)
+        return self.rule.startswith(TENDER_PAGES) and not self.needs_evaluation
+
+    @property
+    def needs_evaluation(self) -> bool:
+        """The evaluation pages' rows get the tender in evaluation instead."""
+        return bool(EVALUATION_PAGES.match(self.rule))
 
     @property
     def label(self) -> str:
@@ -162,6 +174,29 @@ SHOW_BID = Redirect("/bids/{bid_a}")
 EVIDENCE_LIST = Redirect("/organisation/evidence")
 EVIDENCE = {"evidence_id": "evidence_a"}
 
+# Evaluation (``evaluation_world``): "eval_tender" is in evaluation with four bids: three for lot 1
+# only (the third, "failing_bid", failed its pass or fail answer and awaits the officer's decision)
+# and "moderated_bid" for lot 2 only (an answer that counts in two lots has one agreed score, which
+# waits for both lots' evaluators, so the two lots share no bid here). Lot 1, "eval_lot", is being scored: the evaluator persona is its quality evaluator
+# (declared, every assigned answer scored in draft), the officer persona its price evaluator
+# (declared), and "removable_member" a quality evaluator who declared an interest in the failing
+# bidder ("interest_declaration") and has scored nothing. Lot 2, "moderated_lot", neither persona
+# is on: its evaluator has submitted, its prices are checked, and every answer has an agreed score.
+EVAL = {"tender_id": "eval_tender"}
+EVAL_LOT = {"lot_id": "eval_lot"}
+MODERATED_LOT = {"lot_id": "moderated_lot"}
+EVALUATION_HOME = Redirect("/evaluation/")
+SCORE_SHEET = {**EVAL_LOT, "bid_id": "eval_bid", "question_id": "quality_question"}
+EXPLANATION = "The bid names weekly outreach at schools and food banks and a follow-up for every referral made."
+PANEL_PAGE = Redirect("/tenders/{eval_tender}/evaluation/lots/{eval_lot}/panel")
+DECLARATION = {
+    "interest_{bidder_a}": "no",
+    "interest_{bidder_b}": "yes",
+    "details_{bidder_b}": "My brother became its treasurer last week.",
+    "interest_{bidder_c}": "no",
+    "interest_{bidder_d}": "no",
+}
+
 
 def _moment(name: str, when: datetime) -> dict:
     local = when.astimezone(LONDON)
@@ -199,6 +234,7 @@ EVALUATION_METHOD = {
     "quality_weight": "60",
     "price_weight": "40",
     "minimum_quality_score": "50",
+    "tie_break": "QUALITY_THEN_PRICE",
     **{f"descriptor_{score}": f"What a score of {score} means" for score in range(6)},
 }
 LOT = {
@@ -542,16 +578,103 @@ MATRIX = [
       args=BID, changes=True),
 
     # bid_admin: the council's side of the bids, sealed until after the deadline two officers open them.
-    # Before that the list shows counts only, and a bid or its file is 404 to everyone at the council.
-    R("GET",  "/tenders/<int:tender_id>/bids",                    LOGIN,     403,        403,        200,     200,       200,
+    # Before that the list shows counts only, and a bid or its file is 404 to officers and administrators.
+    # Evaluators never read bids here (403): only the answers assigned to them, on their score sheets.
+    R("GET",  "/tenders/<int:tender_id>/bids",                    LOGIN,     403,        403,        200,     403,       200,
       args=TENDER, note="sealed: counts only"),
     R("POST", "/tenders/<int:tender_id>/bids/open",               LOGIN,     403,        403,        400,     403,       403,
       args=TENDER, note="before the deadline", says="Bids cannot be opened before the deadline"),
-    R("GET",  "/tenders/<int:tender_id>/bids/<int:bid_id>",       LOGIN,     403,        403,        404,     404,       404,
+    R("GET",  "/tenders/<int:tender_id>/bids/<int:bid_id>",       LOGIN,     403,        403,        404,     403,       404,
       args={**TENDER, **BID}, note="sealed"),
     R("GET",  "/tenders/<int:tender_id>/bids/<int:bid_id>/files/<int:file_id>",
-                                                                  LOGIN,     403,        403,        404,     404,       404,
+                                                                  LOGIN,     403,        403,        404,     403,       404,
       args={**TENDER, **BID, "file_id": "bid_file_a"}, note="sealed"),
+
+    # evaluation: the evaluators' pages (officers too, who may be price evaluators). Nothing but
+    # what the panel assigns them: a lot they are not on, an answer not theirs, is 404.
+    R("GET",  "/evaluation/",                                     LOGIN,     403,        403,        200,     200,       403),
+    R("GET",  "/evaluation/tenders/<int:tender_id>/declaration",  LOGIN,     403,        403,        200,     200,       403,
+      args=EVAL),
+    R("POST", "/evaluation/tenders/<int:tender_id>/declaration",  LOGIN,     403,        403,        EVALUATION_HOME,
+      EVALUATION_HOME, 403, args=EVAL, data=DECLARATION, changes=True, note="a new interest declared"),
+    R("GET",  "/evaluation/lots/<int:lot_id>",                    LOGIN,     403,        403,        200,     200,       403,
+      args=EVAL_LOT, note="on its panel"),
+    R("GET",  "/evaluation/lots/<int:lot_id>",                    LOGIN,     403,        403,        404,     404,       403,
+      args=MODERATED_LOT, note="not on its panel"),
+    R("GET",  "/evaluation/lots/<int:lot_id>/bids/<int:bid_id>/questions/<int:question_id>",
+                                                                  LOGIN,     403,        403,        404,     200,       403,
+      args=SCORE_SHEET, note="assigned to the evaluator; the officer is the price evaluator"),
+    R("POST", "/evaluation/lots/<int:lot_id>/bids/<int:bid_id>/questions/<int:question_id>",
+                                                                  LOGIN,     403,        403,        404,
+      Redirect("/evaluation/lots/{eval_lot}"), 403, args=SCORE_SHEET, changes=True, note="a draft score changed",
+      data={"score": "2", "explanation": EXPLANATION, "improvement": "", "submission_sha256": "{eval_submission.sha256}"}),
+    R("GET",  "/evaluation/lots/<int:lot_id>/bids/<int:bid_id>/questions/<int:question_id>",
+                                                                  LOGIN,     403,        403,        404,     404,       403,
+      args={**SCORE_SHEET, "bid_id": "failing_bid"}, note="a failed bid, held back until the officer decides"),
+    R("GET",  "/evaluation/lots/<int:lot_id>/bids/<int:bid_id>/questions/<int:question_id>",
+                                                                  LOGIN,     403,        403,        404,     404,       403,
+      args={**SCORE_SHEET, **MODERATED_LOT}, note="a lot the evaluator is not on"),
+    R("POST", "/evaluation/lots/<int:lot_id>/submit",             LOGIN,     403,        403,        404,
+      EVALUATION_HOME, 403, args=EVAL_LOT, changes=True, note="every answer scored"),
+    R("GET",  "/evaluation/lots/<int:lot_id>/prices",             LOGIN,     403,        403,        200,     404,       403,
+      args=EVAL_LOT, note="the officer is its price evaluator"),
+    R("POST", "/evaluation/lots/<int:lot_id>/prices",             LOGIN,     403,        403,        EVALUATION_HOME,
+      404, 403, args=EVAL_LOT, changes=True, note="the officer is its price evaluator"),
+
+    # evaluation_admin: the officers' evaluation of a tender whose bids are open (procurement officers
+    # only: evaluators score blind, and never see these pages).
+    R("GET",  "/tenders/<int:tender_id>/evaluation",              LOGIN,     403,        403,        200,     403,       403,
+      args=EVAL),
+    R("GET",  "/tenders/<int:tender_id>/evaluation/lots/<int:lot_id>/panel",
+                                                                  LOGIN,     403,        403,        200,     403,       403,
+      args={**EVAL, **EVAL_LOT}),
+    R("POST", "/tenders/<int:tender_id>/evaluation/lots/<int:lot_id>/panel",
+                                                                  LOGIN,     403,        403,        PANEL_PAGE, 403,    403,
+      args={**EVAL, **EVAL_LOT}, data={"user_id": "{staff_member}", "role": "QUALITY"}, changes=True),
+    R("POST", "/tenders/<int:tender_id>/evaluation/panel/<int:member_id>/remove",
+                                                                  LOGIN,     403,        403,        PANEL_PAGE, 403,    403,
+      args={**EVAL, "member_id": "removable_member"}, changes=True),
+    R("GET",  "/tenders/<int:tender_id>/evaluation/conflicts",    LOGIN,     403,        403,        200,     403,       403,
+      args=EVAL),
+    R("GET",  "/tenders/<int:tender_id>/evaluation/conflicts/<int:declaration_id>",
+                                                                  LOGIN,     403,        403,        200,     403,       403,
+      args={**EVAL, "declaration_id": "interest_declaration"}),
+    R("POST", "/tenders/<int:tender_id>/evaluation/conflicts/<int:declaration_id>",
+                                                                  LOGIN,     403,        403,
+      Redirect("/tenders/{eval_tender}/evaluation/conflicts"), 403, 403,
+      args={**EVAL, "declaration_id": "interest_declaration"},
+      data={"handling": "They do not score the failing bid; the other evaluators do."}, changes=True),
+    R("GET",  "/tenders/<int:tender_id>/evaluation/selection",    LOGIN,     403,        403,        200,     403,       403,
+      args=EVAL),
+    R("GET",  "/tenders/<int:tender_id>/evaluation/selection/<int:bid_id>/<int:question_id>",
+                                                                  LOGIN,     403,        403,        200,     403,       403,
+      args={**EVAL, "bid_id": "failing_bid", "question_id": "pass_fail_question"}),
+    R("POST", "/tenders/<int:tender_id>/evaluation/selection/<int:bid_id>/<int:question_id>",
+                                                                  LOGIN,     403,        403,
+      Redirect("/tenders/{eval_tender}/evaluation/selection"), 403, 403,
+      args={**EVAL, "bid_id": "failing_bid", "question_id": "pass_fail_question"},
+      data={"decision": "uphold", "reason": "No employers' liability insurance was in place."}, changes=True),
+    R("POST", "/tenders/<int:tender_id>/evaluation/lots/<int:lot_id>/moderation/start",
+                                                                  LOGIN,     403,        403,        400,     403,       403,
+      args={**EVAL, **EVAL_LOT}, note="scores still to come", says="Moderation cannot begin yet"),
+    R("GET",  "/tenders/<int:tender_id>/evaluation/lots/<int:lot_id>/moderation",
+                                                                  LOGIN,     403,        403,        200,     403,       403,
+      args={**EVAL, **MODERATED_LOT}),
+    R("GET",  "/tenders/<int:tender_id>/evaluation/lots/<int:lot_id>/moderation/<int:bid_id>/<int:question_id>",
+                                                                  LOGIN,     403,        403,        200,     403,       403,
+      args={**EVAL, **MODERATED_LOT, "bid_id": "moderated_bid", "question_id": "quality_question"}),
+    R("POST", "/tenders/<int:tender_id>/evaluation/lots/<int:lot_id>/moderation/<int:bid_id>/<int:question_id>",
+                                                                  LOGIN,     403,        403,
+      Redirect("/tenders/{eval_tender}/evaluation/lots/{moderated_lot}/moderation"), 403, 403,
+      args={**EVAL, **MODERATED_LOT, "bid_id": "moderated_bid", "question_id": "quality_question"},
+      data={"score": "1", "reason": "Agreed at the panel: the follow-up is not evidenced."}, changes=True,
+      note="the agreed score revised"),
+    R("POST", "/tenders/<int:tender_id>/evaluation/lots/<int:lot_id>/complete",
+                                                                  LOGIN,     403,        403,
+      Redirect("/tenders/{eval_tender}/evaluation#lot-{moderated_lot.number}"), 403, 403,
+      args={**EVAL, **MODERATED_LOT}, changes=True),
+    R("GET",  "/tenders/<int:tender_id>/evaluation/record.xlsx",  LOGIN,     403,        403,        200,     403,       403,
+      args=EVAL),
 
     # evidence: an organisation's quality-assurance documents, its providers' own.
     R("GET",  "/organisation/evidence",                           LOGIN,     200,        200,        403,     403,       403),
@@ -587,14 +710,34 @@ def world(request, app, monkeypatch, shared_worlds):
     starts from the rows as built, checked by fingerprint, and restored from a copy only
     after a cell changed them (an accepted POST)."""
     monkeypatch.setitem(app.config, "FIXED_NOW", NOW)
-    row = getattr(request.node, "callspec", None) and request.node.callspec.params.get("row")
-    with_tenders = row is None or row.needs_tenders
-    return shared_worlds.use(
-        "access matrix, with tenders" if with_tenders else "access matrix", lambda: build_world(app, with_tenders)
-    )
+    params = request.node.callspec.params if hasattr(request.node, "callspec") else {}
+    kind = world_kind(params)
+    return shared_worlds.use(WORLD_NAMES[kind], lambda: build_world(app, kind))
 
 
-def build_world(app, with_tenders: bool) -> dict:
+TENDERS, EVALUATION, PLAIN = "tenders", "evaluation", "plain"
+WORLD_NAMES = {
+    PLAIN: "access matrix",
+    TENDERS: "access matrix, with tenders",
+    EVALUATION: "access matrix, in evaluation",
+}
+
+
+def world_kind(params: dict) -> str:
+    """The world a test needs: its row's; for the fuzz campaign (parametrised by route group), the
+    evaluation world for a group of evaluation pages; otherwise the one with tenders."""
+    row = params.get("row")
+    if row is None and "group" in params:
+        from tests.test_fuzz import group_of  # the fuzz campaign imports this module
+
+        rows = [r for r in MATRIX if group_of(r.rule) == params["group"]]
+        return EVALUATION if rows and all(r.needs_evaluation for r in rows) else TENDERS
+    if row is None:
+        return TENDERS
+    return EVALUATION if row.needs_evaluation else TENDERS if row.needs_tenders else PLAIN
+
+
+def build_world(app, kind: str) -> dict:
     """The world of ``world``, committed, its objects loaded and detached from any session."""
     db = app.extensions["db_sessionmaker"]()
     try:
@@ -632,8 +775,10 @@ def build_world(app, with_tenders: bool) -> dict:
         db.add_all([category, agreement, notice])
         db.commit()
         objects.update(district=organisation_a.districts[0].id, agreement_a=agreement, notice_a=notice)
-        if with_tenders:
+        if kind == TENDERS:
             objects.update(tenders_bids_and_evidence(app, db, objects, category))
+        elif kind == EVALUATION:
+            objects.update(evaluation_world(app, db, objects))
         # Tests read the objects' columns long after this session is gone: load them all now.
         for value in objects.values():
             if isinstance(value, Base):
@@ -772,6 +917,94 @@ def tenders_bids_and_evidence(app, db, objects, agreements_category) -> dict:
             select(BidAnswer).where(BidAnswer.bid_id == bid.id, BidAnswer.question_id == bid_question.id)
         ),
         "draft_token_a": draft_token_a,
+    }
+
+
+def evaluation_world(app, db, objects) -> dict:
+    """A tender in evaluation (``tests.evaluation.world.build_opened_tender``: three bids, two
+    lots, one pass or fail and two quality questions), set up through the services as the
+    pages would: see the comment above ``EVAL`` for who is where."""
+    opened = build_opened_tender(
+        app,
+        db,
+        bids=4,
+        lots=2,
+        passes=[True, True, False, True],
+        bid_overrides={0: {"lots": [0]}, 1: {"lots": [0]}, 2: {"lots": [0]}, 3: {"lots": [1]}},
+    )
+    db.commit()
+    with app.test_request_context(), transaction() as session:
+        tender = session.get(Tender, opened.tender.id)
+
+        def state(scores_of=None):
+            return evaluation_state.load(session, tender, scores_of=scores_of)
+
+        def user(u):
+            return session.get(User, u.id)
+
+        boss, price_checker = user(opened.officers[0]), user(opened.officers[1])
+        evaluator, officer = user(objects["evaluator"]), user(objects["officer"])
+        newcomer, second = (user(e) for e in opened.evaluators)
+        lot_1, lot_2 = opened.lots[0].id, opened.lots[1].id
+        for lot_id, member, role in (
+            (lot_1, evaluator, PanelRole.QUALITY),
+            (lot_1, officer, PanelRole.PRICE),
+            (lot_1, newcomer, PanelRole.QUALITY),
+            (lot_2, second, PanelRole.QUALITY),
+            (lot_2, price_checker, PanelRole.PRICE),
+        ):
+            panel.appoint(session, boss, state(), lot_id, member, role, [], NOW)
+        organisations = [organisation.id for organisation in opened.organisations]
+        none = dict.fromkeys(organisations, (False, ""))
+        for person in (evaluator, officer, second, price_checker):
+            conflicts.declare(session, person, state(), none, NOW)
+        interest = {**none, organisations[2]: (True, "I was its treasurer until last year.")}
+        conflicts.declare(session, newcomer, state(), interest, NOW)
+
+        def score_everything(person, lot_id):
+            current = state(person.id)
+            lot = current.lot(lot_id)
+            member = next(m for m in current.panel(lot, PanelRole.QUALITY) if m.user_id == person.id)
+            assigned = current.assignments(member)
+            assert assigned, "nothing for the evaluator to score"
+            for bid, question in assigned:
+                scoring.save_score(
+                    session, person, state(person.id), lot, bid, question, 3, EXPLANATION, "", bid.sha256, NOW
+                )
+            return lot
+
+        score_everything(evaluator, lot_1)  # drafts, not submitted
+        lot = score_everything(second, lot_2)
+        scoring.submit_scores(session, second, state(second.id), lot, NOW)
+        scoring.confirm_prices(session, price_checker, state(), lot, NOW)
+        moderation.start(session, boss, state(), lot, NOW)
+        current = state()
+        for bid, question in current.answers_to_moderate(lot):
+            moderation.moderate(session, boss, current, lot, bid, question, 3, "", NOW)
+        session.flush()
+        removable = session.scalar(select(PanelMember.id).where(PanelMember.user_id == newcomer.id))
+        declaration = session.scalar(
+            select(ConflictDeclaration.id).where(
+                ConflictDeclaration.user_id == newcomer.id, ConflictDeclaration.has_interest.is_(True)
+            )
+        )
+    db.expire_all()
+    return {
+        "eval_tender": opened.tender,
+        "eval_lot": opened.lots[0],
+        "moderated_lot": opened.lots[1],
+        "eval_bid": opened.bids[0],
+        "failing_bid": opened.bids[2],
+        "eval_submission": opened.submissions[0],
+        "quality_question": opened.quality_questions[0],
+        "pass_fail_question": opened.pass_fail_questions[0],
+        "bidder_a": opened.organisations[0],
+        "bidder_b": opened.organisations[1],
+        "bidder_c": opened.organisations[2],
+        "bidder_d": opened.organisations[3],
+        "moderated_bid": opened.bids[3],
+        "removable_member": db.get(PanelMember, removable),
+        "interest_declaration": db.get(ConflictDeclaration, declaration),
     }
 
 
@@ -982,3 +1215,22 @@ def test_each_persona_is_who_the_matrix_says(world, db):
     assert not db.scalar(select(Bid.id).where(Bid.tender_id == world["other_tender"].id))
     assert world["decision_document"].decision_id == world["decision"].id
     assert world["tender"].submission_deadline > NOW  # the bids are sealed
+
+
+def test_the_evaluation_world_is_as_the_matrix_says(app, monkeypatch, shared_worlds, db):
+    monkeypatch.setitem(app.config, "FIXED_NOW", NOW)
+    world = shared_worlds.use(WORLD_NAMES[EVALUATION], lambda: build_world(app, EVALUATION))
+    tender = db.get(Tender, world["eval_tender"].id)
+    assert tender.status is TenderStatus.EVALUATION
+    current = evaluation_state.load(db, tender)
+    lot_1, lot_2 = current.lot(world["eval_lot"].id), current.lot(world["moderated_lot"].id)
+    on = {(m.user_id, m.lot_id, m.role) for m in current.members}
+    assert (world["evaluator"].id, lot_1.id, PanelRole.QUALITY) in on
+    assert (world["officer"].id, lot_1.id, PanelRole.PRICE) in on
+    assert not {(u, lot) for u, lot, _ in on if u in (world["evaluator"].id, world["officer"].id) and lot == lot_2.id}
+    assert current.has_declared(world["evaluator"].id) and current.has_declared(world["officer"].id)
+    member = next(m for m in current.members if m.user_id == world["evaluator"].id)
+    assert member.submitted_at is None and current.scored_count(member) == len(current.assignments(member)) > 0
+    assert current.bid(world["failing_bid"].id) not in current.bids_going_forward(lot_1)
+    assert world["interest_declaration"].has_interest
+    assert current.status_of(lot_2).name == "MODERATION"

@@ -43,7 +43,7 @@ from tests.fuzz.pages import DATE, FILE, TEXT, Field, Form, forms_on
 from tests.support import csrf_token_for, fingerprint, sign_in_through_session
 from tests.test_access_matrix import MATRIX, PERSONAS, Row, Upload, fill, url_for_row
 
-# Opt-in until it fits the CI budget: `make fuzz` runs it (issue 9).
+# In `make test` on both databases (CI); `make fuzz` runs it alone (pytest -m fuzz).
 pytestmark = pytest.mark.fuzz
 
 world = matrix.world  # the access matrix's fixture: the same world, shared with it in each test process
@@ -52,7 +52,10 @@ world = matrix.world  # the access matrix's fixture: the same world, shared with
 GROUPS = {
     "/tenders/<int:tender_id>/questionnaire": "tender-questionnaire",
     "/tenders/<int:tender_id>/bids": "tender-bids",
+    "/tenders/<int:tender_id>/evaluation-method": "tenders",  # a tender page, before the next
+    "/tenders/<int:tender_id>/evaluation": "tender-evaluation",
     "/tenders": "tenders",
+    "/evaluation": "evaluation",
     "/opportunities": "opportunities",
     "/alerts": "opportunities",
     "/bids": "bids",

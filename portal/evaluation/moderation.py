@@ -109,6 +109,7 @@ def moderate(
         )
     if (bid, question) not in state.answers_to_moderate(lot):
         raise RuleViolation(None, "This answer is not being evaluated in this lot")
+    _require_settled_everywhere(state, lot, bid, question)
     individual = {s.score for s in _locked_scores(state, bid, question)}
     reason = (reason or "").strip()
     problems: list[RuleViolation] = []
@@ -149,6 +150,40 @@ def moderate(
         individual_scores=sorted(individual),
     )
     return row
+
+
+def _require_settled_everywhere(state: TenderEvaluation, lot: Lot, bid: EntrantBid, question: Question) -> None:
+    """A bid answers each question once, so a question that counts in several lots
+    has one agreed score for all of them. It may be agreed only when every
+    evaluator scoring it, on any lot's panel, has submitted; and it cannot change
+    once a lot's completed results rest on it.
+
+    Raises:
+        RuleViolation: an evaluator of another lot still to submit this answer's
+            score, or another lot using it already complete.
+    """
+    other_lots = [
+        other
+        for other in state.lots
+        if other.id != lot.id and other.id in bid.lot_ids and question in state.quality_questions(other)
+    ]
+    for other in other_lots:
+        if state.status_of(other) is LotEvaluationStatus.COMPLETE:
+            raise RuleViolation(
+                None,
+                f"This answer also counts in lot {other.number}, whose evaluation is complete: its agreed score "
+                "cannot change",
+            )
+        waiting = [
+            m.user.full_name
+            for m in state.panel(other, PanelRole.QUALITY)
+            if m.submitted_at is None and (bid, question) in state.assignments(m)
+        ]
+        if waiting:
+            raise RuleViolation(
+                None,
+                f"This answer also counts in lot {other.number}: wait for {', '.join(waiting)} to submit their scores",
+            )
 
 
 def completion_blockers(state: TenderEvaluation, lot: Lot) -> list[str]:

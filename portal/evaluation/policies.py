@@ -11,6 +11,13 @@ from portal.tenders.models import Tender, TenderStatus
 READABLE = (TenderStatus.EVALUATION, TenderStatus.AWARDED)
 
 
+def is_readable(tender: Tender) -> bool:
+    """Evaluation exists only for a tender whose bids two officers have opened
+    (``evaluation_started_at``) and that is in evaluation or awarded: no page of
+    it can be reached while the bids are sealed."""
+    return tender.status in READABLE and tender.evaluation_started_at is not None
+
+
 def is_officer(user: User) -> bool:
     return bool(user.is_authenticated and user.role is Role.OFFICER)
 
@@ -25,7 +32,7 @@ def can_manage(user: User, tender: Tender) -> bool:
 def can_see_progress(user: User, tender: Tender) -> bool:
     """Officers see a tender's evaluation (scores and all) once the bids are open.
     Evaluators never do: they score blind."""
-    return is_officer(user) and tender.status in READABLE
+    return is_officer(user) and is_readable(tender)
 
 
 def is_evaluator(user: User) -> bool:

@@ -3,7 +3,14 @@ after it until two different procurement officers have opened the bids.
 
 Every GET route the app has is requested, by every kind of user, with its
 arguments filled with the sealed tender's real ids; unique markers put in the
-bids' answers and files must never come back, until the opening.
+bids' answers and files must never come back, until the opening. Every
+evaluation route (the officers' /tenders/<id>/evaluation... and the evaluators'
+/evaluation/...) is shut until then, its forms included: sent as each member of
+staff, they change nothing and show nothing.
+
+After the opening, officers and administrators read the bids; evaluators never
+through the officers' bid pages (403), only the answers assigned to them, on
+their score sheets, once appointed and once they have declared their interests.
 """
 # ruff: noqa: F811  (the fixtures imported from tests.tenders.conftest are then this module's test parameters)
 
@@ -28,7 +35,7 @@ from portal.errors import RuleViolation
 from portal.providers import evidence as evidence_services
 from portal.providers.models import EvidenceKind
 from portal.tenders.models import QuestionKind, Tender, TenderStatus
-from tests.support import post_form, sign_in_through_session
+from tests.support import csrf_token_for, fingerprint, post_form, sign_in_through_session
 from tests.tenders.conftest import NOW, clock_at, make_category, make_decision, make_tender  # noqa: F401 (fixtures)
 
 MARKER_A = "SEAL-MARKER-ORG-A-1f3c"
@@ -47,6 +54,7 @@ def pdf(marker: str) -> bytes:
 @dataclass
 class World:
     tender_id: int
+    quality_question_ids: list[int]
     reference: str
     bid_ids: dict[str, int]
     attachment_ids: list[int]
@@ -141,6 +149,7 @@ def world(app, db, make_tender, make_user, make_organisation) -> World:
     evidence_file = db.get(evidence_services.Evidence, evidence_a).file_id
     return World(
         tender_id=tender.id,
+        quality_question_ids=[q.id for q in tender.questions if q.kind is QuestionKind.QUALITY],
         reference=tender.reference,
         bid_ids={"a": bid_a, "b": bid_b},
         attachment_ids=[attachment_a, attachment_b],
@@ -172,6 +181,8 @@ def _candidates(world: World, name: str, is_int: bool) -> list:
         "lot_id": world.lot_ids,
         "section_id": world.section_ids,
         "kind": ["csv"],
+        "member_id": [1],  # no panel before the opening: any id
+        "declaration_id": [1],
     }
     if name in known:
         return known[name]
@@ -230,7 +241,90 @@ def confirm(client, world: World, form_url: str | None = None):
     )
 
 
+# --- Evaluation: shut until the opening ---------------------------------------------------------
+
+EVALUATION_URL = re.compile(r"/evaluation/|/tenders/\d+/evaluation(/|$)")
+EVALUATION_HOME = "/evaluation/"
+
+
+def is_evaluation(url: str) -> bool:
+    return bool(EVALUATION_URL.match(url))
+
+
+def evaluation_posts(app, world: World) -> list[str]:
+    """Every evaluation form's URL (POST), filled as the crawl fills GET routes."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in (rule.methods or ()) or not is_evaluation(ARGUMENT.sub("1", rule.rule)):
+            continue
+        names = sorted(rule.arguments)
+        options = [_candidates(world, name, isinstance(rule._converters.get(name), IntegerConverter)) for name in names]
+        for values in itertools.product(*options):
+            chosen = dict(zip(names, values, strict=True))
+            urls.append(ARGUMENT.sub(lambda m, chosen=chosen: str(chosen[m.group(1)]), rule.rule))
+    return sorted(set(urls))
+
+
+def evaluation_form(world: World) -> dict:
+    """What every evaluation form wants, valid, at once (each form reads its own fields): appoint the
+    evaluator, declare no interest, a score, an agreed score, a selection decision, a handling."""
+    organisations = {world.users[name].organisation_id for name in ("provider_a", "provider_b")}
+    return {
+        "user_id": str(world.users["evaluator"].id),
+        "role": "QUALITY",
+        **{f"interest_{org_id}": "no" for org_id in organisations},
+        "score": "3",
+        "explanation": "The bid names weekly outreach at schools and food banks and follows up every referral.",
+        "improvement": "",
+        "submission_sha256": "",
+        "reason": "Agreed at the panel.",
+        "decision": "uphold",
+        "handling": "They do not score that bid.",
+    }
+
+
+def assert_evaluation_shut(
+    app, clients, world: World, urls: list[str], moment: str, staff=("officer", "evaluator", "admin")
+):
+    """Before the opening the tender is not in evaluation: to officers every evaluation page of it
+    is 404 (their evaluation home lists nothing of it), to evaluators their pages are 404 and the
+    officers' 403, to administrators all 403; every form, sent with a valid CSRF token, is refused
+    the same way and changes nothing; and no answer shows anything of a bid."""
+    pages = [url for url in urls if is_evaluation(url)]
+    assert EVALUATION_HOME in pages and f"/tenders/{world.tender_id}/evaluation" in pages, "the crawl misses evaluation"
+    for name in staff:
+        role = world.users[name].role
+        for url in pages:
+            response = clients[name].get(url)
+            if role is Role.ADMIN:
+                expected = 403
+            elif url == EVALUATION_HOME:
+                expected = 200
+            elif role is Role.EVALUATOR and url.startswith("/tenders/"):
+                expected = 403
+            else:
+                expected = 404
+            assert response.status_code == expected, f"{moment}: GET {url} as {name} gave {response.status_code}"
+            body = response.get_data()
+            assert not [m for m in world.everything if m in body], f"{moment}: GET {url} as {name} shows a bid"
+            if url == EVALUATION_HOME:
+                text = body.decode()
+                assert NAME_A not in text and NAME_B not in text and f"/tenders/{world.tender_id}/" not in text
+        engine = app.extensions["db_engine"]
+        before = fingerprint(engine)
+        token = csrf_token_for(clients[name])
+        for url in evaluation_posts(app, world):
+            response = clients[name].post(url, data={"csrf_token": token, **evaluation_form(world)})
+            officers_page = url.startswith("/tenders/")
+            expected = 403 if role is Role.ADMIN or (role is Role.EVALUATOR and officers_page) else 404
+            assert response.status_code == expected, f"{moment}: POST {url} as {name} gave {response.status_code}"
+            body = response.get_data()
+            assert not [m for m in world.everything if m in body], f"{moment}: POST {url} as {name} shows a bid"
+        assert fingerprint(engine) == before, f"{moment}: an evaluation form sent as {name} changed the database"
+
+
 STAFF = ("officer", "officer_2", "evaluator", "admin")
+READERS = ("officer", "officer_2", "admin")  # who reads the bids through /tenders/<id>/bids once open
 # Until one of them confirms the opening, the two officers have the same role in the same state
 # and get the same answers: the crawl asks as one of them. Once one has confirmed, as both.
 EACH_STAFF_ROLE = ("officer", "evaluator", "admin")
@@ -256,11 +350,13 @@ def test_the_seal_holds_until_two_officers_open_the_bids(app, db, world, clock_a
     # Before the deadline.
     clock_at(NOW + timedelta(days=1))
     nothing_leaks("before the deadline")
+    assert_evaluation_shut(app, clients, world, urls, "before the deadline")
 
     # After the deadline, before the opening: still sealed.
     clock_at(deadline + timedelta(hours=1))
     nothing_leaks("after the deadline, before the opening")
     assert not sees(clients["officer"], bid_a_url, MARKER_A)
+    assert_evaluation_shut(app, clients, world, urls, "after the deadline, before the opening")
 
     # One officer confirms: still sealed.
     assert confirm(clients["officer"], world).status_code == 302
@@ -268,18 +364,53 @@ def test_the_seal_holds_until_two_officers_open_the_bids(app, db, world, clock_a
         as_text=True
     )
     nothing_leaks("after one officer confirmed", staff=STAFF, staff_only=True)
+    assert_evaluation_shut(app, clients, world, urls, "after one officer confirmed", staff=STAFF)
 
-    # A second, different officer opens them.
+    # A second, different officer opens them: officers and administrators read them; evaluators
+    # never through these pages.
     assert confirm(clients["officer_2"], world).status_code == 302
-    for name in STAFF:
+    bid_b_url = f"/tenders/{world.tender_id}/bids/{world.bid_ids['b']}"
+    for name in READERS:
         assert sees(clients[name], bid_a_url, MARKER_A), name
-        assert sees(clients[name], f"/tenders/{world.tender_id}/bids/{world.bid_ids['b']}", MARKER_B), name
+        assert sees(clients[name], bid_b_url, MARKER_B), name
+    for url in (
+        f"/tenders/{world.tender_id}/bids",
+        bid_a_url,
+        bid_b_url,
+        f"{bid_a_url}/files/{world.file_ids[0]}",
+        f"{bid_a_url}/files/{world.file_ids[2]}",
+    ):
+        assert clients["evaluator"].get(url).status_code == 403, url
     listing = clients["officer"].get(f"/tenders/{world.tender_id}/bids").get_data(as_text=True)
     assert NAME_A in listing and NAME_B in listing
     download = clients["officer"].get(f"{bid_a_url}/files/{world.file_ids[0]}")
     assert download.status_code == 200 and download.get_data() == pdf(FILE_MARKER_A)
-    evidence = clients["evaluator"].get(f"{bid_a_url}/files/{world.file_ids[2]}")
+    evidence = clients["admin"].get(f"{bid_a_url}/files/{world.file_ids[2]}")
     assert evidence.status_code == 200 and evidence.get_data() == pdf(EVIDENCE_MARKER_A)
+
+    # An evaluator reads nothing of the bids until appointed to a lot's panel and declared; then
+    # only the answers assigned to them, on their score sheets.
+    assert leaks(clients["evaluator"], urls, world.everything) == [], "opened, the evaluator on no panel"
+    lot_id = world.lot_ids[0]
+    appointed = post_form(
+        clients["officer"],
+        f"/tenders/{world.tender_id}/evaluation/lots/{lot_id}/panel",
+        {"user_id": str(world.users["evaluator"].id), "role": "QUALITY"},
+    )
+    assert appointed.status_code == 302
+    assert leaks(clients["evaluator"], urls, world.everything) == [], "opened, the evaluator appointed, not declared"
+    declared = post_form(
+        clients["evaluator"],
+        f"/evaluation/tenders/{world.tender_id}/declaration",
+        {f"interest_{world.users[name].organisation_id}": "no" for name in ("provider_a", "provider_b")},
+    )
+    assert declared.status_code == 302
+    score_sheets = f"/evaluation/lots/{lot_id}/bids/"
+    seen = leaks(clients["evaluator"], urls, world.everything)
+    assert [line for line in seen if not line.startswith(score_sheets)] == [], "only on their score sheets"
+    question_id = world.quality_question_ids[0]
+    assert sees(clients["evaluator"], f"{score_sheets}{world.bid_ids['a']}/questions/{question_id}", MARKER_A)
+    assert sees(clients["evaluator"], f"{score_sheets}{world.bid_ids['b']}/questions/{question_id}", MARKER_B)
 
     # Opened for the council, never for other providers or the public.
     assert leaks(clients["provider_c"], urls, world.everything) == []
@@ -314,9 +445,13 @@ def test_evaluators_and_administrators_cannot_confirm(app, db, world, clock_at):
     clock_at(deadline + timedelta(minutes=1))
     for name in ("evaluator", "admin"):
         client = signed_in_client(app, world.users[name])
-        page = client.get(f"/tenders/{world.tender_id}/bids").get_data(as_text=True)
-        assert "Confirm opening" not in page and "Only procurement officers can confirm" in page
-        assert confirm(client, world).status_code == 403
+        page = client.get(f"/tenders/{world.tender_id}/bids")
+        if name == "admin":
+            text = page.get_data(as_text=True)
+            assert "Confirm opening" not in text and "Only procurement officers can confirm" in text
+        else:  # evaluators do not reach the officers' bid pages at all
+            assert page.status_code == 403
+        assert confirm(client, world, form_url="/account").status_code == 403
         with app.test_request_context():
             session = get_session()
             with pytest.raises(RuleViolation, match="Only procurement officers"):
@@ -344,7 +479,8 @@ def test_confirming_before_the_deadline_is_refused(app, db, world, clock_at):
 def test_before_the_deadline_officers_see_counts_per_lot_and_no_names(app, db, world, clock_at):
     clock_at(NOW + timedelta(days=1))
     tender = db.get(Tender, world.tender_id)
-    for name in STAFF:
+    assert signed_in_client(app, world.users["evaluator"]).get(f"/tenders/{world.tender_id}/bids").status_code == 403
+    for name in READERS:
         page = signed_in_client(app, world.users[name]).get(f"/tenders/{world.tender_id}/bids")
         assert page.status_code == 200
         text = page.get_data(as_text=True)

@@ -866,3 +866,50 @@ def test_one_score_per_evaluator_question_and_submission_in_the_database(db, sco
         db.flush()
     db.rollback()
     assert count(db, Score) == 1
+
+
+def test_an_answer_counting_in_two_lots_has_one_agreed_score_settled_everywhere(db, opened):
+    """Each bid answers a question once: where it counts in two lots, its agreed score
+    waits for both lots' evaluators, and cannot change once either lot is complete."""
+    w = opened(lots=2, bids=2)
+    first, second = w.evaluators
+    lot_1, lot_2 = w.lots
+    panel.appoint(db, w.officer, load(db, w), lot_1.id, first, PanelRole.QUALITY, [], when())
+    panel.appoint(db, w.officer, load(db, w), lot_2.id, second, PanelRole.QUALITY, [], when())
+    for lot in w.lots:
+        panel.appoint(db, w.officer, load(db, w), lot.id, w.officers[1], PanelRole.PRICE, [], when())
+    db.commit()
+    for user in (first, second, w.officers[1]):
+        declare_none(db, w, user)
+    question = w.quality_questions[0]
+    for user, lot in ((first, lot_1), (second, lot_2)):
+        s = load(db, w, scores_of=user.id)
+        member = scoring.quality_membership(s, user, lot)
+        for bid, q in s.assignments(member):
+            scoring.save_score(db, user, s, lot, bid, q, 3, EXPLANATION, "", bid.sha256, when(1))
+        db.commit()
+    scoring.submit_scores(db, first, load(db, w, scores_of=first.id), lot_1, when(2))
+    db.commit()
+    moderation.start(db, w.officer, load(db, w), lot_1, when(3))
+    db.commit()
+    s = load(db, w)
+    bid = entrant(s, w, 0)
+    with pytest.raises(RuleViolation, match="also counts in lot 2: wait for"):
+        moderation.moderate(db, w.officer, s, lot_1, bid, question, 3, "", when(4))
+    db.rollback()
+
+    scoring.submit_scores(db, second, load(db, w, scores_of=second.id), lot_2, when(5))
+    db.commit()
+    moderation.start(db, w.officer, load(db, w), lot_2, when(6))
+    for answer_bid, q in load(db, w).answers_to_moderate(lot_2):
+        moderation.moderate(db, w.officer, load(db, w), lot_2, answer_bid, q, 3, "", when(7))
+    for lot in w.lots:
+        scoring.confirm_prices(db, w.officers[1], load(db, w), lot, when(7))
+    db.commit()
+    moderation.complete(db, w.officer, load(db, w), lot_2, when(8))
+    db.commit()
+    s = load(db, w)
+    with pytest.raises(RuleViolation, match="also counts in lot 2, whose evaluation is complete"):
+        moderation.moderate(db, w.officer, s, lot_1, entrant(s, w, 0), question, 1, "Lower on reflection.", when(9))
+    db.rollback()
+    assert load(db, w).moderated_score(entrant(load(db, w), w, 0), question).score == 3

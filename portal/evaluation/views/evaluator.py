@@ -21,7 +21,7 @@ from portal.errors import NotPermitted, RuleViolation
 from portal.evaluation import conflicts, scoring
 from portal.evaluation.forms import declaration_form, score_form
 from portal.evaluation.models import PanelMember, PanelRole
-from portal.evaluation.policies import READABLE
+from portal.evaluation.policies import READABLE, is_readable
 from portal.evaluation.state import TenderEvaluation, load
 from portal.forms import add_violation, form_page
 from portal.tenders.models import Lot, Tender
@@ -32,7 +32,7 @@ EVALUATORS = (Role.EVALUATOR, Role.OFFICER)  # an officer may be a lot's price e
 
 
 def _tender_state(tender: Tender) -> TenderEvaluation:
-    if tender.status not in READABLE:
+    if not is_readable(tender):
         abort(404)
     state = load(get_session(), tender, scores_of=current_user.id)
     if not state.memberships(current_user.id):
@@ -60,7 +60,9 @@ def home():
         select(PanelMember.tender_id).where(PanelMember.user_id == current_user.id).distinct()
     ).all()
     tenders = session.scalars(
-        select(Tender).where(Tender.id.in_(tender_ids), Tender.status.in_(READABLE)).order_by(Tender.evaluation_date)
+        select(Tender)
+        .where(Tender.id.in_(tender_ids), Tender.status.in_(READABLE), Tender.evaluation_started_at.is_not(None))
+        .order_by(Tender.evaluation_date)
     ).all()
     work = []
     for tender in tenders:  # one state per tender the evaluator is on: a fixed number of queries per tender
