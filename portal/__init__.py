@@ -62,6 +62,8 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.bids.officer_views import bp as bid_admin_bp
     from portal.bids.views import bp as bids_bp
     from portal.decisions.views import bp as decisions_bp
+    from portal.awards.views import bidder_bp as award_outcome_bp
+    from portal.awards.views import officer_bp as award_admin_bp
     from portal.evaluation.views import evaluator_bp, officer_bp
     from portal.pages.views import bp as pages_bp
     from portal.providers.evidence_views import bp as evidence_bp
@@ -83,6 +85,8 @@ def create_app(config: dict | None = None) -> Flask:
         evidence_bp,
         evaluator_bp,
         officer_bp,
+        award_admin_bp,
+        award_outcome_bp,
     ):
         app.register_blueprint(blueprint)
 

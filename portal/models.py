@@ -15,3 +15,4 @@ from portal.decisions.models import Decision  # noqa: F401,E402
 from portal.evaluation.models import Score  # noqa: F401,E402
 from portal.files import StoredFile  # noqa: F401,E402
 from portal.tenders.models import Tender  # noqa: F401,E402
+from portal.awards.models import LotAward  # noqa: F401,E402

@@ -116,12 +116,19 @@ class Agreement(Base):
     end_date: Mapped[date] = mapped_column(Date)
     # The new opportunity that replaces this agreement, once the council links one.
     replacement_tender_id: Mapped[int | None] = mapped_column(ForeignKey("tender.id", ondelete="SET NULL"), index=True)
+    # An agreement made by an award: the tender it was awarded from (its lot is named in service_name).
+    awarded_from_tender_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tender.id", ondelete="SET NULL"), index=True
+    )
+    # When the replacing tender's contracts were entered; the provider's own new agreement, if it won one.
+    replaced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now, onupdate=clock_now)
 
     organisation: Mapped[Organisation] = relationship()
     category: Mapped[ServiceCategory] = relationship()
-    replacement_tender: Mapped[Tender | None] = relationship()  # noqa: F821
+    replacement_tender: Mapped[Tender | None] = relationship(foreign_keys=[replacement_tender_id])  # noqa: F821
     districts: Mapped[list[District]] = relationship(secondary=agreement_district, order_by=District.name)
     delivery_mode_rows: Mapped[list[AgreementDeliveryMode]] = relationship(
         cascade="all, delete-orphan", order_by=AgreementDeliveryMode.mode
