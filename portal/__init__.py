@@ -59,11 +59,11 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.accounts.staff_views import bp as staff_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.agreements.views import bp as agreements_bp
+    from portal.awards.views import bidder_bp as award_outcome_bp
+    from portal.awards.views import officer_bp as award_admin_bp
     from portal.bids.officer_views import bp as bid_admin_bp
     from portal.bids.views import bp as bids_bp
     from portal.decisions.views import bp as decisions_bp
-    from portal.awards.views import bidder_bp as award_outcome_bp
-    from portal.awards.views import officer_bp as award_admin_bp
     from portal.evaluation.views import evaluator_bp, officer_bp
     from portal.pages.views import bp as pages_bp
     from portal.providers.evidence_views import bp as evidence_bp
@@ -91,6 +91,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
 
     # Higher domains answer lower domains' questions through signals (portal/signals.py).
+    import portal.awards.outcomes
     import portal.bids.receivers
     import portal.tenders.receivers  # noqa: F401
     from portal.cli import register_commands

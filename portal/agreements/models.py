@@ -117,9 +117,7 @@ class Agreement(Base):
     # The new opportunity that replaces this agreement, once the council links one.
     replacement_tender_id: Mapped[int | None] = mapped_column(ForeignKey("tender.id", ondelete="SET NULL"), index=True)
     # An agreement made by an award: the tender it was awarded from (its lot is named in service_name).
-    awarded_from_tender_id: Mapped[int | None] = mapped_column(
-        ForeignKey("tender.id", ondelete="SET NULL"), index=True
-    )
+    awarded_from_tender_id: Mapped[int | None] = mapped_column(ForeignKey("tender.id", ondelete="SET NULL"), index=True)
     # When the replacing tender's contracts were entered; the provider's own new agreement, if it won one.
     replaced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("agreement.id", ondelete="SET NULL"))

@@ -164,6 +164,8 @@ class Wave:
     read: int = 0
     registered: int = 0
     bid: int | None = None
+    awarded: int | None = None
+    not_awarded: int | None = None
 
 
 @dataclass
@@ -173,10 +175,13 @@ class Dashboard:
     unreached: list[dict] = field(default_factory=list)
 
 
-def dashboard(session: Session, today: date, months_back: int = 12, bids_by_organisation=None) -> Dashboard:
+def dashboard(
+    session: Session, today: date, months_back: int = 12, bids_by_organisation=None, outcomes=None
+) -> Dashboard:
     """Agreements ending by month; each wave (agreements sharing an end date) with
-    how many incumbents were notified, read a notice, registered (and bid); and
-    the incumbents not yet reached: not registered, or no notice read."""
+    how many incumbents were notified, read a notice, registered (and bid, and were
+    awarded or not); and the incumbents not yet reached: not registered, or no
+    notice read. ``outcomes`` maps an organisation to True (awarded) or False."""
     since = add_months(today, -months_back)
     result = Dashboard()
     rows = session.execute(
@@ -227,6 +232,9 @@ def dashboard(session: Session, today: date, months_back: int = 12, bids_by_orga
         wave.registered += 1 if registered_at else 0
         if bids_by_organisation is not None:
             wave.bid = (wave.bid or 0) + (1 if org_id in bids_by_organisation else 0)
+        if outcomes is not None:
+            wave.awarded = (wave.awarded or 0) + (1 if outcomes.get(org_id) is True else 0)
+            wave.not_awarded = (wave.not_awarded or 0) + (1 if outcomes.get(org_id) is False else 0)
         if end_date >= today and (not registered_at or not reads):
             entry = unreached.setdefault(
                 org_id,

@@ -12,3 +12,11 @@ bidders_requested = _signals.signal(
 sender: None; kwargs: session.
 Answer: the set of organisation ids with a submitted bid (for the transition dashboard), or None.""",
 )
+
+outcomes_requested = _signals.signal(
+    "outcomes-requested",
+    doc="""
+sender: None; kwargs: session.
+Answer: {organisation id: True (awarded) or False (bid and not awarded)} for the awards approved
+so far (for the transition dashboard), or None.""",
+)

@@ -16,7 +16,7 @@ from portal.agreements import exports, importing, queries, services
 from portal.agreements.forms import CategoryForm, ExtensionForm, ImportForm, ManualNoticeForm, PeriodForm, ScheduleForm
 from portal.agreements.models import Agreement, AgreementStatus, DeliveryMode, EndingNotice, ServiceCategory
 from portal.agreements.policies import REGISTER_ROLES, can_read_notice
-from portal.agreements.signals import bidders_requested
+from portal.agreements.signals import bidders_requested, outcomes_requested
 from portal.auth import roles
 from portal.dates import financial_year_label
 from portal.db import allow_write_on_get, get_session
@@ -283,7 +283,8 @@ def dashboard():
     today = clock.today()
     # Which incumbents bid is known to the bids domain, above this one: it answers if it is there.
     bidders = ask(bidders_requested, None, session=session)
-    data = queries.dashboard(session, today, bids_by_organisation=bidders)
+    outcomes = ask(outcomes_requested, None, session=session)  # from the awards domain, likewise
+    data = queries.dashboard(session, today, bids_by_organisation=bidders, outcomes=outcomes)
     return render_template("agreements/dashboard.html", data=data, today=today)
 
 

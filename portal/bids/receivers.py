@@ -7,9 +7,13 @@ imports this module so that the receivers are connected.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from portal.agreements.signals import bidders_requested
 from portal.bids import queries
+from portal.bids.models import Bid
 from portal.tenders.signals import bid_counts_requested, own_bid_requested
+from portal.tenders.signals import bidders_requested as tender_bidders_requested
 
 
 @bid_counts_requested.connect
@@ -28,3 +32,9 @@ def own_bid(tender, *, session, organisation_id, **_ignored):
 def bidders(_sender, *, session, **_ignored) -> set[int]:
     """The organisations with a submitted bid (for the agreements transition dashboard)."""
     return queries.bidding_organisations(session)
+
+
+@tender_bidders_requested.connect
+def tender_bidders(tender, *, session, **_ignored) -> set[int]:
+    """The organisations that started a bid for the tender (told when it is cancelled)."""
+    return set(session.scalars(select(Bid.organisation_id).where(Bid.tender_id == tender.id)))

@@ -19,17 +19,20 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import User
+from portal.accounts.queries import active_emails
 from portal.audit.services import record
 from portal.errors import RuleViolation, RuleViolations
 from portal.filters import format_date, format_datetime
 from portal.links import external_url
 from portal.notifications.services import queue_email
+from portal.signals import ask
 from portal.tenders import policies
 from portal.tenders.authority import tell_incumbents
 from portal.tenders.checks import publication_problems, require_draft, timetable_problems
 from portal.tenders.interest import alert_matching_providers, interested_users
 from portal.tenders.machine import MACHINE
 from portal.tenders.models import Amendment, Tender, TenderStatus
+from portal.tenders.signals import bidders_requested
 
 AMENDABLE = {
     "description": "Description",
@@ -113,17 +116,28 @@ def award(session: Session, actor: User, tender: Tender, now: datetime) -> None:
 
 
 def cancel(session: Session, actor: User, tender: Tender, reason: str, now: datetime) -> None:
-    """Cancel the tender and email the reason to every interested provider.
+    """Cancel the tender; once it was published, that is its procurement termination
+    notice: the reason is shown on its page and emailed to every organisation that
+    registered interest or started a bid.
 
     Raises:
         RuleViolation: no reason, or already awarded or cancelled.
     """
     if not reason.strip():
         raise RuleViolation("reason", "Enter the reason for cancelling")
+    was_published = tender.status is not TenderStatus.DRAFT
     MACHINE.move(session, actor, tender, TenderStatus.CANCELLED, now, reason=reason.strip())
     tender.cancellation_reason = reason.strip()
-    for user in interested_users(session, tender):
-        queue_email(session, user.email, "tender_cancelled", tender=tender, reason=reason.strip())
+    if not was_published:
+        return
+    # The procurement termination notice (UK12): the reason is published on the opportunity's page, and
+    # every organisation that registered interest or started a bid is told.
+    addresses = {user.email for user in interested_users(session, tender)}
+    for organisation_id in ask(bidders_requested, tender, set(), session=session):
+        addresses.update(active_emails(session, organisation_id))
+    for address in sorted(addresses):
+        queue_email(session, address, "tender_cancelled", tender=tender, reason=reason.strip())
+    record(session, actor, "tender.termination_notice", tender, recipients=len(addresses))
 
 
 # --- Amendments -----------------------------------------------------------------

@@ -22,3 +22,10 @@ own_bid_requested = _signals.signal(
 sender: the tender; kwargs: session, organisation_id.
 Answer: that organisation's bid for the tender (an object the template reads), or None.""",
 )
+
+bidders_requested = _signals.signal(
+    "tender-bidders-requested",
+    doc="""
+sender: the tender; kwargs: session.
+Answer: the ids of the organisations that started a bid for it (draft or submitted), or None.""",
+)

@@ -548,3 +548,25 @@ def test_close_due_command_closes_only_tenders_past_their_deadline(app, db, make
     assert "1 tenders closed" in app.test_cli_runner().invoke(args=["tenders", "close-due"]).output
     db.expire_all()
     assert db.get(Tender, tender.id).status is TenderStatus.CLOSED
+
+
+def test_cancelling_a_published_tender_tells_bidders_and_shows_the_termination_notice(app, db, make_tender):
+    """The procurement termination notice (UK12): organisations that started a bid are told too,
+    and the reason is on the opportunity's page."""
+    from portal.bids.models import Bid
+    from portal.notifications.models import OutgoingEmail
+    from portal.tenders import lifecycle
+    from tests.factories import NOW, make_organisation, make_user
+
+    tender = make_tender(published=True)
+    organisation = make_organisation(db)
+    bidder = make_user(db, Role.PROVIDER, organisation=organisation)
+    db.add(Bid(tender_id=tender.id, organisation_id=organisation.id))
+    officer = make_user(db, Role.OFFICER)
+    db.commit()
+    with app.app_context():
+        lifecycle.cancel(db, officer, tender, "The service is now provided in-house.", NOW)
+    db.commit()
+    assert bidder.email in set(db.scalars(select(OutgoingEmail.to_address)))
+    page = app.test_client().get(f"/opportunities/{tender.reference}").get_data(as_text=True)
+    assert "Procurement termination notice" in page and "The service is now provided in-house." in page
