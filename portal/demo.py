@@ -163,6 +163,9 @@ def _load(session, as_published: bool) -> None:
 
     # A tender past its deadline, its bids opened and its panels appointed, to evaluate at once.
     tenders += evaluation_demo.load(session, clock.now())
+    from portal.awards import demo_data as award_demo
+
+    tenders += award_demo.load(session, clock.now())
     record(
         session,
         None,

@@ -84,3 +84,24 @@ def test_db_is_empty_command(app):
     assert runner.invoke(args=["db", "is-empty"]).exit_code == 0
     runner.invoke(args=["demo", "load"])
     assert runner.invoke(args=["db", "is-empty"]).exit_code == 1
+
+
+def test_demo_has_a_tender_evaluated_and_ready_to_award(app, db):
+    from portal.awards import demo_data as award_demo
+    from portal.evaluation.models import LotEvaluation, LotEvaluationStatus, LotResult, Score
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    tender = db.scalar(select(Tender).where(Tender.reference == award_demo.REFERENCE))
+    assert tender is not None and tender.status is TenderStatus.EVALUATION
+    statuses = db.scalars(select(LotEvaluation.status).where(LotEvaluation.tender_id == tender.id)).all()
+    assert len(statuses) == len(tender.lots) and set(statuses) == {LotEvaluationStatus.COMPLETE}
+    for lot in tender.lots:
+        ranks = db.scalars(select(LotResult.rank).where(LotResult.lot_id == lot.id, LotResult.rank.is_not(None))).all()
+        assert sorted(ranks) == list(range(1, len(ranks) + 1)) and len(ranks) >= 2
+    # Both evaluators' scores are on record, locked, beside the agreed ones.
+    evaluators = db.scalars(select(User.id).where(User.role == Role.EVALUATOR)).all()
+    scorers = set(db.scalars(select(Score.evaluator_id).where(Score.locked_at.is_not(None))))
+    assert set(evaluators) <= scorers
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    assert db.scalar(select(func.count()).select_from(Tender).where(Tender.reference == award_demo.REFERENCE)) == 1

@@ -184,15 +184,15 @@ def _staff(session: Session, role: Role) -> list[User]:
     )
 
 
-def _build_tender(session: Session, officer: User, deadline: datetime) -> Tender:
+def _build_tender(session: Session, officer: User, deadline: datetime, reference: str, title: str) -> Tender:
     """The tender as its officer drafted it, unpublished."""
     deadline_day = deadline.astimezone(LONDON).date()
     districts = {d.name: d for d in session.scalars(select(District))}
     category = session.scalar(select(ServiceCategory).where(ServiceCategory.name == "Disabled Children's Services"))
     decision = session.scalar(select(Decision).where(Decision.number == DECISION["number"]))
     tender = Tender(
-        reference=REFERENCE,
-        title=TITLE,
+        reference=reference,
+        title=title,
         description=DESCRIPTION,
         category=category,
         estimated_value_pence=sum(value for *_, value in LOTS) * 2 * 100,
@@ -233,14 +233,14 @@ def _build_tender(session: Session, officer: User, deadline: datetime) -> Tender
         [(f"{title}. {text}", WORD_LIMIT, weight) for title, text, weight in QUALITY],
         "Give specific examples from your own short breaks for disabled children.",
     )
-    for kind, title, content in [
-        (DocumentKind.SPECIFICATION, "Service specification", tiny_pdf(f"{TITLE}: specification")),
+    for kind, document_title, content in [
+        (DocumentKind.SPECIFICATION, "Service specification", tiny_pdf(f"{title}: specification")),
         (DocumentKind.TERMS, "Contract terms and conditions", tiny_pdf("Contract terms and conditions")),
         (DocumentKind.PRICING_TEMPLATE, "Pricing template", pricing_template([lot[0] for lot in LOTS])),
     ]:
         extension = ".xlsx" if kind is DocumentKind.PRICING_TEMPLATE else ".pdf"
-        stored = files.store(session, officer, f"{title}{extension}", content, 10 * 1024 * 1024)
-        session.add(TenderDocument(tender_id=tender.id, kind=kind, title=title, file_id=stored.id))
+        stored = files.store(session, officer, f"{document_title}{extension}", content, 10 * 1024 * 1024)
+        session.add(TenderDocument(tender_id=tender.id, kind=kind, title=document_title, file_id=stored.id))
     session.flush()
     session.refresh(tender)
     return tender
@@ -278,18 +278,26 @@ def load(session: Session, now: datetime) -> int:
 
     Needs the demo's staff (two officers, two evaluators) and its providers.
     """
-    if session.scalar(select(Tender.id).where(Tender.reference == REFERENCE)):
-        return 0
+    return 1 if opened_tender(session, now, REFERENCE, TITLE, days_closed=2) else 0
+
+
+def opened_tender(session: Session, now: datetime, reference: str, title: str, days_closed: int) -> Tender | None:
+    """A short breaks tender whose deadline passed ``days_closed`` days ago, its bids
+    opened and its panels appointed (both evaluators for quality, the lead officer for
+    price); None if it exists already or the demo's people are missing. The awards demo
+    takes a second one through the whole evaluation."""
+    if session.scalar(select(Tender.id).where(Tender.reference == reference)):
+        return None
     officers, evaluators = _staff(session, Role.OFFICER), _staff(session, Role.EVALUATOR)
     organisations = {o.name: o for o in session.scalars(select(Organisation).where(Organisation.name.in_(list(BIDS))))}
     if len(officers) < 2 or not evaluators or len(organisations) < len(BIDS):
-        return 0
+        return None
     lead, second = officers[0], officers[1]
 
     today = now.astimezone(LONDON).date()
-    deadline = _at(today - timedelta(days=2), 12)
-    published = _at(today - timedelta(days=30), 9)
-    tender = _build_tender(session, lead, deadline)
+    deadline = _at(today - timedelta(days=days_closed), 12)
+    published = _at(today - timedelta(days=28 + days_closed), 9)
+    tender = _build_tender(session, lead, deadline, reference, title)
     tender_services.record_conflicts_assessment(
         session,
         lead,
@@ -315,4 +323,4 @@ def load(session: Session, now: datetime) -> int:
         for evaluator in evaluators:
             panel.appoint(session, lead, evaluation, lot.id, evaluator, PanelRole.QUALITY, [], appointed)
         panel.appoint(session, lead, evaluation, lot.id, lead, PanelRole.PRICE, [], appointed)
-    return 1
+    return tender

@@ -130,7 +130,9 @@ class TenderEvaluation:
             q = upheld[0]
             reason = self.decisions[(bid.submission_id, q.id)].reason
             return Selection(
-                FAILED, failures, f"Failed pass or fail question {self.question_number(q)}: {q.text}. {reason}"
+                FAILED,
+                failures,
+                f"Failed pass or fail question {self.question_number(q)} (\u201c{q.text}\u201d): {reason}",
             )
         if any((bid.submission_id, q.id) not in self.decisions for q in failures):
             return Selection(PENDING, failures)

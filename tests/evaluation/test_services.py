@@ -425,7 +425,9 @@ def test_an_upheld_failure_fails_the_bid_with_its_reason(db, opened):
     s = load(db, w)
     result = s.selection(entrant(s, w, 1))
     assert result.status == FAILED
-    assert result.reason == (f"Failed pass or fail question 1: {question.text}. No insurance certificate was provided.")
+    assert result.reason == (
+        f"Failed pass or fail question 1 (\u201c{question.text}\u201d): No insurance certificate was provided."
+    )
     assert [b.bid_id for b in s.bids_going_forward(w.lot)] == [w.bids[0].id]
     assert [b.bid_id for b in s.bids_in(w.lot)] == [w.bids[0].id, w.bids[1].id]
     assert [e.details["bid_id"] for e in audit(db, "selection.failure_upheld")] == [w.bids[1].id]
@@ -818,7 +820,7 @@ def test_completion_stores_each_bids_result_rank_and_reason(db, opened):
     assert str(b.price_score) == "30.0000" and str(b.total_score) == "86.0000"
     assert a.price_pence == 100_000_00 and a.submission_id == w.submissions[0].id
     assert c.is_eligible is False and c.rank is None and c.total_score is None
-    assert c.reason.startswith("Failed pass or fail question 1:")
+    assert c.reason.startswith("Failed pass or fail question 1 (")
     assert c.reason.endswith("No insurance certificate was provided.")
     assert d.is_eligible is False and d.rank is None and d.price_score is None
     assert d.reason == "Below the minimum quality score (30.00% of the quality marks, where 50% is needed)"
