@@ -92,6 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     # Higher domains answer lower domains' questions through signals (portal/signals.py).
     import portal.awards.outcomes
+    import portal.awards.receivers
     import portal.bids.receivers
     import portal.tenders.receivers  # noqa: F401
     from portal.cli import register_commands

@@ -10,9 +10,9 @@ from portal.providers.models import District, Organisation  # noqa: F401
 
 metadata = Base.metadata
 from portal.agreements.models import Agreement, EndingNotice  # noqa: F401,E402
+from portal.awards.models import LotAward  # noqa: F401,E402
 from portal.bids.models import Bid  # noqa: F401,E402
 from portal.decisions.models import Decision  # noqa: F401,E402
 from portal.evaluation.models import Score  # noqa: F401,E402
 from portal.files import StoredFile  # noqa: F401,E402
 from portal.tenders.models import Tender  # noqa: F401,E402
-from portal.awards.models import LotAward  # noqa: F401,E402

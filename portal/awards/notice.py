@@ -53,7 +53,8 @@ def publish(
     if not sent or any(moment is None for moment in sent):
         raise RuleViolation(None, "Send every assessment summary before publishing the award notice")
     if tender.is_light_touch:
-        days = (standstill_days or MANDATORY_STANDSTILL_DAYS) if voluntary_standstill else None
+        chosen = MANDATORY_STANDSTILL_DAYS if standstill_days is None else standstill_days  # 0 is refused, not 8
+        days = chosen if voluntary_standstill else None
         if days is not None and not 1 <= days <= MAX_VOLUNTARY_DAYS:
             raise RuleViolation(
                 "standstill_days", f"The standstill must be from 1 to {MAX_VOLUNTARY_DAYS} working days"

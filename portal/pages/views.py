@@ -6,10 +6,12 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from portal import clock
+from portal.accounts.models import Role
 from portal.accounts.policies import can_manage_staff
 from portal.agreements.queries import provider_home
 from portal.agreements.services import status_of
 from portal.auth import public, signed_in
+from portal.awards.contracts import details_notices_due
 from portal.bids import display as bid_display
 from portal.bids.queries import organisation_bids
 from portal.db import get_session
@@ -27,7 +29,12 @@ def start():
 @signed_in
 def dashboard():
     if current_user.is_staff:
-        return render_template("pages/dashboard_staff.html", can_manage_staff=can_manage_staff(current_user))
+        due = (
+            details_notices_due(get_session(), clock.today()) if current_user.role is Role.OFFICER else []
+        )  # one query
+        return render_template(
+            "pages/dashboard_staff.html", can_manage_staff=can_manage_staff(current_user), details_notices_due=due
+        )
     agreements, notices = provider_home(get_session(), current_user.organisation_id)
     now = clock.now()
     today = clock.today()

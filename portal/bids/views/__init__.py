@@ -32,8 +32,10 @@ from portal.bids.content import DECLARATIONS
 from portal.bids.drafting import failed_selection_questions, missing_items, questions_for
 from portal.bids.models import Bid
 from portal.bids.policies import DeadlinePassed
+from portal.bids.signals import outcome_requested
 from portal.db import discard, get_session
 from portal.errors import RuleViolation, unexpected_page
+from portal.signals import ask
 from portal.tenders.models import QuestionKind
 from portal.text import paragraphs
 
@@ -136,6 +138,13 @@ def require_editable(bid: Bid) -> datetime:
 
 def is_editable(bid: Bid, now: datetime) -> bool:
     return policies.can_edit(current_user, bid, now)
+
+
+def award_progress(session: Session, bid: Bid):
+    """What the awards domain says about the bid's "what happens next" (the
+    standstill, the outcome once sent), or None; asked through a signal, since
+    bids stand beneath awards."""
+    return ask(outcome_requested, bid, session=session)
 
 
 def overview(session: Session, bid: Bid, now: datetime) -> dict:

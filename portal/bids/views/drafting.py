@@ -16,7 +16,7 @@ from portal.auth import roles
 from portal.bids import display, drafting, queries
 from portal.bids.content import DECLARATIONS
 from portal.bids.forms import DeclarationsForm, EvidenceForm, LotsForm, UploadForm, prices_form
-from portal.bids.views import bid_or_404, bp, is_editable, overview, refused, require_editable
+from portal.bids.views import award_progress, bid_or_404, bp, is_editable, overview, refused, require_editable
 from portal.db import get_session
 from portal.downloads import attachment as send_attachment
 from portal.errors import RuleViolation
@@ -52,7 +52,12 @@ def start(reference):
 def show(bid_id):
     bid = bid_or_404(bid_id)
     shown = overview(get_session(), bid, clock.now())
-    return render_template("bids/show.html", sections=display.task_sections(shown), **shown)
+    return render_template(
+        "bids/show.html",
+        sections=display.task_sections(shown),
+        award=award_progress(get_session(), bid),
+        **shown,
+    )
 
 
 @bp.route("/bids/<int:bid_id>/lots", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from portal.bids import submission as submitting
 from portal.bids.forms import SubmitBidForm, WithdrawForm
 from portal.bids.models import BidStatus
 from portal.bids.policies import DeadlinePassed
-from portal.bids.views import bid_or_404, bp, is_editable, overview, refused, require_editable
+from portal.bids.views import award_progress, bid_or_404, bp, is_editable, overview, refused, require_editable
 from portal.db import after_commit, get_session
 from portal.errors import RuleViolation
 
@@ -60,6 +60,7 @@ def receipt(bid_id, version):
         current=display.current_submission(bid),
         others=[s for s in reversed(bid.submissions) if s.version != version],
         now=clock.now(),
+        award=award_progress(get_session(), bid),
     )
 
 
