@@ -198,11 +198,15 @@ class TenderEvaluation:
         ]
 
     def is_assigned(self, user_id: int, lot: Lot, bid: EntrantBid, question: Question) -> bool:
+        """The same answer as ``assignments`` gives, asked of one answer (without listing them all)."""
         return any(
-            (b.bid_id, q.id) == (bid.bid_id, question.id)
+            m.user_id == user_id
+            and self.has_declared(user_id)
+            and lot.id in bid.lot_ids
+            and self.selection(bid).status == PASSED
+            and not self.is_conflicted(user_id, bid.organisation_id)
+            and any(q.id == question.id for q in self.questions_of(m))
             for m in self.panel(lot, PanelRole.QUALITY)
-            if m.user_id == user_id
-            for b, q in self.assignments(m)
         )
 
     # --- Scores ---------------------------------------------------------------------------------

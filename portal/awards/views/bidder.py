@@ -50,7 +50,7 @@ def _page_context(bid: Bid, summaries) -> dict:
 def outcome(bid_id):
     """The bid's outcome in each lot, with its assessment summary (the email sent with them links here)."""
     bid = _own_bid_or_404(bid_id)
-    summaries = bidder_outcome.sent_summaries(get_session(), bid.id, bid.organisation_id)
+    summaries = bidder_outcome.sent_summaries(get_session(), bid.id, current_user.organisation_id)
     if not summaries:
         abort(404)
     return render_template("awards/bidder/outcome.html", **_page_context(bid, summaries))
@@ -61,7 +61,7 @@ def outcome(bid_id):
 def outcome_pdf(bid_id, lot_id):
     """One lot's assessment summary as a PDF, with the same content as the page."""
     bid = _own_bid_or_404(bid_id)
-    summaries = bidder_outcome.sent_summaries(get_session(), bid.id, bid.organisation_id)
+    summaries = bidder_outcome.sent_summaries(get_session(), bid.id, current_user.organisation_id)
     summary = next((s for s in summaries if s.lot_id == lot_id), None)
     if summary is None:
         abort(404)
