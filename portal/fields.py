@@ -17,6 +17,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Sto
 
 from portal.dates import LONDON
 from portal.forms import choices
+from portal.input_guard import as_id
 from portal.money import MoneyError, parse_pounds, pence_as_pounds_text, problem_with
 
 MONEY_PROBLEMS = (MoneyError.NOT_MONEY, MoneyError.NEGATIVE, MoneyError.FRACTION, MoneyError.TOO_LARGE)
@@ -225,3 +226,12 @@ def split_moment(form, date_field: str, time_field: str, value: datetime | None)
         local = value.astimezone(LONDON)
         getattr(form, date_field).data = local.date()
         getattr(form, time_field).data = local.time().replace(second=0, microsecond=0)
+
+
+def optional_id(value):
+    """A select's value as an id (its ``coerce``): the empty choice is None; junk, or a
+    number too large for an id column, is 0, which no list offers, so the form says to
+    choose from the list instead of the database failing on it."""
+    if value is None or value == "":
+        return None
+    return as_id(value) or 0

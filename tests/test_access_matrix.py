@@ -37,6 +37,8 @@ from sqlalchemy import select
 from portal.accounts.models import Role, User
 from portal.agreements.models import Agreement, EndingNotice, NoticeKind, ServiceCategory
 from portal.auth import ANYONE, SIGNED_IN, audience_of
+from portal.awards import contracts, decisions, notice, summaries
+from portal.awards.models import AssessmentSummary, AwardNotice, LotAward, LotAwardStatus
 from portal.bids import drafting, submission
 from portal.bids.models import Bid, BidAnswer, BidAttachment
 from portal.bids.views import draft_tokens
@@ -50,6 +52,7 @@ from portal.evaluation.models import ConflictDeclaration, PanelMember, PanelRole
 from portal.providers import evidence as evidence_services
 from portal.providers.models import Evidence, EvidenceKind
 from portal.tenders.models import Clarification, Question, QuestionKind, QuestionnaireSection, Tender, TenderStatus
+from tests.awards.world import award_through_summaries_sent, build_evaluated_tender, top_ranked
 from tests.evaluation.world import build_opened_tender
 from tests.factories import NOW, PASSWORD, PDF, make_decision, make_organisation, make_tender, make_user, store_pdf
 from tests.support import csrf_token_for, fingerprint
@@ -95,6 +98,9 @@ TENDER_PAGES = ("/tenders", "/opportunities", "/bids", "/alerts", "/decisions", 
 # ...and these in a world with a tender in evaluation (``evaluation_world``): the evaluators' pages
 # and the officers' evaluation pages of a tender (not /tenders/<id>/evaluation-method, a tender page).
 EVALUATION_PAGES = re.compile(r"/evaluation/|/tenders/<int:tender_id>/evaluation(/|$)")
+# ...and these in a world with tenders at each step of their award (``award_world``): the officers'
+# award pages of a tender and the bidders' outcome pages of a bid.
+AWARD_PAGES = re.compile(r"/tenders/<int:tender_id>/award(/|$)|/bids/<int:bid_id>/outcome(/|$)")
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,7 @@ class Row:
     changes: bool = False  # an accepted POST changes the database
     note: str = ""
     says: str = ""  # text that every answer other than a refusal must show
+    csrf: str = ""  # a form with a prefix: its own CSRF field's name ("lot{award_lot}-csrf_token"), sent as well
 
     @property
     def expected(self) -> dict:
@@ -115,7 +122,7 @@ class Row:
     @property
     def needs_tenders(self) -> bool:
         """Building the tenders, decision, bid and evidence takes time: only these rows get them."""
-        return self.rule.startswith(TENDER_PAGES) and not self.needs_evaluation
+        return self.rule.startswith(TENDER_PAGES) and not self.needs_evaluation and not self.needs_award
 
     @property
     def needs_evaluation(self) -> bool:
@@ -123,12 +130,17 @@ class Row:
         return bool(EVALUATION_PAGES.match(self.rule))
 
     @property
+    def needs_award(self) -> bool:
+        """The award pages' rows get the tenders being awarded instead."""
+        return bool(AWARD_PAGES.match(self.rule))
+
+    @property
     def label(self) -> str:
         return f"{self.method} {self.rule}" + (f" ({self.note})" if self.note else "")
 
 
-def R(method, rule, *answers, args=None, data=None, changes=False, note="", says=""):
-    return Row(method, rule, tuple(answers), args or {}, data or {}, changes, note, says)
+def R(method, rule, *answers, args=None, data=None, changes=False, note="", says="", csrf=""):
+    return Row(method, rule, tuple(answers), args or {}, data or {}, changes, note, says, csrf)
 
 
 COLLEAGUE = {"user_id": "colleague_a"}
@@ -196,6 +208,27 @@ DECLARATION = {
     "interest_{bidder_c}": "no",
     "interest_{bidder_d}": "no",
 }
+
+
+# Award (``award_world``): five evaluated tenders of one lot of one place (two lots in the proposing
+# tender), each at a step of its award. "awarded_tender": approved, its summaries sent ("sent_summary",
+# of A's bid), no award notice yet; A's people act for its first bidder ("bid_a", awarded) and B's for
+# its second ("bid_b"), so each reads its own outcome only. "proposing_tender": lot 1 ("proposing_lot")
+# proposed by one of its officers, awaiting a second officer's approval; lot 2 ("unproposed_lot")
+# ranked, nothing proposed. "prepared_tender": approved, its summaries prepared ("prepared_summary"),
+# not sent. "published_tender": the award notice published with no standstill (a light touch
+# contract), the contracts not entered. "contracted_tender": the same, the contracts entered.
+AWARDED = {"tender_id": "awarded_tender"}
+PROPOSING = {"tender_id": "proposing_tender"}
+PREPARED = {"tender_id": "prepared_tender"}
+PUBLISHED = {"tender_id": "published_tender"}
+CONTRACTED = {"tender_id": "contracted_tender"}
+OUTCOME_A = {"bid_id": "bid_a"}
+SEND_OFF = {"voluntary_standstill": "yes", "standstill_days": "8"}
+REWORDED = "The bid names the schools it visits each week; it does not say how referrals are followed up."
+SENT_REWORDING = {"explanation_{awarded_question_1}": REWORDED, "explanation_{awarded_question_2}": REWORDED}
+PREPARED_REWORDING = {"explanation_{prepared_question_1}": REWORDED, "explanation_{prepared_question_2}": REWORDED}
+CONTRACT_END = {"end_date": ["31", "3", "2030"]}
 
 
 def _moment(name: str, when: datetime) -> dict:
@@ -676,6 +709,101 @@ MATRIX = [
     R("GET",  "/tenders/<int:tender_id>/evaluation/record.xlsx",  LOGIN,     403,        403,        200,     403,       403,
       args=EVAL),
 
+    # award_admin: the officers' award of a tender whose evaluation is complete (procurement officers only:
+    # one proposes each lot's award, a different one approves it). A step the tender is not at is
+    # refused with a 400 and its reason, and nothing is saved.
+    R("GET",  "/tenders/<int:tender_id>/award",                   LOGIN,     403,        403,        200,     403,       403,
+      args=AWARDED, note="approved, summaries sent"),
+    R("GET",  "/tenders/<int:tender_id>/award",                   LOGIN,     403,        403,        200,     403,       403,
+      args=PROPOSING, note="a proposal awaiting approval"),
+    R("POST", "/tenders/<int:tender_id>/award/lots/<int:lot_id>/propose",
+                                                                  LOGIN,     403,        403,
+      Redirect("/tenders/{proposing_tender}/award#lot-{unproposed_lot.number}"), 403, 403,
+      args={**PROPOSING, "lot_id": "unproposed_lot"}, data={"lot{unproposed_lot}-winner_bid_ids": "{unproposed_winner}"},
+      csrf="lot{unproposed_lot}-csrf_token", changes=True, note="ranked, nothing proposed"),
+    R("POST", "/tenders/<int:tender_id>/award/lots/<int:lot_id>/propose",
+                                                                  LOGIN,     403,        403,        400,     403,       403,
+      args={**AWARDED, "lot_id": "awarded_lot"}, data={"lot{awarded_lot}-winner_bid_ids": "{bid_a}"},
+      csrf="lot{awarded_lot}-csrf_token", note="already approved", says="award has been approved: it cannot change"),
+    R("POST", "/tenders/<int:tender_id>/award/lots/<int:lot_id>/approve",
+                                                                  LOGIN,     403,        403,
+      Redirect("/tenders/{proposing_tender}/award#lot-{proposing_lot.number}"), 403, 403,
+      args={**PROPOSING, "lot_id": "proposing_lot"}, data={"approve{proposing_lot}-decision_id": ""},
+      csrf="approve{proposing_lot}-csrf_token", changes=True, note="proposed by another officer"),
+    R("POST", "/tenders/<int:tender_id>/award/lots/<int:lot_id>/approve",
+                                                                  LOGIN,     403,        403,        400,     403,       403,
+      args={**PROPOSING, "lot_id": "unproposed_lot"}, data={"approve{unproposed_lot}-decision_id": ""},
+      csrf="approve{unproposed_lot}-csrf_token", note="nothing proposed", says="Propose the award of lot 2 first"),
+    R("POST", "/tenders/<int:tender_id>/award/lots/<int:lot_id>/approve",
+                                                                  LOGIN,     403,        403,        400,     403,       403,
+      args={**AWARDED, "lot_id": "awarded_lot"}, data={"approve{awarded_lot}-decision_id": ""},
+      csrf="approve{awarded_lot}-csrf_token", note="already approved", says="This award has already been approved"),
+    R("POST", "/tenders/<int:tender_id>/award/summaries/prepare", LOGIN,     403,        403,
+      Redirect("/tenders/{prepared_tender}/award/summaries"), 403, 403, args=PREPARED, changes=True,
+      note="written again, before they are sent"),
+    R("POST", "/tenders/<int:tender_id>/award/summaries/prepare", LOGIN,     403,        403,        400,     403,       403,
+      args=PROPOSING, note="a lot not approved", says="Propose and approve the award of lot 2 first"),
+    R("POST", "/tenders/<int:tender_id>/award/summaries/prepare", LOGIN,     403,        403,        400,     403,       403,
+      args=AWARDED, note="already sent", says="The assessment summaries have been sent: they cannot be written again"),
+    R("GET",  "/tenders/<int:tender_id>/award/summaries",         LOGIN,     403,        403,        200,     403,       403,
+      args=AWARDED, note="sent"),
+    R("GET",  "/tenders/<int:tender_id>/award/summaries",         LOGIN,     403,        403,        200,     403,       403,
+      args=PREPARED, note="prepared"),
+    R("POST", "/tenders/<int:tender_id>/award/summaries/send",    LOGIN,     403,        403,
+      Redirect("/tenders/{prepared_tender}/award#notice"), 403, 403, args=PREPARED, changes=True),
+    R("POST", "/tenders/<int:tender_id>/award/summaries/send",    LOGIN,     403,        403,        400,     403,       403,
+      args=AWARDED, note="already sent", says="The assessment summaries have already been sent"),
+    R("GET",  "/tenders/<int:tender_id>/award/summaries/<int:summary_id>",
+                                                                  LOGIN,     403,        403,        200,     403,       403,
+      args={**PREPARED, "summary_id": "prepared_summary"}, note="prepared"),
+    R("POST", "/tenders/<int:tender_id>/award/summaries/<int:summary_id>",
+                                                                  LOGIN,     403,        403,
+      Redirect("/tenders/{prepared_tender}/award/summaries/{prepared_summary}"), 403, 403,
+      args={**PREPARED, "summary_id": "prepared_summary"}, data=PREPARED_REWORDING, changes=True, note="prepared"),
+    R("GET",  "/tenders/<int:tender_id>/award/summaries/<int:summary_id>",
+                                                                  LOGIN,     403,        403,        200,     403,       403,
+      args={**AWARDED, "summary_id": "sent_summary"}, note="sent"),
+    R("POST", "/tenders/<int:tender_id>/award/summaries/<int:summary_id>",
+                                                                  LOGIN,     403,        403,        400,     403,       403,
+      args={**AWARDED, "summary_id": "sent_summary"}, data=SENT_REWORDING, note="sent",
+      says="This summary has been sent: it cannot change"),
+    R("GET",  "/tenders/<int:tender_id>/award/summaries/<int:summary_id>",
+                                                                  LOGIN,     403,        403,        404,     403,       403,
+      args={**AWARDED, "summary_id": "prepared_summary"}, note="another tender's summary"),
+    R("GET",  "/tenders/<int:tender_id>/award/notice",            LOGIN,     403,        403,        200,     403,       403,
+      args=AWARDED, note="to publish"),
+    R("POST", "/tenders/<int:tender_id>/award/notice",            LOGIN,     403,        403,
+      Redirect("/tenders/{awarded_tender}/award/notice"), 403, 403, args=AWARDED, data=SEND_OFF, changes=True,
+      note="summaries sent"),
+    R("POST", "/tenders/<int:tender_id>/award/notice",            LOGIN,     403,        403,        400,     403,       403,
+      args=PREPARED, data=SEND_OFF, note="summaries not sent",
+      says="Send every assessment summary before publishing the award notice"),
+    R("GET",  "/tenders/<int:tender_id>/award/notice",            LOGIN,     403,        403,        200,     403,       403,
+      args=PUBLISHED, note="published"),
+    R("GET",  "/tenders/<int:tender_id>/award/contracts",         LOGIN,     403,        403,        200,     403,       403,
+      args=PUBLISHED),
+    R("POST", "/tenders/<int:tender_id>/award/contracts",         LOGIN,     403,        403,
+      Redirect("/tenders/{published_tender}/award/contracts"), 403, 403, args=PUBLISHED, data=CONTRACT_END,
+      changes=True, note="no standstill"),
+    R("POST", "/tenders/<int:tender_id>/award/contracts",         LOGIN,     403,        403,        400,     403,       403,
+      args=AWARDED, data=CONTRACT_END, note="no award notice", says="Publish the award notice first"),
+    R("POST", "/tenders/<int:tender_id>/award/details-notice",    LOGIN,     403,        403,
+      Redirect("/tenders/{contracted_tender}/award/contracts"), 403, 403, args=CONTRACTED, changes=True,
+      note="contracts entered"),
+    R("POST", "/tenders/<int:tender_id>/award/details-notice",    LOGIN,     403,        403,        400,     403,       403,
+      args=PUBLISHED, note="contracts not entered", says="Enter the contracts first"),
+
+    # award_outcome: a bidder's own outcome and assessment summaries, once sent. Another organisation's
+    # bid, or a lot of another tender, is 404; council staff read summaries on the award pages (403).
+    R("GET",  "/bids/<int:bid_id>/outcome",                       LOGIN,     200,        404,        403,     403,       403,
+      args=OUTCOME_A, note="A's bid"),
+    R("GET",  "/bids/<int:bid_id>/outcome",                       LOGIN,     404,        200,        403,     403,       403,
+      args={"bid_id": "bid_b"}, note="B's bid"),
+    R("GET",  "/bids/<int:bid_id>/outcome/lots/<int:lot_id>.pdf", LOGIN,     200,        404,        403,     403,       403,
+      args={**OUTCOME_A, "lot_id": "awarded_lot"}, note="A's bid"),
+    R("GET",  "/bids/<int:bid_id>/outcome/lots/<int:lot_id>.pdf", LOGIN,     404,        404,        403,     403,       403,
+      args={**OUTCOME_A, "lot_id": "proposing_lot"}, note="a lot of another tender"),
+
     # evidence: an organisation's quality-assurance documents, its providers' own.
     R("GET",  "/organisation/evidence",                           LOGIN,     200,        200,        403,     403,       403),
     R("GET",  "/organisation/evidence/new",                       LOGIN,     200,        200,        403,     403,       403),
@@ -715,25 +843,31 @@ def world(request, app, monkeypatch, shared_worlds):
     return shared_worlds.use(WORLD_NAMES[kind], lambda: build_world(app, kind))
 
 
-TENDERS, EVALUATION, PLAIN = "tenders", "evaluation", "plain"
+TENDERS, EVALUATION, AWARD, PLAIN = "tenders", "evaluation", "award", "plain"
 WORLD_NAMES = {
     PLAIN: "access matrix",
     TENDERS: "access matrix, with tenders",
     EVALUATION: "access matrix, in evaluation",
+    AWARD: "access matrix, in award",
 }
 
 
 def world_kind(params: dict) -> str:
     """The world a test needs: its row's; for the fuzz campaign (parametrised by route group), the
-    evaluation world for a group of evaluation pages; otherwise the one with tenders."""
+    evaluation world for a group of evaluation pages, the award world for a group of award pages;
+    otherwise the one with tenders."""
     row = params.get("row")
     if row is None and "group" in params:
         from tests.test_fuzz import group_of  # the fuzz campaign imports this module
 
         rows = [r for r in MATRIX if group_of(r.rule) == params["group"]]
-        return EVALUATION if rows and all(r.needs_evaluation for r in rows) else TENDERS
+        if rows and all(r.needs_evaluation for r in rows):
+            return EVALUATION
+        return AWARD if rows and all(r.needs_award for r in rows) else TENDERS
     if row is None:
         return TENDERS
+    if row.needs_award:
+        return AWARD
     return EVALUATION if row.needs_evaluation else TENDERS if row.needs_tenders else PLAIN
 
 
@@ -779,6 +913,8 @@ def build_world(app, kind: str) -> dict:
             objects.update(tenders_bids_and_evidence(app, db, objects, category))
         elif kind == EVALUATION:
             objects.update(evaluation_world(app, db, objects))
+        elif kind == AWARD:
+            objects.update(award_world(app, db, objects))
         # Tests read the objects' columns long after this session is gone: load them all now.
         for value in objects.values():
             if isinstance(value, Base):
@@ -1008,6 +1144,63 @@ def evaluation_world(app, db, objects) -> dict:
     }
 
 
+def award_world(app, db, objects) -> dict:
+    """Five evaluated tenders (``tests.awards.world.build_evaluated_tender``), each taken through the
+    award services to a different step: see the comment above ``AWARDED`` for which is where. Each
+    tender's proposals are made by its own first officer and approved by its second: never the
+    officer persona, who may therefore approve any proposal."""
+    with app.test_request_context():
+        awarded = build_evaluated_tender(app, db, bids=3, passes=[True, True, False])
+        award_through_summaries_sent(db, awarded)
+        proposing = build_evaluated_tender(app, db, bids=2, lots=2, replaced_agreements=False)
+        proposing_lot, unproposed_lot = proposing.lots
+        decisions.propose(
+            db, proposing.officer, proposing.tender, proposing_lot, top_ranked(db, proposing_lot), "", NOW
+        )
+        prepared = build_evaluated_tender(app, db, bids=2, replaced_agreements=False)
+        for lot in prepared.lots:
+            award = decisions.propose(db, prepared.officer, prepared.tender, lot, top_ranked(db, lot), "", NOW)
+            decisions.approve(db, prepared.approver, prepared.tender, award, None, NOW)
+        summaries.prepare(db, prepared.officer, prepared.tender, NOW)
+        published, contracted = (
+            build_evaluated_tender(app, db, bids=2, replaced_agreements=False, contract_start_date=date(2027, 4, 1))
+            for _ in range(2)
+        )
+        for tender in (published, contracted):  # a light touch contract, with no standstill
+            award_through_summaries_sent(db, tender)
+            notice.publish(db, tender.officer, tender.tender, NOW, voluntary_standstill=False)
+        contracts.enter(db, contracted.officer, contracted.tender, date(2030, 3, 31), NOW)
+        # A's and B's people act for the first two bidders of the awarded tender.
+        for persona, organisation in zip(("provider_a", "provider_b"), awarded.organisations, strict=False):
+            db.get(User, objects[persona].id).organisation_id = organisation.id
+        db.flush()
+
+        def summary_of(bid):
+            return db.scalar(select(AssessmentSummary).where(AssessmentSummary.bid_id == bid.id))
+
+        found = {
+            "awarded_tender": awarded.tender,
+            "awarded_lot": awarded.lot,
+            "bid_a": awarded.bids[0],
+            "bid_b": awarded.bids[1],
+            "sent_summary": summary_of(awarded.bids[0]),
+            "awarded_question_1": awarded.quality_questions[0],
+            "awarded_question_2": awarded.quality_questions[1],
+            "proposing_tender": proposing.tender,
+            "proposing_lot": proposing_lot,
+            "unproposed_lot": unproposed_lot,
+            "unproposed_winner": db.get(Bid, top_ranked(db, unproposed_lot)[0]),
+            "prepared_tender": prepared.tender,
+            "prepared_summary": summary_of(prepared.bids[0]),
+            "prepared_question_1": prepared.quality_questions[0],
+            "prepared_question_2": prepared.quality_questions[1],
+            "published_tender": published.tender,
+            "contracted_tender": contracted.tender,
+        }
+    db.commit()
+    return found
+
+
 class _Fill(dict):
     """str.format_map source: "{provider_a}" is the user's id, "{provider_a.email}" an attribute."""
 
@@ -1089,8 +1282,10 @@ def test_access(row, persona, app, client, world, login_as, shared_worlds):
     url = url_for_row(row, world)
     data = {}
     if row.method == "POST":
+        token = csrf_token_for(client)
         data = {
-            "csrf_token": csrf_token_for(client),
+            "csrf_token": token,
+            **({fill(row.csrf, world): token} if row.csrf else {}),
             **{fill(key, world): fill(value, world) for key, value in row.data.items()},
         }
     expected = row.expected[persona]
@@ -1234,3 +1429,39 @@ def test_the_evaluation_world_is_as_the_matrix_says(app, monkeypatch, shared_wor
     assert current.bid(world["failing_bid"].id) not in current.bids_going_forward(lot_1)
     assert world["interest_declaration"].has_interest
     assert current.status_of(lot_2).name == "MODERATION"
+
+
+def test_the_award_world_is_as_the_matrix_says(app, monkeypatch, shared_worlds, db):
+    monkeypatch.setitem(app.config, "FIXED_NOW", NOW)
+    world = shared_worlds.use(WORLD_NAMES[AWARD], lambda: build_world(app, AWARD))
+
+    def tender(name):
+        return db.get(Tender, world[name].id)
+
+    def award_of(lot):
+        return db.scalar(select(LotAward).where(LotAward.lot_id == world[lot].id))
+
+    def notice_of(name):
+        return db.scalar(select(AwardNotice).where(AwardNotice.tender_id == world[name].id))
+
+    officer = world["officer"].id
+    assert world["bid_a"].organisation_id == db.get(User, world["provider_a"].id).organisation_id
+    assert world["bid_b"].organisation_id == db.get(User, world["provider_b"].id).organisation_id
+    assert world["bid_a"].organisation_id != world["bid_b"].organisation_id
+    assert world["bid_a"].tender_id == world["bid_b"].tender_id == world["awarded_tender"].id
+    assert [b.id for b in award_of("awarded_lot").winners] == [world["bid_a"].id]
+    assert world["sent_summary"].bid_id == world["bid_a"].id and world["sent_summary"].sent_at is not None
+    assert notice_of("awarded_tender") is None
+    proposed = award_of("proposing_lot")
+    assert proposed.status is LotAwardStatus.PROPOSED and proposed.proposed_by_id != officer
+    assert award_of("unproposed_lot") is None
+    assert award_of("proposing_lot").tender_id == world["proposing_tender"].id
+    assert world["prepared_summary"].tender_id == world["prepared_tender"].id
+    assert world["prepared_summary"].sent_at is None
+    for name in ("awarded_tender", "proposing_tender", "prepared_tender"):
+        assert tender(name).status is TenderStatus.EVALUATION
+    for name in ("published_tender", "contracted_tender"):
+        assert tender(name).status is TenderStatus.AWARDED and notice_of(name).standstill_ends_on is None
+    assert notice_of("published_tender").contracts_entered_at is None
+    assert notice_of("contracted_tender").contracts_entered_at is not None
+    assert notice_of("contracted_tender").details_notice_published_at is None

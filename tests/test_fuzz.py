@@ -54,10 +54,12 @@ GROUPS = {
     "/tenders/<int:tender_id>/bids": "tender-bids",
     "/tenders/<int:tender_id>/evaluation-method": "tenders",  # a tender page, before the next
     "/tenders/<int:tender_id>/evaluation": "tender-evaluation",
+    "/tenders/<int:tender_id>/award": "tender-award",
     "/tenders": "tenders",
     "/evaluation": "evaluation",
     "/opportunities": "opportunities",
     "/alerts": "opportunities",
+    "/bids/<int:bid_id>/outcome": "award-outcome",
     "/bids": "bids",
     "/decisions": "decisions",
     "/agreements": "agreements",

@@ -8,19 +8,11 @@ from wtforms import SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.awards.summaries import MAX_EXPLANATION
-from portal.fields import normalise_text, radios, text_field, whole_number
+from portal.fields import normalise_text, optional_id, radios, text_field, whole_number
 from portal.forms import DateInputField, PortalForm
 from portal.forms import submit as button
 
 MAX_REASON = 10_000
-
-
-def _optional_id(value):
-    """A select's value as an id; the empty choice (and junk) as None."""
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 class ProposeForm(PortalForm):
@@ -50,7 +42,7 @@ class ApproveForm(PortalForm):
     decision_id = SelectField(
         "Decision that authorises the award (optional)",
         widget=GovSelect(),
-        coerce=_optional_id,
+        coerce=optional_id,
         validators=[Optional()],
         invalid_choice_message="Select a decision from the decisions register",
     )

@@ -8,7 +8,7 @@ from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, T
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.evaluation.models import SCALE_TOP, SCORE_REQUIRED, PanelRole
-from portal.fields import normalise_text, radios, text_field
+from portal.fields import normalise_text, optional_id, radios, text_field
 from portal.forms import PortalForm, choices
 from portal.forms import submit as button
 
@@ -86,19 +86,11 @@ def declaration_form(organisations: list[tuple[int, str]], formdata=None):
     return form
 
 
-def _optional_id(value):
-    """A select's value as an id; the "Select someone" prompt (and junk) as None."""
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 class PanelForm(PortalForm):
     user_id = SelectField(
         "Who",
         widget=GovSelect(),
-        coerce=_optional_id,
+        coerce=optional_id,
         validators=[InputRequired(message="Select who to appoint")],
         invalid_choice_message="Select who to appoint",
     )

@@ -27,7 +27,7 @@ from tests.support import count_queries, csrf_token_for, sign_in_through_session
 # 8 working days beginning Monday 23 November 2026, without Monday 30 November (St Andrew's Day)
 STANDSTILL_ENDS = date(2026, 12, 3)
 FIRST_CONTRACT_DAY = date(2026, 12, 4)
-BID_COUNTS = (5, 50)
+BID_COUNTS = (5, 500)
 
 
 @pytest.fixture(autouse=True)
