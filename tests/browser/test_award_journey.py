@@ -33,12 +33,30 @@ from portal.accounts.models import Role
 from tests import factories
 from tests.awards.world import build_evaluated_tender, top_ranked
 from tests.browser.test_bid_journey import follow, heading, sign_in_by_keyboard, summary_value, tab_to
-from tests.browser.test_evaluation_journey import Axe
+from tests.browser.test_evaluation_journey import Axe as EvaluationAxe
 
 STANDSTILL_ENDS = "3 December 2026"
 FIRST_CONTRACT_DAY = "4 December 2026"
 AFTER_STANDSTILL = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 REWORDED = "Your answer named the schools you visit but not how often families are followed up."
+
+# Each fieldset's legend and the words in it (axe-core has no rule that a group of
+# radios, checkboxes or date boxes must be named).
+FIELDSETS = """() => Array.from(document.querySelectorAll('main fieldset')).map(f => {
+    const legend = f.querySelector(':scope > legend');
+    return [f.querySelector('input, select, textarea')?.name || '?', legend ? legend.textContent.trim() : ''];
+})"""
+
+
+class Axe(EvaluationAxe):
+    """axe-core as the evaluation journey runs it, and every fieldset has a legend with words."""
+
+    def check(self, page: Page, name: str) -> None:
+        if name in self.checked:
+            return
+        super().check(page, name)
+        unnamed = [field for field, legend in page.evaluate(FIELDSETS) if not legend]
+        assert not unnamed, f"{name}: {page.url}: a fieldset without a legend, for {unnamed}"
 
 
 def test_two_officers_award_send_summaries_wait_the_standstill_and_enter_contracts_and_bidders_read_theirs(
@@ -50,6 +68,7 @@ def test_two_officers_award_send_summaries_wait_the_standstill_and_enter_contrac
     tender, lot = world.tender, world.lot
     tender_id, lot_id, reference = tender.id, lot.id, tender.reference
     winner_bid, second_bid = world.bids[0].id, world.bids[1].id
+    second_receipt = f"{live_url}/bids/{second_bid}/receipts/{world.submissions[1].version}"
     assert top_ranked(db, lot) == [winner_bid]
     winner_name, second_name, failed_name = (o.name for o in world.organisations)
     officer_email, approver_email = world.officer.email, world.approver.email
@@ -91,7 +110,9 @@ def test_two_officers_award_send_summaries_wait_the_standstill_and_enter_contrac
         # The labels on the refused page are the bidders' names alone (the first showing has the
         # rank and total too: "1. <name> (total 100.00)").
         # By keyboard: Tab to the top-ranked bid's checkbox, Space, Tab on to the button, Enter.
-        top = boss.get_by_role("checkbox", name=re.compile(rf"^(1\. )?{re.escape(winner_name)}\b"))
+        top = boss.get_by_role("group", name="Bids to award").get_by_role(
+            "checkbox", name=re.compile(rf"^(1\. )?{re.escape(winner_name)}\b")
+        )
         tab_to(boss, top)
         boss.keyboard.press("Space")
         expect(top).to_be_checked()
@@ -199,7 +220,8 @@ def test_two_officers_award_send_summaries_wait_the_standstill_and_enter_contrac
         # --- The award notice, with the voluntary standstill as it comes ------------------------
         follow(boss, boss.get_by_role("link", name="Publish the award notice", exact=True))
         expect(boss).to_have_url(f"{award_url}/notice")
-        expect(boss.get_by_role("radio", name="Yes", exact=True)).to_be_checked()
+        standstill = boss.get_by_role("group", name="Will there be a voluntary standstill?")
+        expect(standstill.get_by_role("radio", name="Yes", exact=True)).to_be_checked()
         expect(boss.get_by_label("Length of the standstill, in working days", exact=True)).to_have_value("8")
         axe.check(boss, "notice (before)")
         follow(boss, boss.get_by_role("button", name="Publish the award notice", exact=True))
@@ -322,6 +344,11 @@ def test_two_officers_award_send_summaries_wait_the_standstill_and_enter_contrac
         expect(loser.locator(".criterion .winner-score").first).to_have_text("5 out of 5")
         expect(loser.locator(".criterion").first).to_contain_text(REWORDED)
         expect(loser.locator("main")).not_to_contain_text(failed_name)
+        # The receipt says what happens next too.
+        loser.goto(second_receipt)
+        expect(loser.locator("#standstill-end")).to_contain_text(f"End of {STANDSTILL_ENDS} (8 working days")
+        expect(loser.locator("#outcome")).to_contain_text("Not successful")
+        axe.check(loser, "receipt with what happens next")
         # Another organisation's outcome does not exist for it.
         assert loser.goto(f"{live_url}/bids/{winner_bid}/outcome").status == 404
     finally:

@@ -17,6 +17,12 @@ from tests.support import csrf_token_from, post_form, sign_in_through_session
 EXPLANATION = "The bid names weekly outreach at schools and food banks and a follow-up for every referral made."
 
 
+def legends_have_text(html: str) -> bool:
+    """Every fieldset's legend says what the group asks (axe has no rule for an empty legend)."""
+    legends = re.findall(r"<legend[^>]*>(.*?)</legend>", html, re.S)
+    return all(re.sub(r"<[^>]+>", "", legend).strip() for legend in legends)
+
+
 def client_for(app, user):
     client = app.test_client()
     sign_in_through_session(client, user)
@@ -49,6 +55,7 @@ def score(client, world, bid, question, value, explanation=EXPLANATION, lot=None
     page = client.get(url)
     assert page.status_code == 200, page.status_code
     html = page.get_data(as_text=True)
+    assert legends_have_text(html), url
     sha = re.search(r'name="submission_sha256" type="hidden" value="([0-9a-f]+)"', html) or re.search(
         r'name="submission_sha256" value="([0-9a-f]+)"', html
     )
@@ -79,6 +86,10 @@ def test_the_whole_evaluation_through_the_pages(app, db, opened):
     url = f"/evaluation/lots/{world.lots[0].id}/bids/{bid_a.id}/questions/{q1.id}"
     assert first.get(url).status_code == 404
 
+    declaration_page = first.get(f"/evaluation/tenders/{world.tender.id}/declaration").get_data(as_text=True)
+    assert "<legend" in declaration_page and legends_have_text(declaration_page)
+    panel_page = officer.get(f"/tenders/{world.tender.id}/evaluation/lots/{world.lots[0].id}/panel")
+    assert legends_have_text(panel_page.get_data(as_text=True))
     # A declaration must answer for every organisation.
     refused = post_form(first, f"/evaluation/tenders/{world.tender.id}/declaration", {})
     assert refused.status_code == 400 and "govuk-error-summary" in refused.get_data(as_text=True)
@@ -168,6 +179,7 @@ def test_the_whole_evaluation_through_the_pages(app, db, opened):
     assert "SECOND-EVALUATOR-ONLY" not in page  # scores, not explanations, on the list
     moderate_b_q1 = f"{moderation}/{bid_b.id}/{q1.id}"
     sheet = officer.get(moderate_b_q1).get_data(as_text=True)
+    assert legends_have_text(sheet)
     assert second_marker in sheet and "spread 1" in sheet
     no_reason = post_form(officer, moderate_b_q1, {"score": "3", "reason": ""})
     assert no_reason.status_code == 400

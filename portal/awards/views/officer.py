@@ -63,11 +63,14 @@ def _award_url(tender: Tender, anchor: str = "") -> str:
 # --- The award page: each lot's decision, then the steps --------------------------------------
 
 
+def _bid_choices(offered: list[queries.Ranked]):
+    """The ranked bids as the propose form offers them (the same words after a refusal)."""
+    return choices((r.bid_id, f"{r.rank}. {r.organisation} (total {shown(r.total_score)})") for r in offered)
+
+
 def _propose_form(view: queries.LotView, formdata=None) -> ProposeForm:
     form = ProposeForm(prefix=f"lot{view.lot.id}", formdata=formdata)
-    form.winner_bid_ids.choices = choices(
-        (r.bid_id, f"{r.rank}. {r.organisation} (total {shown(r.total_score)})") for r in view.offered
-    )
+    form.winner_bid_ids.choices = _bid_choices(view.offered)
     if formdata is None and view.award and not form.winner_bid_ids.data:
         form.winner_bid_ids.data = list(view.winner_ids)
     return form
@@ -118,7 +121,7 @@ def propose(tender_id, lot_id):
     tender = _tender(tender_id)
     lot = _lot(tender, lot_id)
     form = ProposeForm(prefix=f"lot{lot.id}")
-    form.winner_bid_ids.choices = choices((r.bid_id, r.organisation) for r in queries.offered_bids(session, lot))
+    form.winner_bid_ids.choices = _bid_choices(queries.offered_bids(session, lot))
     return handle_form(
         form,
         lambda: decisions.propose(
