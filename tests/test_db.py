@@ -189,3 +189,23 @@ def test_no_module_outside_the_unit_of_work_commits():
         if re.search(r"\.(commit|rollback)\(\)|\bcommit\(\)", line)
     ]
     assert offenders == []
+
+
+def test_backdated_drops_only_the_last_moment_checks_queued_inside(app, db):
+    """Demo data told as of an earlier moment: a check queued inside ``backdated`` is
+    dropped; one queued before it still runs at commit."""
+
+    class TooLate(Exception):
+        pass
+
+    def late():
+        raise TooLate
+
+    with app.app_context():
+        session = portal_db.get_session()
+        portal_db.before_commit(session, late)
+        with portal_db.backdated(session):
+            portal_db.before_commit(session, late)
+            portal_db.before_commit(session, late)
+        assert session.info["before_commit"] == [late]
+        session.info["before_commit"].clear()

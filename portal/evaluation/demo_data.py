@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import files
+from portal import db, files
 from portal.accounts.models import Role, User
 from portal.agreements.models import DeliveryMode, ServiceCategory
 from portal.bids import drafting, submission
@@ -264,13 +264,10 @@ def _bid(session: Session, tender: Tender, organisation: Organisation, spec: dic
         drafting.save_answer(session, user, bid, question, text, None, 0, started)
     drafting.save_prices(session, user, bid, {lots[n].id: pounds * 100 for n, pounds in spec["prices"].items()}, sent)
     drafting.confirm_declarations(session, user, bid, True, sent)
-    # ``submit`` judges the deadline again by the live clock as the transaction commits,
-    # which is right for a provider submitting now; these submissions were made at
-    # ``sent``, before the deadline, so that last-moment check (and only it) is dropped.
-    checks = session.info.setdefault("before_commit", [])
-    queued = len(checks)
-    submission.submit(session, user, bid, sent)
-    del checks[queued:]
+    # ``submit`` judges the deadline again by the live clock as the transaction commits, which is
+    # right for a provider submitting now; these submissions were made at ``sent``, before the deadline.
+    with db.backdated(session):
+        submission.submit(session, user, bid, sent)
 
 
 def load(session: Session, now: datetime) -> int:
