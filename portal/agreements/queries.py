@@ -181,7 +181,7 @@ def dashboard(
     """Agreements ending by month; each wave (agreements sharing an end date) with
     how many incumbents were notified, read a notice, registered (and bid, and were
     awarded or not); and the incumbents not yet reached: not registered, or no
-    notice read. ``outcomes`` maps an organisation to True (awarded) or False."""
+    notice read. ``outcomes`` maps (organisation, tender) to True (awarded) or False."""
     since = add_months(today, -months_back)
     result = Dashboard()
     rows = session.execute(
@@ -209,6 +209,7 @@ def dashboard(
             func.count(EndingNotice.id),
             func.count(EndingNotice.read_at),
             func.max(EndingNotice.sent_at),
+            func.max(Agreement.replacement_tender_id),
         )
         .join(Organisation, Agreement.organisation_id == Organisation.id)
         .outerjoin(EndingNotice, EndingNotice.agreement_id == Agreement.id)
@@ -224,7 +225,7 @@ def dashboard(
     ).all()
     waves = {end_date: Wave(end_date, count, value) for end_date, count, value in rows}
     unreached = {}
-    for end_date, org_id, name, contact, registered_at, notices, reads, last_sent in per_incumbent:
+    for end_date, org_id, name, contact, registered_at, notices, reads, last_sent, tender_id in per_incumbent:
         wave = waves[end_date]
         wave.incumbents += 1
         wave.notified += 1 if notices else 0
@@ -233,8 +234,9 @@ def dashboard(
         if bids_by_organisation is not None:
             wave.bid = (wave.bid or 0) + (1 if org_id in bids_by_organisation else 0)
         if outcomes is not None:
-            wave.awarded = (wave.awarded or 0) + (1 if outcomes.get(org_id) is True else 0)
-            wave.not_awarded = (wave.not_awarded or 0) + (1 if outcomes.get(org_id) is False else 0)
+            outcome = outcomes.get((org_id, tender_id))  # the tender replacing this incumbent's agreement
+            wave.awarded = (wave.awarded or 0) + (1 if outcome is True else 0)
+            wave.not_awarded = (wave.not_awarded or 0) + (1 if outcome is False else 0)
         if end_date >= today and (not registered_at or not reads):
             entry = unreached.setdefault(
                 org_id,

@@ -17,6 +17,6 @@ outcomes_requested = _signals.signal(
     "outcomes-requested",
     doc="""
 sender: None; kwargs: session.
-Answer: {organisation id: True (awarded) or False (bid and not awarded)} for the awards approved
-so far (for the transition dashboard), or None.""",
+Answer: {(organisation id, tender id): True (awarded) or False (bid and not awarded)} for the
+awards approved so far (for the transition dashboard), or None.""",
 )

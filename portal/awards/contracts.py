@@ -91,7 +91,8 @@ def enter(session: Session, officer: User, tender: Tender, end_date: date | None
         session, officer, tender.id, places(session, tender), tender.contract_start_date, end_date, now
     )
     days = DETAILS_NOTICE_DAYS_LIGHT_TOUCH if tender.is_light_touch else DETAILS_NOTICE_DAYS
-    notice.details_notice_due_on = today + timedelta(days=days)
+    # "within 30 days beginning with the day" the contracts are entered: that day is the first of them.
+    notice.details_notice_due_on = today + timedelta(days=days - 1)
     session.flush()
     record(
         session,

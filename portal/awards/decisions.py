@@ -65,6 +65,8 @@ def propose(
     require_officer(officer)
     results = _require_ranked(session, tender, lot)
     existing = session.scalar(select(LotAward).where(LotAward.lot_id == lot.id))
+    if existing:
+        session.refresh(existing, with_for_update=True)  # an approval at the same moment goes first, or waits
     if existing and existing.status is LotAwardStatus.APPROVED:
         raise RuleViolation(None, f"Lot {lot.number}'s award has been approved: it cannot change")
     reason = (no_award_reason or "").strip()
@@ -100,6 +102,7 @@ def propose(
         except IntegrityError:
             raise RuleViolation(None, "Another officer has just proposed this lot's award: look again") from None
     award.winners = winners
+    award.status = LotAwardStatus.PROPOSED
     award.is_no_award, award.no_award_reason = not chosen, reason
     award.proposed_by_id, award.proposed_at = officer.id, now
     award.approved_by_id = award.approved_at = award.decision_id = None
@@ -118,14 +121,22 @@ def propose(
 
 
 def approve(
-    session: Session, officer: User, tender: Tender, award: LotAward, decision: Decision | None, now: datetime
+    session: Session,
+    officer: User,
+    tender: Tender,
+    award: LotAward,
+    decision: Decision | None,
+    now: datetime,
+    *,
+    seen_proposal: str | None = None,
 ) -> None:
     """A second officer approves a proposed award, optionally citing the decision
-    that authorises it.
+    that authorises it. ``seen_proposal`` is when the proposal the officer read was
+    made (the page sends it), so a proposal changed since is not approved unseen.
 
     Raises:
         RuleViolation: not an officer; the tender not in evaluation; not a
-            proposal; the officer who proposed it.
+            proposal; the officer who proposed it; the proposal changed since read.
     """
     require_officer(officer)
     if tender.status is not TenderStatus.EVALUATION:
@@ -135,6 +146,8 @@ def approve(
         raise RuleViolation(None, "This award has already been approved")
     if award.proposed_by_id == officer.id:
         raise RuleViolation(None, "A different procurement officer must approve the award you proposed")
+    if seen_proposal is not None and seen_proposal != award.proposed_at.isoformat():
+        raise RuleViolation(None, "The proposal has changed since you read it: read it again before approving")
     award.status, award.approved_by_id, award.approved_at = LotAwardStatus.APPROVED, officer.id, now
     award.decision_id = decision.id if decision else None
     session.flush()

@@ -4,7 +4,7 @@ awarded, who may approve, when a notice or a contract may follow: the services'.
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSelect, GovTextArea
-from wtforms import SelectField, SelectMultipleField, TextAreaField
+from wtforms import HiddenField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.awards.summaries import MAX_EXPLANATION
@@ -46,6 +46,8 @@ class ApproveForm(PortalForm):
         validators=[Optional()],
         invalid_choice_message="Select a decision from the decisions register",
     )
+    # When the proposal being approved was made: a proposal changed since the page was read is not approved.
+    proposal = HiddenField()
     submit = button("Approve the award")
 
 

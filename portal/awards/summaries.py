@@ -35,9 +35,11 @@ def _figure(value) -> str | None:
     return None if value is None else arithmetic.two_places(Fraction(value))
 
 
-def _explanation(state: TenderEvaluation, bid: EntrantBid, question: Question) -> str:
+def _explanation(state: TenderEvaluation, bid: EntrantBid, question: Question, *, for_the_bidder: bool = True) -> str:
     """The agreed score's reason where the moderator gave one; otherwise the words of
-    an evaluator who gave the agreed score, with what would have scored higher."""
+    an evaluator who gave the agreed score, with what would have scored higher (told
+    to the bidder itself only: a competitor reading the winner's scores is not told
+    where the winner fell short)."""
     agreed = state.moderated_score(bid, question)
     if agreed is None:
         return ""
@@ -45,7 +47,7 @@ def _explanation(state: TenderEvaluation, bid: EntrantBid, question: Question) -
     matching = [s for s in scores if s.score == agreed.score] or scores
     words = agreed.reason.strip() or (matching[0].explanation if matching else "")
     better = next((s.improvement for s in matching if s.improvement), "")
-    if better and agreed.score < SCALE_TOP:
+    if better and for_the_bidder and agreed.score < SCALE_TOP:
         words = f"{words}\n\nWhat would have scored higher: {better}"
     return words
 
@@ -66,7 +68,9 @@ def _criteria(state: TenderEvaluation, lot: Lot, bid: EntrantBid | None, winner:
                 "score": agreed.score if agreed else None,
                 "explanation": _explanation(state, bid, question) if agreed else "",
                 "winner_score": winner_agreed.score if winner_agreed else None,
-                "winner_explanation": _explanation(state, winner, question) if winner_agreed else "",
+                "winner_explanation": _explanation(state, winner, question, for_the_bidder=False)
+                if winner_agreed
+                else "",
             }
         )
     return criteria

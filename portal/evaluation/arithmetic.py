@@ -3,7 +3,7 @@ totals and the ranking with its tie-break. Pure functions of plain values, so th
 published formula can be checked against figures worked out by hand.
 
 Every figure is an exact ``Fraction``; rounding happens only when a figure is
-shown (2 decimal places) or stored (4). The order matters and is the one the
+shown or recorded (2 decimal places, half up). The order matters and is the one the
 tender publishes (``portal.tenders.price_rule``):
 
 1. a bid that failed selection (pass or fail) goes no further;
@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from portal.evaluation.models import SCALE_TOP
@@ -77,10 +77,13 @@ def two_places(value: Fraction | None) -> str:
 
 
 def stored(value: Fraction | None) -> Decimal | None:
-    """A figure as stored: 4 decimal places, half up."""
+    """A figure as recorded once a lot is complete: exactly what is shown (2 decimal
+    places, half up, from the exact figure), so a page drawn from the record never
+    rounds a rounded figure again (24.69495 stored as 24.6950 would show as 24.70).
+    The ranking is decided on the exact figures before they are recorded."""
     if value is None:
         return None
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return Decimal(two_places(value))
 
 
 def quality_percent(criteria: list[Criterion], moderated: dict[int, int]) -> Fraction:

@@ -113,11 +113,12 @@ def handle(
     handling = (handling or "").strip()
     if not handling:
         raise RuleViolation("handling", "Describe how the conflict is handled")
+    revised = declaration.handling is not None
     declaration.handling, declaration.handled_by_id, declaration.handled_at = handling, officer.id, now
     organisation = dict(state.bidding_organisations).get(declaration.organisation_id, "an organisation")
     addition = (
         f"{format_date(now)}, during evaluation: {declaration.user.full_name} declared an interest in "
-        f"{organisation} ({declaration.details}). Handled: {handling}"
+        f"{organisation} ({declaration.details}). {'Handling revised' if revised else 'Handled'}: {handling}"
     )
     before = (state.tender.conflicts_assessment or "").strip()
     record_conflicts_assessment(session, officer, state.tender, f"{before}\n\n{addition}".strip(), now)

@@ -191,7 +191,8 @@ class LotEvaluation(Base):
 class LotResult(Base):
     """A bid's result in one lot, recorded when the lot's evaluation is completed:
     its weighted quality score, price score, total and rank, or why it went no
-    further. Figures are exact to 4 decimal places and shown to 2."""
+    further. Figures are recorded as shown: 2 decimal places, rounded half up from
+    the exact figures the ranking was decided on."""
 
     __tablename__ = "lot_result"
     __table_args__ = (UniqueConstraint("lot_id", "bid_id", name="uq_lot_result_bid"),)

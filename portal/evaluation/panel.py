@@ -63,6 +63,14 @@ def appoint(
         question_ids = []
     if any(qid not in allowed for qid in question_ids):
         raise RuleViolation("question_ids", "Select quality questions of this lot")
+    other_role = PanelRole.PRICE if role is PanelRole.QUALITY else PanelRole.QUALITY
+    if any(m.user_id == user.id and m.role is other_role for m in state.members):
+        # A price evaluator sees every price; quality is scored without them.
+        raise RuleViolation(
+            "user_id",
+            f"{user.full_name} is a {other_role.value.lower()} on this tender: the same person cannot score "
+            "quality and check prices",
+        )
     if any(m.user_id == user.id and m.role is role for m in state.panel(lot)):
         raise RuleViolation("user_id", f"{user.full_name} is already a {role.value.lower()} for this lot")
     member = PanelMember(

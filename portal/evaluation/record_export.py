@@ -6,7 +6,10 @@ written so that none runs as a formula."""
 from __future__ import annotations
 
 from flask import Response
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
+from portal.accounts.models import User
 from portal.downloads import xlsx
 from portal.evaluation import arithmetic, moderation
 from portal.evaluation.state import TenderEvaluation
@@ -21,6 +24,13 @@ def _when(moment) -> str:
 
 def sheets(state: TenderEvaluation) -> list[tuple[str, list[str], list[list]]]:
     names = {m.user_id: m.user.full_name for m in state.members}
+    # The moderator, the officers who decided selection or handled conflicts are rarely on the panel.
+    others = {m.moderator_id for m in state.moderated.values()} | {d.decided_by_id for d in state.decisions.values()}
+    others |= {d.handled_by_id for d in state.declarations}
+    others -= {None, *names}
+    if others:
+        session = object_session(state.tender)
+        names.update(session.execute(select(User.id, User.full_name).where(User.id.in_(others))).all())
     bids = {b.submission_id: b for b in state.bids}
     questions = {q.id: q for q in state.questions}
 

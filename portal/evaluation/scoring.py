@@ -17,7 +17,7 @@ from portal.audit.services import record
 from portal.errors import NotPermitted, RuleViolation, RuleViolations
 from portal.evaluation.machine import require_in_evaluation
 from portal.evaluation.models import SCALE_TOP, SCORE_REQUIRED, LotEvaluationStatus, PanelMember, PanelRole, Score
-from portal.evaluation.state import EntrantBid, TenderEvaluation
+from portal.evaluation.state import PENDING, EntrantBid, TenderEvaluation
 from portal.tenders.models import Lot, Question
 
 MIN_EXPLANATION_WORDS = 10
@@ -151,6 +151,11 @@ def submit_scores(session: Session, evaluator: User, state: TenderEvaluation, lo
         raise RuleViolation(None, "You have already submitted your scores for this lot")
     if state.status_of(lot) is not LotEvaluationStatus.SCORING:
         raise RuleViolation(None, "Moderation has begun on this lot")
+    if any(state.selection(bid).status == PENDING for bid in state.bids_in(lot)):
+        # A bid still waiting for its pass or fail decision may yet need scoring by this evaluator.
+        raise RuleViolation(
+            None, "A bid in this lot is waiting for a pass or fail decision: submit your scores once it is decided"
+        )
     owed = state.assignments(member)
     missing = [(bid, q) for bid, q in owed if state.score_of(evaluator.id, bid, q) is None]
     if missing:

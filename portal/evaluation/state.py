@@ -219,8 +219,15 @@ class TenderEvaluation:
         return self._scores.get((user_id, bid.submission_id, question.id))
 
     def scores_for(self, bid: EntrantBid, question: Question) -> list[Score]:
-        """Every loaded score for one answer (for the moderator: never loaded for an evaluator)."""
-        return [s for s in self.scores if (s.submission_id, s.question_id) == (bid.submission_id, question.id)]
+        """Every loaded score for one answer (for the moderator: never loaded for an evaluator),
+        except those of an evaluator who has since declared an interest in the bidder: they stay
+        on record (the evaluation record lists them) but no longer count."""
+        return [
+            s
+            for s in self.scores
+            if (s.submission_id, s.question_id) == (bid.submission_id, question.id)
+            and not self.is_conflicted(s.evaluator_id, bid.organisation_id)
+        ]
 
     def scored_count(self, member: PanelMember) -> int:
         return sum(1 for bid, q in self.assignments(member) if self.score_of(member.user_id, bid, q))

@@ -228,7 +228,7 @@ def test_an_officer_walks_from_the_ranking_to_the_new_agreements(app, db, evalua
         assert old.replaced_by_id == (new.id if old.organisation_id == new.organisation_id else None)
     page = text_of(proposer.get(f"{base}/contracts"))
     assert f'href="/agreements/{new.id}"' in page and new.reference in page
-    assert "Due by 3 April 2027" in page  # light touch: 120 days
+    assert "Due by 2 April 2027" in page  # light touch: 120 days
 
     # The contract details notice is due on the officer's home page, then overdue, until recorded.
     home = text_of(approver.get("/dashboard"))

@@ -601,10 +601,10 @@ def test_entering_the_contracts_makes_the_agreements_and_replaces_the_old(db, ev
 
     row = db.scalar(select(AwardNotice).where(AwardNotice.tender_id == w.tender.id))
     assert row.contracts_entered_at == entered_at and row.contracts_entered_by_id == w.officer.id
-    assert row.details_notice_due_on == date(2026, 12, 4) + timedelta(days=120)  # light touch
+    assert row.details_notice_due_on == date(2026, 12, 4) + timedelta(days=119)  # light touch: 120 days from the 4th
     [event] = audit(db, "award.contracts_entered")
     assert event.details["agreement_ids"] == [a.id for a in new]
-    assert event.details["details_notice_due_on"] == "2027-04-03"
+    assert event.details["details_notice_due_on"] == "2027-04-02"
     [awarded] = audit(db, "agreement.awarded")
     assert sorted(awarded.details["replaced_ids"]) == sorted(a.id for a in w.replaced_agreements)
     assert contracts.details_notices_due(db, date(2027, 4, 4)) == [(row, w.tender, True)]
@@ -623,7 +623,7 @@ def test_the_details_notice_is_due_in_30_days_when_not_light_touch(db, evaluated
     contracts.enter(db, w.officer, w.tender, END_DATE, datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
     db.commit()
     row = db.scalar(select(AwardNotice).where(AwardNotice.tender_id == w.tender.id))
-    assert row.details_notice_due_on == date(2027, 1, 3)
+    assert row.details_notice_due_on == date(2027, 1, 2)
     contracts.record_details_notice(db, w.officer, row, at(20))
     db.commit()
     assert contracts.details_notices_due(db, date(2027, 1, 4)) == []

@@ -297,7 +297,7 @@ def test_two_officers_award_send_summaries_wait_the_standstill_and_enter_contrac
             replaced.filter(has_text=winner_name).get_by_role("link", name=re.compile("^Its new agreement"))
         ).to_be_visible()
         expect(replaced.filter(has_text="Not renewed")).to_have_count(3)
-        expect(boss.locator("main")).to_contain_text("Due by 3 April 2027")
+        expect(boss.locator("main")).to_contain_text("Due by 2 April 2027")
         axe.check(boss, "contracts (entered)")
 
         # --- Officer 2's home: the contract details notice is due ------------------------------
@@ -305,7 +305,7 @@ def test_two_officers_award_send_summaries_wait_the_standstill_and_enter_contrac
         due = second_officer.locator("#details-notices + p + ul")
         expect(second_officer.locator("#details-notices")).to_have_text("Contract details notices due")
         expect(due).to_contain_text(reference)
-        expect(due).to_contain_text("due by 3 April 2027")
+        expect(due).to_contain_text("due by 2 April 2027")
         expect(due).not_to_contain_text("Overdue")
         axe.check(second_officer, "officer home (details notice due)")
 

@@ -223,5 +223,7 @@ def test_two_places_rounds_half_up(value, shown):
 
 def test_nothing_to_show_is_blank_and_stored_keeps_four_places():
     assert two_places(None) == "" and arithmetic.stored(None) is None
-    assert arithmetic.stored(Fraction(2, 3)) == Decimal("0.6667")
-    assert arithmetic.stored(Fraction(600, 7)) == Decimal("85.7143")
+    assert arithmetic.stored(Fraction(2, 3)) == Decimal("0.67")
+    assert arithmetic.stored(Fraction(600, 7)) == Decimal("85.71")
+    # Recorded as shown, from the exact figure: never a rounded figure rounded again.
+    assert arithmetic.stored(Fraction(2469495, 100000)) == Decimal("24.69")

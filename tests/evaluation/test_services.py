@@ -8,6 +8,7 @@ Each step reloads the evaluation (``state.load``), as every request does.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -207,11 +208,20 @@ def test_appointing_twice_in_the_same_role_is_refused(db, world):
     assert count(db, PanelMember) == 1
 
 
-def test_the_same_person_in_both_roles_is_allowed(db, world):
-    w = world
-    panel.appoint(db, w.officer, load(db, w), w.lot.id, w.evaluators[0], PanelRole.QUALITY, [], when())
-    panel.appoint(db, w.officer, load(db, w), w.lot.id, w.evaluators[0], PanelRole.PRICE, [], when())
+def test_the_same_person_cannot_score_quality_and_check_prices(db, opened):
+    """A price evaluator sees every price: quality is scored without them, on any lot of the tender."""
+    w = opened(lots=2)
+    panel.appoint(db, w.officer, load(db, w), w.lots[0].id, w.evaluators[0], PanelRole.QUALITY, [], when())
     db.commit()
+    for lot in w.lots:
+        with pytest.raises(RuleViolation, match="cannot score quality and check prices"):
+            panel.appoint(db, w.officer, load(db, w), lot.id, w.evaluators[0], PanelRole.PRICE, [], when())
+        db.rollback()
+    panel.appoint(db, w.officer, load(db, w), w.lots[0].id, w.evaluators[1], PanelRole.PRICE, [], when())
+    db.commit()
+    with pytest.raises(RuleViolation, match="cannot score quality and check prices"):
+        panel.appoint(db, w.officer, load(db, w), w.lots[1].id, w.evaluators[1], PanelRole.QUALITY, [], when())
+    db.rollback()
     assert count(db, PanelMember) == 2
 
 
@@ -655,14 +665,22 @@ def test_moderation_cannot_begin_while_an_evaluator_has_not_submitted(db, world)
     assert load(db, w).status_of(w.lot) is LotEvaluationStatus.SCORING
 
 
-def test_moderation_cannot_begin_while_selection_is_pending(db, opened):
+def test_scores_cannot_be_submitted_nor_moderation_begin_while_selection_is_pending(db, opened):
+    """A bid waiting for its pass or fail decision may yet need scoring: nobody submits until it is decided."""
     w = opened(bids=3, passes=[True, True, False])
-    ready_for_moderation(db, w)
+    appoint_panel(db, w)
+    for user in [*w.evaluators, w.officers[1]]:
+        declare_none(db, w, user)
+    with pytest.raises(RuleViolation, match="waiting for a pass or fail decision"):
+        score_everything(db, w, w.evaluators[0])
+    db.rollback()
     with pytest.raises(RuleViolation) as refused:
         moderation.start(db, w.officer, load(db, w), w.lot, when(5))
-    assert messages(refused.value) == ["Decide the failed pass or fail answers of 1 bid"]
+    assert "Decide the failed pass or fail answers of 1 bid" in messages(refused.value)
     db.rollback()
     uphold_failures(db, w, 2)
+    for user in w.evaluators:
+        score_everything(db, w, user)
     moderation.start(db, w.officer, load(db, w), w.lot, when(6))
     db.commit()
     assert load(db, w).status_of(w.lot) is LotEvaluationStatus.MODERATION
@@ -815,9 +833,9 @@ def test_completion_stores_each_bids_result_rank_and_reason(db, opened):
     # By hand: A 63 + 70/100 × 30 = 63 + 21 = 84; B 56 + 30 = 86. B first.
     assert (b.rank, a.rank) == (1, 2)
     assert b.is_eligible and a.is_eligible
-    assert str(a.quality_percent) == "90.0000" and str(a.quality_score) == "63.0000"
-    assert str(a.price_score) == "21.0000" and str(a.total_score) == "84.0000"
-    assert str(b.price_score) == "30.0000" and str(b.total_score) == "86.0000"
+    assert (a.quality_percent, a.quality_score) == (Decimal("90"), Decimal("63"))
+    assert (a.price_score, a.total_score) == (Decimal("21"), Decimal("84"))
+    assert (b.price_score, b.total_score) == (Decimal("30"), Decimal("86"))
     assert a.price_pence == 100_000_00 and a.submission_id == w.submissions[0].id
     assert c.is_eligible is False and c.rank is None and c.total_score is None
     assert c.reason.startswith("Failed pass or fail question 1 (")

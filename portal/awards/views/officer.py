@@ -79,6 +79,8 @@ def _propose_form(view: queries.LotView, formdata=None) -> ProposeForm:
 def _approve_form(view: queries.LotView, decisions_offered, formdata=None) -> ApproveForm:
     form = ApproveForm(prefix=f"approve{view.lot.id}", formdata=formdata)
     form.decision_id.choices = choices([("", "No decision"), *decisions_offered])
+    if formdata is None and view.award:
+        form.proposal.data = view.award.proposed_at.isoformat()
     return form
 
 
@@ -165,7 +167,9 @@ def approve(tender_id, lot_id):
         if award is None:
             raise RuleViolation(None, f"Propose the award of lot {lot.number} first")
         decision = session.get(Decision, form.decision_id.data) if form.decision_id.data else None
-        decisions.approve(session, current_user, tender, award, decision, clock.now())
+        decisions.approve(
+            session, current_user, tender, award, decision, clock.now(), seen_proposal=form.proposal.data or None
+        )
         return award
 
     return handle_form(
