@@ -76,4 +76,4 @@ clean:
 
 # The bad-input campaign (tests/test_fuzz.py): every route and form field, as every role.
 fuzz: setup
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -m fuzz tests/test_fuzz.py $(PYTEST_ARGS)
+	FUZZ_ALL=1 $(BIN)/pytest -n $(PYTEST_WORKERS) -m fuzz tests/test_fuzz.py $(PYTEST_ARGS)

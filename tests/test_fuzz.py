@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import re
 import time
 import traceback
@@ -398,7 +399,11 @@ def _campaign_total():
     )
 
 
-CASES = [pytest.param(group, persona, id=f"{group}-{persona}") for group in GROUP_NAMES for persona in PERSONAS]
+# In `make test` (and so CI, twice) the second provider is left out: it has the first's role and every
+# form the first has, and who may see whose objects is the access matrix's to prove. `make fuzz` sets
+# FUZZ_ALL and sends every persona.
+FUZZED = PERSONAS if os.environ.get("FUZZ_ALL") else tuple(p for p in PERSONAS if p != "provider_b")
+CASES = [pytest.param(group, persona, id=f"{group}-{persona}") for group in GROUP_NAMES for persona in FUZZED]
 
 
 @pytest.mark.parametrize(("group", "persona"), CASES)
