@@ -92,6 +92,15 @@ class NoticeForm(PortalForm):
     )
     submit = button("Publish the award notice")
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # A voluntary standstill binds once published: its length is asked for, never assumed.
+        if self.voluntary_standstill.data == "yes" and self.standstill_days.data is None:
+            if not self.standstill_days.errors:
+                self.standstill_days.errors = ["Enter the length of the standstill, from 1 to 30 working days"]
+            return False
+        return valid
+
 
 class PublishForm(PortalForm):
     """The award notice of a contract with the mandatory 8 working day standstill."""

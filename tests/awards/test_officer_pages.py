@@ -323,6 +323,9 @@ def test_a_light_touch_notice_may_have_no_standstill_and_refuses_a_bad_length(ap
     base = f"/tenders/{w.tender.id}/award"
     refused = post(client, f"{base}/notice", {"voluntary_standstill": "yes", "standstill_days": "31"})
     assert refused.status_code == 400 and "between 1 and 30" in text_of(refused)
+    # A voluntary standstill binds once published: its length is never assumed.
+    unset = post(client, f"{base}/notice", {"voluntary_standstill": "yes", "standstill_days": ""})
+    assert unset.status_code == 400 and "Enter the length of the standstill" in text_of(unset)
     assert count(db, AwardNotice) == 0
     response = post(client, f"{base}/notice", {"voluntary_standstill": "no", "standstill_days": ""})
     assert response.status_code == 302
