@@ -345,10 +345,10 @@ def _queries(app, client, url: str) -> int:
     return len(statements)
 
 
-def test_the_award_pages_run_the_same_number_of_queries_with_5_and_50_bids(app, db):
-    """Checked with 500 bids too (the same counts), but building that world through the
-    evaluation services takes about 30 seconds, so the suite runs 5 and 50."""
-    counts = {"award": [], "summaries": []}
+def test_the_award_pages_and_dashboards_run_the_same_number_of_queries_with_5_and_500_bids(app, db):
+    """The award page, the summaries list, the officer's home and the transition dashboard
+    (which shows each incumbent's outcome) with 5 and with 500 bids."""
+    counts = {"award": [], "summaries": [], "home": [], "transition dashboard": []}
     for bids in BID_COUNTS:
         world = build_evaluated_tender(app, db, bids=bids, passes=[True] * (bids - 1) + [False], max_providers=2)
         db.commit()
@@ -359,6 +359,8 @@ def test_the_award_pages_run_the_same_number_of_queries_with_5_and_50_bids(app, 
         for page, url in (
             ("award", f"/tenders/{world.tender.id}/award"),
             ("summaries", f"/tenders/{world.tender.id}/award/summaries"),
+            ("home", "/dashboard"),
+            ("transition dashboard", "/agreements/dashboard"),
         ):
             client.get(url)  # the first request warms what is loaded once per process
             counts[page].append(_queries(app, client, url))
