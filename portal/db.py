@@ -20,7 +20,7 @@ from datetime import UTC
 from functools import wraps
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -225,6 +225,12 @@ def savepoint(session: Session) -> Iterator[None]:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     with session.begin_nested():
         yield
+
+
+def enum_type(cls, name: str, length: int = 20) -> Enum:
+    """A status column's type: the enum's names as strings with a named check constraint
+    (the same on SQLite and PostgreSQL, and changed by a migration like any constraint)."""
+    return Enum(cls, native_enum=False, length=length, create_constraint=True, name=name)
 
 
 def before_commit(session: Session, check) -> None:

@@ -102,12 +102,11 @@ def load(session: Session, now: datetime) -> int:
 
     moderated_at = moment + timedelta(days=5)
     for lot in load_state.lots:
-        moderation.start(
-            session, lead, evaluation(session, tender), evaluation(session, tender).lot(lot.id), moderated_at
-        )
-        scoring.confirm_prices(
-            session, lead, evaluation(session, tender), evaluation(session, tender).lot(lot.id), moderated_at
-        )
+        # Each step reads the evaluation as the step before left it.
+        state = evaluation(session, tender)
+        moderation.start(session, lead, state, state.lot(lot.id), moderated_at)
+        state = evaluation(session, tender)
+        scoring.confirm_prices(session, lead, state, state.lot(lot.id), moderated_at)
     for lot in load_state.lots:
         state = evaluation(session, tender)
         for bid, question in state.answers_to_moderate(state.lot(lot.id)):

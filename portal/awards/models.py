@@ -7,17 +7,13 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, Date, Enum, ForeignKey, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
 from portal.bids.models import Bid
 from portal.clock import now as clock_now
-from portal.db import Base, UtcDateTime
-
-
-def _enum(cls, name, length=20):
-    return Enum(cls, native_enum=False, length=length, create_constraint=True, name=name)
+from portal.db import Base, UtcDateTime, enum_type
 
 
 class LotAwardStatus(enum.Enum):
@@ -55,7 +51,7 @@ class LotAward(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id", ondelete="CASCADE"), unique=True)
-    status: Mapped[LotAwardStatus] = mapped_column(_enum(LotAwardStatus, "lot_award_status"))
+    status: Mapped[LotAwardStatus] = mapped_column(enum_type(LotAwardStatus, "lot_award_status"))
     is_no_award: Mapped[bool] = mapped_column(default=False)
     no_award_reason: Mapped[str] = mapped_column(Text, default="")
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
@@ -85,7 +81,7 @@ class AssessmentSummary(Base):
     lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id", ondelete="CASCADE"))
     bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id", ondelete="RESTRICT"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="RESTRICT"), index=True)
-    outcome: Mapped[Outcome] = mapped_column(_enum(Outcome, "award_outcome"))
+    outcome: Mapped[Outcome] = mapped_column(enum_type(Outcome, "award_outcome"))
     content: Mapped[dict] = mapped_column(JSON)
     prepared_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
     edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

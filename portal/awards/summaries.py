@@ -10,7 +10,6 @@ them all at once; each bidder then reads its own in the portal."""
 from __future__ import annotations
 
 from datetime import datetime
-from fractions import Fraction
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -32,7 +31,8 @@ MAX_EXPLANATION = 10_000
 
 
 def _figure(value) -> str | None:
-    return None if value is None else arithmetic.two_places(Fraction(value))
+    """A figure as the summary records it: as shown, or null (JSON) for none."""
+    return arithmetic.two_places(value) or None
 
 
 def _explanation(state: TenderEvaluation, bid: EntrantBid, question: Question, *, for_the_bidder: bool = True) -> str:

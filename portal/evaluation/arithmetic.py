@@ -66,7 +66,7 @@ class Result:
         return self.rank is not None
 
 
-def two_places(value: Fraction | None) -> str:
+def two_places(value: Fraction | Decimal | None) -> str:
     """A figure as shown: 2 decimal places, half up."""
     if value is None:
         return ""
@@ -74,6 +74,11 @@ def two_places(value: Fraction | None) -> str:
     hundredths = Fraction(value) * 100
     whole = math.floor(abs(hundredths) + Fraction(1, 2))  # half up (away from zero)
     return str((Decimal(-whole if hundredths < 0 else whole) / 100).quantize(Decimal("0.01")))
+
+
+def shown(value) -> str:
+    """A figure (exact, or as recorded) on a page: 2 decimal places, half up; a dash for none."""
+    return "–" if value is None else two_places(value)
 
 
 def stored(value: Fraction | None) -> Decimal | None:

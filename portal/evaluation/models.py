@@ -17,7 +17,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
-    Enum,
     ForeignKey,
     Numeric,
     String,
@@ -29,15 +28,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.clock import now as clock_now
-from portal.db import Base, UtcDateTime
+from portal.db import Base, UtcDateTime, enum_type
 from portal.tenders.models import Lot, Question
 
 SCALE_TOP = 5  # scores run from 0 to 5, each with the descriptor the tender published
 SCORE_REQUIRED = "Select a score from 0 to 5"
-
-
-def _enum(cls, name, length=20):
-    return Enum(cls, native_enum=False, length=length, create_constraint=True, name=name)
 
 
 class PanelRole(enum.Enum):
@@ -74,7 +69,7 @@ class PanelMember(Base):
     tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"), index=True)
-    role: Mapped[PanelRole] = mapped_column(_enum(PanelRole, "panel_role"))
+    role: Mapped[PanelRole] = mapped_column(enum_type(PanelRole, "panel_role"))
     appointed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     appointed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -181,7 +176,7 @@ class LotEvaluation(Base):
     tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id", ondelete="CASCADE"), unique=True)
     status: Mapped[LotEvaluationStatus] = mapped_column(
-        _enum(LotEvaluationStatus, "lot_evaluation_status"), default=LotEvaluationStatus.SCORING
+        enum_type(LotEvaluationStatus, "lot_evaluation_status"), default=LotEvaluationStatus.SCORING
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)
     moderation_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

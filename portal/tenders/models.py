@@ -12,7 +12,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    Enum,
     ForeignKey,
     Index,
     String,
@@ -24,14 +23,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.agreements.models import DeliveryMode, ServiceCategory
 from portal.clock import now as clock_now
-from portal.db import Base, UtcDateTime
+from portal.db import Base, UtcDateTime, enum_type
 from portal.decisions.models import Decision
 from portal.files import StoredFile
 from portal.providers.models import District, Organisation
 
 
 def _enum(cls, name, length=30):
-    return Enum(cls, native_enum=False, length=length, create_constraint=True, name=name)
+    return enum_type(cls, name, length)
 
 
 class TenderStatus(enum.Enum):

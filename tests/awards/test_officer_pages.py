@@ -21,25 +21,12 @@ from portal.decisions.models import Decision
 from portal.tenders.models import TenderStatus
 from tests import factories
 from tests.awards.world import award_through_summaries_sent, build_evaluated_tender, top_ranked
-from tests.factories import NOW
 from tests.support import count_queries, csrf_token_for, sign_in_through_session
 
 # 8 working days beginning Monday 23 November 2026, without Monday 30 November (St Andrew's Day)
 STANDSTILL_ENDS = date(2026, 12, 3)
 FIRST_CONTRACT_DAY = date(2026, 12, 4)
 BID_COUNTS = (5, 500)
-
-
-@pytest.fixture(autouse=True)
-def clock_at(app, monkeypatch):
-    """The app's clock stands at ``NOW``; call with an aware datetime to move it."""
-
-    def set_now(moment):
-        monkeypatch.setitem(app.config, "FIXED_NOW", moment)
-        return moment
-
-    set_now(NOW)
-    return set_now
 
 
 def client_for(app, user):

@@ -7,7 +7,6 @@ shown as a 400 with its message, and the request's changes are rolled back."""
 from __future__ import annotations
 
 from datetime import timedelta
-from fractions import Fraction
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
@@ -32,14 +31,9 @@ from portal.working_days import MANDATORY_STANDSTILL_DAYS
 bp = Blueprint("award_admin", __name__, url_prefix="/tenders")
 
 
-def shown(value) -> str:
-    """A stored score as shown: 2 decimal places, half up; a dash for none."""
-    return "–" if value is None else arithmetic.two_places(Fraction(value))
-
-
 @bp.context_processor
 def _helpers():
-    return {"shown": shown}
+    return {"shown": arithmetic.shown}
 
 
 def _tender(tender_id: int) -> Tender:
@@ -65,7 +59,7 @@ def _award_url(tender: Tender, anchor: str = "") -> str:
 
 def _bid_choices(offered: list[queries.Ranked]):
     """The ranked bids as the propose form offers them (the same words after a refusal)."""
-    return choices((r.bid_id, f"{r.rank}. {r.organisation} (total {shown(r.total_score)})") for r in offered)
+    return choices((r.bid_id, f"{r.rank}. {r.organisation} (total {arithmetic.shown(r.total_score)})") for r in offered)
 
 
 def _propose_form(view: queries.LotView, formdata=None) -> ProposeForm:

@@ -5,8 +5,6 @@ evaluation record. Officers see every score; evaluators never reach these pages
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -50,11 +48,6 @@ def _refused(title: str, violation: RuleViolation, back: str):
     return render_template("evaluation/refused.html", title=title, messages=messages, back=back), 400
 
 
-def shown(value) -> str:
-    """A stored score as shown: 2 decimal places, half up; a dash for none."""
-    return "–" if value is None else arithmetic.two_places(Fraction(value))
-
-
 def _lot_action(tender_id: int, lot_id: int, service, *, refused: str, back, done, then):
     """A button on a lot (begin moderation, complete): the officer's confirmation,
     the service, and either the refusal with every reason or the next page."""
@@ -74,7 +67,7 @@ def _lot_action(tender_id: int, lot_id: int, service, *, refused: str, back, don
 
 @bp.context_processor
 def _helpers():
-    return {"can_manage": can_manage, "shown": shown}
+    return {"can_manage": can_manage, "shown": arithmetic.shown}
 
 
 @bp.route("/<int:tender_id>/evaluation")
