@@ -70,6 +70,11 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.providers.views import bp as providers_bp
     from portal.tenders.officer import bp as tender_admin_bp
     from portal.tenders.public_views import bp as tenders_bp
+    from portal.transparency.views.audit import heads_bp as audit_heads_bp
+    from portal.transparency.views.audit import officer_bp as audit_admin_bp
+    from portal.transparency.views.feeds import bp as feeds_bp
+    from portal.transparency.views.open_data import bp as open_data_bp
+    from portal.transparency.views.register import bp as contracts_bp
 
     for blueprint in (
         pages_bp,
@@ -87,6 +92,11 @@ def create_app(config: dict | None = None) -> Flask:
         officer_bp,
         award_admin_bp,
         award_outcome_bp,
+        contracts_bp,
+        feeds_bp,
+        open_data_bp,
+        audit_heads_bp,
+        audit_admin_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -94,7 +104,8 @@ def create_app(config: dict | None = None) -> Flask:
     import portal.awards.outcomes
     import portal.awards.receivers
     import portal.bids.receivers
-    import portal.tenders.receivers  # noqa: F401
+    import portal.tenders.receivers
+    import portal.transparency.receivers  # noqa: F401
     from portal.cli import register_commands
 
     register_commands(app)

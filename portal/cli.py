@@ -154,6 +154,20 @@ def register_commands(app: Flask) -> None:
         sent = jobs.send_evidence_reminders()
         click.echo(f"{sent} evidence reminder{'s' if sent != 1 else ''} sent")
 
+    @app.cli.group("ocds")
+    def ocds_group():
+        """Open data (OCDS)."""
+
+    @ocds_group.command("publish-missing")
+    def publish_missing():
+        """Make the releases of notices published before open data existed (safe to run again)."""
+        from portal.db import transaction
+        from portal.transparency.ocds.publish import publish_missing as publish
+
+        with transaction() as session:
+            made = publish(session)
+        click.echo(f"{made} release{'s' if made != 1 else ''} made")
+
     @app.cli.group("tenders")
     def tenders_group():
         """Tenders."""
@@ -165,6 +179,51 @@ def register_commands(app: Flask) -> None:
 
         closed = jobs.close_due_tenders()
         click.echo(f"{closed} tenders closed")
+
+    @app.cli.group("audit")
+    def audit_group():
+        """The audit trail's hash chain and its published heads."""
+
+    @audit_group.command("verify")
+    @click.option(
+        "--heads",
+        "heads_file",
+        type=click.File("rb"),
+        help="A copy of /audit-trail/heads.json kept outside the portal, to check the chain against as well.",
+    )
+    def audit_verify(heads_file):
+        """Check every record's hash and link, and the published heads; names the first record that does not match."""
+        import json
+
+        from portal.audit import chain
+        from portal.db import get_session
+
+        copies = []
+        if heads_file is not None:
+            try:
+                copies = chain.heads_from_data(json.load(heads_file), heads_file.name)
+            except ValueError as error:
+                raise click.ClickException(f"{heads_file.name}: {error}") from error
+        result = chain.verify(get_session(), copies)
+        for problem in result.problems:
+            click.echo(problem, err=True)
+        if result.problem_count > len(result.problems):
+            click.echo(f"...and {result.problem_count - len(result.problems)} more", err=True)
+        click.echo(result.summary(), err=not result.ok)
+        if not result.ok:
+            raise SystemExit(1)
+
+    @audit_group.command("publish-head")
+    def audit_publish_head():
+        """Publish today's head of the chain (the worker does this daily; once a day, safe to run again)."""
+        from portal import jobs
+
+        published = jobs.publish_audit_head()
+        click.echo(
+            "Published today's head"
+            if published
+            else "Nothing new to publish (already published today, or no records yet)"
+        )
 
     @app.cli.group("districts")
     def districts_group():

@@ -63,6 +63,14 @@ def load_config(overrides: dict | None = None) -> dict:
         "SERVICE_NAME": os.environ.get("SERVICE_NAME", "Commissioning and tendering portal"),
         "SERVICE_CONTACT_EMAIL": os.environ.get("SERVICE_CONTACT_EMAIL", "commissioning@example.gov.uk"),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        # Open data (OCDS). The prefix is the council's own, registered with the OCDS Data
+        # Support Team (https://standard.open-contracting.org/latest/en/guidance/map/ocid/);
+        # the default is a placeholder for the demo. A buyer identifier (e.g. GB-PPON) is shown
+        # when its scheme is set.
+        "OCDS_OCID_PREFIX": os.environ.get("OCDS_OCID_PREFIX", "ocds-xxxxxx"),
+        "OCDS_BUYER_ID": os.environ.get("OCDS_BUYER_ID", "buyer"),
+        "OCDS_BUYER_IDENTIFIER_SCHEME": os.environ.get("OCDS_BUYER_IDENTIFIER_SCHEME"),
+        "OCDS_BUYER_IDENTIFIER": os.environ.get("OCDS_BUYER_IDENTIFIER"),
         # Mail: "outbox" writes .eml files locally; "smtp" sends through MAIL_HOST.
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "outbox"),
         "MAIL_OUTBOX_PATH": os.environ.get("MAIL_OUTBOX_PATH", str(instance_path / "outbox")),

@@ -13,6 +13,7 @@ from portal.accounts.models import Role, User
 from portal.accounts.passwords import hash_password
 from portal.audit.services import record
 from portal.db import transaction
+from portal.jobs import publish_audit_head
 from portal.providers.models import District, Organisation, OrganisationType
 
 DEMO_PASSWORD = "kent-demo-portal-2026"  # noqa: S105  (the published demo password; demo data is refused in production)
@@ -93,6 +94,7 @@ def load(as_published: bool = False) -> None:
     seed documents' own dates; otherwise the story is moved to today."""
     with transaction() as session:
         _load(session, as_published)
+    publish_audit_head()  # today's head of the audit chain, covering the demo's records
 
 
 def _load(session, as_published: bool) -> None:
@@ -166,6 +168,10 @@ def _load(session, as_published: bool) -> None:
     from portal.awards import demo_data as award_demo
 
     tenders += award_demo.load(session, clock.now())
+    from portal.transparency import demo_data as open_data_demo
+
+    # An awarded tender with its contracts, and an amended then cancelled one: every kind of open-data release.
+    tenders += open_data_demo.load(session, clock.now())
     record(
         session,
         None,

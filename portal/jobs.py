@@ -5,7 +5,7 @@ honcho and the ``Procfile``); ``flask jobs run --once`` does one pass, for cron.
 
 A hand-written loop over the database, rather than a job library: the only
 queue is the ``outgoing_email`` table that requests already write to in their
-own transaction, the schedule is three idempotent jobs, and it runs the same on
+own transaction, the schedule is a few idempotent jobs, and it runs the same on
 SQLite and PostgreSQL with nothing else to install or operate. (procrastinate
 is PostgreSQL-only; RQ and Celery would add Redis as a second place a queued
 email could be lost between the commit and the queue.)
@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Flask
+from sqlalchemy import select
 
 from portal import clock
 from portal.db import close_session, transaction
@@ -56,10 +57,23 @@ def send_evidence_reminders() -> int:
         return send_reminders(session, clock.today())
 
 
+def publish_audit_head() -> int:
+    """Publish today's head of the audit chain, once a day (1 if published now, else 0)."""
+    from portal.audit.chain import publish_head
+    from portal.audit.models import AuditHead
+
+    today = clock.today()
+    with transaction() as session:
+        if session.scalar(select(AuditHead.id).where(AuditHead.day == today)) is not None:
+            return 0
+        return int(publish_head(session, today) is not None)
+
+
 SCHEDULED: dict[str, Callable[[], int]] = {
     "tenders closed": close_due_tenders,
     "ending notices sent": send_due_notices,
     "evidence reminders queued": send_evidence_reminders,
+    "audit heads published": publish_audit_head,
 }
 
 

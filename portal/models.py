@@ -16,3 +16,4 @@ from portal.decisions.models import Decision  # noqa: F401,E402
 from portal.evaluation.models import Score  # noqa: F401,E402
 from portal.files import StoredFile  # noqa: F401,E402
 from portal.tenders.models import Tender  # noqa: F401,E402
+from portal.transparency.ocds.models import OcdsRelease  # noqa: F401,E402

@@ -51,7 +51,16 @@ from portal.evaluation import state as evaluation_state
 from portal.evaluation.models import ConflictDeclaration, PanelMember, PanelRole
 from portal.providers import evidence as evidence_services
 from portal.providers.models import Evidence, EvidenceKind
-from portal.tenders.models import Clarification, Question, QuestionKind, QuestionnaireSection, Tender, TenderStatus
+from portal.tenders.models import (
+    Clarification,
+    DocumentKind,
+    Question,
+    QuestionKind,
+    QuestionnaireSection,
+    Tender,
+    TenderDocument,
+    TenderStatus,
+)
 from tests.awards.world import award_through_summaries_sent, build_evaluated_tender, top_ranked
 from tests.evaluation.world import build_opened_tender
 from tests.factories import NOW, PASSWORD, PDF, make_decision, make_organisation, make_tender, make_user, store_pdf
@@ -99,8 +108,9 @@ TENDER_PAGES = ("/tenders", "/opportunities", "/bids", "/alerts", "/decisions", 
 # and the officers' evaluation pages of a tender (not /tenders/<id>/evaluation-method, a tender page).
 EVALUATION_PAGES = re.compile(r"/evaluation/|/tenders/<int:tender_id>/evaluation(/|$)")
 # ...and these in a world with tenders at each step of their award (``award_world``): the officers'
-# award pages of a tender and the bidders' outcome pages of a bid.
-AWARD_PAGES = re.compile(r"/tenders/<int:tender_id>/award(/|$)|/bids/<int:bid_id>/outcome(/|$)")
+# award pages of a tender and the bidders' outcome pages of a bid; and an OCDS record (of a tender whose
+# contracts were entered).
+AWARD_PAGES = re.compile(r"/tenders/<int:tender_id>/award(/|$)|/bids/<int:bid_id>/outcome(/|$)|/ocds/records/")
 
 
 @dataclass(frozen=True)
@@ -545,6 +555,26 @@ MATRIX = [
     R("POST", "/alerts",                                          LOGIN,     Redirect("/alerts"), Redirect("/alerts"), 403, 403, 403,
       data={"category_ids": ["{tender.category_id}"], "district_ids": ["{district}"]}, changes=True),
 
+    # transparency: the public contracts register (page and CSV) and the Atom feed of new opportunities.
+    R("GET",  "/contracts",                                       200,       200,        200,        200,     200,       200),
+    R("GET",  "/contracts.csv",                                   200,       200,        200,        200,     200,       200),
+    R("GET",  "/opportunities.atom",                              200,       200,        200,        200,     200,       200),
+    # open data: the page that explains it, the OCDS release package, a record, the bulk download.
+    R("GET",  "/open-data",                                       200,       200,        200,        200,     200,       200),
+    R("GET",  "/ocds/releases.json",                              200,       200,        200,        200,     200,       200),
+    R("GET",  "/ocds/download.zip",                               200,       200,        200,        200,     200,       200),
+    R("GET",  "/ocds/records/<ocid>.json",                        200,       200,        200,        200,     200,       200,
+      args={"ocid": "contracted_ocid"}),
+    # the audit trail: the chain's published heads are public; a tender's trail is its officers' and administrators'.
+    R("GET",  "/audit-trail/heads",                               200,       200,        200,        200,     200,       200),
+    R("GET",  "/audit-trail/heads.json",                          200,       200,        200,        200,     200,       200),
+    R("GET",  "/tenders/<int:tender_id>/audit-trail",             LOGIN,     403,        403,        200,     403,       200,
+      args=TENDER),
+    R("GET",  "/tenders/<int:tender_id>/audit-trail",             LOGIN,     403,        403,        404,     403,       404,
+      args={"tender_id": "999999"}, note="no such tender"),
+    R("GET",  "/tenders/<int:tender_id>/audit-trail.csv",         LOGIN,     403,        403,        200,     403,       200,
+      args=TENDER),
+
     # decisions: the executive decisions register. Anyone reads it; officers and administrators record.
     R("GET",  "/decisions",                                       200,       200,        200,        200,     200,       200),
     R("GET",  "/decisions/<int:decision_id>",                     200,       200,        200,        200,     200,       200,
@@ -983,6 +1013,15 @@ def tenders_bids_and_evidence(app, db, objects, agreements_category) -> dict:
     draft.conflicts_assessment = "No conflicts: the panel has no links with likely bidders."
     draft.conflicts_assessed_at, draft.conflicts_assessed_by_id = NOW, objects["officer"].id
     add_questionnaire(db, draft)
+    eia = store_pdf(app, db, "Framework equality impact assessment.pdf")  # a framework is published with its EIA
+    db.add(
+        TenderDocument(
+            tender_id=draft.id,
+            kind=DocumentKind.EQUALITY_IMPACT_ASSESSMENT,
+            title="Equality Impact Assessment",
+            file_id=eia.id,
+        )
+    )
     clarification = Clarification(
         tender_id=tender.id,
         organisation_id=provider_a.organisation_id,
@@ -1197,6 +1236,7 @@ def award_world(app, db, objects) -> dict:
             "prepared_question_2": prepared.quality_questions[1],
             "published_tender": published.tender,
             "contracted_tender": contracted.tender,
+            "contracted_ocid": f"{app.config['OCDS_OCID_PREFIX']}-{contracted.tender.reference}",
         }
     db.commit()
     return found

@@ -5,6 +5,7 @@ within 30 days, or 120 for a light touch contract (s.53)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -16,10 +17,12 @@ from portal.agreements.models import Agreement
 from portal.audit.services import record
 from portal.awards.models import AwardNotice, LotAward
 from portal.awards.policies import require_officer
+from portal.awards.signals import contracts_entered
+from portal.bids.models import Bid
 from portal.dates import london_today
 from portal.errors import RuleViolation
 from portal.filters import format_date
-from portal.tenders.models import Tender
+from portal.tenders.models import Lot, Tender
 
 DETAILS_NOTICE_DAYS = 30
 DETAILS_NOTICE_DAYS_LIGHT_TOUCH = 120
@@ -30,8 +33,20 @@ def first_contract_day(notice: AwardNotice) -> date | None:
     return notice.standstill_ends_on + timedelta(days=1) if notice.standstill_ends_on else None
 
 
-def places(session: Session, tender: Tender) -> list[AwardedPlace]:
-    """Every awarded (lot, provider), with what its agreement will hold."""
+@dataclass(frozen=True)
+class AwardedBid:
+    """One winner of one lot: the reference its contract (and its agreement) carries,
+    and its price for the lot."""
+
+    reference: str
+    lot: Lot
+    bid: Bid
+    annual_price_pence: int
+
+
+def awarded_bids(session: Session, tender: Tender) -> list[AwardedBid]:
+    """Every awarded (lot, bid), lot by lot, numbered within the lot in bid order:
+    the one numbering that agreements, contracts and open data all use."""
     awards = {a.lot_id: a for a in session.scalars(select(LotAward).where(LotAward.tender_id == tender.id))}
     found = []
     for lot in tender.lots:
@@ -41,18 +56,24 @@ def places(session: Session, tender: Tender) -> list[AwardedPlace]:
         for n, bid in enumerate(sorted(award.winners, key=lambda b: b.id), start=1):
             content = bid.submissions[-1].content if bid.submissions else {}
             price = next((item["price_pence"] for item in content.get("lots", []) if item["lot_id"] == lot.id), 0)
-            found.append(
-                AwardedPlace(
-                    reference=f"{tender.reference}-L{lot.number}-{n:02d}"[:40],
-                    organisation_id=bid.organisation_id,
-                    service_name=f"{tender.title}: lot {lot.number}, {lot.title}",
-                    category_id=tender.category_id,
-                    annual_value_pence=price or 0,
-                    district_ids=[d.id for d in lot.districts],
-                    modes=list(lot.delivery_modes),
-                )
-            )
+            found.append(AwardedBid(f"{tender.reference}-L{lot.number}-{n:02d}"[:40], lot, bid, price or 0))
     return found
+
+
+def places(session: Session, tender: Tender) -> list[AwardedPlace]:
+    """Every awarded (lot, provider), with what its agreement will hold."""
+    return [
+        AwardedPlace(
+            reference=awarded.reference,
+            organisation_id=awarded.bid.organisation_id,
+            service_name=f"{tender.title}: lot {awarded.lot.number}, {awarded.lot.title}",
+            category_id=tender.category_id,
+            annual_value_pence=awarded.annual_price_pence,
+            district_ids=[d.id for d in awarded.lot.districts],
+            modes=list(awarded.lot.delivery_modes),
+        )
+        for awarded in awarded_bids(session, tender)
+    ]
 
 
 def enter(session: Session, officer: User, tender: Tender, end_date: date | None, now: datetime) -> list[Agreement]:
@@ -103,6 +124,7 @@ def enter(session: Session, officer: User, tender: Tender, end_date: date | None
         agreement_ids=[a.id for a in created],
         details_notice_due_on=notice.details_notice_due_on.isoformat(),
     )
+    contracts_entered.send(tender, session=session, now=now, notice=notice, agreements=created)
     return created
 
 

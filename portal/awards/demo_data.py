@@ -47,6 +47,12 @@ def load(session: Session, now: datetime) -> int:
     tender = opened_tender(session, now, REFERENCE, TITLE, days_closed=21)
     if tender is None:
         return 0
+    evaluate(session, tender)
+    return 1
+
+
+def evaluate(session: Session, tender) -> None:
+    """Take an opened demo tender through the whole evaluation, as its panel would."""
     lead = _staff(session, Role.OFFICER)[0]
     evaluators = _staff(session, Role.EVALUATOR)
     moment = tender.evaluation_started_at + timedelta(days=1)
@@ -132,4 +138,3 @@ def load(session: Session, now: datetime) -> int:
         state = evaluation(session, tender)
         moderation.complete(session, lead, state, state.lot(lot.id), moderated_at + timedelta(hours=2))
     session.flush()
-    return 1

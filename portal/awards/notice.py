@@ -17,6 +17,7 @@ from portal.accounts.models import User
 from portal.audit.services import record
 from portal.awards.models import AssessmentSummary, AwardNotice
 from portal.awards.policies import require_officer
+from portal.awards.signals import award_notice_published
 from portal.dates import london_today
 from portal.errors import RuleViolation
 from portal.tenders.lifecycle import award as mark_awarded
@@ -86,4 +87,5 @@ def publish(
         standstill_days=days,
         standstill_ends_on=notice.standstill_ends_on.isoformat() if notice.standstill_ends_on else None,
     )
+    award_notice_published.send(tender, session=session, now=now, notice=notice)
     return notice

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from portal.errors import RuleViolation
 from portal.tenders import policies
-from portal.tenders.models import QuestionKind, Tender
+from portal.tenders.models import DocumentKind, QuestionKind, Tender
 
 TIMETABLE_FIELDS = (
     "clarification_deadline",
@@ -96,4 +96,7 @@ def publication_problems(tender: Tender, now: datetime) -> list[RuleViolation]:
         problems.append(RuleViolation("decision_id", "Link the executive decision that authorised this tender"))
     if not tender.conflicts_assessed_at:
         problems.append(RuleViolation("conflicts_assessment", "Record the conflicts of interest assessment"))
+    # The council said its Equality Impact Assessments "will be published": a framework goes out with its own.
+    if tender.is_framework and not any(d.kind is DocumentKind.EQUALITY_IMPACT_ASSESSMENT for d in tender.documents):
+        problems.append(RuleViolation("documents", "Upload the framework's Equality Impact Assessment"))
     return problems

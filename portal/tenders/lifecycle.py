@@ -32,7 +32,7 @@ from portal.tenders.checks import publication_problems, require_draft, timetable
 from portal.tenders.interest import alert_matching_providers, interested_users
 from portal.tenders.machine import MACHINE
 from portal.tenders.models import Amendment, Tender, TenderStatus
-from portal.tenders.signals import bidders_requested
+from portal.tenders.signals import bidders_requested, tender_amended, tender_cancelled, tender_published
 
 AMENDABLE = {
     "description": "Description",
@@ -62,6 +62,7 @@ def publish(session: Session, actor: User, tender: Tender, now: datetime) -> Non
     MACHINE.move(session, actor, tender, TenderStatus.PUBLISHED, now)
     alert_matching_providers(session, tender)
     tell_incumbents(session, actor, tender)
+    tender_published.send(tender, session=session, now=now)
 
 
 # --- Closing, evaluation, award, cancelling ----------------------------------------------
@@ -138,6 +139,7 @@ def cancel(session: Session, actor: User, tender: Tender, reason: str, now: date
     for address in sorted(addresses):
         queue_email(session, address, "tender_cancelled", tender=tender, reason=reason.strip())
     record(session, actor, "tender.termination_notice", tender, recipients=len(addresses))
+    tender_cancelled.send(tender, session=session, now=now)
 
 
 # --- Amendments -----------------------------------------------------------------
@@ -206,4 +208,5 @@ def amend(session: Session, actor: User, tender: Tender, reason: str, changes: d
     tender_url = external_url("tenders.show", reference=tender.reference)
     for user in interested_users(session, tender):
         queue_email(session, user.email, "tender_amended", tender=tender, amendment=amendment, tender_url=tender_url)
+    tender_amended.send(tender, session=session, now=now, amendment=amendment)
     return amendment

@@ -156,7 +156,12 @@ def officer_tenders(session: Session, page: int) -> tuple[list[Tender], Page]:
 
 def tenders_under_decision(session: Session, decision_id: int, include_drafts: bool) -> list[Tender]:
     """The tenders a decision authorised, by reference; drafts only for those who may preview them."""
-    query = select(Tender).where(Tender.decision_id == decision_id)
+    # With their documents: the decision's page links each tender's Equality Impact Assessment.
+    query = (
+        select(Tender)
+        .where(Tender.decision_id == decision_id)
+        .options(selectinload(Tender.documents).joinedload(TenderDocument.file))
+    )
     if not include_drafts:
         query = query.where(Tender.status.in_(PUBLIC_STATUSES))
     return list(session.scalars(query.order_by(Tender.reference)))

@@ -29,3 +29,22 @@ bidders_requested = _signals.signal(
 sender: the tender; kwargs: session.
 Answer: the ids of the organisations that started a bid for it (draft or submitted), or None.""",
 )
+
+# Told, not asked: what happened to a tender, for the domains above that publish it
+# (transparency makes each notice an open-data release in the same transaction).
+
+tender_published = _signals.signal(
+    "tender-published",
+    doc="""sender: the tender, just published (its tender notice, UK4); kwargs: session, now.""",
+)
+
+tender_amended = _signals.signal(
+    "tender-amended",
+    doc="""sender: the tender, just amended; kwargs: session, now, amendment.""",
+)
+
+tender_cancelled = _signals.signal(
+    "tender-cancelled",
+    doc="""sender: a published tender, just cancelled (its procurement termination notice, UK12);
+kwargs: session, now.""",
+)

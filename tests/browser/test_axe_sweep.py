@@ -470,6 +470,21 @@ EMPTY_FORMS = {
 }
 
 
+# The error states of filters sent by GET: a list page answering 400 with its error summary.
+BAD_FILTERS = {
+    "anonymous": ["/contracts?category=999999&in_force-day=31&in_force-month=2&in_force-year=2027&vcse=maybe"],
+}
+
+
+def open_bad_filter(page, live_url: str, path: str) -> list[str]:
+    """Open a list page with filters it cannot use, and check its error page."""
+    response = page.goto(live_url + path)
+    label = f"{path} (bad filters)"
+    if response is None or response.status != 400 or page.locator(".govuk-error-summary").count() == 0:
+        return [f"{label}  answered {response and response.status} without an error summary"]
+    return axe_problems(page, label)
+
+
 def send_empty(page, live_url: str, path: str) -> list[str]:
     """Open the form, send it without filling anything in, and check the error page."""
     page.goto(live_url + path)
@@ -498,6 +513,8 @@ def test_every_page_passes_axe(persona, page, app, db, live_url, monkeypatch, tm
     problems = check_pages(tabs, live_url, urls)
     for path in EMPTY_FORMS[persona]:
         problems += send_empty(page, live_url, path.format(agreement_id=world["agreement_id"][0]))
+    for path in BAD_FILTERS.get(persona, []):
+        problems += open_bad_filter(page, live_url, path)
 
     print(f"\n{persona}: {len(urls)} pages and {len(EMPTY_FORMS[persona])} error states checked")
     print("\n".join(f"  {url}" for url in urls))

@@ -21,7 +21,8 @@ from portal.accounts.models import Role
 from portal.agreements.models import DeliveryMode, ServiceCategory
 from portal.decisions.models import Decision
 from portal.tenders import services
-from portal.tenders.models import Lot, LotDeliveryMode, Tender, TenderStatus
+from portal.tenders.models import DocumentKind, Lot, LotDeliveryMode, Tender, TenderDocument, TenderStatus
+from tests.factories import store_pdf
 from tests.tenders.factories_public import fixed_now, tender_factory  # noqa: F401 (fixtures for every test here)
 from tests.tenders.questionnaire import add_questionnaire
 
@@ -107,6 +108,7 @@ def make_tender(app, db, clock_at, make_category, make_district, make_decision, 
         lots: int = 2,
         published: bool = False,
         by=None,
+        with_eia: bool = True,
         **fields,
     ) -> Tender:
         n = next(_sequence)
@@ -148,6 +150,16 @@ def make_tender(app, db, clock_at, make_category, make_district, make_decision, 
             ]
             db.add(lot)
         add_questionnaire(db, tender)
+        if with_eia:  # a framework cannot be published without its Equality Impact Assessment
+            eia = store_pdf(app, db, "Equality Impact Assessment.pdf")
+            db.add(
+                TenderDocument(
+                    tender_id=tender.id,
+                    kind=DocumentKind.EQUALITY_IMPACT_ASSESSMENT,
+                    title="Equality Impact Assessment",
+                    file_id=eia.id,
+                )
+            )
         tender.conflicts_assessment = "No conflicts: the panel has no links with likely bidders."
         tender.conflicts_assessed_at = now
         tender.conflicts_assessed_by_id = author.id

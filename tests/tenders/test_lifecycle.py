@@ -202,6 +202,13 @@ def test_a_complete_draft_has_no_problems(make_tender):
     assert services.publication_problems(make_tender(), NOW) == []
 
 
+def test_a_framework_needs_its_equality_impact_assessment(db, make_tender, officer, in_request):
+    framework = make_tender(with_eia=False)
+    _refused(db, framework, officer, "Upload the framework's Equality Impact Assessment")
+    contract = make_tender(with_eia=False, is_framework=False)
+    assert services.publication_problems(contract, NOW) == []
+
+
 def test_weights_not_totalling_100_for_a_lot_block_publishing(db, make_tender, officer):
     tender = make_tender()
     quality = [q for q in tender.questions if q.kind is QuestionKind.QUALITY]

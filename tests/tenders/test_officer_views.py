@@ -567,7 +567,7 @@ def upload(client, tender, content, filename, **fields):
 
 
 def test_a_disguised_program_is_refused(client, db, signed_in_officer, make_tender):
-    tender = make_tender()
+    tender = make_tender(with_eia=False)
     response = upload(client, tender, EXE, "specification.pdf")
     refused(response, "The selected file must be a PDF, Word, Excel, OpenDocument, PNG or JPEG file")
     assert count(db, TenderDocument) == 0 and count(db, StoredFile) == 0
@@ -578,13 +578,13 @@ def test_a_disguised_program_is_refused(client, db, signed_in_officer, make_tend
     [({"title": ""}, "Enter the document&#39;s title"), ({"kind": "SECRET"}, "Select the kind of document")],
 )
 def test_a_document_without_its_details_is_refused(client, db, signed_in_officer, make_tender, fields, message):
-    tender = make_tender()
+    tender = make_tender(with_eia=False)
     refused(upload(client, tender, PDF, "spec.pdf", **fields), message)
     assert count(db, TenderDocument) == 0 and count(db, StoredFile) == 0
 
 
 def test_a_document_is_uploaded_downloaded_and_removed(client, db, signed_in_officer, make_tender):
-    tender = make_tender()
+    tender = make_tender(with_eia=False)
     response = upload(client, tender, PDF, "../../Spec <v2>.pdf")
     assert response.status_code == 302
     document = db.scalar(select(TenderDocument).where(TenderDocument.tender_id == tender.id))
@@ -596,7 +596,7 @@ def test_a_document_is_uploaded_downloaded_and_removed(client, db, signed_in_off
 
 
 def test_the_document_field_must_have_a_file(client, db, signed_in_officer, make_tender):
-    tender = make_tender()
+    tender = make_tender(with_eia=False)
     refused(post_form(client, f"/tenders/{tender.id}/documents", {"kind": "TERMS", "title": "Terms"}), "Select a file")
     assert count(db, TenderDocument) == 0
 

@@ -32,11 +32,12 @@ def fresh(db, tender) -> Tender:
 
 
 def test_a_final_conflicts_assessment_is_refused_by_the_service_and_not_offered(
-    client, db, signed_in_officer, make_tender
+    app, client, db, signed_in_officer, make_tender
 ):
     tender = make_tender(published=True)
-    services.cancel(db, signed_in_officer, tender, "Funding withdrawn", NOW)
-    db.commit()
+    with app.app_context():  # cancelling publishes its termination notice as open data, with links
+        services.cancel(db, signed_in_officer, tender, "Funding withdrawn", NOW)
+        db.commit()
     with pytest.raises(RuleViolation, match="This tender is cancelled: its assessment is final"):
         services.record_conflicts_assessment(db, signed_in_officer, tender, "A late change", NOW)
     db.rollback()

@@ -545,3 +545,25 @@ def test_pages_use_a_fixed_number_of_queries(app, client, db, fixed_now, make_us
         ("Lot 12: " in html and "Specification part 5" in html) if which == "tender" else ("30 opportunities" in html)
     )
     assert len(large) == len(small), f"{len(small)} queries for 2 small tenders, {len(large)} for 30 large ones"
+
+
+def test_the_equality_impact_assessment_is_shown_on_the_opportunity_and_its_decision(app, client, db, tender_factory):
+    from portal.tenders.models import DocumentKind, TenderDocument
+    from tests.tenders.factories_public import store_pdf
+
+    tender = tender_factory(reference="KCC-EIA-1", documents=1)
+    assert 'id="equality-impact-assessment"' not in client.get("/opportunities/KCC-EIA-1").get_data(as_text=True)
+    stored = store_pdf(app, db, "EIA.pdf")
+    eia = TenderDocument(
+        tender_id=tender.id,
+        kind=DocumentKind.EQUALITY_IMPACT_ASSESSMENT,
+        title="Equality Impact Assessment",
+        file_id=stored.id,
+    )
+    db.add(eia)
+    db.commit()
+    link = f'href="/opportunities/KCC-EIA-1/documents/{eia.id}"'
+    page = client.get("/opportunities/KCC-EIA-1").get_data(as_text=True)
+    assert 'id="equality-impact-assessment"' in page and link in page
+    decision = client.get(f"/decisions/{tender.decision_id}").get_data(as_text=True)
+    assert link in decision and "Equality Impact Assessment" in decision

@@ -1,0 +1,334 @@
+"""The public contracts register: every contract and framework agreement the council
+has entered, imported from its register or made by an award.
+
+What a row holds is chosen here and nowhere else: the winning provider, the lot,
+the agreed value per year, the dates, the tender and decision it came from, and
+whether the provider is a VCSE. Nothing of a bid that did not win is read: the
+award is joined through its winners only (``award_winner``), and a bid's price
+or scores are never selected.
+
+A page costs three queries (the count, the rows, the lots of the awarded rows)
+and the CSV two, whatever the number of agreements: columns are selected as
+plain rows, never as objects with relationships to load one by one.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from portal.agreements.models import Agreement, ServiceCategory, agreement_district
+from portal.awards.models import LotAward, award_winner
+from portal.bids.models import Bid
+from portal.decisions.models import Decision
+from portal.pagination import Page
+from portal.providers.models import District, Organisation, OrganisationType
+from portal.providers.vcse import VCSE_TYPES, is_vcse
+from portal.tenders.models import Lot, Tender
+from portal.tenders.queries import PUBLIC_STATUSES
+
+PAGE_SIZE = 50
+MAX_PROVIDER_TEXT = 100
+
+
+class ContractStatus(enum.Enum):
+    """A contract's standing as the public sees it, derived from its dates, never stored."""
+
+    CURRENT = "Current"
+    ENDED = "Ended"
+    REPLACED = "Replaced"
+
+
+def status_of(end_date: date, replaced_at: datetime | None, today: date) -> ContractStatus:
+    """Replaced once the contracts of the tender that replaces it are entered;
+    otherwise ended after its end date; otherwise current."""
+    if replaced_at is not None:
+        return ContractStatus.REPLACED
+    return ContractStatus.ENDED if end_date < today else ContractStatus.CURRENT
+
+
+def _status_condition(status: ContractStatus, today: date):
+    """:func:`status_of` as SQL, so the filter and the column cannot disagree."""
+    if status is ContractStatus.REPLACED:
+        return Agreement.replaced_at.is_not(None)
+    if status is ContractStatus.ENDED:
+        return and_(Agreement.replaced_at.is_(None), Agreement.end_date < today)
+    return and_(Agreement.replaced_at.is_(None), Agreement.end_date >= today)
+
+
+@dataclass(frozen=True)
+class ContractFilter:
+    """What the register is filtered by; every field optional."""
+
+    category_id: int | None = None
+    district_id: int | None = None
+    provider: str = ""  # words in the provider's name
+    in_force_on: date | None = None
+    status: ContractStatus | None = None
+    vcse_only: bool = False
+
+
+@dataclass(frozen=True)
+class AwardedLot:
+    """The lot an awarded agreement came from, and the award's own decision, if one was recorded."""
+
+    number: int
+    title: str
+    decision_id: int | None
+    decision_number: str | None
+
+
+@dataclass(frozen=True)
+class ContractRow:
+    """One row of the register, exactly what the page and the CSV show."""
+
+    id: int
+    reference: str
+    provider: str
+    charity_number: str | None
+    company_number: str | None
+    organisation_type: OrganisationType | None
+    service_name: str
+    category: str
+    annual_value_pence: int
+    start_date: date
+    end_date: date
+    status: ContractStatus
+    tender_reference: str | None  # the tender it was awarded from (published: it has a public page)
+    tender_title: str | None
+    lot: AwardedLot | None
+    tender_decision_id: int | None
+    tender_decision_number: str | None
+
+    @property
+    def is_vcse(self) -> bool:
+        return is_vcse(self.organisation_type)
+
+    @property
+    def vcse_text(self) -> str:
+        """Yes or No; "Not known" for an imported incumbent whose legal form nobody has told the portal."""
+        if self.organisation_type is None:
+            return "Not known"
+        return "Yes" if self.is_vcse else "No"
+
+    @property
+    def service(self) -> str:
+        """The lot, for an awarded agreement; otherwise the service as the register names it."""
+        if self.lot is not None:
+            return f"Lot {self.lot.number}: {self.lot.title}"
+        return self.service_name
+
+    @property
+    def decision_id(self) -> int | None:
+        """The award's decision where one was recorded, else the decision that authorised the tender."""
+        if self.lot is not None and self.lot.decision_id is not None:
+            return self.lot.decision_id
+        return self.tender_decision_id
+
+    @property
+    def decision_number(self) -> str | None:
+        if self.lot is not None and self.lot.decision_id is not None:
+            return self.lot.decision_number
+        return self.tender_decision_number
+
+
+def _like_text(typed: str) -> str:
+    """What was typed, matched as it is: "%" and "_" are characters, not wildcards."""
+    escaped = typed.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(f: ContractFilter, today: date) -> list:
+    """The WHERE conditions of a filter, over ``Agreement`` joined to ``Organisation``."""
+    conditions = []
+    if f.category_id is not None:
+        conditions.append(Agreement.category_id == f.category_id)
+    if f.district_id is not None:
+        conditions.append(
+            exists().where(
+                agreement_district.c.agreement_id == Agreement.id, agreement_district.c.district_id == f.district_id
+            )
+        )
+    if f.provider.strip():
+        conditions.append(func.lower(Organisation.name).like(_like_text(f.provider), escape="\\"))
+    if f.in_force_on is not None:
+        conditions.append(and_(Agreement.start_date <= f.in_force_on, Agreement.end_date >= f.in_force_on))
+    if f.status is not None:
+        conditions.append(_status_condition(f.status, today))
+    if f.vcse_only:
+        conditions.append(Organisation.organisation_type.in_(sorted(VCSE_TYPES, key=lambda t: t.name)))
+    return conditions
+
+
+def _filtered_ids(f: ContractFilter, today: date):
+    return (
+        select(Agreement.id)
+        .join(Organisation, Organisation.id == Agreement.organisation_id)
+        .where(*_conditions(f, today))
+    )
+
+
+ORDER = (Agreement.start_date.desc(), Agreement.reference, Agreement.id)
+
+
+def _rows_query(f: ContractFilter, today: date):
+    awarded_from = (
+        select(Tender.id, Tender.reference, Tender.title, Tender.decision_id, Decision.number.label("decision_number"))
+        .outerjoin(Decision, Decision.id == Tender.decision_id)
+        # Only a tender with a public page is linked to: an awarded tender always has one.
+        .where(Tender.status.in_(PUBLIC_STATUSES))
+        .subquery()
+    )
+    return (
+        select(
+            Agreement.id,
+            Agreement.reference,
+            Organisation.name,
+            Organisation.charity_number,
+            Organisation.company_number,
+            Organisation.organisation_type,
+            Agreement.service_name,
+            ServiceCategory.name.label("category"),
+            Agreement.annual_value_pence,
+            Agreement.start_date,
+            Agreement.end_date,
+            Agreement.replaced_at,
+            awarded_from.c.reference.label("tender_reference"),
+            awarded_from.c.title.label("tender_title"),
+            awarded_from.c.decision_id,
+            awarded_from.c.decision_number,
+        )
+        .select_from(Agreement)
+        .join(Organisation, Organisation.id == Agreement.organisation_id)
+        .join(ServiceCategory, ServiceCategory.id == Agreement.category_id)
+        .outerjoin(awarded_from, awarded_from.c.id == Agreement.awarded_from_tender_id)
+        .where(*_conditions(f, today))
+        .order_by(*ORDER)
+    )
+
+
+LOT_IN_REFERENCE = re.compile(r"-L(\d+)-\d+$")
+
+
+def _awarded_lots(session: Session, agreement_ids) -> dict[int, AwardedLot]:
+    """The lot each awarded agreement came from, in one query: the tender's lot awards
+    whose winners include the agreement's provider.
+
+    A provider that won two lots of one tender has two agreements; the reference the
+    award gave each (``<tender>-L<lot>-<n>``, see ``portal.awards.contracts.places``)
+    says which lot is whose, and the service name (``...: lot <n>, <title>``) when a
+    long reference was cut short.
+    """
+    rows = session.execute(
+        select(
+            Agreement.id,
+            Agreement.reference,
+            Agreement.service_name,
+            Lot.number,
+            Lot.title,
+            LotAward.decision_id,
+            Decision.number,
+        )
+        .select_from(Agreement)
+        .join(LotAward, LotAward.tender_id == Agreement.awarded_from_tender_id)
+        .join(award_winner, award_winner.c.lot_award_id == LotAward.id)
+        .join(Bid, and_(Bid.id == award_winner.c.bid_id, Bid.organisation_id == Agreement.organisation_id))
+        .join(Lot, Lot.id == LotAward.lot_id)
+        .outerjoin(Decision, Decision.id == LotAward.decision_id)
+        .where(Agreement.id.in_(agreement_ids))
+        .order_by(Agreement.id, Lot.number)
+    ).all()
+    candidates: dict[int, list] = {}
+    for row in rows:
+        candidates.setdefault(row[0], []).append(row)
+    found = {}
+    for agreement_id, lots in candidates.items():
+        chosen = lots[0] if len(lots) == 1 else _lot_named(lots)
+        if chosen is not None:
+            found[agreement_id] = AwardedLot(
+                number=chosen[3], title=chosen[4], decision_id=chosen[5], decision_number=chosen[6]
+            )
+    return found
+
+
+def _lot_named(lots: list):
+    """Of the lots a provider won in one tender, the one this agreement's reference or service names."""
+    _, reference, service_name = lots[0][:3]
+    match = LOT_IN_REFERENCE.search(reference)
+    for row in lots:
+        if match and int(match.group(1)) == row[3]:
+            return row
+    for row in lots:
+        if f": lot {row[3]}, " in service_name:
+            return row
+    return None
+
+
+def _rows(result, lots: dict[int, AwardedLot], today: date) -> list[ContractRow]:
+    return [
+        ContractRow(
+            id=r.id,
+            reference=r.reference,
+            provider=r.name,
+            charity_number=r.charity_number,
+            company_number=r.company_number,
+            organisation_type=r.organisation_type,
+            service_name=r.service_name,
+            category=r.category,
+            annual_value_pence=r.annual_value_pence,
+            start_date=r.start_date,
+            end_date=r.end_date,
+            status=status_of(r.end_date, r.replaced_at, today),
+            tender_reference=r.tender_reference,
+            tender_title=r.tender_title,
+            lot=lots.get(r.id) if r.tender_reference else None,
+            tender_decision_id=r.decision_id,
+            tender_decision_number=r.decision_number,
+        )
+        for r in result
+    ]
+
+
+def register_page(session: Session, f: ContractFilter, today: date, number: int = 1) -> tuple[list[ContractRow], Page]:
+    """One page of the filtered register, newest start first (a page past the last shows the last)."""
+    total = session.scalar(select(func.count()).select_from(_filtered_ids(f, today).subquery()))
+    page = Page(number, PAGE_SIZE, total)
+    page = replace(page, number=min(page.number, page.count))
+    result = session.execute(_rows_query(f, today).limit(page.size).offset(page.offset)).all()
+    # Always asked, even for a page with no awarded rows, so the page's queries never vary.
+    lots = _awarded_lots(session, [r.id for r in result if r.tender_reference])
+    return _rows(result, lots, today), page
+
+
+def register_all(session: Session, f: ContractFilter, today: date) -> list[ContractRow]:
+    """Every matching row, for the CSV: two queries whatever their number (the lots
+    are asked for the whole filtered set at once, by subquery, not page by page)."""
+    result = session.execute(_rows_query(f, today)).all()
+    lots = _awarded_lots(
+        session,
+        # Not correlated: the subquery names the same table as the lots query around it.
+        _filtered_ids(f, today).where(Agreement.awarded_from_tender_id.is_not(None)).correlate(None),
+    )
+    return _rows(result, lots, today)
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    categories: list[tuple[int, str]]
+    districts: list[tuple[int, str]]
+
+
+def filter_choices(session: Session) -> FilterChoices:
+    """The categories and districts the filters offer, by name."""
+    return FilterChoices(
+        categories=[
+            tuple(r)
+            for r in session.execute(select(ServiceCategory.id, ServiceCategory.name).order_by(ServiceCategory.name))
+        ],
+        districts=[tuple(r) for r in session.execute(select(District.id, District.name).order_by(District.name))],
+    )

@@ -1,0 +1,113 @@
+"""The public contracts register: a page and a CSV of the same filtered rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, render_template, request, url_for
+
+from portal import clock
+from portal.auth import public
+from portal.db import get_session
+from portal.downloads import spreadsheet_cell
+from portal.links import external_url
+from portal.money import pence_as_pounds_text
+from portal.pagination import page_number
+from portal.transparency import register
+from portal.transparency.forms import read_filters
+
+bp = Blueprint("contracts", __name__)
+
+CSV_COLUMNS = [
+    "Reference",
+    "Provider",
+    "Charity number",
+    "Company number",
+    "VCSE",
+    "Service",
+    "Category",
+    "Value per year (£)",
+    "Start date",
+    "End date",
+    "Status",
+    "Tender reference",
+    "Tender",
+    "Tender page",
+    "Decision",
+    "Decision page",
+]
+
+
+def _filters():
+    session = get_session()
+    choices = register.filter_choices(session)
+    return session, choices, read_filters(request.args, choices)
+
+
+def _page(form, choices, rows=(), page=None, status=200):
+    query_args = form.query_args()
+    return render_template(
+        "transparency/register.html",
+        form=None,  # the base template's WTForms error summary: this page draws its own
+        filters=form,
+        choices=choices,
+        statuses=list(register.ContractStatus),
+        rows=rows,
+        page=page,
+        page_url=lambda number: url_for("contracts.index", **query_args, page=number),
+        csv_url=url_for("contracts.download", **query_args),
+        is_filtered=bool(query_args),
+    ), status
+
+
+@bp.route("/contracts")
+@public
+def index():
+    session, choices, form = _filters()
+    if form.parsed is None:
+        return _page(form, choices, status=400)
+    rows, page = register.register_page(session, form.parsed, clock.today(), page_number(request.args.get("page")))
+    return _page(form, choices, rows, page)
+
+
+def csv_row(row: register.ContractRow) -> list:
+    """One row of the CSV: the page's columns, with the links made absolute."""
+    return [
+        row.reference,
+        row.provider,
+        row.charity_number or "",
+        row.company_number or "",
+        row.vcse_text,
+        row.service,
+        row.category,
+        pence_as_pounds_text(row.annual_value_pence),
+        row.start_date.isoformat(),
+        row.end_date.isoformat(),
+        row.status.value,
+        row.tender_reference or "",
+        row.tender_title or "",
+        external_url("tenders.show", reference=row.tender_reference) if row.tender_reference else "",
+        row.decision_number or "",
+        external_url("decisions.show", decision_id=row.decision_id) if row.decision_id else "",
+    ]
+
+
+@bp.route("/contracts.csv")
+@public
+def download():
+    session, choices, form = _filters()
+    if form.parsed is None:
+        # The person who followed a bad link sees what is wrong with it, on the page.
+        return _page(form, choices, status=400)
+    today = clock.today()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in register.register_all(session, form.parsed, today):
+        writer.writerow([spreadsheet_cell(value) for value in csv_row(row)])
+    return Response(
+        out.getvalue().encode("utf-8-sig"),  # with a BOM, so Excel reads the £ and the names right
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=contracts-register-{today.isoformat()}.csv"},
+    )
