@@ -133,9 +133,14 @@ def seal(session: Session) -> None:
     head it reads is the newest. The unique position is the last guard: a transaction that
     somehow read a stale head fails to commit rather than forking the chain.
 
-    Also runs as a savepoint is released (SQLAlchemy fires ``before_commit`` then too):
-    sealing earlier is harmless, and nothing is sealed twice.
+    SQLAlchemy fires ``before_commit`` as a savepoint is released too; sealing waits for
+    the outermost commit. Taking the lock there, after every row lock the transaction
+    needs, is what keeps it free of deadlocks: a transaction holding the lock only reads
+    the head and writes its own events. (Taken at a savepoint mid-transaction, it could
+    be held while waiting for a row another transaction locked before waiting for it.)
     """
+    if session.in_nested_transaction():
+        return
     noted = session.info.get(_UNSEALED)
     if not noted and not any(isinstance(obj, AuditEvent) for obj in session.new):
         return

@@ -91,6 +91,24 @@ def test_a_rolled_back_transaction_leaves_no_link_and_the_next_one_takes_its_pla
     assert chain.verify(db).ok
 
 
+def test_events_are_sealed_at_the_outermost_commit_never_at_a_savepoint(db):
+    """The chain lock is taken only as the whole transaction commits, after every row lock it
+    needs (so two transactions can never wait for each other); an event in a savepoint that
+    was undone leaves no link."""
+    _record_each(db, 1)
+    kept = record(db, None, "test.in_savepoint", None)
+    with db.begin_nested():
+        pass
+    assert kept.position is None  # released savepoint: not sealed yet
+    nested = db.begin_nested()
+    record(db, None, "test.undone", None)
+    db.flush()
+    nested.rollback()
+    db.commit()
+    assert [(r.position, r.action) for r in _rows(db)] == [(1, "test.event"), (2, "test.in_savepoint")]
+    assert chain.verify(db).ok
+
+
 def test_an_event_added_without_record_and_one_changed_after_its_flush_are_still_sealed_exactly(db):
     db.add(AuditEvent(action="test.direct", object_type=""))
     event = record(db, None, "test.changed", None, step=1)

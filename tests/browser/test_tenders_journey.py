@@ -279,6 +279,16 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     expect(document_row).to_contain_text("specification.pdf (PDF, 1KB)")
     assert_accessible(page)
     page.get_by_role("link", name="Return to the tender").click()
+    # A framework is not published without its Equality Impact Assessment: the checklist says so.
+    expect(checklist(page)).to_contain_text("Upload the framework's Equality Impact Assessment")
+    page.get_by_role("link", name="Change the documents").click()
+    page.get_by_label("Equality Impact Assessment", exact=True).check()
+    page.get_by_label("Document title", exact=True).fill("Equality Impact Assessment")
+    page.get_by_label("Upload a file", exact=True).set_input_files(str(specification))
+    page.get_by_role("button", name="Upload document").click()
+    expect_saved(page, "\u201cEquality Impact Assessment\u201d has been uploaded.")
+    page.get_by_role("link", name="Return to the tender").click()
+    expect(checklist(page)).not_to_contain_text("Equality Impact Assessment")
 
     # The conflicts of interest assessment.
     page.get_by_role("link", name="Change the conflicts of interest assessment").click()

@@ -47,7 +47,7 @@ DOCUMENT_TYPES = {
     # No standard code names an equality impact assessment; the codelist is open, so it gets its own.
     DocumentKind.EQUALITY_IMPACT_ASSESSMENT: "equalityImpactAssessment",
     DocumentKind.PRICING_TEMPLATE: "billOfQuantity",
-    DocumentKind.OTHER: "tenderNotice",
+    DocumentKind.OTHER: None,  # no type is better than a wrong one
 }
 
 
