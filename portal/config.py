@@ -9,6 +9,7 @@ throwaway key).
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from datetime import timedelta
@@ -61,7 +62,14 @@ def load_config(overrides: dict | None = None) -> dict:
         # Council and branding
         "COUNCIL_NAME": os.environ.get("COUNCIL_NAME", "Kent County Council"),
         "SERVICE_NAME": os.environ.get("SERVICE_NAME", "Commissioning and tendering portal"),
+        # Help and contact (/help, the accessibility statement, some messages). The email
+        # address must be a real, monitored mailbox in production; the phone is optional.
         "SERVICE_CONTACT_EMAIL": os.environ.get("SERVICE_CONTACT_EMAIL", "commissioning@example.gov.uk"),
+        "SERVICE_CONTACT_PHONE": os.environ.get("SERVICE_CONTACT_PHONE") or None,
+        "SERVICE_CONTACT_HOURS": os.environ.get(
+            "SERVICE_CONTACT_HOURS", "Monday to Friday, 9am to 5pm (except bank holidays)"
+        ),
+        "SERVICE_RESPONSE_WORKING_DAYS": int(os.environ.get("SERVICE_RESPONSE_WORKING_DAYS", "2") or 2),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         # Open data (OCDS). The prefix is the council's own, registered with the OCDS Data
         # Support Team (https://standard.open-contracting.org/latest/en/guidance/map/ocid/);
@@ -114,4 +122,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "TESTING": False,
     }
     config.update(overrides)
+    if config["IS_PRODUCTION"] and config["SERVICE_CONTACT_EMAIL"].endswith("@example.gov.uk"):
+        # Not refused (the portal still works), but the help page would send people nowhere.
+        logging.getLogger(__name__).warning(
+            "SERVICE_CONTACT_EMAIL is the example address: set it to the council's real, monitored mailbox"
+        )
     return config

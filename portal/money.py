@@ -1,16 +1,29 @@
 """Money: one parser and one upper bound for the whole portal.
 
 Amounts are kept as integer pence (never float). People type pounds: "£250,000",
-"1500.50", "1 500". The bound is far above any council contract and catches a
-slipped key; it keeps every amount well inside a 64-bit column.
+"1500.50", "1 500", and, as the pages write large amounts, "£1.5m" or "£250k".
+The bound is far above any council contract and catches a slipped key; it keeps
+every amount well inside a 64-bit column.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 MAX_PENCE = 1_000_000_000 * 100  # £1bn
 MAX_POUNDS_TEXT = "£1,000,000,000"
+
+# "£27.3m" is how the pages show money (portal/filters.py), so it is also what people type back.
+_MULTIPLIERS = {
+    "k": 1_000,
+    "thousand": 1_000,
+    "m": 1_000_000,
+    "million": 1_000_000,
+    "bn": 1_000_000_000,
+    "billion": 1_000_000_000,
+}
+_SUFFIX = re.compile(r"^(?P<number>.*?\d)(?P<suffix>k|thousand|m|million|bn|billion)$")
 
 
 class MoneyError(ValueError):
@@ -32,9 +45,13 @@ def parse_pounds(text) -> int | None:
     Raises:
         MoneyError: not a number, negative, a fraction of a penny, or over £1bn.
     """
-    cleaned = str(text if text is not None else "").strip().replace(",", "").replace(" ", "").removeprefix("£")
+    cleaned = str(text if text is not None else "").strip().replace(",", "").replace(" ", "").removeprefix("£").lower()
     if not cleaned:
         return None
+    multiplier = 1
+    suffixed = _SUFFIX.match(cleaned)
+    if suffixed:
+        cleaned, multiplier = suffixed["number"], _MULTIPLIERS[suffixed["suffix"]]
     if len(cleaned) > 30:  # a long string of digits is a slip, and Decimal would parse it slowly
         raise MoneyError(
             MoneyError.TOO_LARGE if cleaned.lstrip("-").replace(".", "").isdigit() else MoneyError.NOT_MONEY
@@ -45,6 +62,7 @@ def parse_pounds(text) -> int | None:
         raise MoneyError(MoneyError.NOT_MONEY) from error
     if not pounds.is_finite():
         raise MoneyError(MoneyError.NOT_MONEY)
+    pounds *= multiplier
     if pounds < 0:
         raise MoneyError(MoneyError.NEGATIVE)
     if pounds > MAX_PENCE / 100:

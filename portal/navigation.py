@@ -22,6 +22,7 @@ ITEMS = [
     ("Opportunities", "tenders.index", {Role.PROVIDER}, "tenders"),
     ("Your bids", "bids.index", None, "bids"),
     ("Your organisation", "providers.organisation", None, None),
+    ("Quality-assurance evidence", "evidence.index", {Role.PROVIDER}, "evidence"),
     ("Agreements", "agreements.register", None, "agreements"),
     ("Tenders", "tender_admin.index", None, "tender_admin"),
     ("Evaluation", "evaluation.home", {Role.EVALUATOR}, "evaluation"),
@@ -51,11 +52,20 @@ def items_for_current_user() -> list[dict]:
     if not has_request_context():
         return []
     entries = ITEMS if current_user.is_authenticated else SIGNED_OUT_ITEMS
+    offered = [
+        (label, url_for(endpoint), section)
+        for label, endpoint, only, section in entries
+        if _offered(endpoint, only, current_user)
+    ]
+    # A page under two entries' addresses (/organisation/evidence/new is under /organisation
+    # and /organisation/evidence) marks only the nearer one.
+    nearest = max(
+        (href for _, href, _ in offered if request.path == href or request.path.startswith(href + "/")),
+        key=len,
+        default=None,
+    )
     items = []
-    for label, endpoint, only, section in entries:
-        if not _offered(endpoint, only, current_user):
-            continue
-        href = url_for(endpoint)
+    for label, href, section in offered:
         current = request.path == href
         in_section = section is not None and request.blueprint == section
         items.append(
@@ -63,7 +73,7 @@ def items_for_current_user() -> list[dict]:
                 "text": label,
                 "href": href,
                 "current": current,
-                "active": not current and (in_section or request.path.startswith(href + "/")),
+                "active": not current and (in_section or href == nearest),
             }
         )
     return items

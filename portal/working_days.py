@@ -53,3 +53,15 @@ def standstill_end(published_on: date, days: int = MANDATORY_STANDSTILL_DAYS) ->
             if counted == days:
                 return day
         day += timedelta(days=1)
+
+
+def bank_holidays_between(start: date, end: date, nations: tuple[str, ...] = NATIONS) -> list[tuple[date, str]]:
+    """The bank holidays from ``start`` to ``end`` (both included), oldest first, with
+    their names; of the given nations only (every UK nation unless told)."""
+    found: dict[date, str] = {}
+    for year in range(start.year, end.year + 1):
+        for nation in nations:
+            for day, name in holidays.country_holidays("GB", subdiv=nation, years=year).items():
+                if start <= day <= end:
+                    found.setdefault(day, name)
+    return sorted(found.items())

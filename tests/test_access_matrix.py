@@ -51,6 +51,7 @@ from portal.evaluation import state as evaluation_state
 from portal.evaluation.models import ConflictDeclaration, PanelMember, PanelRole
 from portal.providers import evidence as evidence_services
 from portal.providers.models import Evidence, EvidenceKind
+from portal.tenders.clarifications import draft_digest
 from portal.tenders.models import (
     Clarification,
     DocumentKind,
@@ -177,6 +178,15 @@ REGISTRATION = {
     "password": PASSWORD,
     "confirm": PASSWORD,
 }
+ORGANISATION_DETAILS = {
+    "organisation_name": "Swale Youth Trust",
+    "organisation_type": "REGISTERED_CHARITY",
+    "charity_number": "SC045678",
+    "address_line_1": "2 Bank Street",
+    "town": "Sittingbourne",
+    "postcode": "ME10 4AA",
+    "district_ids": "{district}",
+}
 
 # Tenders: "draft" is a publishable draft, "tender" a published one (with A's submitted bid and A's
 # clarification question), "other_tender" a published one nobody has bid for or asked about yet.
@@ -189,7 +199,10 @@ SHOW_DRAFT = Redirect("/tenders/{draft}")
 SHOW_TENDER = Redirect("/tenders/{tender}")
 QUESTIONNAIRE = Redirect("/tenders/{draft}/questionnaire")
 DRAFT_DOCUMENTS = Redirect("/tenders/{draft}/documents")
-QUESTIONS = Redirect("/tenders/{tender}/questions")
+QUESTION_A = Redirect("/tenders/{tender}/questions#question-{clarification_a}")
+ANSWER_PREVIEW = Redirect("/tenders/{tender}/questions/{clarification_a}/preview")
+DRAFT_LOTS = Redirect("/tenders/{draft}/lots")
+DRAFT_CHECK = Redirect("/tenders/{draft}/check")
 DECISION = {"decision_id": "decision"}
 BID = {"bid_id": "bid_a"}
 SHOW_BID = Redirect("/bids/{bid_a}")
@@ -319,6 +332,7 @@ MATRIX = [
     R("GET",  "/accessibility",                                   200,       200,        200,        200,     200,       200),
     R("GET",  "/privacy",                                         200,       200,        200,        200,     200,       200),
     R("GET",  "/cookies",                                         200,       200,        200,        200,     200,       200),
+    R("GET",  "/help",                                            200,       200,        200,        200,     200,       200),
     R("GET",  "/sign-in",                                         200,       HOME,       HOME,       HOME,    HOME,      HOME),
     R("POST", "/sign-in",                                         400,       HOME,       HOME,       HOME,    HOME,      HOME,
       data={"email": "{provider_a.email}", "password": "wrong password"}, note="wrong password"),
@@ -355,6 +369,10 @@ MATRIX = [
       args=PROVIDER_ID, note="provider A themselves"),
     R("GET",  "/organisation/colleagues/<int:user_id>/remove",    LOGIN,     404,        404,        403,     403,       403,
       args=STAFF, note="a staff member"),
+    # An organisation's administrator changes its own details (there is no other organisation's to ask for).
+    R("GET",  "/organisation/details",                            LOGIN,     200,        200,        403,     403,       403),
+    R("POST", "/organisation/details",                            LOGIN,     ORGANISATION, ORGANISATION, 403,   403,       403,
+      data=ORGANISATION_DETAILS, changes=True),
     R("GET",  "/admin/users",                                     LOGIN,     403,        403,        403,     403,       200),
     R("GET",  "/admin/users/new",                                 LOGIN,     403,        403,        403,     403,       200),
     R("POST", "/admin/users/new",                                 LOGIN,     403,        403,        403,     403,       Redirect("/admin/users"),
@@ -398,6 +416,8 @@ MATRIX = [
     R("POST", "/agreements/notices/new",                          LOGIN,     403,        403,        REGISTER, 403,      REGISTER,
       data={"subject": "Your agreement", "body": "Please get in touch."}, changes=True),
     R("GET",  "/agreements/dashboard",                            LOGIN,     403,        403,        200,     403,       200),
+    R("GET",  "/agreements/dashboard/incumbents",                 LOGIN,     403,        403,        200,     403,       200),
+    R("GET",  "/agreements/dashboard/incumbents.csv",             LOGIN,     403,        403,        200,     403,       200),
     R("GET",  "/agreements/reports",                              LOGIN,     403,        403,        200,     403,       200),
     R("GET",  "/agreements/categories",                           LOGIN,     403,        403,        200,     403,       200),
     R("POST", "/agreements/categories",                           LOGIN,     403,        403,        CATEGORIES, 403,    CATEGORIES,
@@ -427,17 +447,19 @@ MATRIX = [
       args=DRAFT),
     R("POST", "/tenders/<int:tender_id>/evaluation-method",       LOGIN,     403,        403,        SHOW_DRAFT, 403,    SHOW_DRAFT,
       args=DRAFT, data=EVALUATION_METHOD, changes=True),
+    R("GET",  "/tenders/<int:tender_id>/lots",                    LOGIN,     403,        403,        200,     403,       200,
+      args=DRAFT),
     R("GET",  "/tenders/<int:tender_id>/lots/new",                LOGIN,     403,        403,        200,     403,       200,
       args=DRAFT),
-    R("POST", "/tenders/<int:tender_id>/lots/new",                LOGIN,     403,        403,        SHOW_DRAFT, 403,    SHOW_DRAFT,
+    R("POST", "/tenders/<int:tender_id>/lots/new",                LOGIN,     403,        403,        DRAFT_LOTS, 403,    DRAFT_LOTS,
       args=DRAFT, data=LOT, changes=True),
     R("GET",  "/tenders/<int:tender_id>/lots/<int:lot_id>",       LOGIN,     403,        403,        200,     403,       200,
       args={**DRAFT, "lot_id": "draft_lot"}),
-    R("POST", "/tenders/<int:tender_id>/lots/<int:lot_id>",       LOGIN,     403,        403,        SHOW_DRAFT, 403,    SHOW_DRAFT,
+    R("POST", "/tenders/<int:tender_id>/lots/<int:lot_id>",       LOGIN,     403,        403,        DRAFT_LOTS, 403,    DRAFT_LOTS,
       args={**DRAFT, "lot_id": "draft_lot"}, data=LOT, changes=True),
     R("GET",  "/tenders/<int:tender_id>/lots/<int:lot_id>/remove", LOGIN,    403,        403,        200,     403,       200,
       args={**DRAFT, "lot_id": "draft_lot"}),
-    R("POST", "/tenders/<int:tender_id>/lots/<int:lot_id>/remove", LOGIN,    403,        403,        SHOW_DRAFT, 403,    SHOW_DRAFT,
+    R("POST", "/tenders/<int:tender_id>/lots/<int:lot_id>/remove", LOGIN,    403,        403,        DRAFT_LOTS, 403,    DRAFT_LOTS,
       args={**DRAFT, "lot_id": "draft_lot"}, changes=True),
     R("GET",  "/tenders/<int:tender_id>/questionnaire",           LOGIN,     403,        403,        200,     403,       200,
       args=DRAFT),
@@ -505,8 +527,10 @@ MATRIX = [
       args=DRAFT),
     R("POST", "/tenders/<int:tender_id>/agreements",              LOGIN,     403,        403,        SHOW_DRAFT, 403,    SHOW_DRAFT,
       args=DRAFT, data={"agreement_ids": ["{agreement_a}"]}, changes=True),
-    R("GET",  "/tenders/<int:tender_id>/publish",                 LOGIN,     403,        403,        200,     403,       200,
+    R("GET",  "/tenders/<int:tender_id>/check",                   LOGIN,     403,        403,        200,     403,       200,
       args=DRAFT),
+    R("GET",  "/tenders/<int:tender_id>/publish",                 LOGIN,     403,        403,        DRAFT_CHECK, 403,   DRAFT_CHECK,
+      args=DRAFT, note="the publish button is on the check page"),
     R("POST", "/tenders/<int:tender_id>/publish",                 LOGIN,     403,        403,        SHOW_DRAFT, 403,    SHOW_DRAFT,
       args=DRAFT, changes=True),
     R("GET",  "/tenders/<int:tender_id>/amend",                   LOGIN,     403,        403,        200,     403,       200,
@@ -520,10 +544,21 @@ MATRIX = [
       args=TENDER, data={"reason": "The service is to be provided in house."}, changes=True),
     R("GET",  "/tenders/<int:tender_id>/questions",               LOGIN,     403,        403,        200,     403,       200,
       args=TENDER),
+    R("GET",  "/tenders/<int:tender_id>/questions/<int:clarification_id>/answer",
+                                                                  LOGIN,     403,        403,        200,     403,       200,
+      args={**TENDER, "clarification_id": "clarification_a"}),
     R("POST", "/tenders/<int:tender_id>/questions/<int:clarification_id>/answer",
-                                                                  LOGIN,     403,        403,        QUESTIONS, 403,     QUESTIONS,
+                                                                  LOGIN,     403,        403,        ANSWER_PREVIEW, 403, ANSWER_PREVIEW,
       args={**TENDER, "clarification_id": "clarification_a"},
-      data={"answer": "Yes: a consortium may bid for both lots.", "audience": "everyone"}, changes=True),
+      data={"answer": "Yes: a consortium may bid for both lots.", "audience": "everyone",
+            "published_question": "Can a group of organisations bid?"}, changes=True),
+    R("GET",  "/tenders/<int:tender_id>/questions/<int:clarification_id>/preview",
+                                                                  LOGIN,     403,        403,        200,     403,       200,
+      args={**TENDER, "clarification_id": "clarification_a"}, note="A's question, its answer drafted"),
+    R("POST", "/tenders/<int:tender_id>/questions/<int:clarification_id>/send",
+                                                                  LOGIN,     403,        403,        QUESTION_A, 403,    QUESTION_A,
+      args={**TENDER, "clarification_id": "clarification_a"},
+      data={"previewed": "{clarification_a_digest}"}, changes=True),
 
     # tenders: the public opportunity pages. Anyone reads a published tender; a draft is 404 except to
     # officers and administrators (who preview it). Interest, questions and alerts are providers' own.
@@ -1028,6 +1063,8 @@ def tenders_bids_and_evidence(app, db, objects, agreements_category) -> dict:
         asked_by_id=provider_a.id,
         question="Can a consortium bid?",
         asked_at=NOW,
+        answer="Yes, with a lead organisation.",  # drafted, not yet sent
+        is_answer_for_everyone=True,
     )
     db.add_all([decision_document, clarification])
     db.commit()
@@ -1077,6 +1114,7 @@ def tenders_bids_and_evidence(app, db, objects, agreements_category) -> dict:
         "tender_lot_1": lot_1,
         "tender_lot_2": lot_2,
         "clarification_a": clarification,
+        "clarification_a_digest": draft_digest(clarification),
         "other_tender": other_tender,
         "draft": draft,
         "draft_lot": draft.lots[0],

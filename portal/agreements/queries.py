@@ -153,6 +153,18 @@ def notice_audience(session: Session, f: RegisterFilter, today: date, names: int
 
 # --- The transition dashboard ----------------------------------------------------
 
+# A wave's status, worst first. "Ended": its end date has passed, nothing is left to chase.
+# "Behind": fewer than half its incumbents have registered, the council's own threshold for
+# a wave at risk (an unregistered incumbent cannot bid). "In progress": at least half have
+# registered, but someone is still to register or to read a notice. "Reached": every
+# incumbent has registered and read a notice.
+WAVE_STATUSES = {
+    "Ended": "govuk-tag--grey",
+    "Behind": "govuk-tag--red",
+    "In progress": "govuk-tag--yellow",
+    "Reached": "govuk-tag--green",
+}
+
 
 @dataclass
 class Wave:
@@ -163,9 +175,128 @@ class Wave:
     notified: int = 0
     read: int = 0
     registered: int = 0
-    bid: int | None = None
+    reached: int = 0  # registered and read a notice
+    bid_started: int | None = None  # a bid begun for the replacing tender, not yet submitted
+    bid_submitted: int | None = None
     awarded: int | None = None
     not_awarded: int | None = None
+    status: str = ""
+
+    @property
+    def bid(self) -> int | None:
+        """Incumbents with a submitted bid for the tender replacing their agreement."""
+        return self.bid_submitted
+
+
+def wave_status(wave: Wave, today: date) -> str:
+    """The wave's status (see WAVE_STATUSES for what each means)."""
+    if wave.end_date < today:
+        return "Ended"
+    if wave.registered * 2 < wave.incumbents:
+        return "Behind"
+    if wave.reached < wave.incumbents:
+        return "In progress"
+    return "Reached"
+
+
+@dataclass
+class Incumbent:
+    """One incumbent in one wave: its agreements ending that day, and how far it has got."""
+
+    end_date: date
+    organisation_id: int
+    name: str
+    contact_email: str | None
+    registered: bool
+    notified: bool
+    read: bool
+    last_sent: object  # datetime of the newest notice, or None
+    tender_id: int | None  # the tender replacing its agreements, once linked
+    references: str
+    bid: str | None = None  # "started", "submitted", or None; unknown without the bids domain
+    outcome: bool | None = None  # True awarded, False bid and not awarded
+
+    @property
+    def reached(self) -> bool:
+        return self.registered and self.read
+
+
+# The lists each count on the dashboard links to: (label, test). The label completes
+# "Incumbents ..." in the page heading.
+INCUMBENT_LISTS = {
+    "all": ("in this wave", lambda i: True),
+    "unreached": ("not yet reached (not registered, or no notice read)", lambda i: not i.reached),
+    "notified": ("sent a notice", lambda i: i.notified),
+    "not-notified": ("not sent a notice", lambda i: not i.notified),
+    "read": ("who read a notice", lambda i: i.read),
+    "not-read": ("who have not read a notice", lambda i: not i.read),
+    "registered": ("registered", lambda i: i.registered),
+    "not-registered": ("not registered", lambda i: not i.registered),
+    "bid-started": ("with a bid started, not submitted", lambda i: i.bid == "started"),
+    "bid-submitted": ("with a bid submitted", lambda i: i.bid == "submitted"),
+    "no-bid": ("who did not submit a bid", lambda i: i.bid != "submitted"),
+    "awarded": ("awarded", lambda i: i.outcome is True),
+    "not-awarded": ("who bid and were not awarded", lambda i: i.outcome is False),
+}
+
+
+def incumbents(session: Session, *conditions, bid_stages=None, outcomes=None) -> list[Incumbent]:
+    """One row per (wave, incumbent) among the agreements matching ``conditions``: whether
+    it was notified, read a notice, registered; with the bids domain's ``bid_stages`` and
+    the awards domain's ``outcomes`` (keyed by organisation and tender), how far its bid
+    for the replacing tender got. One query, whatever the size."""
+    rows = session.execute(
+        select(
+            Agreement.end_date,
+            Organisation.id,
+            Organisation.name,
+            Organisation.contact_email,
+            Organisation.registered_at,
+            func.count(EndingNotice.id),
+            func.count(EndingNotice.read_at),
+            func.max(EndingNotice.sent_at),
+            func.max(Agreement.replacement_tender_id),
+            func.aggregate_strings(Agreement.reference, "; "),
+        )
+        .join(Organisation, Agreement.organisation_id == Organisation.id)
+        .outerjoin(EndingNotice, EndingNotice.agreement_id == Agreement.id)
+        .where(*conditions)
+        .group_by(
+            Agreement.end_date,
+            Organisation.id,
+            Organisation.name,
+            Organisation.contact_email,
+            Organisation.registered_at,
+        )
+        .order_by(Agreement.end_date, Organisation.name)
+    ).all()
+    out = []
+    for end_date, org_id, name, contact, registered_at, notices, reads, last_sent, tender_id, references in rows:
+        # An incumbent with two agreements in a wave has each reference once per notice row.
+        references = "; ".join(sorted(set(references.split("; ")))) if references else ""
+        out.append(
+            Incumbent(
+                end_date,
+                org_id,
+                name,
+                contact,
+                registered_at is not None,
+                bool(notices),
+                bool(reads),
+                last_sent,
+                tender_id,
+                references,
+                bid=(bid_stages or {}).get((org_id, tender_id)),
+                outcome=(outcomes or {}).get((org_id, tender_id)),
+            )
+        )
+    return out
+
+
+def wave_incumbents(session: Session, wave: date | None, today: date, bid_stages=None, outcomes=None):
+    """The incumbents of one wave; without a wave, of every wave still to end."""
+    condition = Agreement.end_date == wave if wave else Agreement.end_date >= today
+    return incumbents(session, condition, bid_stages=bid_stages, outcomes=outcomes)
 
 
 @dataclass
@@ -175,13 +306,13 @@ class Dashboard:
     unreached: list[dict] = field(default_factory=list)
 
 
-def dashboard(
-    session: Session, today: date, months_back: int = 12, bids_by_organisation=None, outcomes=None
-) -> Dashboard:
+def dashboard(session: Session, today: date, months_back: int = 12, bid_stages=None, outcomes=None) -> Dashboard:
     """Agreements ending by month; each wave (agreements sharing an end date) with
-    how many incumbents were notified, read a notice, registered (and bid, and were
-    awarded or not); and the incumbents not yet reached: not registered, or no
-    notice read. ``outcomes`` maps (organisation, tender) to True (awarded) or False."""
+    how many incumbents were notified, read a notice, registered (and started or
+    submitted a bid for the replacing tender, and were awarded or not), and its
+    status; and the incumbents not yet reached: not registered, or no notice read.
+    ``bid_stages`` and ``outcomes`` are keyed by (organisation, tender): None when
+    the domain that knows is not there. Two queries, whatever the size."""
     since = add_months(today, -months_back)
     result = Dashboard()
     rows = session.execute(
@@ -198,64 +329,42 @@ def dashboard(
         months[key][1] += value
     result.by_month = [(key, counts[0], counts[1]) for key, counts in sorted(months.items())]
 
-    # One row per (wave, incumbent): was it notified, did it read, is it registered.
-    per_incumbent = session.execute(
-        select(
-            Agreement.end_date,
-            Organisation.id,
-            Organisation.name,
-            Organisation.contact_email,
-            Organisation.registered_at,
-            func.count(EndingNotice.id),
-            func.count(EndingNotice.read_at),
-            func.max(EndingNotice.sent_at),
-            func.max(Agreement.replacement_tender_id),
-        )
-        .join(Organisation, Agreement.organisation_id == Organisation.id)
-        .outerjoin(EndingNotice, EndingNotice.agreement_id == Agreement.id)
-        .where(Agreement.end_date >= since)
-        .group_by(
-            Agreement.end_date,
-            Organisation.id,
-            Organisation.name,
-            Organisation.contact_email,
-            Organisation.registered_at,
-        )
-        .order_by(Agreement.end_date, Organisation.name)
-    ).all()
     waves = {end_date: Wave(end_date, count, value) for end_date, count, value in rows}
     unreached = {}
-    for end_date, org_id, name, contact, registered_at, notices, reads, last_sent, tender_id in per_incumbent:
-        wave = waves[end_date]
+    for row in incumbents(session, Agreement.end_date >= since, bid_stages=bid_stages, outcomes=outcomes):
+        wave = waves[row.end_date]
         wave.incumbents += 1
-        wave.notified += 1 if notices else 0
-        wave.read += 1 if reads else 0
-        wave.registered += 1 if registered_at else 0
-        if bids_by_organisation is not None:
-            wave.bid = (wave.bid or 0) + (1 if org_id in bids_by_organisation else 0)
+        wave.notified += row.notified
+        wave.read += row.read
+        wave.registered += row.registered
+        wave.reached += row.reached
+        if bid_stages is not None:
+            wave.bid_started = (wave.bid_started or 0) + (row.bid == "started")
+            wave.bid_submitted = (wave.bid_submitted or 0) + (row.bid == "submitted")
         if outcomes is not None:
-            outcome = outcomes.get((org_id, tender_id))  # the tender replacing this incumbent's agreement
-            wave.awarded = (wave.awarded or 0) + (1 if outcome is True else 0)
-            wave.not_awarded = (wave.not_awarded or 0) + (1 if outcome is False else 0)
-        if end_date >= today and (not registered_at or not reads):
+            wave.awarded = (wave.awarded or 0) + (row.outcome is True)
+            wave.not_awarded = (wave.not_awarded or 0) + (row.outcome is False)
+        if row.end_date >= today and not row.reached:
             entry = unreached.setdefault(
-                org_id,
+                row.organisation_id,
                 {
-                    "id": org_id,
-                    "name": name,
-                    "contact_email": contact,
-                    "registered": bool(registered_at),
+                    "id": row.organisation_id,
+                    "name": row.name,
+                    "contact_email": row.contact_email,
+                    "registered": row.registered,
                     "notified": False,
                     "read": False,
-                    "next_end": end_date,
+                    "next_end": row.end_date,
                     "last_sent": None,
                 },
             )
-            entry["notified"] = entry["notified"] or bool(notices)
-            entry["read"] = entry["read"] or bool(reads)
-            entry["next_end"] = min(entry["next_end"], end_date)
-            if last_sent and (entry["last_sent"] is None or last_sent > entry["last_sent"]):
-                entry["last_sent"] = last_sent
+            entry["notified"] = entry["notified"] or row.notified
+            entry["read"] = entry["read"] or row.read
+            entry["next_end"] = min(entry["next_end"], row.end_date)
+            if row.last_sent and (entry["last_sent"] is None or row.last_sent > entry["last_sent"]):
+                entry["last_sent"] = row.last_sent
+    for wave in waves.values():
+        wave.status = wave_status(wave, today)
     result.waves = list(waves.values())
     result.unreached = sorted(unreached.values(), key=lambda e: (e["next_end"], e["name"]))
     return result

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal import clock
 from portal.accounts.models import User
 from portal.accounts.queries import active_emails
 from portal.agreements.models import (
@@ -28,6 +29,7 @@ from portal.agreements.models import (
     ServiceCategory,
     status_rules,
 )
+from portal.agreements.signals import replacement_requested
 from portal.audit.services import record
 from portal.dates import add_months
 from portal.db import savepoint
@@ -37,6 +39,7 @@ from portal.links import external_url
 from portal.notifications.services import queue_email
 from portal.providers.models import Organisation
 from portal.providers.services import make_claim_token
+from portal.signals import ask
 
 log = logging.getLogger(__name__)
 
@@ -372,6 +375,12 @@ def issue_notice(
     session.add(notice)
     session.flush()  # the unique key is checked here, before any email is queued
     emails = recipients(session, organisation) if send_email else []
+    # The email carries the replacement opportunity's link and deadline, as the notice's page does.
+    replacement = (
+        ask(replacement_requested, agreement, session=session, organisation_id=organisation.id, now=clock.now())
+        if emails and agreement is not None
+        else None
+    )
     for email in emails:
         queue_email(
             session,
@@ -380,6 +389,8 @@ def issue_notice(
             notice=notice,
             organisation=organisation,
             notice_url=_notice_url(organisation, notice),
+            replacement=replacement,
+            opportunity_url=external_url("tenders.show", reference=replacement.reference) if replacement else None,
         )
     notice.emailed_to = len(emails)
     record(

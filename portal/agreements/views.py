@@ -16,15 +16,15 @@ from portal.agreements import exports, importing, queries, services
 from portal.agreements.forms import CategoryForm, ExtensionForm, ImportForm, ManualNoticeForm, PeriodForm, ScheduleForm
 from portal.agreements.models import Agreement, AgreementStatus, DeliveryMode, EndingNotice, ServiceCategory
 from portal.agreements.policies import REGISTER_ROLES, can_read_notice
-from portal.agreements.signals import bidders_requested, outcomes_requested
+from portal.agreements.signals import bid_stages_requested, outcomes_requested, replacement_requested
 from portal.auth import roles
-from portal.dates import financial_year_label
+from portal.dates import financial_year_label, london_today
 from portal.db import allow_write_on_get, get_session
 from portal.errors import RuleViolation
 from portal.filters import format_date
 from portal.forms import form_page, handle_form
 from portal.input_guard import as_id
-from portal.pagination import page_number
+from portal.pagination import Page, page_number
 from portal.providers.models import District
 from portal.signals import ask
 
@@ -282,10 +282,106 @@ def dashboard():
     session = get_session()
     today = clock.today()
     # Which incumbents bid is known to the bids domain, above this one: it answers if it is there.
-    bidders = ask(bidders_requested, None, session=session)
+    bid_stages = ask(bid_stages_requested, None, session=session)
     outcomes = ask(outcomes_requested, None, session=session)  # from the awards domain, likewise
-    data = queries.dashboard(session, today, bids_by_organisation=bidders, outcomes=outcomes)
-    return render_template("agreements/dashboard.html", data=data, today=today)
+    data = queries.dashboard(session, today, bid_stages=bid_stages, outcomes=outcomes)
+    return render_template(
+        "agreements/dashboard.html", data=data, today=today, wave_statuses=queries.WAVE_STATUSES, unreached_shown=20
+    )
+
+
+INCUMBENTS_PAGE_SIZE = 50
+
+
+def _incumbent_list():
+    """The dashboard list the query string asks for: (wave, list key, rows, errors).
+    A wave that is not a date, or a list that does not exist, is an error to show, not a 500."""
+    errors = {}
+    wave = None
+    if request.args.get("wave"):
+        try:
+            wave = date.fromisoformat(request.args["wave"][:10])
+        except ValueError:
+            errors["wave"] = "Enter the wave as a date, for example 2027-03-31"
+    show = request.args.get("show") or "all"
+    if show not in queries.INCUMBENT_LISTS:
+        errors["show"] = "Select which incumbents to show"
+        show = "all"
+    if errors:
+        return wave, show, [], errors
+    session = get_session()
+    bid_stages = ask(bid_stages_requested, None, session=session)
+    outcomes = ask(outcomes_requested, None, session=session)
+    test = queries.INCUMBENT_LISTS[show][1]
+    rows = [
+        row
+        for row in queries.wave_incumbents(session, wave, clock.today(), bid_stages=bid_stages, outcomes=outcomes)
+        if test(row)
+    ]
+    return wave, show, rows, errors
+
+
+@bp.route("/agreements/dashboard/incumbents")
+@roles(*REGISTER_ROLES)
+def incumbents():
+    wave, show, rows, errors = _incumbent_list()
+    # One wave's incumbents are loaded together (the bid and award answers are matched in
+    # Python); the page shows a slice of them.
+    page = Page(page_number(request.args.get("page")), INCUMBENTS_PAGE_SIZE, len(rows))
+    page = Page(min(page.number, page.count), page.size, page.total)
+    query_args = {key: value for key, value in request.args.items() if key in ("wave", "show")}
+    return render_template(
+        "agreements/dashboard_incumbents.html",
+        wave=wave,
+        show=show,
+        lists=queries.INCUMBENT_LISTS,
+        rows=rows[page.offset : page.offset + page.size],
+        page=page,
+        page_url=lambda number: url_for("agreements.incumbents", **query_args, page=number),
+        query_args=query_args,
+        errors=errors,
+        today=clock.today(),
+    ), (400 if errors else 200)
+
+
+@bp.route("/agreements/dashboard/incumbents.csv")
+@roles(*REGISTER_ROLES)
+def incumbents_csv():
+    wave, show, rows, errors = _incumbent_list()
+    if errors:
+        return incumbents()  # the page, with what is wrong with the link, and status 400
+    header = [
+        "Provider",
+        "Contact email",
+        "Agreements",
+        "Ending on",
+        "Registered",
+        "Last notice sent",
+        "Read a notice",
+        "Bid",
+        "Outcome",
+    ]
+    bids = {"started": "Started", "submitted": "Submitted", None: "None"}
+    body = [
+        [
+            row.name,
+            row.contact_email or "",
+            row.references,
+            row.end_date,
+            "Yes" if row.registered else "No",
+            london_today(row.last_sent) if row.last_sent else "",
+            "Yes" if row.read else "No",
+            bids.get(row.bid, ""),
+            {True: "Awarded", False: "Not awarded", None: ""}[row.outcome],
+        ]
+        for row in rows
+    ]
+    name = f"incumbents-{wave.isoformat() if wave else 'upcoming'}-{show}.csv"
+    return Response(
+        exports.to_csv(header, body),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
 
 
 @bp.route("/agreements/reports")
@@ -337,7 +433,27 @@ def notice(notice_id):
     found = session.get(EndingNotice, notice_id)
     if found is None or not can_read_notice(current_user, found):
         abort(404)
-    if services.mark_read(session, current_user, found, clock.now()):
+    now = clock.now()
+    if services.mark_read(session, current_user, found, now):
         # The documented exception to "a GET never writes": the read receipt is the council's proof.
         allow_write_on_get()
-    return render_template("agreements/notice.html", notice=found)
+    # The replacement opportunity, and whether this organisation has begun its bid, are the
+    # tenders and bids domains' to tell (they stand above this one): None while none is published.
+    replacement = (
+        ask(
+            replacement_requested,
+            found.agreement,
+            session=session,
+            organisation_id=current_user.organisation_id,
+            now=now,
+        )
+        if found.agreement is not None
+        else None
+    )
+    return render_template(
+        "agreements/notice.html",
+        notice=found,
+        replacement=replacement,
+        has_ended=found.agreement is not None and found.agreement.end_date < clock.today(),
+        start_form=ConfirmForm(),
+    )

@@ -10,6 +10,7 @@ from flask import url_for
 
 from portal.bids.models import Bid, BidAnswer, BidStatus, Submission
 from portal.dates import LONDON
+from portal.filters import format_date, format_datetime
 from portal.tenders.models import Question, QuestionKind
 
 NOT_STARTED = "Not started"
@@ -17,10 +18,40 @@ IN_PROGRESS = "In progress"
 COMPLETED = "Completed"
 
 WORD = re.compile(r"\S+")
+TITLE_CHARACTERS = 60  # the longest stand-in title: about one line of a task list
 
 
 def word_count(text: str | None) -> int:
     return len(WORD.findall(text or ""))
+
+
+def first_words(text: str | None, limit: int = TITLE_CHARACTERS) -> str:
+    """The text whole if it fits in ``limit`` characters, else as many whole
+    words as fit, ending "…": never a word cut in half."""
+    words = (text or "").split()
+    whole = " ".join(words)
+    if len(whole) <= limit:
+        return whole
+    kept = ""
+    for word in words:
+        if len(kept) + len(word) + (1 if kept else 0) > limit - 1:  # room for the "…"
+            break
+        kept = f"{kept} {word}" if kept else word
+    if not kept:  # one word longer than the limit: it is shown whole rather than cut
+        return words[0]
+    return kept.rstrip(",;:.-\u2013\u2014") + "\u2026"
+
+
+def question_title(question: Question) -> str:
+    """The question's name on the task list, its page's heading and the check
+    page: the officer's short title, or else the question's first words."""
+    return (question.short_title or "").strip() or first_words(question.text)
+
+
+def deadline_words(deadline: datetime) -> str:
+    """'midday on 27 December 2026', with the portal's own wording of times and dates."""
+    clock = format_datetime(deadline).rsplit(" at ", 1)[1]  # "midday", "5:30pm": as every page says it
+    return f"{clock} on {format_date(deadline)}"
 
 
 def format_datetime_seconds(value: datetime) -> str:
@@ -80,19 +111,47 @@ def status_tag_class(bid: Bid) -> str:
     }[bid.status]
 
 
-def is_answered(question: Question, answer: BidAnswer | None) -> bool:
+def is_written(question: Question, answer: BidAnswer | None) -> bool:
+    """Something has been saved: a yes or no, or some text."""
     if answer is None:
         return False
     if question.kind is QuestionKind.PASS_FAIL:
         return answer.yes_no is not None
-    text = (answer.text or "").strip()
-    return bool(text) and not (question.word_limit and word_count(text) > question.word_limit)
+    return bool((answer.text or "").strip())
+
+
+def is_over_limit(question: Question, answer: BidAnswer | None) -> bool:
+    return bool(answer is not None and question.word_limit and word_count(answer.text) > question.word_limit)
+
+
+def is_answered(question: Question, answer: BidAnswer | None) -> bool:
+    """Ready to submit: written, within the word limit, and saved as done
+    ("Save and continue"), not to come back to later."""
+    return (
+        is_written(question, answer)
+        and answer.is_complete is not False
+        and not (question.kind is QuestionKind.QUALITY and is_over_limit(question, answer))
+    )
 
 
 def question_status(question: Question, answer: BidAnswer | None) -> str:
-    if answer is None:
+    """ "Not started" until something is written; "In progress" for a partly
+    written answer (saved to come back to later, or over the word limit);
+    "Completed" once it can be submitted."""
+    if not is_written(question, answer):
         return NOT_STARTED
     return COMPLETED if is_answered(question, answer) else IN_PROGRESS
+
+
+def fails_selection(question: Question, answer: BidAnswer | None) -> bool:
+    """A selection question answered with the answer that fails it."""
+    return (
+        question.kind is QuestionKind.PASS_FAIL
+        and answer is not None
+        and answer.yes_no is not None
+        and question.passing_answer is not None
+        and answer.yes_no != question.passing_answer
+    )
 
 
 def evidence_warning(expires_on: date | None, today: date, contract_start: date | None) -> str | None:
@@ -131,7 +190,7 @@ def task_sections(overview: dict) -> list[dict]:
 
     def question_item(question):
         return {
-            "title": {"text": question.text},
+            "title": {"text": question_title(question)},
             "href": url_for("bids.question", bid_id=bid.id, question_id=question.id),
             "hint": {"text": f"Up to {question.word_limit:,} words"} if question.word_limit else None,
             "status": task_status(question_status(question, answers.get(question.id))),
@@ -209,16 +268,20 @@ def task_sections(overview: dict) -> list[dict]:
     if overview["current"] is not None and not has_unsubmitted_changes(bid):
         submit_status = f"Submitted (version {overview['current'].version})"
     elif overview["missing"]:
-        submit_status = "Cannot submit yet"
+        submit_status = "Cannot start yet" if overview["current"] is None else "Cannot submit yet"
     else:
         submit_status = "Ready to submit"
+    # The task list pattern: a step that cannot be done yet is not a link, so the
+    # happy path never leads to a refusal.
+    can_check = not overview["missing"] or overview["current"] is not None
     sections.append(
         {
             "heading": "Submit",
             "items": [
                 {
                     "title": {"text": "Check and submit your bid"},
-                    "href": url_for("bids.check", bid_id=bid.id),
+                    "href": url_for("bids.check", bid_id=bid.id) if can_check else None,
+                    "hint": None if can_check else {"text": "Complete the tasks above first"},
                     "status": task_status(submit_status),
                 }
             ],

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from portal import files
 from portal.accounts.models import Role, User
 from portal.audit.services import record
-from portal.bids.display import word_count
+from portal.bids.display import fails_selection, is_answered, is_over_limit, is_written, question_title, word_count
 from portal.bids.models import Bid, BidAnswer, BidAttachment, BidLot, bid_evidence
 from portal.bids.policies import DeadlinePassed, require_editable
 from portal.db import savepoint
@@ -144,14 +144,17 @@ def question_of(bid: Bid, question_id: int) -> Question:
     raise NotPermitted()
 
 
-def _check_answer(question: Question, text: str | None, yes_no: bool | None) -> str | None:
-    """The answer as it will be kept (line endings made one), or a RuleViolation."""
+def _check_answer(question: Question, text: str | None, yes_no: bool | None, complete: bool) -> str | None:
+    """The answer as it will be kept (line endings made one), or a RuleViolation.
+
+    An answer saved to come back to later may be over the word limit (it is
+    kept, not thrown away, and shows "In progress" until it is shortened)."""
     if question.kind is QuestionKind.QUALITY:
         text = (text or "").replace("\r\n", "\n")
         if len(text) > MAX_ANSWER_CHARACTERS:
             raise RuleViolation("answer", "Your answer must be 50,000 characters or fewer")
         words = word_count(text)
-        if question.word_limit and words > question.word_limit:
+        if complete and question.word_limit and words > question.word_limit:
             raise RuleViolation(
                 "answer", f"Your answer is {words:,} words: it must be {question.word_limit:,} words or fewer"
             )
@@ -160,11 +163,14 @@ def _check_answer(question: Question, text: str | None, yes_no: bool | None) -> 
     return text
 
 
-def _written(question: Question, text: str | None, yes_no: bool | None, user: User, now: datetime) -> dict:
+def _written(
+    question: Question, text: str | None, yes_no: bool | None, complete: bool, user: User, now: datetime
+) -> dict:
     """The columns a save writes (besides the version)."""
     return {
         "text": text if question.kind is QuestionKind.QUALITY else None,
         "yes_no": yes_no if question.kind is QuestionKind.PASS_FAIL else None,
+        "is_complete": complete,
         "updated_by_id": user.id,
         "updated_at": now,
     }
@@ -189,8 +195,11 @@ def save_answer(
     base_version: int,
     now: datetime,
     force: bool = False,
+    complete: bool = True,
 ) -> SaveResult:
-    """Save one answer to the draft.
+    """Save one answer to the draft: done (``complete``, "Save and continue"),
+    or partly written, to come back to later (then it may be over the word
+    limit, and the bid cannot be submitted until it is saved as done).
 
     If a colleague saved a different answer since this one was loaded
     (``base_version`` is older), nothing is overwritten: the result carries
@@ -205,7 +214,7 @@ def save_answer(
             limit, too long, or a pass or fail answer missing.
     """
     require_editable(bid, now)
-    text = _check_answer(question, text, yes_no)
+    text = _check_answer(question, text, yes_no, complete)
 
     def saved_answer() -> BidAnswer | None:
         return session.scalar(
@@ -219,7 +228,10 @@ def save_answer(
         try:
             with savepoint(session):
                 answer = BidAnswer(
-                    bid_id=bid.id, question_id=question.id, version=1, **_written(question, text, yes_no, user, now)
+                    bid_id=bid.id,
+                    question_id=question.id,
+                    version=1,
+                    **_written(question, text, yes_no, complete, user, now),
                 )
                 session.add(answer)
                 session.flush()
@@ -239,7 +251,7 @@ def save_answer(
         session.execute(
             update(BidAnswer)
             .where(BidAnswer.id == answer.id, BidAnswer.version == answer.version)
-            .values(version=answer.version + 1, **_written(question, text, yes_no, user, now))
+            .values(version=answer.version + 1, **_written(question, text, yes_no, complete, user, now))
             .execution_options(synchronize_session=False)
         ).rowcount
         == 1
@@ -381,38 +393,55 @@ def questions_for(bid: Bid) -> list[Question]:
     ]
 
 
-def missing_items(bid: Bid) -> list[str]:
-    """What stops the bid being submitted, in plain words."""
+@dataclass(frozen=True)
+class Missing:
+    """One thing that stops the bid being submitted: what to do, in plain words,
+    and the task (an endpoint of the bids blueprint and its arguments) that does it."""
+
+    text: str
+    endpoint: str
+    args: tuple[tuple[str, int], ...]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def missing_items(bid: Bid) -> list[Missing]:
+    """What stops the bid being submitted, each with the task that fixes it."""
     missing = []
+
+    def need(text: str, endpoint: str, **args: int) -> None:
+        missing.append(Missing(text, endpoint, tuple({"bid_id": bid.id, **args}.items())))
+
     if not bid.lots:
-        missing.append("Choose at least one lot")
+        need("Choose at least one lot", "bids.lots")
     answers = {a.question_id: a for a in bid.answers}
     for question in questions_for(bid):
         answer = answers.get(question.id)
-        label = question.text.split(".")[0][:80]
+        label = question_title(question)
+        if is_answered(question, answer):
+            continue
         if question.kind is QuestionKind.PASS_FAIL:
-            if answer is None or answer.yes_no is None:
-                missing.append(f"Answer the selection question \u201c{label}\u201d")
-        elif answer is None or not (answer.text or "").strip():
-            missing.append(f"Answer the quality question \u201c{label}\u201d")
-        elif question.word_limit and word_count(answer.text) > question.word_limit:
-            missing.append(f"Shorten your answer to \u201c{label}\u201d to {question.word_limit:,} words or fewer")
-    for bid_lot in bid.lots:
+            need(f"Answer the selection question \u201c{label}\u201d", "bids.question", question_id=question.id)
+        elif not is_written(question, answer):
+            need(f"Answer the quality question \u201c{label}\u201d", "bids.question", question_id=question.id)
+        elif is_over_limit(question, answer):
+            need(
+                f"Shorten your answer to \u201c{label}\u201d to {question.word_limit:,} words or fewer",
+                "bids.question",
+                question_id=question.id,
+            )
+        else:
+            need(f"Finish your answer to \u201c{label}\u201d", "bids.question", question_id=question.id)
+    for bid_lot in sorted(bid.lots, key=lambda bl: bl.lot.number):
         if bid_lot.price_pence is None:
-            missing.append(f"Give a price for lot {bid_lot.lot.number}, {bid_lot.lot.title}")
+            need(f"Give a price for lot {bid_lot.lot.number}, {bid_lot.lot.title}", "bids.prices")
     if bid.declarations_confirmed_at is None:
-        missing.append("Confirm the declarations")
+        need("Confirm the declarations", "bids.declarations")
     return missing
 
 
 def failed_selection_questions(bid: Bid) -> list[Question]:
     """Selection questions answered with the answer that fails (shown as a warning)."""
     answers = {a.question_id: a for a in bid.answers}
-    return [
-        q
-        for q in bid.tender.questions
-        if q.kind is QuestionKind.PASS_FAIL
-        and q.id in answers
-        and answers[q.id].yes_no is not None
-        and answers[q.id].yes_no != q.passing_answer
-    ]
+    return [q for q in bid.tender.questions if fails_selection(q, answers.get(q.id))]

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -91,6 +92,9 @@ class BidAnswer(Base):
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="RESTRICT"))
     text: Mapped[str | None] = mapped_column(Text)
     yes_no: Mapped[bool | None]
+    # False once saved with "Save and come back later": written but not finished, so the
+    # task shows "In progress" and the bid cannot be submitted until it is saved as done.
+    is_complete: Mapped[bool] = mapped_column(default=True, server_default=true())
     version: Mapped[int] = mapped_column(default=1)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock_now)

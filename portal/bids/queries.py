@@ -128,3 +128,15 @@ def own_bid(session: Session, tender: Tender, organisation_id: int | None) -> Bi
 def bidding_organisations(session: Session) -> set[int]:
     """Organisations with a submitted bid, for the agreements dashboard."""
     return set(session.scalars(select(Bid.organisation_id).where(Bid.status == BidStatus.SUBMITTED)))
+
+
+def bid_stages(session: Session) -> dict[tuple[int, int], str]:
+    """{(organisation, tender): "started" or "submitted"} for every bid not withdrawn,
+    for the agreements transition dashboard. One query, whatever the size."""
+    rows = session.execute(
+        select(Bid.organisation_id, Bid.tender_id, Bid.status).where(Bid.status != BidStatus.WITHDRAWN)
+    )
+    return {
+        (organisation_id, tender_id): "submitted" if status is BidStatus.SUBMITTED else "started"
+        for organisation_id, tender_id, status in rows
+    }

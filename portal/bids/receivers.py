@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal.agreements.signals import bidders_requested
+from portal.agreements.signals import Replacement, bid_stages_requested, bidders_requested, replacement_requested
 from portal.bids import queries
 from portal.bids.models import Bid
+from portal.tenders.models import Tender
+from portal.tenders.public_policies import is_open_for_bids
+from portal.tenders.queries import PUBLIC_STATUSES
 from portal.tenders.signals import bid_counts_requested, own_bid_requested
 from portal.tenders.signals import bidders_requested as tender_bidders_requested
 
@@ -34,7 +37,39 @@ def bidders(_sender, *, session, **_ignored) -> set[int]:
     return queries.bidding_organisations(session)
 
 
+@bid_stages_requested.connect
+def bid_stages(_sender, *, session, **_ignored) -> dict[tuple[int, int], str]:
+    """How far each organisation got with each tender's bid (for the transition dashboard)."""
+    return queries.bid_stages(session)
+
+
 @tender_bidders_requested.connect
 def tender_bidders(tender, *, session, **_ignored) -> set[int]:
     """The organisations that started a bid for the tender (told when it is cancelled)."""
     return set(session.scalars(select(Bid.organisation_id).where(Bid.tender_id == tender.id)))
+
+
+def replacement_of(tender: Tender | None, bid_id: int | None, now) -> Replacement | None:
+    """The replacement opportunity as a provider may see it: None for no tender or a draft
+    (a provider never learns of a draft). The provider's home page reads it too."""
+    if tender is None or tender.status not in PUBLIC_STATUSES:
+        return None
+    return Replacement(
+        reference=tender.reference,
+        title=tender.title,
+        submission_deadline=tender.submission_deadline,
+        is_open_for_bids=is_open_for_bids(tender, now),
+        status=tender.status_at(now).value,
+        bid_id=bid_id,
+    )
+
+
+@replacement_requested.connect
+def replacement(agreement, *, session, organisation_id=None, now, **_ignored) -> Replacement | None:
+    """The opportunity replacing the agreement, with the organisation's bid for it (for the
+    ending notice and its email); None while none is published."""
+    tender = session.get(Tender, agreement.replacement_tender_id) if agreement.replacement_tender_id else None
+    if tender is None:
+        return None
+    bid = queries.own_bid(session, tender, organisation_id)
+    return replacement_of(tender, bid.id if bid is not None else None, now)

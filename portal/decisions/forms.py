@@ -18,7 +18,8 @@ def _text(label, message, max_length, required=True, description=None):
     return StringField(label, widget=GovTextInput(), validators=validators, description=description)
 
 
-def _yes_no(label, message, description=None):
+def _yes_no(label, message, description):
+    # Every yes or no question has a hint: the GOV.UK radios print a missing one as the word "None".
     return RadioField(
         label,
         widget=GovRadioInput(),
@@ -61,9 +62,23 @@ class DecisionForm(PortalForm):
         validators=[InputRequired(message="Select the decision status")],
         invalid_choice_message="Select the decision status",
     )
-    is_key_decision = _yes_no("Is it a key decision?", "Select yes if it is a key decision")
-    is_subject_to_call_in = _yes_no("Is it subject to call in?", "Select yes if it is subject to call in")
-    is_urgent = _yes_no("Is it an urgent item?", "Select yes if it is an urgent item")
+    is_key_decision = _yes_no(
+        "Is it a key decision?",
+        "Select yes if it is a key decision",
+        "A key decision spends or saves a large amount, or affects communities in two or more electoral "
+        "divisions, as the council's constitution defines it",
+    )
+    is_subject_to_call_in = _yes_no(
+        "Is it subject to call-in?",
+        "Select yes if it is subject to call-in",
+        "If it is, councillors can ask for it to be looked at again, and it takes effect 5 clear working days "
+        "after it is published",
+    )
+    is_urgent = _yes_no(
+        "Is it an urgent item?",
+        "Select yes if it is an urgent item",
+        "An urgent decision is taken without the usual notice and is not subject to call-in",
+    )
     is_exempt = _yes_no(
         "Is any of it exempt from publication?",
         "Select yes if it is exempt from publication",

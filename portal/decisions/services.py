@@ -62,7 +62,7 @@ _REQUIRED_TEXT = (
 _OPTIONAL_TEXT = (("lead_officer", "Lead officer", 120), ("division", "Division", 120))
 _YES_NO = (
     ("is_key_decision", "Select yes if it is a key decision"),
-    ("is_subject_to_call_in", "Select yes if it is subject to call in"),
+    ("is_subject_to_call_in", "Select yes if it is subject to call-in"),
     ("is_urgent", "Select yes if it is an urgent item"),
     ("is_exempt", "Select yes if it is exempt from publication"),
 )

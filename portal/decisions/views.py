@@ -9,9 +9,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal import clock
 from portal.auth import public, roles
 from portal.db import get_session
 from portal.decisions import policies, services
+from portal.decisions.call_in import effect_of
 from portal.decisions.forms import DecisionDocumentForm, DecisionForm
 from portal.decisions.models import Decision, DecisionDocument
 from portal.decisions.signals import linked_tenders_requested
@@ -65,6 +67,7 @@ def show(decision_id):
     return render_template(
         "decisions/show.html",
         decision=decision,
+        effect=effect_of(decision, clock.today()),
         tenders=tenders,
         paragraphs=paragraphs,
         can_record=policies.can_record(current_user),

@@ -54,12 +54,15 @@ LOTS = [
     ("Short breaks in West and North Kent", WEST + NORTH, 400_000),
 ]
 SELECTION = [
+    # short title, question, the answer that passes
     (
+        "Safeguarding policy",
         "Does your organisation have a safeguarding children policy, approved by its board and reviewed in "
         "the last 12 months?",
         True,
     ),
     (
+        "Insurance",
         "Will your organisation hold employer's liability insurance of at least £5 million and public "
         "liability insurance of at least £5 million from the contract start?",
         True,
@@ -230,7 +233,7 @@ def _build_tender(session: Session, officer: User, deadline: datetime, reference
         session,
         tender,
         SELECTION,
-        [(f"{title}. {text}", WORD_LIMIT, weight) for title, text, weight in QUALITY],
+        [(title, text, WORD_LIMIT, weight) for title, text, weight in QUALITY],
         "Give specific examples from your own short breaks for disabled children.",
     )
     for kind, document_title, content in [

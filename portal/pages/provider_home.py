@@ -1,29 +1,236 @@
-"""A provider's home page: what their organisation needs to do next."""
+"""A provider's home page: what their organisation needs to do next.
+
+"What you need to do" comes first: the bid for each opportunity replacing an
+agreement, with its deadline and the agreement's end; bids started and not yet
+submitted; quality-assurance evidence until the organisation has some; and, where
+an agreement is ending with no replacement published, that it has none yet. Then
+open opportunities in the organisation's categories (those of its agreements) and
+districts, its notices and bids, its current agreements, and its ended agreements
+out of the way.
+
+Pages stand above every domain, so this module reads tenders, bids and evidence
+directly. The page runs a fixed number of queries whatever the number of
+agreements, notices, bids and opportunities (``tests/pages/test_provider_home.py``).
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask import render_template, url_for
 from flask_login import current_user
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, joinedload
 
 from portal import clock
+from portal.agreements.models import Agreement, AgreementStatus
 from portal.agreements.queries import provider_home
 from portal.agreements.services import status_of
+from portal.agreements.signals import Replacement, deadline_in_words
 from portal.bids import display as bid_display
+from portal.bids.models import Bid, BidStatus
 from portal.bids.queries import organisation_bids
+from portal.bids.receivers import replacement_of
 from portal.db import get_session
+from portal.filters import format_date
+from portal.providers.models import Evidence, organisation_district
+from portal.tenders.models import Lot, Tender, TenderStatus, lot_district
+
+OPPORTUNITIES_SHOWN = 5
+
+
+@dataclass
+class Task:
+    """One thing to do (or, with ``is_waiting``, to know): a sentence and its link."""
+
+    text: str
+    link_text: str | None = None
+    href: str | None = None
+    detail: str = ""
+    is_waiting: bool = False
+    deadline: datetime | None = None  # to put the soonest first
+
+
+@dataclass
+class Home:
+    tasks: list[Task] = field(default_factory=list)
+    current: list[Agreement] = field(default_factory=list)
+    ended: list[Agreement] = field(default_factory=list)
+    replacements: dict[int, Replacement | None] = field(default_factory=dict)
+    ending_soon: set[int] = field(default_factory=set)
+    opportunities: list[Tender] = field(default_factory=list)
+    has_evidence: bool = False
+
+
+def _agreements_sentence(agreements: list[Agreement]) -> str:
+    """'Your agreement KCC-EIP-052 ends 31 March 2027', or several, each with its end."""
+    ends = sorted({a.end_date for a in agreements})
+    references = " and ".join(", ".join(a.reference for a in agreements).rsplit(", ", 1))
+    if len(agreements) == 1:
+        return f"Your agreement {references} ends {format_date(ends[0])}."
+    if len(ends) == 1:
+        return f"Your agreements {references} end {format_date(ends[0])}."
+    return f"Your agreements {references} end from {format_date(ends[0])}."
+
+
+def _replacements(session: Session, agreements: list[Agreement], bids: dict[int, Bid], now: datetime):
+    """{agreement id: its replacement as a provider may see it, or None}: one query for the tenders."""
+    ids = {a.replacement_tender_id for a in agreements if a.replacement_tender_id}
+    tenders = {t.id: t for t in session.scalars(select(Tender).where(Tender.id.in_(ids)))} if ids else {}
+    result = {}
+    for agreement in agreements:
+        tender = tenders.get(agreement.replacement_tender_id)
+        bid = bids.get(tender.id) if tender is not None else None
+        result[agreement.id] = replacement_of(tender, bid.id if bid is not None else None, now)
+    return result
+
+
+def _opportunities(
+    session: Session, organisation_id: int, category_ids: set[int], leave_out: set[int], now: datetime
+) -> list[Tender]:
+    """Open opportunities in the categories of the organisation's agreements (any, if it has
+    none) with a lot in a district it serves, soonest closing first: one query."""
+    in_its_districts = exists().where(
+        Lot.tender_id == Tender.id,
+        lot_district.c.lot_id == Lot.id,
+        lot_district.c.district_id.in_(
+            select(organisation_district.c.district_id).where(
+                organisation_district.c.organisation_id == organisation_id
+            )
+        ),
+    )
+    query = select(Tender).where(
+        Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline > now, in_its_districts
+    )
+    if category_ids:
+        query = query.where(Tender.category_id.in_(category_ids))
+    if leave_out:
+        query = query.where(Tender.id.not_in(leave_out))
+    return list(
+        session.scalars(
+            query.options(joinedload(Tender.category))
+            .order_by(Tender.submission_deadline, Tender.id)
+            .limit(OPPORTUNITIES_SHOWN)
+        )
+    )
+
+
+def _tasks(home: Home, bids: list[Bid], now: datetime) -> list[Task]:
+    tasks: list[Task] = []
+    covered: set[str] = set()  # the replacement opportunities already asked for
+    by_replacement: dict[str, list[Agreement]] = {}
+    for agreement in home.current:
+        replacement = home.replacements.get(agreement.id)
+        if replacement is not None and replacement.is_open_for_bids:
+            by_replacement.setdefault(replacement.reference, []).append(agreement)
+    for reference, agreements in by_replacement.items():
+        replacement = home.replacements[agreements[0].id]
+        covered.add(reference)
+        bid = next((b for b in bids if b.id == replacement.bid_id), None)
+        deadline = replacement.deadline_in_words
+        ending = _agreements_sentence(agreements)
+        if bid is None:
+            tasks.append(
+                Task(
+                    f"Bid for {replacement.title} by {deadline}.",
+                    "Read the opportunity and start your bid",
+                    url_for("tenders.show", reference=reference),
+                    ending,
+                    deadline=replacement.submission_deadline,
+                )
+            )
+        elif bid.status is BidStatus.DRAFT:
+            tasks.append(
+                Task(
+                    f"Finish and submit your bid for {replacement.title} by {deadline}.",
+                    "Continue your bid",
+                    url_for("bids.show", bid_id=bid.id),
+                    ending,
+                    deadline=replacement.submission_deadline,
+                )
+            )
+        elif bid.status is BidStatus.WITHDRAWN:
+            tasks.append(
+                Task(
+                    f"Your bid for {replacement.title} is withdrawn. Bids must be submitted by {deadline}.",
+                    "Go to your bid",
+                    url_for("bids.show", bid_id=bid.id),
+                    ending,
+                    deadline=replacement.submission_deadline,
+                )
+            )
+    # Other bids started and not submitted, while there is still time.
+    for bid in bids:
+        deadline = bid.tender.submission_deadline
+        if bid.status is BidStatus.DRAFT and bid.tender.reference not in covered and deadline and now < deadline:
+            tasks.append(
+                Task(
+                    f"Finish and submit your bid for {bid.tender.title} by {deadline_in_words(deadline)}.",
+                    "Continue your bid",
+                    url_for("bids.show", bid_id=bid.id),
+                    deadline=deadline,
+                )
+            )
+    tasks.sort(key=lambda task: task.deadline)
+    if not home.has_evidence:
+        tasks.append(
+            Task(
+                "Add your quality-assurance evidence, such as your safeguarding policy and insurance certificate.",
+                "Add a document",
+                url_for("evidence.new"),
+                "You add it once and include it in every bid.",
+            )
+        )
+    for agreement in home.current:
+        if agreement.id in home.ending_soon and home.replacements.get(agreement.id) is None:
+            tasks.append(
+                Task(
+                    f"Your agreement {agreement.reference}, {agreement.service_name}, ends "
+                    f"{format_date(agreement.end_date)}. No replacement has been published yet.",
+                    detail="We will tell you when one is, and you will be able to bid for it.",
+                    is_waiting=True,
+                )
+            )
+    return tasks
+
+
+def load(session: Session, organisation_id: int, now: datetime, today: date) -> tuple[Home, list, list[Bid]]:
+    """Everything the page shows, in a fixed number of queries."""
+    agreements, notices = provider_home(session, organisation_id)  # two queries
+    bids = organisation_bids(session, organisation_id, now)  # one
+    home = Home(
+        current=[a for a in agreements if a.end_date >= today],
+        ended=sorted((a for a in agreements if a.end_date < today), key=lambda a: a.end_date, reverse=True),
+    )
+    home.ending_soon = {a.id for a in home.current if status_of(a, today) is AgreementStatus.ENDING_SOON}
+    home.replacements = _replacements(session, home.current, {b.tender_id: b for b in bids}, now)  # one
+    home.has_evidence = bool(
+        session.scalar(
+            select(Evidence.id)
+            .where(Evidence.organisation_id == organisation_id, Evidence.archived_at.is_(None))
+            .limit(1)
+        )
+    )
+    home.tasks = _tasks(home, bids, now)
+    # Opportunities already on the page (bid for, or replacing an agreement) are not offered again.
+    leave_out = {b.tender_id for b in bids} | {
+        a.replacement_tender_id for a in home.current if home.replacements[a.id] is not None
+    }
+    categories = {a.category_id for a in agreements}
+    home.opportunities = _opportunities(session, organisation_id, categories, leave_out, now)  # one
+    return home, notices, bids
 
 
 def page():
-    agreements, notices = provider_home(get_session(), current_user.organisation_id)
     now = clock.now()
     today = clock.today()
-    bids = organisation_bids(get_session(), current_user.organisation_id, now)  # one query
+    home, notices, bids = load(get_session(), current_user.organisation_id, now, today)
     return render_template(
         "pages/dashboard_provider.html",
-        agreements=agreements,
+        home=home,
         notices=notices,
         today=today,
-        status_of=status_of,
         bids=bids,
         now=now,
         bid_countdown=bid_display.countdown,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal import clock
 from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import Role
-from portal.auth import roles
+from portal.auth import roles, safe_next
 from portal.db import get_session
 from portal.downloads import attachment
 from portal.errors import NotPermitted, RuleViolation
@@ -18,6 +18,12 @@ from portal.providers.forms import EvidenceForm
 from portal.providers.models import EvidenceKind
 
 bp = Blueprint("evidence", __name__, url_prefix="/organisation/evidence")
+
+
+def _return_to() -> str | None:
+    """Where the provider came from (their bid's evidence page), to go back to once they
+    have added a document: a path on this site only (``safe_next``, as at sign-in)."""
+    return safe_next(request.args.get("next"))
 
 
 def _own(evidence_id: int):
@@ -37,7 +43,11 @@ def index():
         for e in documents
     ]
     return render_template(
-        "providers/evidence/index.html", rows=rows, archive_form=ConfirmForm(), soon_label=services.EXPIRES_SOON
+        "providers/evidence/index.html",
+        rows=rows,
+        archive_form=ConfirmForm(),
+        soon_label=services.EXPIRES_SOON,
+        return_to=_return_to(),
     )
 
 
@@ -59,12 +69,15 @@ def new():
             clock.now(),
         )
 
+    return_to = _return_to()
     return handle_form(
         form,
         add,
         template="providers/evidence/new.html",
-        redirect_to=url_for("evidence.index"),
+        # Back to the bid they came from, where the new document can be ticked at once.
+        redirect_to=return_to or url_for("evidence.index"),
         success=lambda evidence: f"\u201c{evidence.title}\u201d has been saved. You can include it in your bids.",
+        context={"return_to": return_to},
     )
 
 

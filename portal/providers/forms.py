@@ -23,7 +23,9 @@ def _text(label, message, max_length, required=True, description=None):
     return StringField(label, widget=GovTextInput(), validators=validators, description=description)
 
 
-class RegistrationForm(PortalForm):
+class OrganisationDetailsForm(PortalForm):
+    """An organisation's details: what registering asks for and what its administrator can change."""
+
     organisation_name = _text("Organisation name", "Enter your organisation's name", 160)
     organisation_type = RadioField(
         "Type of organisation",
@@ -58,6 +60,10 @@ class RegistrationForm(PortalForm):
         invalid_choice_message="Select the districts your organisation serves from the list",
         description="Select all that apply.",
     )
+    submit = submit("Save changes")
+
+
+class RegistrationForm(OrganisationDetailsForm):
     full_name = _text("Your full name", "Enter your full name", 120)
     email = EmailField(
         "Your email address",

@@ -22,3 +22,11 @@ def can_remove(user, member) -> bool:
     Refuses removing oneself, and anyone outside the user's organisation.
     """
     return member.organisation is not None and can_manage_colleagues(user, member.organisation) and member.id != user.id
+
+
+def can_change_details(user, organisation) -> bool:
+    """An organisation's administrators change its details; its other members see them only.
+
+    Refuses everyone signed out, staff, other organisations' people, and members who are not administrators.
+    """
+    return can_manage_colleagues(user, organisation)

@@ -58,6 +58,45 @@ def is_valid_postcode(value: str) -> bool:
     return bool(POSTCODE.match(value))
 
 
+def detail_problems(
+    session: Session,
+    organisation_type: OrganisationType,
+    charity: str | None,
+    company: str | None,
+    postcode: str,
+    district_ids: list[int],
+) -> tuple[list[RuleViolation], list[District]]:
+    """What is wrong with an organisation's details as typed (numbers and postcode
+    already normalised), every problem at once, and the districts chosen. The one set
+    of checks for registering an organisation and for changing its details.
+
+    Checks: each number in its format, the number the organisation type needs given,
+    a real postcode, and districts that exist (at least one). Whether a number is
+    already held by another organisation needs the register: see ``number_held_elsewhere``.
+    """
+    problems = []
+    if charity and not is_valid_charity_number(charity):
+        problems.append(
+            RuleViolation("charity_number", "Enter a charity number in the correct format, like 1123456 or SC012345")
+        )
+    elif organisation_type in NEEDS_CHARITY_NUMBER and not charity:
+        problems.append(RuleViolation("charity_number", "Enter your charity number"))
+    if company and not is_valid_company_number(company):
+        problems.append(
+            RuleViolation(
+                "company_number", "Enter a Companies House number in the correct format, like 01234567 or SC123456"
+            )
+        )
+    elif organisation_type in NEEDS_COMPANY_NUMBER and not company:
+        problems.append(RuleViolation("company_number", "Enter your Companies House number"))
+    if not is_valid_postcode(postcode):
+        problems.append(RuleViolation("postcode", "Enter a real postcode, like ME14 1XQ"))
+    districts = list(session.scalars(select(District).where(District.id.in_(district_ids)))) if district_ids else []
+    if not districts or len(districts) != len(set(district_ids)):
+        problems.append(RuleViolation("district_ids", "Select the districts your organisation serves"))
+    return problems, districts
+
+
 @dataclass
 class Registration:
     organisation_name: str
@@ -117,16 +156,39 @@ def _mask(email: str | None) -> str:
     return f"{local[0]}…@{domain}"
 
 
-def _existing_by_number(session: Session, charity: str | None, company: str | None) -> tuple[str, Organisation] | None:
+def _existing_by_number(
+    session: Session, charity: str | None, company: str | None, other_than: Organisation | None = None
+) -> tuple[str, Organisation] | None:
+    """The first organisation (other than ``other_than``) holding either number, and which number."""
     for field, column, value in (
         ("charity_number", Organisation.charity_number, charity),
         ("company_number", Organisation.company_number, company),
     ):
         if value:
-            found = session.scalar(select(Organisation).where(column == value))
+            query = select(Organisation).where(column == value)
+            if other_than is not None:
+                query = query.where(Organisation.id != other_than.id)
+            found = session.scalar(query)
             if found is not None:
                 return field, found
     return None
+
+
+def number_held_elsewhere(session: Session, organisation: Organisation, charity: str | None, company: str | None):
+    """A RuleViolation if another organisation, registered or held for an incumbent,
+    already has either number (the columns are unique); else None."""
+    existing = _existing_by_number(session, charity, company, other_than=organisation)
+    if existing is None:
+        return None
+    field, found = existing
+    label = "charity number" if field == "charity_number" else "Companies House number"
+    if found.is_registered:
+        return RuleViolation(field, f"Another organisation with this {label} is already registered")
+    return RuleViolation(
+        field,
+        f"The council holds agreements with another organisation with this {label}. "
+        f"Contact {current_app.config['SERVICE_CONTACT_EMAIL']}",
+    )
 
 
 def register_organisation(
@@ -161,26 +223,9 @@ def register_organisation(
 
     # Every problem with what was typed is shown at once; those that need the
     # register of organisations (a number already held) only once it is well formed.
-    problems = []
-    if charity and not is_valid_charity_number(charity):
-        problems.append(
-            RuleViolation("charity_number", "Enter a charity number in the correct format, like 1123456 or SC012345")
-        )
-    elif data.organisation_type in NEEDS_CHARITY_NUMBER and not charity:
-        problems.append(RuleViolation("charity_number", "Enter your charity number"))
-    if company and not is_valid_company_number(company):
-        problems.append(
-            RuleViolation(
-                "company_number", "Enter a Companies House number in the correct format, like 01234567 or SC123456"
-            )
-        )
-    elif data.organisation_type in NEEDS_COMPANY_NUMBER and not company:
-        problems.append(RuleViolation("company_number", "Enter your Companies House number"))
-    if not is_valid_postcode(postcode):
-        problems.append(RuleViolation("postcode", "Enter a real postcode, like ME14 1XQ"))
-    districts = list(session.scalars(select(District).where(District.id.in_(data.district_ids))))
-    if not districts or len(districts) != len(set(data.district_ids)):
-        problems.append(RuleViolation("district_ids", "Select the districts your organisation serves"))
+    problems, districts = detail_problems(
+        session, data.organisation_type, charity, company, postcode, data.district_ids
+    )
     problem = password_problem(data.password, email)
     if problem:
         problems.append(RuleViolation("password", problem))

@@ -14,11 +14,15 @@ from portal.auth import organisation_admin, public, redirect_home, roles
 from portal.db import get_session
 from portal.errors import RuleViolation
 from portal.forms import choices, form_page, handle_form
-from portal.providers import policies, services
-from portal.providers.forms import InviteColleagueForm, RegistrationForm
+from portal.providers import details, policies, services
+from portal.providers.forms import InviteColleagueForm, OrganisationDetailsForm, RegistrationForm
 from portal.providers.models import District, OrganisationType
 
 bp = Blueprint("providers", __name__)
+
+
+def _district_choices(db):
+    return choices((d.id, d.name) for d in db.scalars(select(District).order_by(District.name)))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -35,7 +39,7 @@ def register():
         form.charity_number.data = claimed.charity_number
         form.company_number.data = claimed.company_number
         form.email.data = claimed.contact_email
-    form.district_ids.choices = choices((d.id, d.name) for d in db.scalars(select(District).order_by(District.name)))
+    form.district_ids.choices = _district_choices(db)
     # Not the redirecting form flow: success shows "check your email" on this
     # address, so that the page never says whether the address had an account.
     if form.validate_on_submit():
@@ -74,7 +78,61 @@ def organisation():
         organisation=org,
         members=members,
         can_manage=policies.can_manage_colleagues(current_user, org),
+        can_change_details=policies.can_change_details(current_user, org),
         confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/organisation/details", methods=["GET", "POST"])
+@organisation_admin
+def change_details():
+    """The organisation's administrator changes its details (others see them on /organisation)."""
+    db = get_session()
+    organisation = current_user.organisation
+    if request.method == "GET":
+        held = details.details_of(organisation)
+        form = OrganisationDetailsForm(
+            data={
+                "organisation_name": held.name,
+                "organisation_type": held.organisation_type.name if held.organisation_type else None,
+                "charity_number": held.charity_number,
+                "company_number": held.company_number,
+                "address_line_1": held.address_line_1,
+                "address_line_2": held.address_line_2,
+                "town": held.town,
+                "postcode": held.postcode,
+                "district_ids": held.district_ids,
+            }
+        )
+    else:
+        form = OrganisationDetailsForm()
+    form.district_ids.choices = _district_choices(db)
+
+    def change():
+        return details.change_details(
+            db,
+            current_user,
+            organisation,
+            details.OrganisationDetails(
+                name=form.organisation_name.data,
+                organisation_type=OrganisationType[form.organisation_type.data],
+                charity_number=form.charity_number.data,
+                company_number=form.company_number.data,
+                address_line_1=form.address_line_1.data,
+                address_line_2=form.address_line_2.data,
+                town=form.town.data,
+                postcode=form.postcode.data,
+                district_ids=form.district_ids.data,
+            ),
+        )
+
+    return handle_form(
+        form,
+        change,
+        template="providers/details.html",
+        redirect_to=url_for("providers.organisation"),
+        success="Your organisation's details have been saved.",
+        context={"organisation": organisation},
     )
 
 

@@ -2,17 +2,26 @@
 and that a draft's terms change only while it is a draft.
 
 Each check returns every problem it finds (``RuleViolation``s naming the field
-to fix), so the checklist, the timetable form and the amendment form show them
+to fix), so the task list, the timetable form and the amendment form show them
 all at once. The verbs in ``drafting`` and ``lifecycle`` raise them.
+
+``builder_tasks`` turns the problems into the draft's task list (a status per
+section), and ``timetable_warnings`` says what is allowed but hard on small
+providers (a short bid window, one over a bank holiday): it warns, never refuses.
 """
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from portal.dates import london_today
 from portal.errors import RuleViolation
+from portal.filters import format_date
 from portal.tenders import policies
 from portal.tenders.models import DocumentKind, QuestionKind, Tender
+from portal.working_days import bank_holidays_between
 
 TIMETABLE_FIELDS = (
     "clarification_deadline",
@@ -100,3 +109,143 @@ def publication_problems(tender: Tender, now: datetime) -> list[RuleViolation]:
     if tender.is_framework and not any(d.kind is DocumentKind.EQUALITY_IMPACT_ASSESSMENT for d in tender.documents):
         problems.append(RuleViolation("documents", "Upload the framework's Equality Impact Assessment"))
     return problems
+
+
+# --- Warnings: allowed, but hard on small providers -----------------------------------
+
+# Below this, small and volunteer-run organisations struggle to write a bid (the
+# Procurement Act's minimum for an open procedure with electronic tendering).
+MIN_BID_WINDOW_DAYS = 25
+# The council's providers are in Kent: England's bank holidays are the days their
+# staff and volunteers are away (Scotland's and Northern Ireland's are not).
+BID_WINDOW_NATIONS = ("ENG",)
+
+
+def bid_window(tender: Tender, now: datetime):
+    """The first and last days (London) providers have to bid: from publication (or
+    today, for a draft) to the submission deadline; None without a deadline."""
+    if tender.submission_deadline is None:
+        return None
+    opens = london_today(tender.published_at or now)
+    closes = london_today(tender.submission_deadline)
+    return (opens, closes) if closes >= opens else None
+
+
+def timetable_warnings(tender: Tender, now: datetime) -> list[str]:
+    """What makes the bid window hard on small providers, in plain words: under
+    ``MIN_BID_WINDOW_DAYS`` days, or spanning a bank holiday. Warnings only: a
+    timetable that warns can still be saved and published."""
+    window = bid_window(tender, now)
+    if window is None:
+        return []
+    opens, closes = window
+    warnings = []
+    days = (closes - opens).days
+    if days < MIN_BID_WINDOW_DAYS:
+        warnings.append(
+            f"Providers have {days} day{'s' if days != 1 else ''} to bid, from {format_date(opens)} to "
+            f"{format_date(closes)}. Allow at least {MIN_BID_WINDOW_DAYS} days: small and volunteer-run "
+            "organisations need time to write a bid."
+        )
+    holidays = bank_holidays_between(opens, closes, BID_WINDOW_NATIONS)
+    if holidays:
+        named = ", ".join(f"{name} ({format_date(day)})" for day, name in holidays)
+        warnings.append(
+            f"The bid window includes {'a bank holiday' if len(holidays) == 1 else 'bank holidays'}: {named}. "
+            "Many providers' staff and volunteers are away then: allow extra days, or move the deadline."
+        )
+    return warnings
+
+
+# --- The draft's task list -----------------------------------------------------------
+
+
+class TaskStatus(enum.Enum):
+    COMPLETED = "Completed"
+    INCOMPLETE = "Incomplete"
+    OPTIONAL = "Optional"
+    NOT_STARTED = "Not yet started"
+    CANNOT_START = "Cannot start yet"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One section of the draft: its status and what is still wrong with it."""
+
+    key: str
+    title: str
+    status: TaskStatus
+    problems: list[str] = field(default_factory=list)
+    hint: str = ""
+
+
+# Which task fixes each problem (by the field the problem names).
+TASK_OF_FIELD = {
+    "lots": "lots",
+    **dict.fromkeys(TIMETABLE_FIELDS, "timetable"),
+    "quality_weight": "evaluation_method",
+    "tie_break": "evaluation_method",
+    "score_descriptors": "evaluation_method",
+    "questions": "questionnaire",
+    "documents": "documents",
+    "conflicts_assessment": "conflicts",
+    "decision_id": "decision",
+}
+
+
+def builder_tasks(tender: Tender, problems: list[RuleViolation], replaced_count: int) -> list[Task]:
+    """The draft's sections in the order an officer builds them, each with its
+    status from ``problems`` (``publication_problems``) and its fields, then
+    "Check and publish", which cannot start while any problem remains."""
+    by_task: dict[str, list[str]] = {}
+    for problem in problems:
+        by_task.setdefault(TASK_OF_FIELD.get(problem.field or "", "check"), []).append(problem.message)
+
+    def status(key: str, done: bool = True) -> TaskStatus:
+        if by_task.get(key):
+            return TaskStatus.INCOMPLETE
+        return TaskStatus.COMPLETED if done else TaskStatus.OPTIONAL
+
+    def task(key: str, title: str, state: TaskStatus, hint: str = "") -> Task:
+        return Task(key, title, state, by_task.get(key, []), hint)
+
+    lots = len(tender.lots)
+    documents = len(tender.documents)
+    questions = len(tender.questions)
+
+    def count(n: int, noun: str) -> str:
+        return f"{n} {noun}{'s' if n != 1 else ''}" if n else ""
+
+    return [
+        task("details", "Tender details", TaskStatus.COMPLETED),
+        task("lots", "Lots", status("lots"), count(lots, "lot")),
+        task("timetable", "Timetable", status("timetable")),
+        task("evaluation_method", "Evaluation method", status("evaluation_method")),
+        # Quality weights are set per lot, so the questionnaire waits for the lots.
+        task(
+            "questionnaire",
+            "Questionnaire and weights",
+            status("questionnaire") if lots or questions else TaskStatus.CANNOT_START,
+            count(questions, "question") if lots or questions else "Add the lots first",
+        ),
+        task(
+            "documents",
+            "Documents",
+            status("documents", done=bool(documents)),
+            count(documents, "document"),
+        ),
+        task("conflicts", "Conflicts of interest assessment", status("conflicts")),
+        task("decision", "Authorising decision", status("decision")),
+        task(
+            "agreements",
+            "Agreements this tender replaces",
+            status("agreements", done=bool(replaced_count)),
+            f"{replaced_count} linked" if replaced_count else "",
+        ),
+        task(
+            "check",
+            "Check and publish",
+            TaskStatus.CANNOT_START if problems else TaskStatus.NOT_STARTED,
+            f"{len(problems)} thing{'s' if len(problems) != 1 else ''} to do first" if problems else "",
+        ),
+    ]

@@ -8,6 +8,7 @@ clarification questions open, so a newcomer can work through them live.
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime, time, timedelta
 
 from openpyxl import Workbook
@@ -18,7 +19,7 @@ from portal import files
 from portal.accounts.models import Role, User
 from portal.agreements.models import Agreement, DeliveryMode, ServiceCategory
 from portal.dates import LONDON
-from portal.decisions.models import Decision
+from portal.decisions.models import Decision, DecisionDocument
 from portal.providers.models import District
 from portal.tenders import services
 from portal.tenders.models import (
@@ -84,17 +85,21 @@ FRAMEWORKS = [
 ]
 
 SELECTION = [
+    # short title, question, the answer that passes
     (
+        "Safeguarding policy",
         "Does your organisation have a safeguarding children policy, approved by its board and reviewed in the "
         "last 12 months?",
         True,
     ),
     (
+        "Convictions",
         "Has your organisation, or any of its directors or trustees, been convicted of an offence that is a "
         "mandatory exclusion ground under the Procurement Act 2023?",
         False,
     ),
     (
+        "Insurance",
         "Will your organisation hold employer's liability insurance of at least £5 million and public liability "
         "insurance of at least £5 million from the contract start?",
         True,
@@ -256,11 +261,39 @@ def timetable(today: date, contract_start: date, as_published: bool) -> dict:
     }
 
 
-def _decision(session: Session, data: dict) -> Decision:
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+def moved_years(text: str, years: int) -> str:
+    """``text`` with every year in it moved forward ``years`` whole years, as the
+    demo moves the record's dates: "31 March 2012" stays true of the record."""
+    return _YEAR.sub(lambda year: str(int(year[0]) + years), text)
+
+
+def decision_for(years: int) -> dict:
+    """The seed's authorising decision moved ``years`` forward: its dates and the years
+    its reasons and decision name. (Its number, 11/01702, stays as published: the
+    other demo steps find the decision by it.)"""
+    return {
+        **DECISION,
+        "reasons": moved_years(DECISION["reasons"], years),
+        "decision_text": moved_years(DECISION["decision_text"], years),
+        "decision_date": DECISION["decision_date"].replace(year=DECISION["decision_date"].year + years),
+        "publication_date": DECISION["publication_date"].replace(year=DECISION["publication_date"].year + years),
+    }
+
+
+def _decision(session: Session, data: dict, officer: User | None) -> Decision:
+    """The decision (once), with the documents a published record always has."""
     decision = session.scalar(select(Decision).where(Decision.number == data["number"]))
     if decision is None:
         decision = Decision(**data)
         session.add(decision)
+        session.flush()
+        for title in ("Record of decision", "Report to the Cabinet Member"):
+            content = tiny_pdf(f"{data['number']} {data['title']}: {title}")
+            stored = files.store(session, officer, f"{title}.pdf", content, 10 * 1024 * 1024)
+            session.add(DecisionDocument(decision_id=decision.id, file_id=stored.id, title=title))
         session.flush()
     return decision
 
@@ -268,12 +301,13 @@ def _decision(session: Session, data: dict) -> Decision:
 def add_questionnaire(
     session: Session,
     tender: Tender,
-    selection: list[tuple[str, bool]],
-    quality: list[tuple[str, int, int]],
+    selection: list[tuple[str, str, bool]],
+    quality: list[tuple[str, str, int, int]],
     guidance: str,
 ) -> None:
-    """A demo tender's two sections: pass or fail questions (text, the answer that
-    passes), then quality questions (text, word limit, weight) for every lot."""
+    """A demo tender's two sections: pass or fail questions (short title, text,
+    the answer that passes), then quality questions (short title, text, word
+    limit, weight) for every lot."""
     selection_section = QuestionnaireSection(
         tender_id=tender.id, position=1, title="Selection questions", kind=QuestionKind.PASS_FAIL
     )
@@ -282,24 +316,26 @@ def add_questionnaire(
     )
     session.add_all([selection_section, quality_section])
     session.flush()
-    for position, (text, passes) in enumerate(selection, start=1):
+    for position, (short_title, text, passes) in enumerate(selection, start=1):
         session.add(
             Question(
                 tender_id=tender.id,
                 section_id=selection_section.id,
                 position=position,
                 kind=QuestionKind.PASS_FAIL,
+                short_title=short_title,
                 text=text,
                 passing_answer=passes,
             )
         )
-    for position, (text, words, weight) in enumerate(quality, start=len(selection) + 1):
+    for position, (short_title, text, words, weight) in enumerate(quality, start=len(selection) + 1):
         session.add(
             Question(
                 tender_id=tender.id,
                 section_id=quality_section.id,
                 position=position,
                 kind=QuestionKind.QUALITY,
+                short_title=short_title,
                 text=text,
                 word_limit=words,
                 weight=weight,
@@ -310,16 +346,9 @@ def add_questionnaire(
 
 def load(session: Session, years: int, as_published: bool, now: datetime) -> int:
     """Create the two frameworks (once); returns how many were created."""
-    _decision(session, SEED_DECISION)
-    decision = _decision(
-        session,
-        {
-            **DECISION,
-            "decision_date": DECISION["decision_date"].replace(year=DECISION["decision_date"].year + years),
-            "publication_date": DECISION["publication_date"].replace(year=DECISION["publication_date"].year + years),
-        },
-    )
     officer = session.scalar(select(User).where(User.role == Role.OFFICER).order_by(User.id))
+    _decision(session, SEED_DECISION, officer)
+    decision = _decision(session, decision_for(years), officer)
     districts = {d.name: d for d in session.scalars(select(District))}
     categories = {c.name: c for c in session.scalars(select(ServiceCategory))}
     today = now.astimezone(LONDON).date()
@@ -366,7 +395,7 @@ def load(session: Session, years: int, as_published: bool, now: datetime) -> int
             session,
             tender,
             SELECTION,
-            [(f"{title}. {text}", words, weight) for title, text, words, weight in QUALITY],
+            QUALITY,
             "Give specific examples from your own work in Kent or similar areas.",
         )
         for kind, title, content in [

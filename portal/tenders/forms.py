@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovFileInput, GovSelect
-from wtforms import SelectField, SelectMultipleField
+from wtforms import HiddenField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired
 
 from portal.agreements.models import DeliveryMode
@@ -25,7 +25,7 @@ from portal.fields import (
 )
 from portal.forms import DateInputField, PortalForm, choices, submit
 from portal.money import MAX_POUNDS_TEXT, MoneyError
-from portal.tenders.models import DocumentKind, Procedure, QuestionKind, TieBreak
+from portal.tenders.models import SHORT_TITLE_LENGTH, DocumentKind, Procedure, QuestionKind, TieBreak
 
 # The officers' money fields have always worded these problems so.
 OFFICER_MONEY_MESSAGES = {
@@ -269,7 +269,20 @@ class SectionForm(PortalForm):
     submit = submit()
 
 
+def short_title_field():
+    """The question's short title: bidders' task list and the question page's heading."""
+    return text_field(
+        "Short title (optional)",
+        None,
+        SHORT_TITLE_LENGTH,
+        description="A few words that name the question, for example \u201cSafeguarding\u201d. Bidders see it "
+        "in their list of tasks and as the heading of the question's page, with the whole question below it. "
+        "Without one, they see the question's first words.",
+    )
+
+
 class PassFailQuestionForm(PortalForm):
+    short_title = short_title_field()
     text = text_field("Question", "Enter the question", 5_000, area=True)
     guidance = text_field("Guidance for bidders (optional)", None, 5_000, area=True)
     passing_answer = radios("Which answer passes?", YES_NO, "Select the answer that passes")
@@ -284,10 +297,12 @@ class PassFailQuestionForm(PortalForm):
 
     def fill_from(self, question) -> None:
         self.text.data, self.guidance.data = question.text, question.guidance
+        self.short_title.data = question.short_title
         self.passing_answer.data = yes_no(question.passing_answer)
 
 
 class QualityQuestionForm(PortalForm):
+    short_title = short_title_field()
     text = text_field("Question", "Enter the question", 5_000, area=True)
     guidance = text_field("Guidance for bidders (optional)", None, 5_000, area=True)
     word_limit = whole_number("Word limit (optional)", "", 1, 100_000, required=False, name="The word limit")
@@ -325,6 +340,7 @@ class QualityQuestionForm(PortalForm):
 
     def fill_from(self, question) -> None:
         self.text.data, self.guidance.data = question.text, question.guidance
+        self.short_title.data = question.short_title
         self.word_limit.data, self.weight.data = question.word_limit, question.weight
         self.minimum_score.data = question.minimum_score
         self.lot_ids.data = [lot.id for lot in question.lots]
@@ -421,13 +437,33 @@ class CancelForm(PortalForm):
 
 
 class AnswerForm(PortalForm):
+    """The answer as a draft: what it says, who it is for, and the question's wording
+    for everyone (checked by ``clarifications.draft_answer``)."""
+
     answer = text_field("Answer", "Enter the answer", 10_000, area=True)
     audience = radios(
         "Who should see the answer?",
         [("everyone", "Publish to everyone (the asker is not named)"), ("asker", "Reply to the asker only")],
         "Select who should see the answer",
     )
-    submit = submit("Send answer")
+    published_question = text_field(
+        "The question as it will be published",
+        None,
+        5_000,
+        area=True,
+        description=(
+            "Only if you publish to everyone. Remove anything that could identify who asked, such as a place, "
+            "a service or a name. The asker keeps their own wording."
+        ),
+    )
+    submit = submit("Save and preview")
+
+
+class SendAnswerForm(PortalForm):
+    """Sending the previewed answer: ``previewed`` is the draft's fingerprint as shown."""
+
+    previewed = HiddenField()
+    submit = submit("Send the answer")
 
 
 class RemoveForm(PortalForm):

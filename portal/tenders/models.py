@@ -246,6 +246,9 @@ question_lot = Table(
 )
 
 
+SHORT_TITLE_LENGTH = 80
+
+
 class Question(Base):
     """A selection question (pass or fail) or a scored quality question.
 
@@ -264,6 +267,9 @@ class Question(Base):
     section_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_section.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "question_kind", 20))
+    # A few words that name the question ("Safeguarding"): the bid's task list and the
+    # question page's heading. None: the first words of ``text`` stand in (bids.display).
+    short_title: Mapped[str | None] = mapped_column(String(SHORT_TITLE_LENGTH))
     text: Mapped[str] = mapped_column(Text)
     guidance: Mapped[str] = mapped_column(Text, default="")
     word_limit: Mapped[int | None]
@@ -325,6 +331,12 @@ class Clarification(Base):
 
     A published answer goes to everyone and never says who asked; a private
     one goes to the asker only.
+
+    The officer writes the answer, previews it and then sends it: until
+    ``answered_at`` is stamped, ``answer`` and ``is_answer_for_everyone`` are a
+    draft that only officers see. ``published_question`` is the question as the
+    officer reworded it for everyone (to leave out what would identify the
+    asker); the original wording stays on record and with the asker.
     """
 
     __tablename__ = "clarification"
@@ -339,5 +351,17 @@ class Clarification(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     is_published: Mapped[bool] = mapped_column(default=False)
+    published_question: Mapped[str | None] = mapped_column(Text)
+    is_answer_for_everyone: Mapped[bool | None] = mapped_column()
+
+    @property
+    def public_question(self) -> str:
+        """The question as every provider reads it: the officer's rewording, if any."""
+        return self.published_question or self.question
+
+    @property
+    def has_draft_answer(self) -> bool:
+        """An answer written and saved, not yet sent."""
+        return self.answered_at is None and self.answer is not None
 
     organisation: Mapped[Organisation] = relationship()

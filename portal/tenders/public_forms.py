@@ -3,56 +3,187 @@ clarification questions and alert choices. Shape only; rules live in services.""
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
-    GovCheckboxesInput,
-    GovCheckboxInput,
-    GovSelect,
-    GovTextInput,
-)
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from dataclasses import dataclass, field
+from datetime import date
+
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxesInput
+from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from portal.fields import MONEY_PROBLEMS, PoundsField
-from portal.forms import DateInputField, PortalForm, submit
+from portal.agreements.models import DeliveryMode
+from portal.forms import PortalForm, submit
+from portal.input_guard import as_id
+from portal.money import MoneyError, parse_pounds
 from portal.tenders.clarifications import MAX_QUESTION_LENGTH
+from portal.tenders.queries import SORT_ORDERS, OpportunityFilter
 
-# A filter is not a form people fill in to save something: whatever is wrong
-# with an amount, the search says the same plain thing.
-FILTER_MONEY_MESSAGES = dict.fromkeys(MONEY_PROBLEMS, "{label} must be an amount in pounds, like 250000")
+DATE_PARTS = ("day", "month", "year")
+MAX_SEARCH_TEXT = 100
 
 
-class OpportunityFilterForm(PortalForm):
-    """The opportunities search, sent by GET so that a search can be bookmarked and shared."""
+@dataclass
+class OpportunityFilterForm:
+    """The opportunities search, sent by GET so that a search can be bookmarked and shared.
 
-    class Meta:
-        csrf = False
+    Read from the query string by :func:`read_filters` and drawn as plain GOV.UK
+    markup (issue 13: drawing the filters through govuk-frontend-wtf was the
+    slowest part of this page). What was typed is kept as typed, to show back;
+    ``errors`` maps a field's name to its message, and a value the search cannot
+    use (an impossible date, an amount that is not one, an id not in the list)
+    is an error, never dropped quietly.
+    """
 
-    q = StringField(
-        "Search",
-        widget=GovTextInput(),
-        description="Words in the title, description or reference",
-        validators=[Length(max=100, message="Search must be 100 characters or fewer")],
+    q: str = ""
+    category: str = ""
+    district: str = ""
+    mode: str = ""
+    closing_before: dict[str, str] = field(default_factory=lambda: dict.fromkeys(DATE_PARTS, ""))
+    value_from: str = ""
+    value_to: str = ""
+    show: bool = False
+    sort: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    parsed: OpportunityFilter | None = None
+
+    ORDER = ("q", "category", "district", "mode", "closing_before", "value_from", "value_to", "show", "sort")
+
+    @property
+    def error_list(self) -> list[dict]:
+        """The error summary's items, in the order the fields appear, each linking to its box."""
+        anchors = {"closing_before": "closing_before-day"}
+        return [
+            {"text": self.errors[name], "href": f"#{anchors.get(name, name)}"}
+            for name in self.ORDER
+            if name in self.errors
+        ]
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as they were sent (for the page links)."""
+        args = {
+            "q": self.q,
+            "category": self.category,
+            "district": self.district,
+            "mode": self.mode,
+            "value_from": self.value_from,
+            "value_to": self.value_to,
+            "sort": self.sort,
+        }
+        args.update({f"closing_before-{part}": value for part, value in self.closing_before.items()})
+        if self.show:
+            args["show"] = "y"
+        return {name: value for name, value in args.items() if value}
+
+
+def _one(args, name: str) -> str:
+    return (args.get(name) or "").strip()
+
+
+def _choice(raw: str, known: list[tuple[int, str]]) -> int | None:
+    """The id sent, if it is one of the choices offered; ValueError if it is not."""
+    if not raw:
+        return None
+    chosen = as_id(raw)
+    if chosen is None or chosen not in {row_id for row_id, _ in known}:
+        raise ValueError(raw)
+    return chosen
+
+
+def _date(parts: dict[str, str], label: str) -> date | None:
+    """A GOV.UK date input's three boxes as a date.
+
+    Raises:
+        ValueError: with the message to show: a box missing, or not a real date.
+    """
+    if not any(parts.values()):
+        return None
+    missing = [part for part in DATE_PARTS if not parts[part]]
+    if missing:
+        raise ValueError(f"{label} must include a {' and '.join(missing)}")
+    day, month, year = (parts[part] for part in DATE_PARTS)
+    try:
+        if len(year) != 4 or not all(part.isascii() and part.isdigit() for part in (day, month, year)):
+            raise ValueError
+        return date(int(year), int(month), int(day))
+    except (ValueError, OverflowError) as error:
+        raise ValueError(f"{label} must be a real date") from error
+
+
+def _pence(raw: str, label: str) -> int | None:
+    """An amount as the pages write money ("£1.5m", "£250,000", "1500000"), in pence.
+
+    Raises:
+        ValueError: with the message to show. A filter is not a form people fill in
+            to save something: whatever is wrong with an amount, it says the same plain thing.
+    """
+    try:
+        return parse_pounds(raw)
+    except MoneyError as error:
+        raise ValueError(f"{label} must be an amount in pounds, like £250,000 or £1.5m") from error
+
+
+def read_filters(args, categories: list[tuple[int, str]], districts: list[tuple[int, str]]) -> OpportunityFilterForm:
+    """The search's filters from the query string: ``form.parsed`` is the filter
+    when every value could be used, else None and ``form.errors`` says why."""
+    form = OpportunityFilterForm(
+        q=_one(args, "q"),
+        category=_one(args, "category"),
+        district=_one(args, "district"),
+        mode=_one(args, "mode"),
+        closing_before={part: _one(args, f"closing_before-{part}") for part in DATE_PARTS},
+        value_from=_one(args, "value_from"),
+        value_to=_one(args, "value_to"),
+        show=bool(_one(args, "show")),
+        sort=_one(args, "sort"),
     )
-    category = SelectField("Category", widget=GovSelect(), validate_choice=False)
-    district = SelectField("District", widget=GovSelect(), validate_choice=False)
-    mode = SelectField("Delivery mode", widget=GovSelect(), validate_choice=False)
-    closing_before = DateInputField("Closing on or before", description="For example, 31 3 2012")
-    value_from = PoundsField("Value from (£)", messages=FILTER_MONEY_MESSAGES)
-    value_to = PoundsField("Value to (£)", messages=FILTER_MONEY_MESSAGES)
-    show = BooleanField("Show closed and awarded opportunities too", widget=GovCheckboxInput())
+    # Links made before the boxes had names of their own sent day, month and year under one name.
+    shared = [value.strip() for value in args.getlist("closing_before")] if hasattr(args, "getlist") else []
+    if shared and not any(form.closing_before.values()):
+        form.closing_before = dict(zip(DATE_PARTS, [*shared, "", "", ""][:3], strict=True))
 
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        if (
-            valid
-            and self.value_from.pence is not None
-            and self.value_to.pence is not None
-            and self.value_from.pence > self.value_to.pence
-        ):
-            self.value_to.errors = [*self.value_to.errors, "Value to must be the same as or more than value from"]
-            return False
-        return valid
+    problems = form.errors
+    if len(form.q) > MAX_SEARCH_TEXT:
+        problems["q"] = f"Search must be {MAX_SEARCH_TEXT} characters or fewer"
+    try:
+        category_id = _choice(form.category, categories)
+    except ValueError:
+        category_id, problems["category"] = None, "Select a category from the list"
+    try:
+        district_id = _choice(form.district, districts)
+    except ValueError:
+        district_id, problems["district"] = None, "Select a district from the list"
+    mode = DeliveryMode.__members__.get(form.mode) if form.mode else None
+    if form.mode and mode is None:
+        problems["mode"] = "Select a delivery mode from the list"
+    try:
+        closing_before = _date(form.closing_before, "Closing on or before")
+    except ValueError as problem:
+        closing_before, problems["closing_before"] = None, str(problem)
+    try:
+        value_from = _pence(form.value_from, "Value from")
+    except ValueError as problem:
+        value_from, problems["value_from"] = None, str(problem)
+    try:
+        value_to = _pence(form.value_to, "Value to")
+    except ValueError as problem:
+        value_to, problems["value_to"] = None, str(problem)
+    if value_from is not None and value_to is not None and value_from > value_to:
+        problems["value_to"] = "Value to must be the same as or more than value from"
+    if form.sort and form.sort not in SORT_ORDERS:
+        problems["sort"] = "Select a sort order from the list"
+
+    if not problems:
+        form.parsed = OpportunityFilter(
+            text=form.q,
+            category_id=category_id,
+            district_id=district_id,
+            mode=mode,
+            closing_before=closing_before,
+            min_value_pence=value_from,
+            max_value_pence=value_to,
+            show="all" if form.show else "open",
+            sort=form.sort or "closing",
+        )
+    return form
 
 
 class ClarificationForm(PortalForm):

@@ -6,6 +6,8 @@ and the worker records the closing.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,18 +18,19 @@ from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import Role
 from portal.agreements.models import DeliveryMode
 from portal.auth import public, roles
+from portal.dates import LONDON
 from portal.db import get_session
 from portal.downloads import attachment
 from portal.errors import RuleViolation
-from portal.forms import choices, form_page, handle_form
-from portal.input_guard import as_id
+from portal.filters import format_date, format_datetime
+from portal.forms import form_page, handle_form
 from portal.pagination import page_number
 from portal.signals import ask as ask_signal
 from portal.tenders import clarifications, interest, queries
 from portal.tenders.choices import category_choices, district_choices
-from portal.tenders.models import QuestionKind, Tender, TenderDocument, TenderStatus
+from portal.tenders.models import DocumentKind, QuestionKind, Tender, TenderDocument, TenderStatus
 from portal.tenders.price_rule import price_rule
-from portal.tenders.public_forms import AlertPreferencesForm, ClarificationForm, OpportunityFilterForm
+from portal.tenders.public_forms import AlertPreferencesForm, ClarificationForm, read_filters
 from portal.tenders.public_policies import (
     can_ask,
     can_register_interest,
@@ -53,14 +56,100 @@ def modes_of(tender: Tender) -> list[str]:
     return [mode.value for mode in DeliveryMode if mode in used]
 
 
-def _filter_choices(form: OpportunityFilterForm, session) -> None:
-    form.category.choices = category_choices(session, "Any category", text_values=True)
-    form.district.choices = district_choices(session, "Any district", text_values=True)
-    form.mode.choices = choices([("", "Any delivery mode"), *((m.name, m.value) for m in DeliveryMode)])
+SUMMARY_LENGTH = 160  # about one line of a result at desktop width
 
 
-def _as_id(value: str | None) -> int | None:
-    return as_id(value)  # bounded: an id past the integer range is no choice, not a 500
+def one_line(text: str | None, limit: int = SUMMARY_LENGTH) -> str:
+    """The first paragraph of ``text``, cut at a word boundary (never mid-word) with
+    an ellipsis when it is longer than ``limit`` characters."""
+    first = next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
+    if len(first) <= limit:
+        return first
+    cut = first[: limit + 1].rsplit(None, 1)[0] if " " in first[: limit + 1] else first[:limit]
+    return cut.rstrip(" ,;:.-–") + "…"
+
+
+def closing_text(tender: Tender, now: datetime) -> str:
+    """'Closes 27 December 2026 at midday (in 28 days)', or when it closed."""
+    deadline = tender.submission_deadline
+    if deadline is None:
+        return "Closing date to be confirmed"
+    if deadline <= now:
+        return f"Closed {format_datetime(deadline)}"
+    days = (deadline.astimezone(LONDON).date() - now.astimezone(LONDON).date()).days
+    when = "today" if days == 0 else ("tomorrow" if days == 1 else f"in {days:,} days")
+    return f"Closes {format_datetime(deadline)} ({when})"
+
+
+def districts_text(tender: Tender, district_count: int) -> str:
+    """The districts the lots cover: "All Kent districts" rather than every name."""
+    names = districts_of(tender)
+    if names and len(names) >= district_count:
+        return "All districts"
+    return ", ".join(names) or "Districts not stated"
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def what_you_need(tender: Tender) -> list[dict]:
+    """What a bid for ``tender`` asks for, as the rows of a summary list ("What you need
+    to bid"): the pass or fail questions, the written answers and their total word
+    limit, the price, and the documents to read. Worked out from the tender as loaded
+    for its page (no further queries)."""
+    pass_fail = [q for q in tender.questions if q.kind is QuestionKind.PASS_FAIL]
+    quality = [q for q in tender.questions if q.kind is QuestionKind.QUALITY]
+    rows = []
+    if pass_fail:
+        rows.append(
+            {
+                "key": "Pass or fail questions",
+                "value": f"{_plural(len(pass_fail), 'question')} answered yes or no: "
+                "the wrong answer to any of them means the bid cannot go further",
+            }
+        )
+    if quality:
+        words = sum(q.word_limit or 0 for q in quality)
+        text = _plural(len(quality), "written answer")
+        if words and all(q.word_limit for q in quality):
+            text += f", up to {words:,} words in total"
+        if any(q.lots and len(q.lots) < len(tender.lots) for q in quality):
+            text += " if you bid for every lot (some questions are for some lots only)"
+        rows.append({"key": "Written answers", "value": text})
+    if tender.lots:
+        templates = [d for d in tender.documents if d.kind is DocumentKind.PRICING_TEMPLATE]
+        price = "An annual price for each lot you bid for"
+        if len(tender.lots) > 1:
+            price += f" (there are {len(tender.lots):,} lots: you can bid for one or more)"
+        if templates:
+            price += ", using the pricing template"
+        rows.append({"key": "Price", "value": price})
+    if tender.documents:
+        rows.append(
+            {
+                "key": "Documents to read",
+                "value": _plural(len(tender.documents), "document") + ", listed under Documents below",
+                "href": "#documents-heading",
+            }
+        )
+    return rows
+
+
+def key_dates(tender: Tender) -> list[tuple[str, str]]:
+    """The dates a bidder plans around, in the order they come, as (label, when); a date
+    not yet set is "To be confirmed" (the formatters give "" for none)."""
+    dates = [
+        (
+            "Clarification questions close",
+            format_datetime(tender.clarification_deadline),
+        ),
+        ("Bids close", format_datetime(tender.submission_deadline)),
+        ("Evaluation", format_date(tender.evaluation_date)),
+        ("Award planned", format_date(tender.intended_award_date)),
+        ("Contract starts", format_date(tender.contract_start_date)),
+    ]
+    return [(label, when or "To be confirmed") for label, when in dates]
 
 
 @bp.route("/opportunities")
@@ -68,33 +157,28 @@ def _as_id(value: str | None) -> int | None:
 def index():
     session = get_session()
     now = clock.now()
-    form = OpportunityFilterForm(request.args)
-    _filter_choices(form, session)
+    categories, districts = queries.filter_choices(session)
+    form = read_filters(request.args, categories, districts)
     tenders, page, status = [], None, 200
-    if form.validate():
-        f = queries.OpportunityFilter(
-            text=(form.q.data or "").strip(),
-            category_id=_as_id(form.category.data),
-            district_id=_as_id(form.district.data),
-            mode=DeliveryMode.__members__.get(form.mode.data or ""),
-            closing_before=form.closing_before.data,
-            min_value_pence=form.value_from.pence,
-            max_value_pence=form.value_to.pence,
-            show="all" if form.show.data else "open",
-        )
-        tenders, page = queries.opportunities(session, f, page_number(request.args.get("page")), now)
+    if form.parsed is not None:
+        tenders, page = queries.opportunities(session, form.parsed, page_number(request.args.get("page")), now)
     else:
         status = 400
-    query_args = request.args.to_dict(flat=False)
-    query_args.pop("page", None)
+    query_args = form.query_args()
     return render_template(
         "tenders/public/index.html",
-        form=form,
+        filters=form,  # not "form": the base template draws a WTForms form's errors by itself
+        categories=categories,
+        districts=districts,
+        modes=[(mode.name, mode.value) for mode in DeliveryMode],
+        sort_orders=queries.SORT_ORDERS,
         tenders=tenders,
         page=page,
         now=now,
         page_url=lambda number: url_for("tenders.index", **query_args, page=number),
-        districts_of=districts_of,
+        one_line=one_line,
+        closing_text=lambda tender: closing_text(tender, now),
+        districts_text=lambda tender: districts_text(tender, len(districts)),
         modes_of=modes_of,
         is_provider=is_provider(current_user),
     ), status
@@ -118,7 +202,7 @@ def show(reference):
     now = clock.now()
     # Only the question and the answer leave this function: nothing about who asked.
     published = [
-        {"question": c.question, "answer": c.answer, "answered_at": c.answered_at}
+        {"question": c.public_question, "answer": c.answer, "answered_at": c.answered_at}
         for c in queries.published_clarifications(session, tender)
     ]
     own_questions, interested, own_bid = [], False, None
@@ -135,6 +219,8 @@ def show(reference):
         own_questions=own_questions,
         interested=interested,
         quality_questions=quality_questions,
+        key_dates=key_dates(tender),
+        what_you_need=what_you_need(tender),
         districts_of=districts_of,
         is_provider=is_provider(current_user),
         can_register_interest=can_register_interest(current_user, tender, now),

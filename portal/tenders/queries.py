@@ -9,9 +9,10 @@ from datetime import date, datetime, time
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from portal.agreements.models import DeliveryMode
+from portal.agreements.models import DeliveryMode, ServiceCategory
 from portal.dates import LONDON
 from portal.pagination import Page
+from portal.providers.models import District
 from portal.tenders.models import (
     Clarification,
     Lot,
@@ -32,6 +33,8 @@ PUBLIC_STATUSES = (
 )
 PAGE_SIZE = 20
 OFFICER_PAGE_SIZE = 50
+# The opportunities list's orders: the query string's value and what the select calls it.
+SORT_ORDERS = {"closing": "Closing soonest", "newest": "Newest first"}
 
 
 @dataclass
@@ -44,14 +47,37 @@ class OpportunityFilter:
     min_value_pence: int | None = None
     max_value_pence: int | None = None
     show: str = "open"  # open, or all that have been published
+    sort: str = "closing"  # a key of SORT_ORDERS
 
 
 def _lot_options():
     return selectinload(Tender.lots).options(selectinload(Lot.districts), selectinload(Lot.delivery_mode_rows))
 
 
+def filter_choices(session: Session) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The categories and the districts the opportunities filters offer, each (id, name) by name."""
+    categories = [
+        (row_id, name)
+        for row_id, name in session.execute(
+            select(ServiceCategory.id, ServiceCategory.name).order_by(ServiceCategory.name)
+        )
+    ]
+    districts = [
+        (row_id, name) for row_id, name in session.execute(select(District.id, District.name).order_by(District.name))
+    ]
+    return categories, districts
+
+
+def open_count(session: Session, now: datetime) -> int:
+    """How many opportunities are open for bids at ``now`` (the start page's "Open now")."""
+    return session.scalar(
+        select(func.count(Tender.id)).where(Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline > now)
+    )
+
+
 def opportunities(session: Session, f: OpportunityFilter, page: int, now: datetime) -> tuple[list[Tender], Page]:
-    """Published opportunities matching the filters, soonest closing first, one page of them.
+    """Published opportunities matching the filters, one page of them: soonest
+    closing first, or (``f.sort == "newest"``) the latest published first.
 
     "Open" means open for bids by the server's clock at ``now``: a tender past
     its deadline is not listed as open even before the worker records its closing.
@@ -95,10 +121,15 @@ def opportunities(session: Session, f: OpportunityFilter, page: int, now: dateti
     if f.max_value_pence is not None:
         query = query.where(Tender.estimated_value_pence <= f.max_value_pence)
     shown = Page(page, PAGE_SIZE, session.scalar(select(func.count()).select_from(query.subquery())))
+    order = (
+        (Tender.published_at.desc().nulls_last(), Tender.id.desc())
+        if f.sort == "newest"
+        else (Tender.submission_deadline, Tender.id)
+    )
     rows = (
         session.scalars(
             query.options(joinedload(Tender.category), _lot_options())
-            .order_by(Tender.submission_deadline, Tender.id)
+            .order_by(*order)
             .limit(shown.size)
             .offset(shown.offset)
         )

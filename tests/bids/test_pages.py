@@ -119,6 +119,8 @@ def test_evidence_is_referred_to_and_flagged(client, db, tender, provider, outsi
 
     page = text_of(client.get(f"/bids/{bid.id}/evidence"))
     assert "Someone else's" not in page
+    # Adding evidence from here comes back to this bid.
+    assert f'href="/organisation/evidence?next=/bids/{bid.id}/evidence"' in page.replace("%2F", "/")
     assert page.count("Expired") == 1 and page.count("Expires before the contract starts") == 1
     assert "govuk-tag--red" in page
 

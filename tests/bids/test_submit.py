@@ -45,15 +45,21 @@ def test_submit_lists_everything_missing(client, db, tender, bid):
     response = submit(client, bid.id)
     assert response.status_code == 400
     page = text_of(response)
-    assert "There is a problem" in page
-    for missing in (
-        "Choose at least one lot",
-        "Answer the selection question \u201cDo you hold employers' liability",
-        "Answer the quality question \u201cHow will you reach families who do not ask for help?",
-        "Answer the quality question \u201cHow will you safeguard children?",
-        "Confirm the declarations",
+    assert "Your bid was not submitted" in page and "<title>Error: " in page
+    selection, first, second = questions_of(tender)
+    # Each problem is a link to the task that fixes it; questions are named by their short titles.
+    for href, missing in (
+        (f"/bids/{bid.id}/lots", "Choose at least one lot"),
+        (
+            f"/bids/{bid.id}/questions/{selection.id}",
+            "Answer the selection question \u201cDo you hold employers' liability insurance of at least £5m?\u201d",
+        ),
+        (f"/bids/{bid.id}/questions/{first.id}", "Answer the quality question \u201cReaching families\u201d"),
+        (f"/bids/{bid.id}/questions/{second.id}", "Answer the quality question \u201cSafeguarding\u201d"),
+        (f"/bids/{bid.id}/declarations", "Confirm the declarations"),
     ):
-        assert missing in page, missing
+        summary = page.split("govuk-error-summary__list", 1)[1].split("</ul>", 1)[0]
+        assert f'<a href="{href}">{missing}</a>' in summary, missing
     assert submissions(db) == []
 
     lot = tender.lots[0]
@@ -295,9 +301,16 @@ def test_after_the_deadline_nothing_changes(app, client, db, tender, bid, comple
     )
     assert after == before
     task_list = text_of(client.get(f"/bids/{bid.id}"))
-    assert "Closed" in task_list and "can no longer be changed" in task_list
+    assert "Bids had to be submitted by midday on 21 December 2026." in task_list
+    assert "can no longer be changed" in task_list
+    # Nothing offers a change after the deadline: the bid is shown read-only, with no
+    # task links, "Change" links, buttons or "not yet submitted" prompts.
+    assert "govuk-task-list" not in task_list and ">Change<" not in task_list and "govuk-button" not in task_list
+    assert "Changes not yet submitted" not in task_list and "unless you submit again" not in task_list
+    assert "We visit schools" in task_list  # the answers, read-only
     question_page = text_of(client.get(f"/bids/{bid.id}/questions/{first.id}"))
     assert "<textarea" not in question_page and "We visit schools" in question_page
+    assert "Save and" not in question_page
 
 
 def test_losing_the_race_to_another_tab_shows_its_receipt(app, client, db, tender, bid, complete_bid, monkeypatch):

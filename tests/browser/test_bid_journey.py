@@ -45,6 +45,10 @@ OPENING = DEADLINE + timedelta(hours=2)
 SELECTION = "Do you hold employers' liability insurance of at least £5m?"
 FIRST = "How will you reach families who do not ask for help?"
 SECOND = "How will you safeguard children?"
+# The short titles (tests/tenders/questionnaire.py): task names and question headings. The selection
+# question has none, and is short enough to be named whole.
+FIRST_TITLE, SECOND_TITLE = "Reaching families", "Safeguarding"
+ANSWER_BOX = "Your answer"
 FIRST_LIMIT, SECOND_LIMIT = 20, 30
 FIRST_ANSWER = "We visit schools, GP surgeries and food banks every week."  # 10 words
 FIRST_ANSWER_V2 = "We visit schools, GP surgeries, food banks and family hubs every week."  # 12 words
@@ -284,7 +288,9 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
 
         # Saving goes on to the next unanswered question: the first quality question.
         expect(page).to_have_url(f"{bid_url}/questions/{questions[FIRST].id}")
-        answer_box = page.get_by_role("textbox", name=FIRST, exact=True)
+        expect(heading(page)).to_have_text(FIRST_TITLE)
+        expect(page.locator("#question-text")).to_have_text(FIRST)  # the whole question, below its short title
+        answer_box = page.get_by_role("textbox", name=ANSWER_BOX, exact=True)
         word_status = page.locator(".govuk-character-count__status")
         expect(word_status).to_have_text(f"You have {FIRST_LIMIT} words remaining")
         assert_accessible(page)
@@ -319,44 +325,58 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         assert_accessible(page)
         follow(page, page.get_by_role("link", name=TITLE, exact=True))
         expect(page).to_have_url(bid_url)
-        expect(page.locator("#deadline")).to_contain_text("24 November 2026 at 15:25:41")
+        expect(page.locator("#deadline")).to_contain_text(
+            "Bids must be submitted by midday on 26 November 2026. We go by the time our system receives your bid."
+        )
         assert_accessible(page)
 
-        # The answer saved in session 1 is there.
-        follow(page, page.get_by_role("link", name=FIRST, exact=True))
-        expect(page.get_by_role("textbox", name=FIRST, exact=True)).to_have_value(FIRST_ANSWER)
+        # The answer saved in session 1 is there, with how the question is scored.
+        follow(page, page.get_by_role("link", name=FIRST_TITLE, exact=True))
+        expect(page.get_by_role("textbox", name=ANSWER_BOX, exact=True)).to_have_value(FIRST_ANSWER)
         expect(page.locator("#last-saved")).to_contain_text(
             f"Last saved by {provider.full_name} at 23 November 2026 at 12:00:00"
         )
         expect(page.locator(".govuk-character-count__status")).to_have_text("You have 10 words remaining")
+        expect(page.locator("#question-weight")).not_to_be_visible()
+        tab_to(page, page.locator("#scoring summary"))
+        page.keyboard.press("Enter")
+        expect(page.locator("#question-weight")).to_contain_text("This question carries 60% of the quality marks")
+        expect(page.locator("#scoring-guide")).to_contain_text("Excellent")
         assert_accessible(page)
-        follow(page, page.get_by_role("link", name="Return to your bid without saving"))
+        # "Save and come back later" keeps the text and shows the task as in progress.
+        follow(page, page.get_by_role("button", name="Save and come back later", exact=True))
         expect(page).to_have_url(bid_url)
-
-        # Submitting too early: the error summary lists everything missing.
-        follow(page, page.get_by_role("link", name="Check and submit your bid", exact=True))
-        expect(page).to_have_url(f"{bid_url}/submit")
-        expect(page.locator("#missing")).to_contain_text("Confirm the declarations")
+        expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+            "Your answer has been saved. You can come back to this bid until midday on 26 November 2026."
+        )
+        expect(page.locator(".govuk-task-list__item").filter(has_text=FIRST_TITLE)).to_contain_text("In progress")
+        # "Check and submit" is not offered until the bid can be submitted.
+        submit_task = page.locator(".govuk-task-list__item").filter(has_text="Check and submit your bid")
+        expect(submit_task).to_contain_text("Cannot start yet")
+        expect(submit_task.get_by_role("link")).to_have_count(0)
         assert_accessible(page)
-        follow(page, page.get_by_role("button", name="Submit bid", exact=True))
-        expect_error_page(page)
-        summary = page.locator(".govuk-error-summary")
-        expect(summary.get_by_role("listitem")).to_have_text(
+
+        # The check page, reached by its address, lists what is missing, each a link to its task.
+        page.goto(f"{bid_url}/submit")
+        missing = page.locator("#missing")
+        expect(missing.get_by_role("listitem")).to_have_text(
             [
-                f"Answer the quality question \u201c{SECOND}\u201d",
+                f"Finish your answer to \u201c{FIRST_TITLE}\u201d",
+                f"Answer the quality question \u201c{SECOND_TITLE}\u201d",
                 "Give a price for lot 1, Mid Kent",
                 "Confirm the declarations",
             ]
         )
+        expect(page.get_by_role("button", name="Submit bid")).to_have_count(0)
         assert_accessible(page)
         assert fresh(Submission, Submission.bid_id == bid.id) == []
-        follow(page, page.get_by_role("link", name="Back to your bid"), key="Shift+Tab")
-        expect(page).to_have_url(bid_url)
+        follow(page, missing.get_by_role("link", name=f"Finish your answer to \u201c{FIRST_TITLE}\u201d"))
+        expect(page).to_have_url(f"{bid_url}/questions/{questions[FIRST].id}")
+        follow(page, page.get_by_role("button", name="Save and continue"))
 
-        # The second quality question: over its word limit first.
-        follow(page, page.get_by_role("link", name=SECOND, exact=True))
+        # On to the second quality question: over its word limit first.
         expect(page).to_have_url(f"{bid_url}/questions/{questions[SECOND].id}")
-        answer_box = page.get_by_role("textbox", name=SECOND, exact=True)
+        answer_box = page.get_by_role("textbox", name=ANSWER_BOX, exact=True)
         type_into(page, answer_box, TOO_LONG)
         expect(page.locator(".govuk-character-count__status")).to_have_text("You have 10 words too many")
         assert_accessible(page)
@@ -441,10 +461,14 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         expect(page.locator(".govuk-panel")).to_contain_text("Bid submitted")
         expect(page.locator("#receipt-reference")).to_have_text(reference_1)
         expect(summary_value(page, "Received at")).to_have_text(
-            "24 November 2026 at 15:25:41 (the server's clock, UK time)"
+            "24 November 2026 at 15:25:41 (UK time, when our system received it)"
         )
         expect(summary_value(page, "Version")).to_have_text("1")
+        expect(page.locator("#sha256")).not_to_be_visible()  # under "Technical details"
+        tab_to(page, page.locator("#technical-details summary"))
+        page.keyboard.press("Enter")
         expect(page.locator("#sha256")).to_have_text(first.sha256)
+        expect(page.locator("#what-happens-next")).to_be_visible()
         expect(page.get_by_text("This is the version that counts.")).to_be_visible()
         expect(page.locator("#other-versions")).to_have_count(0)
         assert_accessible(page)
@@ -463,8 +487,8 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         follow(page, page.get_by_role("link", name="Back to your bid"), key="Shift+Tab")
         expect(page).to_have_url(bid_url)
         expect(page.locator("#current-receipt")).to_contain_text(reference_1)
-        follow(page, page.get_by_role("link", name=FIRST, exact=True))
-        type_into(page, page.get_by_role("textbox", name=FIRST, exact=True), FIRST_ANSWER_V2, replace=True)
+        follow(page, page.get_by_role("link", name=FIRST_TITLE, exact=True))
+        type_into(page, page.get_by_role("textbox", name=ANSWER_BOX, exact=True), FIRST_ANSWER_V2, replace=True)
         expect(page.locator(".govuk-character-count__status")).to_have_text("You have 8 words remaining")
         follow(page, page.get_by_role("button", name="Save and continue"))
         expect(page).to_have_url(bid_url)
@@ -484,7 +508,7 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         expect(page.locator("#receipt-reference")).to_have_text(reference_2)
         expect(summary_value(page, "Version")).to_have_text("2")
         expect(summary_value(page, "Received at")).to_have_text(
-            "25 November 2026 at 11:02:09 (the server's clock, UK time)"
+            "25 November 2026 at 11:02:09 (UK time, when our system received it)"
         )
         expect(page.locator("#sha256")).to_have_text(second.sha256)
         other_versions = page.locator("#other-versions")
@@ -508,8 +532,8 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         # Typing into the second answer as the deadline passes: the late save is refused, and
         # what was typed is shown to copy.
         follow(page, page.get_by_role("link", name="Back to your bid"), key="Shift+Tab")
-        follow(page, page.get_by_role("link", name=SECOND, exact=True))
-        answer_box = page.get_by_role("textbox", name=SECOND, exact=True)
+        follow(page, page.get_by_role("link", name=SECOND_TITLE, exact=True))
+        answer_box = page.get_by_role("textbox", name=ANSWER_BOX, exact=True)
         tab_to(page, answer_box)
         page.keyboard.press("ControlOrMeta+End")
         page.keyboard.type(" Late words.")
@@ -531,17 +555,21 @@ def test_provider_bids_over_two_sessions_by_keyboard_and_two_officers_open_the_b
         follow(page, page.get_by_role("link", name="Go to your bid", exact=True))
         expect(page).to_have_url(bid_url)
         expect(page.locator(".govuk-warning-text")).to_contain_text(closed)
-        expect(page.locator("#deadline")).to_contain_text("(Closed)")
+        expect(page.locator("#deadline")).to_have_text("Bids had to be submitted by midday on 26 November 2026.")
         expect(page.get_by_text("Submitted (version 2)").first).to_be_visible()
+        # The bid is shown read-only: no task list, no "Change" links, no buttons.
+        expect(page.get_by_text(SECOND_ANSWER, exact=True)).to_be_visible()
+        expect(page.locator(".govuk-task-list")).to_have_count(0)
+        expect(page.get_by_role("link", name=re.compile("^Change"))).to_have_count(0)
+        expect(page.get_by_role("main").get_by_role("button")).to_have_count(0)
         assert_accessible(page)
-        follow(page, page.get_by_role("link", name=SECOND, exact=True))
+        page.goto(f"{bid_url}/questions/{questions[SECOND].id}")
         expect(page.locator(".govuk-warning-text")).to_contain_text(closed)
         expect(page.get_by_text(SECOND_ANSWER, exact=True)).to_be_visible()  # as saved, without the late words
         expect(page.get_by_role("textbox")).to_have_count(0)
         expect(page.get_by_role("button", name="Save and continue")).to_have_count(0)
         assert_accessible(page)
-        follow(page, page.get_by_role("link", name="Back to your bid"), key="Shift+Tab")
-        follow(page, page.get_by_role("link", name="Check and submit your bid", exact=True))
+        page.goto(f"{bid_url}/submit")
         expect(page.locator(".govuk-warning-text")).to_contain_text(closed)
         expect(page.get_by_role("button", name="Submit bid")).to_have_count(0)
         expect(page.get_by_role("link", name=re.compile("^Change"))).to_have_count(0)

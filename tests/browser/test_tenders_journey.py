@@ -1,12 +1,15 @@
 """In Chromium, with the clock fixed: an officer builds a framework with two
-lots through the tender pages (details, lots, a timetable sent wrong once,
+lots through the tender's task list (details, lots, a timetable sent wrong once,
 the evaluation method, a pass or fail question and quality questions weighted
-to 100%, a PDF, the conflicts assessment, the authorising decision) and
-publishes it; a provider whose alerts match is emailed, finds it through the
-filters (a non-matching filter hides it), registers interest and asks a
-question; the officer publishes the answer to everyone; the provider, and the
-public, see it without the asker being named, and the answer's email does not
-name the asker either. axe-core checks every page, error states included."""
+to 100%, a PDF, the conflicts assessment, the authorising decision), each task
+showing its status, then checks it on the check page and publishes it; a
+provider whose alerts match is emailed, finds it through the filters (a
+non-matching filter hides it), registers interest and asks a question; the
+officer writes the answer, rewords the question so that it does not identify
+the asker, previews, changes and publishes the answer to everyone; the
+provider, and the public, see it under the reworded question without the asker
+being named, and the answer's email does not name the asker either. axe-core
+checks every page, error states included."""
 
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ TITLE = "Early help and prevention framework"
 CATEGORY = "Early Intervention & Prevention"
 PROVIDER = "Swale Youth Trust"
 QUESTION = "Can a consortium of two charities bid for lot 1 as one provider?"
+PUBLISHED_QUESTION = "Can a consortium bid for a lot as one provider?"
 ANSWER = "Yes. Name the lead organisation and list every member of the consortium in the selection questionnaire."
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -67,11 +71,20 @@ def expect_saved(page, message: str) -> None:
 
 
 def checklist(page):
-    return page.locator("#checklist")
+    """The draft's task list: each task's name, its hint (what is still missing) and its status."""
+    return page.locator("#tasks")
+
+
+def task_status(page, key: str):
+    return page.locator(f"#task-{key}-status")
+
+
+def open_task(page, name: str) -> None:
+    page.locator("#tasks").get_by_role("link", name=name, exact=True).click()
 
 
 def add_lot(page, title: str, districts: list[str], modes: list[str], value: str, providers: str) -> None:
-    page.get_by_role("link", name="Add a lot", exact=True).click()
+    page.get_by_role("button", name=re.compile(r"^Add (a|another) lot$")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Add a lot")
     page.get_by_label("Lot title", exact=True).fill(title)
     page.get_by_label("Description (optional)", exact=True).fill(f"Early help for families in {', '.join(districts)}.")
@@ -189,12 +202,22 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     expect(checklist(page)).to_contain_text("Enter the submission deadline")
     expect(checklist(page)).to_contain_text("Link the executive decision that authorised this tender")
     expect(checklist(page)).to_contain_text("Record the conflicts of interest assessment")
+    expect(task_status(page, "details")).to_have_text("Completed")
+    expect(task_status(page, "lots")).to_have_text("Incomplete")
+    expect(task_status(page, "questionnaire")).to_have_text("Cannot start yet")
+    expect(task_status(page, "check")).to_have_text("Cannot start yet")
+    expect(checklist(page).get_by_role("link", name="Check and publish")).to_have_count(0)
     assert_accessible(page)
 
     # Two lots.
+    open_task(page, "Lots")
+    expect(page).to_have_url(f"{show_url}/lots")
+    expect(page.get_by_text("No lots yet.")).to_be_visible()
+    assert_accessible(page)
     add_lot(page, "Mid Kent", ["Maidstone", "Swale"], ["Face-to-face", "Outreach"], "150000", "3")
     expect_saved(page, "Lot 1 has been added.")
-    page.get_by_role("link", name="Add a lot", exact=True).click()
+    expect(page).to_have_url(f"{show_url}/lots")
+    page.get_by_role("button", name="Add another lot", exact=True).click()
     expect(page).to_have_url(f"{show_url}/lots/new")
     assert_accessible(page)
     page.go_back()
@@ -202,7 +225,10 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     expect_saved(page, "Lot 2 has been added.")
     expect(page.get_by_role("heading", name="Lot 1: Mid Kent")).to_be_visible()
     expect(page.get_by_role("heading", name="Lot 2: East Kent")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Return to the tender").click()
     expect(checklist(page)).not_to_contain_text("Add at least one lot")
+    expect(task_status(page, "lots")).to_have_text("Completed")
     lots = tender().lots
     assert [(lot.number, [d.name for d in lot.districts]) for lot in lots] == [
         (1, ["Maidstone", "Swale"]),
@@ -210,7 +236,7 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     ]
 
     # The timetable: questions closing after the deadline first, then properly.
-    page.get_by_role("link", name="Change the timetable").click()
+    open_task(page, "Timetable")
     expect(page).to_have_url(f"{show_url}/timetable")
     assert_accessible(page)
     fill_timetable(page, clarification_day=22)
@@ -224,16 +250,14 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     fill_date(page, "Clarification questions close", 7, 12, 2026)
     page.get_by_role("button", name="Save and continue").click()
     expect_saved(page, "The timetable has been saved.")
-    timetable_card = page.locator(".govuk-summary-card").filter(
-        has=page.get_by_role("heading", name="Timetable", exact=True)
-    )
-    expect(timetable_card).to_contain_text("21 December 2026")
+    expect(task_status(page, "timetable")).to_have_text("Completed")
+    expect(page.locator(".timetable-warning")).to_have_count(0)  # 28 days, and no bank holiday
     saved = tender()
     assert saved.submission_deadline == datetime(2026, 12, 21, 12, 0, tzinfo=UTC)
     assert saved.clarification_deadline == datetime(2026, 12, 7, 17, 0, tzinfo=UTC)
 
     # The evaluation method.
-    page.get_by_role("link", name="Change the evaluation method").click()
+    open_task(page, "Evaluation method")
     expect(page.get_by_role("heading", level=1)).to_have_text("Evaluation method")
     page.get_by_label("Quality", exact=True).fill("60")
     page.get_by_label("Price", exact=True).fill("40")
@@ -243,7 +267,7 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     expect_saved(page, "The evaluation method has been saved.")
 
     # The questionnaire: a pass or fail section, and quality questions weighted to 100% for every lot.
-    page.get_by_role("link", name="Change the questionnaire").click()
+    open_task(page, "Questionnaire and weights")
     expect(page.get_by_role("heading", level=1)).to_have_text("Questionnaire")
     add_section(page, "Selection", "Pass or fail")
     add_question(page, "Selection", "Do you hold employers' liability insurance of at least \u00a35m?")
@@ -264,9 +288,10 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     assert_accessible(page)
     page.get_by_role("link", name="Return to the tender").click()
     expect(checklist(page)).not_to_contain_text("quality question")
+    expect(task_status(page, "questionnaire")).to_have_text("Completed")
 
     # A document.
-    page.get_by_role("link", name="Change the documents").click()
+    open_task(page, "Documents")
     expect(page.get_by_role("heading", level=1)).to_have_text("Documents")
     expect(page.get_by_text("No documents yet.")).to_be_visible()
     assert_accessible(page)
@@ -281,7 +306,8 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     page.get_by_role("link", name="Return to the tender").click()
     # A framework is not published without its Equality Impact Assessment: the checklist says so.
     expect(checklist(page)).to_contain_text("Upload the framework's Equality Impact Assessment")
-    page.get_by_role("link", name="Change the documents").click()
+    expect(task_status(page, "documents")).to_have_text("Incomplete")
+    open_task(page, "Documents")
     page.get_by_label("Equality Impact Assessment", exact=True).check()
     page.get_by_label("Document title", exact=True).fill("Equality Impact Assessment")
     page.get_by_label("Upload a file", exact=True).set_input_files(str(specification))
@@ -289,9 +315,10 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     expect_saved(page, "\u201cEquality Impact Assessment\u201d has been uploaded.")
     page.get_by_role("link", name="Return to the tender").click()
     expect(checklist(page)).not_to_contain_text("Equality Impact Assessment")
+    expect(task_status(page, "documents")).to_have_text("Completed")
 
     # The conflicts of interest assessment.
-    page.get_by_role("link", name="Change the conflicts of interest assessment").click()
+    open_task(page, "Conflicts of interest assessment")
     expect(page.get_by_role("heading", level=1)).to_have_text("Conflicts of interest")
     assert_accessible(page)
     page.get_by_label("Conflicts of interest assessment", exact=True).fill(
@@ -301,7 +328,7 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     expect_saved(page, "The conflicts of interest assessment has been recorded.")
 
     # The authorising decision.
-    page.get_by_role("link", name="Change the authorising decision").click()
+    open_task(page, "Authorising decision")
     expect(page.get_by_role("heading", level=1)).to_have_text("Authorising decision")
     assert_accessible(page)
     page.get_by_label("Decision", exact=True).select_option(
@@ -310,15 +337,21 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     page.get_by_role("button", name="Save and continue").click()
     expect_saved(page, "The authorising decision has been linked.")
 
-    # Nothing left on the checklist.
-    expect(checklist(page)).to_have_text("Everything is ready. Check the tender below, then publish it.")
-    expect(page.locator("#checklist li")).to_have_count(0)
+    # Nothing left to do: every section is done, and "Check and publish" can start.
+    expect(page.locator("#task-count")).to_have_text("You have completed 9 of 9 sections.")
+    expect(task_status(page, "check")).to_have_text("Not yet started")
     assert_accessible(page)
 
-    # Publish, through the confirmation page.
-    page.get_by_role("button", name="Publish", exact=True).click()
-    expect(page).to_have_url(f"{show_url}/publish")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Publish the tender")
+    # Publish, from the check page, which shows every part with its change link.
+    open_task(page, "Check and publish")
+    expect(page).to_have_url(f"{show_url}/check")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the tender before you publish it")
+    timetable_card = page.locator(".govuk-summary-card").filter(
+        has=page.get_by_role("heading", name="Timetable", exact=True)
+    )
+    expect(timetable_card).to_contain_text("21 December 2026")
+    expect(page.get_by_role("link", name="Change the timetable")).to_be_visible()
+    expect(page.get_by_role("heading", name="Lot 2: East Kent")).to_be_visible()
     expect(page.get_by_text("open for bids until 21 December 2026", exact=False)).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Publish tender").click()
@@ -413,33 +446,61 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
         expect(page.locator(".govuk-summary-list").first).to_contain_text(PROVIDER)  # officers see who asked
         expect(page.locator(".govuk-summary-list").first).to_contain_text(QUESTION)
         assert_accessible(page)
-        page.get_by_role("button", name="Send answer").click()  # empty first
+        page.get_by_role("button", name="Answer question 1").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Answer question 1")
+        assert_accessible(page)
+        page.get_by_role("button", name="Save and preview").click()  # empty first
         expect_error_page(page)
         expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the answer")
         assert_accessible(page)
-        page.get_by_label("Answer to question 1", exact=True).fill(ANSWER)
-        page.get_by_role("group", name="Who should see the answer to question 1?").get_by_label(
+        page.get_by_label("Answer", exact=True).fill("Yes.")
+        page.get_by_role("group", name="Who should see the answer?").get_by_label(
             "Publish to everyone (the asker is not named)", exact=True
         ).check()
-        page.get_by_role("button", name="Send answer").click()
-        expect(page).to_have_url(f"{show_url}/questions")
+        wording = page.get_by_label("The question as it will be published", exact=True)
+        expect(wording).to_have_value(QUESTION)  # the asker's words, until the officer rewords them
+        wording.fill(PUBLISHED_QUESTION)
+        page.get_by_role("button", name="Save and preview").click()
+        expect(page).to_have_url(re.compile(rf"{show_url}/questions/\d+/preview$"))
+        expect_saved(page, "Your answer has been saved. Check it, then send it.")
+        preview = page.locator("#answer-preview")
+        expect(preview).to_contain_text(PUBLISHED_QUESTION)
+        expect(preview).not_to_contain_text(QUESTION)
+        expect(preview).not_to_contain_text(PROVIDER)
+        # Registered interest: the provider's one person.
+        expect(page.locator("#audience")).to_contain_text("emailed to 1 person")
+        assert_accessible(page)
+        assert mailbox.to(provider_user.email)[-1]["Subject"].startswith("New opportunity")  # nothing sent yet
+
+        # The answer is too short: change it, and check again.
+        page.get_by_role("link", name="Change the answer").click()
+        expect(page.get_by_label("Answer", exact=True)).to_have_value("Yes.")
+        page.get_by_label("Answer", exact=True).fill(ANSWER)
+        page.get_by_role("button", name="Save and preview").click()
+        expect(page.locator("#answer-preview")).to_contain_text(ANSWER)
+        page.get_by_role("button", name="Publish the answer to everyone").click()
+        expect(page).to_have_url(re.compile(rf"{show_url}/questions#question-\d+$"))
         expect_saved(page, "The answer has been published to every interested provider, without naming the asker.")
         expect(page.locator(".govuk-summary-list").first).to_contain_text("published to everyone")
-        expect(page.get_by_role("button", name="Send answer")).to_have_count(0)
+        expect(page.locator(".govuk-summary-list").first).to_contain_text(PUBLISHED_QUESTION)
+        expect(page.get_by_role("button", name="Answer question 1")).to_have_count(0)
         assert_accessible(page)
         db.rollback()
         clarification = db.scalar(select(Clarification).where(Clarification.tender_id == tender_id))
         assert clarification.is_published and clarification.answered_at == NOW
+        assert (clarification.question, clarification.published_question) == (QUESTION, PUBLISHED_QUESTION)
 
         # --- The provider sees the published answer, without the asker named ------------------
         provider_page.get_by_role("link", name="Back to the opportunity").click()
         provider_page.reload()
         published_section = provider_page.locator("#published-clarifications")
-        expect(published_section).to_contain_text(QUESTION)
+        expect(published_section).to_contain_text(PUBLISHED_QUESTION)
+        expect(published_section).not_to_contain_text(QUESTION)
         expect(published_section).to_contain_text(ANSWER)
         expect(published_section).not_to_contain_text(PROVIDER)
         expect(published_section).not_to_contain_text(provider_user.full_name)
         own = provider_page.locator("#own-questions")
+        expect(own).to_contain_text(QUESTION)  # the asker keeps their own wording
         expect(own).to_contain_text("published to every provider without saying who asked")
         assert_accessible(provider_page)
     finally:
@@ -460,7 +521,7 @@ def test_officer_publishes_a_framework_provider_asks_and_sees_the_published_answ
     answered = mailbox.last_to(provider_user.email)
     assert answered["Subject"].strip() == f"A clarification has been published: {REFERENCE}"
     body = mailbox.body(answered)
-    assert QUESTION in body and ANSWER in body
+    assert PUBLISHED_QUESTION in body and ANSWER in body and QUESTION not in body
     assert PROVIDER not in body and provider_user.full_name not in body
     assert (
         on_live_server(mailbox.link_in_last(provider_user.email, "/opportunities/"), live_url)

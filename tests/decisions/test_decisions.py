@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+import re
+from datetime import UTC, date, datetime, time
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -57,16 +59,24 @@ def _count(db, model=Decision):
     return db.scalar(select(func.count(model.id)))
 
 
+def summary_rows(html: str) -> list[tuple[str, str]]:
+    """The decision's summary list as (key, value) text, tags and spacing removed."""
+    start = html.index('id="decision-summary"')
+    block = html[start : html.index("</dl>", start)]
+    text = lambda fragment: " ".join(unescape(re.sub(r"<[^>]+>", " ", fragment)).split())  # noqa: E731
+    return [(text(k), text(v)) for k, v in re.findall(r"<dt[^>]*>(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>", block, re.S)]
+
+
 def make_decision(db, number, title="Recommissioning", decision_date=date(2026, 10, 1), **fields):
     decision = Decision(
         number=number,
         title=title,
         decision_maker="Cabinet Member",
-        status="Approved",
+        status=fields.pop("status", "Approved"),
         reasons="Reasons.",
         decision_text="Decision.",
         decision_date=decision_date,
-        publication_date=decision_date,
+        publication_date=fields.pop("publication_date", decision_date),
         **fields,
     )
     db.add(decision)
@@ -105,22 +115,29 @@ def test_officer_records_the_seed_decision_and_its_document(app, client, db, off
     public = app.test_client()
     html = public.get(f"/decisions/{decision.id}").get_data(as_text=True)
     assert html.count("<h1") == 1 and "22/00094 – Family Hubs Transformation" in html
-    for label, value in (
-        ("Decision Maker", "Cabinet Member for Integrated Children&#39;s Services"),
+    assert summary_rows(html) == [
+        ("Decision maker", "Cabinet Member for Integrated Children's Services"),
         ("Decision status", "Recommendations Approved"),
-        ("Is Key decision?", "Yes"),
-        ("Is subject to call in?", "No"),
-        ("Urgent item?", "Yes"),
-        ("Publication date", "14 October 2022"),
+        ("Key decision", "Yes"),
+        ("Subject to call-in", "No (urgent decision)"),
+        (
+            "Takes effect",
+            "14 October 2022 Not subject to call-in (it is an urgent decision), so it took effect when it was made",
+        ),
+        ("Urgent item", "Yes"),
+        ("Exempt from publication", "No"),
+        ("Lead officer", "Director of Integrated Children's Services"),
+        ("Division", "Children, Young People and Education"),
         ("Date of decision", "14 October 2022"),
-    ):
-        key_at = html.index(label)
-        assert value in html[key_at : key_at + 200], label
-    assert "Reason(s) for decision" in html and "To explore how the Family Hubs model could work in Kent." in html
+        ("Publication date", "14 October 2022"),
+    ]
+    assert "Reasons for the decision" in html and "To explore how the Family Hubs model could work in Kent." in html
     assert '<p class="govuk-body">Prior to any implementation' in html  # paragraphs kept
     assert "a. the principle of adopting a Family Hub Model" in html
     link = f"/decisions/{decision.id}/documents/{document.id}"
     assert f'href="{link}"' in html and "Equality Impact Assessment" in html
+    documents = html[html.index('id="documents"') :]
+    assert re.search(r"Equality Impact Assessment</a>\s*<span[^>]*>PDF, 1KB</span>", documents)
 
     download = public.get(link)
     assert download.status_code == 200 and download.data == PDF and download.mimetype == "application/pdf"
@@ -322,3 +339,103 @@ def test_the_record_button_and_the_recording_pages_agree(app, db, make_user, rol
     assert (client.get("/decisions/new").status_code == 200) is may_record
     if user is not None:
         assert can_record(user) is may_record
+
+
+# --- Call-in and when a decision takes effect ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "published, ends",
+    [
+        (date(2026, 9, 21), date(2026, 9, 28)),  # a Monday: the 5 working days after it
+        (date(2026, 9, 25), date(2026, 10, 2)),  # a Friday: the weekend does not count
+        (date(2026, 12, 24), date(2027, 1, 5)),  # Christmas, Boxing Day (on the 28th) and New Year's Day do not
+        (date(2026, 11, 27), date(2026, 12, 4)),  # St Andrew's Day is a Scottish holiday: a working day in Kent
+        (date(2026, 4, 2), date(2026, 4, 13)),  # Good Friday and Easter Monday
+    ],
+)
+def test_the_call_in_period_is_5_clear_working_days_after_publication(published, ends):
+    from portal.decisions.call_in import call_in_ends
+
+    assert call_in_ends(published) == ends
+
+
+def test_a_decision_subject_to_call_in_shows_when_the_period_ends_and_when_it_takes_effect(
+    app, client, db, monkeypatch
+):
+    def fixed_today(day: date) -> None:
+        monkeypatch.setitem(app.config, "FIXED_NOW", datetime.combine(day, time(12), tzinfo=UTC))
+
+    decision = make_decision(
+        db,
+        "26/01702",
+        decision_date=date(2026, 9, 20),
+        publication_date=date(2026, 9, 21),
+        is_key_decision=True,
+        is_subject_to_call_in=True,
+    )
+    fixed_today(date(2026, 9, 24))
+    rows = dict(summary_rows(client.get(f"/decisions/{decision.id}").get_data(as_text=True)))
+    assert rows["Subject to call-in"] == "Yes"
+    assert rows["Call-in period ends"] == "28 September 2026"
+    assert rows["Takes effect"] == (
+        "29 September 2026 Unless it is called in for scrutiny before the call-in period ends"
+    )
+    fixed_today(date(2026, 11, 23))
+    rows = dict(summary_rows(client.get(f"/decisions/{decision.id}").get_data(as_text=True)))
+    assert rows["Takes effect"] == "29 September 2026 It was not called in during the call-in period"
+
+
+@pytest.mark.parametrize(
+    "status, says",
+    [
+        ("Item Called In", "Not yet: the decision has been called in for scrutiny by councillors"),
+        ("Withdrawn", "It does not take effect: the decision is withdrawn"),
+    ],
+)
+def test_a_decision_called_in_or_withdrawn_gives_no_date(client, db, status, says):
+    decision = make_decision(db, "26/01703", status=status, is_subject_to_call_in=True)
+    rows = dict(summary_rows(client.get(f"/decisions/{decision.id}").get_data(as_text=True)))
+    assert rows["Takes effect"] == says and rows["Call-in period ends"] == "8 October 2026"
+
+
+def test_a_decision_not_subject_to_call_in_took_effect_when_made(client, db):
+    decision = make_decision(db, "26/01704", decision_date=date(2026, 10, 1))
+    rows = dict(summary_rows(client.get(f"/decisions/{decision.id}").get_data(as_text=True)))
+    assert rows["Subject to call-in"] == "No" and "Call-in period ends" not in rows
+    assert rows["Takes effect"].startswith("1 October 2026 Not subject to call-in, so")
+
+
+def test_a_decision_without_documents_says_so(client, db):
+    decision = make_decision(db, "26/01705")
+    html = client.get(f"/decisions/{decision.id}").get_data(as_text=True)
+    assert ">Documents</h2>" in html and "No documents have been published with this decision yet." in html
+
+
+def test_the_decision_form_has_no_none_hints(client, db, officer, login_as):
+    login_as(officer)
+    html = client.get("/decisions/new").get_data(as_text=True)
+    assert ">None<" not in html and not re.search(r"govuk-hint[^>]*>\s*None\s*<", html)
+    for hint in ("A key decision spends or saves", "takes effect 5 clear working days", "not subject to call-in"):
+        assert hint in html
+
+
+# --- The demo's decision: its prose moves with its dates ------------------------------------
+
+
+def test_the_demo_decision_prose_moves_with_its_dates():
+    from portal.tenders.demo_data import DECISION, decision_for
+
+    assert decision_for(0) == DECISION
+    moved = decision_for(15)
+    assert moved["decision_date"] == date(2026, 9, 20) and moved["publication_date"] == date(2026, 9, 21)
+    assert "end on 31 March 2027" in moved["reasons"] and "services from April 2027" in moved["reasons"]
+    assert "from 1 April 2027" in moved["decision_text"]
+    assert not re.search(r"\b20(0\d|1\d)\b", moved["reasons"] + moved["decision_text"])
+
+
+def test_the_demo_decisions_have_their_documents(app, db):
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    for number in ("11/01702", "22/00094"):
+        decision = db.scalar(select(Decision).where(Decision.number == number))
+        assert [d.title for d in decision.documents] == ["Record of decision", "Report to the Cabinet Member"]

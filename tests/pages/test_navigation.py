@@ -12,7 +12,14 @@ LINK = re.compile(r'<a[^>]*class="govuk-service-navigation__link"[^>]*href="([^"
 
 MENUS = {
     None: ["Opportunities", "Decisions", "Register your organisation", "Sign in"],
-    Role.PROVIDER: ["Home", "Opportunities", "Your bids", "Your organisation", "Your account"],
+    Role.PROVIDER: [
+        "Home",
+        "Opportunities",
+        "Your bids",
+        "Your organisation",
+        "Quality-assurance evidence",
+        "Your account",
+    ],
     Role.OFFICER: ["Home", "Agreements", "Tenders", "Decisions", "Your account"],
     Role.EVALUATOR: ["Home", "Evaluation", "Your account"],
     Role.ADMIN: ["Home", "Agreements", "Tenders", "Decisions", "Staff accounts", "Your account"],

@@ -146,10 +146,11 @@ def test_officer_creates_a_draft_and_sees_its_checklist(client, db, signed_in_of
         "Enter the submission deadline",
         "Link the executive decision that authorised this tender",
         "Record the conflicts of interest assessment",
-        "Add at least one scored quality question",
+        "Add the lots first",  # the questionnaire's weights are per lot
     ):
         assert item in overview
-    assert f'href="/tenders/{tender.id}/details"' in overview and "£1,250,000.50" in overview
+    assert f'href="/tenders/{tender.id}/details"' in overview
+    assert "£1,250,000.50" in client.get(f"/tenders/{tender.id}/check").get_data(as_text=True)
     listed = client.get("/tenders").get_data(as_text=True)
     assert "KCC-EIP-2027" in listed and "Draft" in listed
 
@@ -228,7 +229,7 @@ def test_the_timetable_is_read_as_london_time_and_stored_in_utc(client, db, sign
     assert saved.submission_deadline == datetime(2027, 6, 1, 16, 0, tzinfo=UTC)
     assert saved.clarification_deadline == datetime(2027, 5, 20, 16, 0, tzinfo=UTC)
     assert saved.contract_start_date.isoformat() == "2027-10-01"
-    overview = client.get(f"/tenders/{tender.id}").get_data(as_text=True)
+    overview = client.get(f"/tenders/{tender.id}/check").get_data(as_text=True)
     assert "1 June 2027 at 5:00pm" in overview
     form = client.get(f"/tenders/{tender.id}/timetable").get_data(as_text=True)
     assert 'value="17:00"' in form  # prefilled back in London time
@@ -345,7 +346,7 @@ def test_the_tie_break_must_be_chosen_and_is_published_with_the_price_formula(
     tender = fresh(db, Tender, tender.id)
     tender.tie_break = None
     db.commit()
-    checklist = client.get(f"/tenders/{tender.id}/publish").get_data(as_text=True)
+    checklist = client.get(f"/tenders/{tender.id}/check").get_data(as_text=True)
     assert "Choose how bids with equal total scores are ranked" in checklist
     post_form(client, f"/tenders/{tender.id}/evaluation-method", method_data())
     page = client.get(f"/tenders/{tender.id}/evaluation-method").get_data(as_text=True)
@@ -690,7 +691,8 @@ def test_publishing_is_refused_with_the_checklist_then_allowed(
     tender = make_tender(decision_id=None)
     tender.decision_id = None
     db.commit()
-    page = client.get(f"/tenders/{tender.id}/publish").get_data(as_text=True)
+    assert client.get(f"/tenders/{tender.id}/publish").headers["Location"] == f"/tenders/{tender.id}/check"
+    page = client.get(f"/tenders/{tender.id}/check").get_data(as_text=True)
     assert "Link the executive decision that authorised this tender" in page
     assert f'href="/tenders/{tender.id}/decision"' in page
 
@@ -705,9 +707,9 @@ def test_publishing_is_refused_with_the_checklist_then_allowed(
     with client.application.test_request_context():
         services.set_alert_preferences(db, watcher, [tender.category_id], [])
     db.commit()
-    page = client.get(f"/tenders/{tender.id}/publish").get_data(as_text=True)
+    page = client.get(f"/tenders/{tender.id}/check").get_data(as_text=True)
     assert "Publish tender" in page and "Link the executive decision" not in page
-    response = post_form(client, f"/tenders/{tender.id}/publish", {})
+    response = post_form(client, f"/tenders/{tender.id}/publish", {}, form_url=f"/tenders/{tender.id}/check")
     assert response.status_code == 302 and response.headers["Location"] == f"/tenders/{tender.id}"
     published = fresh(db, Tender, tender.id)
     assert published.status is TenderStatus.PUBLISHED and published.published_at == NOW
@@ -845,20 +847,53 @@ def asked(app, db, make_tender, make_organisation, make_user):
     return tender, clarification, asker, colleague, other, bystander
 
 
-def answer(client, tender, clarification, text, audience):
+def previewed_digest(html: str) -> str:
+    match = re.search(
+        r'name="previewed" type="hidden" value="([0-9a-f]+)"|value="([0-9a-f]+)"[^>]*name="previewed"', html
+    )
+    assert match, "the preview page has no fingerprint of the draft"
+    return match.group(1) or match.group(2)
+
+
+def draft(client, tender, clarification, text, audience, published_question=None):
+    """Write (or rewrite) the answer: saved as a draft, nothing sent."""
     return post_form(
         client,
         f"/tenders/{tender.id}/questions/{clarification.id}/answer",
-        {"answer": text, "audience": audience},
-        form_url=f"/tenders/{tender.id}/questions",
+        {
+            "answer": text,
+            "audience": audience,
+            "published_question": clarification.question if published_question is None else published_question,
+        },
     )
+
+
+def send(client, tender, clarification):
+    """Send the draft from its preview page, as the officer saw it."""
+    preview_url = f"/tenders/{tender.id}/questions/{clarification.id}/preview"
+    page = client.get(preview_url)
+    assert page.status_code == 200, page.headers.get("Location")
+    html = page.get_data(as_text=True)
+    return client.post(
+        f"/tenders/{tender.id}/questions/{clarification.id}/send",
+        data={"csrf_token": csrf_token_from(html), "previewed": previewed_digest(html)},
+    )
+
+
+def answer(client, tender, clarification, text, audience):
+    """Write the answer, then send it from the preview: the officer's whole journey."""
+    drafted = draft(client, tender, clarification, text, audience)
+    if drafted.status_code != 302:
+        return drafted
+    assert drafted.headers["Location"] == f"/tenders/{tender.id}/questions/{clarification.id}/preview"
+    return send(client, tender, clarification)
 
 
 def test_officers_see_who_asked(client, signed_in_officer, asked):
     tender, clarification, *_ = asked
     page = client.get(f"/tenders/{tender.id}/questions").get_data(as_text=True)
     assert "Hidden Asker Trust" in page and "Will TUPE apply to our staff?" in page
-    assert f'id="answer-{clarification.id}"' in page and f'id="audience-{clarification.id}"' in page
+    assert f'href="/tenders/{tender.id}/questions/{clarification.id}/answer"' in page
 
 
 def test_a_published_answer_goes_to_every_interested_provider_without_naming_the_asker(
@@ -889,17 +924,21 @@ def test_a_private_answer_goes_to_the_askers_organisation_only(client, db, signe
 
 
 @pytest.mark.parametrize(
-    "text, audience, message, anchor",
+    "text, audience, wording, message, anchor",
     [
-        ("", "everyone", "Enter the answer", "answer-{id}"),
-        ("An answer", "", "Select who should see the answer", "audience-{id}"),
+        ("", "everyone", None, "Enter the answer", "answer"),
+        ("An answer", "", None, "Select who should see the answer", "audience"),
+        ("An answer", "everyone", " ", "Enter the question as it will be published", "published_question"),
     ],
 )
-def test_a_bad_answer_is_refused(client, db, signed_in_officer, asked, mailbox, text, audience, message, anchor):
+def test_a_bad_answer_is_refused(
+    client, db, signed_in_officer, asked, mailbox, text, audience, wording, message, anchor
+):
     tender, clarification, *_ = asked
-    html = refused(answer(client, tender, clarification, text, audience), message)
-    assert f'href="#{anchor.format(id=clarification.id)}"' in html
-    assert fresh(db, Clarification, clarification.id).answered_at is None and mailbox.messages == []
+    html = refused(draft(client, tender, clarification, text, audience, wording), message)
+    assert f'href="#{anchor}"' in html
+    saved = fresh(db, Clarification, clarification.id)
+    assert saved.answered_at is None and saved.answer is None and mailbox.messages == []
 
 
 def test_an_answered_question_cannot_be_answered_again(client, db, signed_in_officer, asked):
@@ -920,12 +959,15 @@ def test_an_answered_question_cannot_be_answered_again(client, db, signed_in_off
 def test_a_question_of_another_tender_is_not_found(client, signed_in_officer, asked, make_tender):
     _, clarification, *_ = asked
     other = make_tender(published=True)
-    page = client.get(f"/tenders/{other.id}/questions")
-    response = client.post(
-        f"/tenders/{other.id}/questions/{clarification.id}/answer",
-        data={"csrf_token": csrf_token_from(page.get_data(as_text=True)), "answer": "x", "audience": "everyone"},
-    )
-    assert response.status_code == 404
+    token = csrf_token_from(client.get(f"/tenders/{other.id}/questions").get_data(as_text=True))
+    for action in ("answer", "send"):
+        response = client.post(
+            f"/tenders/{other.id}/questions/{clarification.id}/{action}",
+            data={"csrf_token": token, "answer": "x", "audience": "everyone", "previewed": "x"},
+        )
+        assert response.status_code == 404, action
+    for page in ("answer", "preview"):
+        assert client.get(f"/tenders/{other.id}/questions/{clarification.id}/{page}").status_code == 404, page
 
 
 # --- Who may use these pages -------------------------------------------------------
@@ -944,7 +986,8 @@ OFFICER_PAGES = [
     "/tenders/{id}/conflicts",
     "/tenders/{id}/decision",
     "/tenders/{id}/agreements",
-    "/tenders/{id}/publish",
+    "/tenders/{id}/check",
+    "/tenders/{id}/lots",
     "/tenders/{id}/amend",
     "/tenders/{id}/cancel",
     "/tenders/{id}/questions",

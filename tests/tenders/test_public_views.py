@@ -44,17 +44,23 @@ def references_in(html: str) -> set[str]:
 # --- The list -----------------------------------------------------------------------
 
 
-def test_list_shows_open_opportunities_with_their_details(client, tender_factory):
+def test_list_shows_open_opportunities_with_their_details(client, tender_factory, fixed_now):
+    description = (
+        "Outreach services for families in Swale and Maidstone who do not yet use a Family Hub, delivered "
+        "through home visits, community venues and online sessions, with a named worker for each family "
+        "and a clear plan agreed with them.\n\nSecond paragraph, never on the list."
+    )
     tender_factory(
         reference="KCC-OPEN-1",
         title="Family Hubs outreach",
+        description=description,
         value_pence=15_900_000_00,
         submission_deadline=datetime(2027, 3, 31, 17, 0, tzinfo=LONDON),
         lots=3,
         districts=("Swale", "Maidstone"),
         modes=(DeliveryMode.OUTREACH, DeliveryMode.VIRTUAL),
     )
-    tender_factory(reference="KCC-DRAFT-1", status=TenderStatus.DRAFT)
+    tender_factory(reference="KCC-DRAFT-1", status=TenderStatus.DRAFT, districts=("Dover",))
     tender_factory(reference="KCC-CLOSED-1", status=TenderStatus.CLOSED)
     tender_factory(reference="KCC-AWARD-1", status=TenderStatus.AWARDED)
 
@@ -63,20 +69,93 @@ def test_list_shows_open_opportunities_with_their_details(client, tender_factory
     assert response.status_code == 200
     assert references_in(html) == {"KCC-OPEN-1"}
     assert "1 opportunity" in html
-    for shown in (
-        "Family Hubs outreach",
-        "Early Intervention &amp; Prevention",
-        "£15.9m",
-        "31 March 2027 at 5:00pm",
-        "Maidstone, Swale",
-        "Outreach, Virtual",
-    ):
-        assert shown in html, shown
-    assert re.search(r"Lots\s*</dt>\s*<dd[^>]*>\s*3\s*</dd>", html)
+    # Title, one line of description, then when it closes, its value and its lots on one line.
+    result = html[html.index('id="results"') :]
+    assert result.index("Family Hubs outreach") < result.index("Outreach services") < result.index("Closes ")
+    line = re.search(r'class="govuk-body govuk-!-margin-bottom-1">(Outreach services[^<]*)</p>', result)[1]
+    assert line.endswith("…") and len(line) <= 161
+    shown = line.removesuffix("…")
+    assert description.startswith(shown) and not description[len(shown)].isalnum(), "cut mid-word"
+    assert "Second paragraph" not in result
+    # 23 November 2026 to 31 March 2027: 128 days.
+    assert "Closes 31 March 2027 at 5:00pm (in 128 days) · £15.9m · 3 lots" in html
+    for shown in ("KCC-OPEN-1", "Early Intervention &amp; Prevention", "Maidstone, Swale", "Outreach, Virtual"):
+        assert shown in result, shown
 
     everything = client.get("/opportunities?show=y").get_data(as_text=True)
     assert references_in(everything) == {"KCC-OPEN-1", "KCC-CLOSED-1", "KCC-AWARD-1"}  # never the draft
     assert "3 opportunities" in everything
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Short.", "Short."),
+        ("", ""),
+        (None, ""),
+        ("First line.\nSecond line.", "First line."),
+        ("word " * 50, ("word " * 32).strip() + "…"),
+        ("x" * 200, "x" * 160 + "…"),
+        ("Ends on a comma, " + "y" * 150 + " and more words here", "Ends on a comma…"),
+    ],
+)
+def test_one_line_is_cut_at_a_word_boundary(text, expected):
+    from portal.tenders.public_views import one_line
+
+    assert one_line(text) == expected
+
+
+@pytest.mark.parametrize(
+    "deadline, expected",
+    [
+        (datetime(2026, 12, 21, 12, 0, tzinfo=UTC), "Closes 21 December 2026 at midday (in 28 days)"),
+        (datetime(2026, 11, 24, 9, 0, tzinfo=UTC), "Closes 24 November 2026 at 9:00am (tomorrow)"),
+        (datetime(2026, 11, 23, 17, 0, tzinfo=UTC), "Closes 23 November 2026 at 5:00pm (today)"),
+        (datetime(2026, 11, 20, 12, 0, tzinfo=UTC), "Closed 20 November 2026 at midday"),
+        (None, "Closing date to be confirmed"),
+    ],
+)
+def test_closing_text(deadline, expected):
+    from portal.tenders.public_views import closing_text
+
+    assert closing_text(Tender(submission_deadline=deadline), NOW) == expected
+
+
+def test_a_tender_covering_every_district_says_so(client, db, tender_factory):
+    names = db.scalars(select(District.name)).all()
+    tender_factory(reference="KCC-ALL-1", districts=tuple(names) or ("Swale",))
+    html = client.get("/opportunities").get_data(as_text=True)
+    assert "All districts" in html
+
+
+def test_results_sort_by_closing_soonest_or_newest(client, db, tender_factory):
+    soon = tender_factory(reference="KCC-SOON-1", submission_deadline=NOW + timedelta(days=10))
+    tender_factory(reference="KCC-LATE-1", submission_deadline=NOW + timedelta(days=40))
+    soon.published_at = NOW - timedelta(days=30)  # the one closing soonest was published first
+    db.commit()
+
+    def order(query=""):
+        html = client.get(f"/opportunities{query}").get_data(as_text=True)
+        return re.findall(r"KCC-(?:SOON|LATE)-1", html[html.index('id="results"') :])[::2]
+
+    assert order() == order("?sort=closing") == ["KCC-SOON-1", "KCC-LATE-1"]
+    assert order("?sort=newest") == ["KCC-LATE-1", "KCC-SOON-1"]
+    html = client.get("/opportunities?sort=newest").get_data(as_text=True)
+    assert '<select class="govuk-select" id="sort" name="sort">' in html
+    assert '<option value="newest" selected>Newest first</option>' in html
+
+
+def test_the_filters_are_plain_govuk_markup_and_keep_what_was_typed(client, two_tenders):
+    html = client.get(
+        "/opportunities?q=hubs&value_from=%C2%A31.5m&closing_before-day=1&closing_before-month=2"
+        "&closing_before-year=2027&show=y&sort=newest"
+    ).get_data(as_text=True)
+    assert 'id="q" name="q" type="search" spellcheck="false" value="hubs"' in html
+    assert 'name="value_from" type="text" spellcheck="false" value="£1.5m"' in html
+    for part, value in (("day", "1"), ("month", "2"), ("year", "2027")):
+        assert f'name="closing_before-{part}" type="text" inputmode="numeric" value="{value}"' in html
+    assert 'id="show" name="show" type="checkbox" value="y" checked' in html
+    assert "For example, 31 3 2027" in html and "2012" not in html.split("Filter opportunities")[1]
 
 
 @pytest.fixture
@@ -115,9 +194,13 @@ def _id_of(db, model, name):
         "category={category}",
         "district={district}",
         "mode=OUTREACH",
-        "closing_before=15&closing_before=1&closing_before=2027",
+        "closing_before=15&closing_before=1&closing_before=2027",  # links made before the boxes had names
+        "closing_before-day=15&closing_before-month=1&closing_before-year=2027",
         "value_to=500000",
         "value_to=£500,000",
+        "value_to=£0.5m",
+        "value_to=500k",
+        "value_to=%C2%A30.5m",
     ],
 )
 def test_each_filter_narrows_the_results(client, db, two_tenders, query):
@@ -141,6 +224,11 @@ def test_value_from_narrows_the_other_way(client, two_tenders):
     assert references_in(html) == {"KCC-B-1"}
     html = client.get("/opportunities?value_from=500000&value_to=500000").get_data(as_text=True)
     assert references_in(html) == {"KCC-A-1"}
+    # As the pages write money: "£2m" is B's value, and "£1.5m" is more than A's.
+    html = client.get("/opportunities?value_from=%C2%A31.5m").get_data(as_text=True)
+    assert references_in(html) == {"KCC-B-1"}
+    html = client.get("/opportunities?value_from=%C2%A32m&value_to=2m").get_data(as_text=True)
+    assert references_in(html) == {"KCC-B-1"}
 
 
 @pytest.mark.parametrize(
@@ -151,11 +239,28 @@ def test_value_from_narrows_the_other_way(client, two_tenders):
         ("closing_before=1&closing_before=1&closing_before=27", "Closing on or before must be a real date"),
         ("closing_before=x&closing_before=y&closing_before=z", "Closing on or before must be a real date"),
         ("closing_before=1", "Closing on or before must include a month and year"),
-        ("value_from=lots", "Value from (£) must be an amount in pounds"),
-        ("value_to=-5", "Value to (£) must be an amount in pounds"),
-        ("value_from=NaN", "Value from (£) must be an amount in pounds"),
-        ("value_from=9e99", "Value from (£) must be an amount in pounds"),
+        (
+            "closing_before-day=40&closing_before-month=13&closing_before-year=2026",
+            "Closing on or before must be a real date",
+        ),
+        ("closing_before-day=29&closing_before-month=2&closing_before-year=2027", "must be a real date"),
+        ("closing_before-day=1&closing_before-month=1", "Closing on or before must include a year"),
+        (
+            "closing_before-year=%EF%BC%92%EF%BC%90%EF%BC%92%EF%BC%97&closing_before-day=1&closing_before-month=1",
+            "real",
+        ),
+        ("value_from=lots", "Value from must be an amount in pounds, like £250,000 or £1.5m"),
+        ("value_to=-5", "Value to must be an amount in pounds"),
+        ("value_from=NaN", "Value from must be an amount in pounds"),
+        ("value_from=9e99", "Value from must be an amount in pounds"),
+        ("value_from=1.5mm", "Value from must be an amount in pounds"),
         ("value_from=10&value_to=5", "Value to must be the same as or more than value from"),
+        ("value_from=2m&value_to=1.5m", "Value to must be the same as or more than value from"),
+        ("category=abc", "Select a category from the list"),
+        ("district=999999", "Select a district from the list"),
+        ("mode=TELEPATHY", "Select a delivery mode from the list"),
+        ("sort=oldest", "Select a sort order from the list"),
+        ("q=" + "x" * 101, "Search must be 100 characters or fewer"),
     ],
 )
 def test_bad_filters_show_an_error_summary(client, two_tenders, query, message):
@@ -167,12 +272,24 @@ def test_bad_filters_show_an_error_summary(client, two_tenders, query, message):
     assert references_in(html) == set()
 
 
-def test_unknown_filter_values_are_ignored_not_errors(client, two_tenders):
-    response = client.get("/opportunities?category=abc&mode=TELEPATHY&page=-3")
+def test_each_error_links_to_its_box(client, two_tenders):
+    html = client.get(
+        "/opportunities?closing_before-day=40&closing_before-month=13&closing_before-year=2026&value_from=x&sort=z"
+    ).get_data(as_text=True)
+    summary = html[
+        html.index("govuk-error-summary__list") : html.index("</ul>", html.index("govuk-error-summary__list"))
+    ]
+    assert re.findall(r'href="#([\w-]+)"', summary) == ["closing_before-day", "value_from", "sort"]
+    for box in ("closing_before-day", "value_from", "sort"):
+        assert f'id="{box}"' in html
+    assert 'aria-describedby="value_from-hint value_from-error"' in html
+    assert "govuk-input--error" in html and "govuk-select--error" in html
+
+
+def test_a_bad_page_number_is_the_first_page(client, two_tenders):
+    response = client.get("/opportunities?page=-3")
     assert response.status_code == 200
     assert references_in(response.get_data(as_text=True)) == {"KCC-A-1", "KCC-B-1"}
-    html = client.get("/opportunities?district=999999").get_data(as_text=True)
-    assert references_in(html) == set() and "0 opportunities" in html
 
 
 def test_results_are_paged(client, app, db, fixed_now):
@@ -197,8 +314,8 @@ def test_results_are_paged(client, app, db, fixed_now):
     assert references_in(second) == {f"KCC-PAGE-{i:03d}" for i in range(PAGE_SIZE, PAGE_SIZE + 5)}
     assert 'rel="prev"' in second and 'rel="next"' not in second
     # The filters survive paging.
-    paged = client.get("/opportunities?q=KCC-PAGE&page=2").get_data(as_text=True)
-    assert "q=KCC-PAGE" in paged and "page=1" in paged
+    paged = client.get("/opportunities?q=KCC-PAGE&sort=newest&page=2").get_data(as_text=True)
+    assert "q=KCC-PAGE" in paged and "sort=newest" in paged and "page=1" in paged
 
 
 # --- The opportunity page -------------------------------------------------------------------
@@ -304,6 +421,99 @@ def test_the_opportunity_page_shows_everything_a_provider_needs(client, db, full
     assert f'href="/opportunities/KCC-FULL-1/documents/{documents[0].id}"' in html
     # Signed out: an invitation to sign in, no provider actions.
     assert "Register interest" not in html and "Sign in</a> or" in html
+
+
+def _summary_rows(html: str, list_id: str) -> list[tuple[str, str]]:
+    start = html.index(f'id="{list_id}"')
+    block = html[start : html.index("</dl>", start)]
+    return [
+        (re.sub(r"<[^>]+>", "", key).strip(), re.sub(r"<[^>]+>", "", value).strip())
+        for key, value in re.findall(r"<dt[^>]*>(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>", block, re.S)
+    ]
+
+
+def test_key_dates_and_what_you_need_come_first(client, db, full_tender):
+    from portal.tenders.models import DocumentKind, TenderDocument
+    from tests.tenders.factories_public import store_pdf
+
+    section = QuestionnaireSection(tender_id=full_tender.id, position=0, title="Selection", kind=QuestionKind.PASS_FAIL)
+    db.add(section)
+    db.flush()
+    for position in (1, 2):
+        db.add(
+            Question(
+                tender_id=full_tender.id,
+                section_id=section.id,
+                position=10 + position,
+                kind=QuestionKind.PASS_FAIL,
+                text=f"Pass or fail question {position}",
+                passing_answer=True,
+            )
+        )
+    db.add(
+        Question(
+            tender_id=full_tender.id,
+            section_id=full_tender.questions[0].section_id,
+            position=20,
+            kind=QuestionKind.QUALITY,
+            text="How will you work with schools?",
+            word_limit=750,
+            weight=0,
+            lots=list(full_tender.lots),
+        )
+    )
+    stored = store_pdf(client.application, db, "Pricing.pdf")
+    db.add(
+        TenderDocument(tender_id=full_tender.id, kind=DocumentKind.PRICING_TEMPLATE, title="Pricing", file_id=stored.id)
+    )
+    db.commit()
+
+    html = client.get("/opportunities/KCC-FULL-1").get_data(as_text=True)
+    assert _summary_rows(html, "key-dates") == [
+        ("Clarification questions close", "7 December 2026 at midday"),
+        ("Bids close", "21 December 2026 at midday"),
+        ("Evaluation", "28 December 2026"),
+        ("Award planned", "12 January 2027"),
+        ("Contract starts", "1 April 2027"),
+    ]
+    assert _summary_rows(html, "what-you-need") == [
+        (
+            "Pass or fail questions",
+            "2 questions answered yes or no: the wrong answer to any of them means the bid cannot go further",
+        ),
+        ("Written answers", "2 written answers, up to 2,250 words in total"),
+        (
+            "Price",
+            "An annual price for each lot you bid for (there are 2 lots: you can bid for one or more), "
+            "using the pricing template",
+        ),
+        ("Documents to read", "3 documents, listed under Documents below"),
+    ]
+    assert 'href="#documents-heading"' in html and 'id="documents-heading"' in html
+    # At the top: before the full timetable, the lots and everything else.
+    assert html.index('id="key-dates"') < html.index('id="what-you-need"') < html.index(">Timetable<")
+    assert html.index('id="what-you-need"') < html.index(">Lots<")
+
+
+def test_what_you_need_says_when_some_questions_are_for_some_lots_only(client, db, full_tender):
+    question = next(q for q in full_tender.questions if q.kind is QuestionKind.QUALITY)
+    question.lots = full_tender.lots[:1]
+    db.commit()
+    html = client.get("/opportunities/KCC-FULL-1").get_data(as_text=True)
+    assert (
+        "Written answers",
+        "1 written answer, up to 1,500 words in total if you bid for every lot (some questions are for some lots only)",
+    ) in _summary_rows(html, "what-you-need")
+
+
+def test_a_tender_without_dates_says_to_be_confirmed(client, db, tender_factory):
+    tender = tender_factory(reference="KCC-TBC-1", lots=0, documents=0)
+    tender.evaluation_date = tender.intended_award_date = None
+    db.commit()
+    html = client.get("/opportunities/KCC-TBC-1").get_data(as_text=True)
+    rows = dict(_summary_rows(html, "key-dates"))
+    assert rows["Evaluation"] == rows["Award planned"] == "To be confirmed"
+    assert 'id="what-you-need"' not in html  # nothing asked for yet
 
 
 def test_draft_is_hidden_from_the_public_and_providers_but_previewed_by_officers(

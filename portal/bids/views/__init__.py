@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -52,7 +52,15 @@ def _helpers():
         "datetime_seconds": display.format_datetime_seconds,
         "paragraphs": paragraphs,
         "word_count": display.word_count,
+        "question_title": display.question_title,
+        "deadline_words": display.deadline_words,
+        "task_url": task_url,
     }
+
+
+def task_url(item) -> str:
+    """The page of the task that fixes one of ``drafting.missing_items``."""
+    return url_for(item.endpoint, **dict(item.args))
 
 
 # --- Refusals ------------------------------------------------------------------------------

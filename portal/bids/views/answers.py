@@ -127,6 +127,7 @@ def _keep_after_timeout(bid_id: int, question_id: int):
             "text": text if is_quality else None,
             "yes_no": None if is_quality else yes_no,
             "base_version": parse_version(request.form.get("base_version")),
+            "complete": request.form.get("action") != "later",  # which button was pressed
         },
         token=token,
         browser_key=draft_tokens.posted_key(),
@@ -208,6 +209,7 @@ def _use_or_discard_kept(bid: Bid, question: Question, token: str):
     data = pending.data or {}
     text, yes_no = data.get("text"), data.get("yes_no")
     base_version = int(data.get("base_version") or 0)
+    complete = data.get("complete", True) is not False
     form = _answer_form(question)
     form.answer.data = text if question.kind is QuestionKind.QUALITY else {True: "yes", False: "no"}.get(yes_no)
     form.base_version.data = str(base_version)
@@ -217,7 +219,9 @@ def _use_or_discard_kept(bid: Bid, question: Question, token: str):
         question,
         form,
         resumed=True,
-        save=lambda: drafting.save_answer(session, current_user, bid, question, text, yes_no, base_version, now),
+        save=lambda: drafting.save_answer(
+            session, current_user, bid, question, text, yes_no, base_version, now, complete=complete
+        ),
     )
     if refused is not None:
         return refused
@@ -237,16 +241,43 @@ def _save_answer(bid: Bid, question: Question):
     if not form.validate():
         return _question_page(bid, question, form, status=400)
     text, yes_no = _posted(question, form)
+    later = action == "later"
+    task_list = url_for("bids.show", bid_id=bid.id)
+    if later and question.kind is QuestionKind.PASS_FAIL and yes_no is None:
+        return redirect(task_list)  # nothing chosen, so nothing to keep
     base_version = parse_version(form.base_version.data)
     refused = _apply_save(
         bid,
         question,
         form,
         save=lambda: drafting.save_answer(
-            get_session(), current_user, bid, question, text, yes_no, base_version, now, force=action == "force"
+            get_session(),
+            current_user,
+            bid,
+            question,
+            text,
+            yes_no,
+            base_version,
+            now,
+            force=action == "force",
+            complete=not later,
         ),
     )
-    return refused or redirect(_next_url(bid, question))
+    if refused is not None:
+        return refused
+    if later:
+        flash(
+            "Your answer has been saved. You can come back to this bid until "
+            f"{display.deadline_words(bid.tender.submission_deadline)}.",
+            "success",
+        )
+        return redirect(task_list)
+    if question.kind is QuestionKind.PASS_FAIL and display.fails_selection(
+        question, queries.answers_by_question(get_session(), bid).get(question.id)
+    ):
+        # Said at once, on the question's own page, not only later on the task list.
+        return redirect(url_for("bids.question", bid_id=bid.id, question_id=question.id))
+    return redirect(_next_url(bid, question))
 
 
 def _next_url(bid: Bid, question: Question) -> str:
@@ -280,8 +311,12 @@ def _question_page(bid: Bid, question: Question, form=None, status: int = 200, c
     form.draft_token.data = draft_tokens.issue(current_user, bid.id, question.id)
     saved_by = session.get(User, answer.updated_by_id) if answer is not None and answer.updated_by_id else None
     number, total = _position(bid, question)
+    fails = display.fails_selection(question, answer) and conflict is None
     return render_template(
         "bids/question.html",
+        fails=fails,
+        next_url=_next_url(bid, question) if fails else None,
+        title=display.question_title(question),
         form=form,
         bid=bid,
         question=question,

@@ -182,7 +182,12 @@ def evidence(bid_id):
             (e, display.evidence_warning(e.expires_on, today, bid.tender.contract_start_date))
             for e in queries.evidence_to_choose(session, bid)
         ]
-        manage_url = url_for("evidence.index") if "evidence.index" in current_app.view_functions else None
+        # The evidence pages bring the provider back to this bid once they have added something.
+        manage_url = (
+            url_for("evidence.index", next=url_for("bids.evidence", bid_id=bid.id))
+            if "evidence.index" in current_app.view_functions
+            else None
+        )
         return {
             "bid": bid,
             "rows": rows,

@@ -13,7 +13,16 @@ from portal.bids import submission as submitting
 from portal.bids.forms import SubmitBidForm, WithdrawForm
 from portal.bids.models import BidStatus
 from portal.bids.policies import DeadlinePassed
-from portal.bids.views import award_progress, bid_or_404, bp, is_editable, overview, refused, require_editable
+from portal.bids.views import (
+    award_progress,
+    bid_or_404,
+    bp,
+    is_editable,
+    overview,
+    refused,
+    require_editable,
+    task_url,
+)
 from portal.db import after_commit, get_session
 from portal.errors import RuleViolation
 
@@ -22,7 +31,9 @@ from portal.errors import RuleViolation
 @roles(Role.PROVIDER)
 def check(bid_id):
     bid = bid_or_404(bid_id)
-    return render_template("bids/check.html", form=SubmitBidForm(), **overview(get_session(), bid, clock.now()))
+    return render_template(
+        "bids/check.html", form=SubmitBidForm(), errors=None, **overview(get_session(), bid, clock.now())
+    )
 
 
 @bp.route("/bids/<int:bid_id>/submit", methods=["POST"])
@@ -37,8 +48,9 @@ def submit(bid_id):
     try:
         submission, _is_new = submitting.submit(session, current_user, bid, now)
     except submitting.Incomplete as incomplete:
-        form.form_errors.extend(incomplete.missing)
-        return render_template("bids/check.html", form=form, **overview(session, bid, clock.now())), 400
+        # Each problem links to the task that fixes it (GOV.UK error summary).
+        errors = [{"text": str(item), "href": task_url(item)} for item in incomplete.missing]
+        return render_template("bids/check.html", form=form, errors=errors, **overview(session, bid, clock.now())), 400
     except DeadlinePassed:
         raise
     except RuleViolation as violation:
@@ -53,13 +65,15 @@ def receipt(bid_id, version):
     submission = next((s for s in bid.submissions if s.version == version), None)
     if submission is None:
         abort(404)
+    now = clock.now()
     return render_template(
         "bids/receipt.html",
         bid=bid,
         submission=submission,
         current=display.current_submission(bid),
         others=[s for s in reversed(bid.submissions) if s.version != version],
-        now=clock.now(),
+        now=now,
+        is_editable=is_editable(bid, now),
         award=award_progress(get_session(), bid),
     )
 

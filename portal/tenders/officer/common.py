@@ -12,9 +12,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock
 from portal.db import get_session
-from portal.tenders import policies
+from portal.tenders import checks, policies
 from portal.tenders.checks import TIMETABLE_FIELDS
-from portal.tenders.models import Lot, Question, Tender, TenderDocument
+from portal.tenders.models import Lot, Question, Tender, TenderDocument, TenderStatus
 
 bp = Blueprint("tender_admin", __name__, url_prefix="/tenders")
 
@@ -22,13 +22,28 @@ OFFICERS = policies.OFFICER_ROLES
 
 # Where an officer fixes each problem on the publication checklist.
 FIX_ENDPOINTS = {
-    "lots": "tender_admin.add_lot",
+    "lots": "tender_admin.lots",
     "questions": "tender_admin.questionnaire",
     "quality_weight": "tender_admin.evaluation_method",
     "score_descriptors": "tender_admin.evaluation_method",
     "tie_break": "tender_admin.evaluation_method",
     "decision_id": "tender_admin.decision",
     "conflicts_assessment": "tender_admin.conflicts",
+}
+
+
+# Where each task of the draft's task list (``checks.builder_tasks``) is done.
+TASK_ENDPOINTS = {
+    "details": "tender_admin.details",
+    "lots": "tender_admin.lots",
+    "timetable": "tender_admin.timetable",
+    "evaluation_method": "tender_admin.evaluation_method",
+    "questionnaire": "tender_admin.questionnaire",
+    "documents": "tender_admin.documents",
+    "conflicts": "tender_admin.conflicts",
+    "decision": "tender_admin.decision",
+    "agreements": "tender_admin.agreements",
+    "check": "tender_admin.check",
 }
 
 
@@ -51,6 +66,18 @@ def fix_url(tender: Tender, field: str | None) -> str:
         field or "", "tender_admin.timetable" if field in TIMETABLE_FIELDS else "tender_admin.show"
     )
     return url_for(endpoint, tender_id=tender.id)
+
+
+def bid_window_warnings(tender: Tender) -> list[str]:
+    """The timetable's warnings (``checks.timetable_warnings``) while they can still be acted
+    on: for a draft, and for a tender open for bids (its deadline can be extended)."""
+    if tender.status_at(now()) not in (TenderStatus.DRAFT, TenderStatus.PUBLISHED):
+        return []
+    return checks.timetable_warnings(tender, now())
+
+
+def task_url(tender: Tender, key: str) -> str:
+    return url_for(TASK_ENDPOINTS[key], tender_id=tender.id)
 
 
 def show_url(tender: Tender, endpoint: str = "tender_admin.show") -> str:

@@ -1,4 +1,5 @@
-"""Building a draft: its details, timetable, evaluation method, lots and documents.
+"""Building a draft: its details, timetable, evaluation method, lots (a list, and each
+lot's form) and documents.
 
 Each page follows the one form flow (``portal.forms.handle_form``); the verbs
 in ``tenders.drafting`` refuse a published tender, and each page's template
@@ -7,14 +8,14 @@ says so by asking ``policies.can_edit``.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, render_template, request
 from flask_login import current_user
 
 from portal.auth import roles
 from portal.db import get_session
 from portal.downloads import attachment
 from portal.forms import handle_form
-from portal.tenders import drafting
+from portal.tenders import checks, drafting
 from portal.tenders.choices import category_choices, district_choices
 from portal.tenders.forms import (
     DocumentForm,
@@ -25,7 +26,7 @@ from portal.tenders.forms import (
     TimetableForm,
 )
 from portal.tenders.models import DocumentKind, Lot, TieBreak
-from portal.tenders.officer.common import OFFICERS, bp, load_tender, now, part_of, show_url
+from portal.tenders.officer.common import OFFICERS, bid_window_warnings, bp, load_tender, now, part_of, show_url
 from portal.tenders.price_rule import price_rule
 
 
@@ -58,7 +59,7 @@ def timetable(tender_id):
         form,
         lambda: drafting.set_timetable(get_session(), current_user, tender, form.values, now()),
         template="tenders/officer/timetable.html",
-        context={"tender": tender},
+        context={"tender": tender, "warnings": bid_window_warnings(tender)},
         redirect_to=show_url(tender),
         success="The timetable has been saved.",
     )
@@ -93,6 +94,15 @@ def evaluation_method(tender_id):
 # --- Lots -------------------------------------------------------------------------
 
 
+@bp.route("/<int:tender_id>/lots")
+@roles(*OFFICERS)
+def lots(tender_id):
+    tender = load_tender(tender_id)
+    return render_template(
+        "tenders/officer/lots.html", tender=tender, weight_totals=checks.quality_weight_totals(tender)
+    )
+
+
 def _lot_form() -> LotForm:
     form = LotForm()
     form.district_ids.choices = district_choices(get_session())
@@ -112,7 +122,7 @@ def add_lot(tender_id):
         lambda: drafting.add_lot(get_session(), current_user, tender, **form.lot_fields()),
         template="tenders/officer/lot.html",
         context={"tender": tender, "lot": None},
-        redirect_to=show_url(tender),
+        redirect_to=show_url(tender, "tender_admin.lots"),
         success=lambda lot: f"Lot {lot.number} has been added.",
     )
 
@@ -130,7 +140,7 @@ def edit_lot(tender_id, lot_id):
         lambda: drafting.update_lot(get_session(), current_user, tender, lot, **form.lot_fields()),
         template="tenders/officer/lot.html",
         context={"tender": tender, "lot": lot},
-        redirect_to=show_url(tender),
+        redirect_to=show_url(tender, "tender_admin.lots"),
         success=f"Lot {lot.number} has been saved.",
     )
 
@@ -144,12 +154,12 @@ def remove_lot(tender_id, lot_id):
         RemoveForm(),
         lambda: drafting.remove_lot(get_session(), current_user, tender, lot),
         template="tenders/officer/remove.html",
-        redirect_to=show_url(tender),
+        redirect_to=show_url(tender, "tender_admin.lots"),
         success=f"Lot \u201c{lot.title}\u201d has been removed. The other lots have been renumbered.",
         context={
             "tender": tender,
             "thing": f"lot {lot.number}: {lot.title}",
-            "back": show_url(tender),
+            "back": show_url(tender, "tender_admin.lots"),
             "warning": "Quality questions that applied only to this lot will apply to every lot.",
         },
     )

@@ -17,7 +17,7 @@ from portal.signals import ask
 from portal.tenders import authority, checks, drafting, policies, queries
 from portal.tenders.choices import category_choices
 from portal.tenders.forms import TenderDetailsForm
-from portal.tenders.officer.common import OFFICERS, bp, fix_url, load_tender, now, show_url
+from portal.tenders.officer.common import OFFICERS, bid_window_warnings, bp, load_tender, now, show_url, task_url
 from portal.tenders.signals import bid_counts_requested
 
 
@@ -57,7 +57,9 @@ def create():
 def show(tender_id):
     session = get_session()
     tender = load_tender(tender_id)
-    problems = checks.publication_problems(tender, now()) if policies.can_publish(current_user, tender) else []
+    is_draft = policies.can_publish(current_user, tender)
+    problems = checks.publication_problems(tender, now()) if is_draft else []
+    replaced = authority.replaced_agreements(session, tender)
     # Counts only, asked of the bids domain: the seal keeps everything else about bids out of this page.
     bid_counts = (
         ask(bid_counts_requested, tender, session=session) if policies.can_see_responses(current_user, tender) else None
@@ -65,10 +67,11 @@ def show(tender_id):
     return render_template(
         "tenders/officer/show.html",
         tender=tender,
-        problems=problems,
-        fix_url=fix_url,
+        tasks=checks.builder_tasks(tender, problems, len(replaced)) if is_draft else [],
+        task_url=task_url,
+        warnings=bid_window_warnings(tender),
         weight_totals=checks.quality_weight_totals(tender),
-        replaced=authority.replaced_agreements(session, tender),
+        replaced=replaced,
         unanswered=queries.has_unanswered_clarifications(session, tender),
         bid_counts=bid_counts,
     )

@@ -4,7 +4,7 @@ cancelling."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -23,7 +23,7 @@ from portal.tenders.forms import (
     PublishForm,
 )
 from portal.tenders.models import TenderStatus
-from portal.tenders.officer.common import OFFICERS, bp, fix_url, load_tender, now, show_url
+from portal.tenders.officer.common import OFFICERS, bid_window_warnings, bp, fix_url, load_tender, now, show_url
 
 
 @bp.route("/<int:tender_id>/conflicts", methods=["GET", "POST"])
@@ -99,20 +99,39 @@ def agreements(tender_id):
     )
 
 
+def _check_page(tender) -> dict:
+    """What the check page shows: the problems left (for a draft), the timetable's
+    warnings, and every part of the tender with its change link."""
+    problems = checks.publication_problems(tender, now()) if policies.can_publish(current_user, tender) else []
+    return {
+        "tender": tender,
+        "problems": problems,
+        "fix_url": fix_url,
+        "warnings": bid_window_warnings(tender),
+        "weight_totals": checks.quality_weight_totals(tender),
+        "replaced": authority.replaced_agreements(get_session(), tender),
+        "bid_counts": None,
+    }
+
+
+@bp.route("/<int:tender_id>/check")
+@roles(*OFFICERS)
+def check(tender_id):
+    tender = load_tender(tender_id)
+    return render_template("tenders/officer/check.html", form=PublishForm(formdata=None), **_check_page(tender))
+
+
 @bp.route("/<int:tender_id>/publish", methods=["GET", "POST"])
 @roles(*OFFICERS)
 def publish(tender_id):
+    if request.method == "GET":  # the publish button lives on the check page
+        return redirect(url_for("tender_admin.check", tender_id=tender_id))
     tender = load_tender(tender_id)
-
-    def checklist() -> dict:
-        problems = checks.publication_problems(tender, now()) if policies.can_publish(current_user, tender) else []
-        return {"tender": tender, "problems": problems, "fix_url": fix_url}
-
     return handle_form(
         PublishForm(),
         lambda: lifecycle.publish(get_session(), current_user, tender, now()),
-        template="tenders/officer/publish.html",
-        context=checklist,
+        template="tenders/officer/check.html",
+        context=lambda: _check_page(tender),
         redirect_to=show_url(tender),
         success=lambda _: (
             f"{tender.reference} has been published. It is open for bids until "

@@ -93,6 +93,20 @@ def _question_form(tender: Tender, kind: QuestionKind):
     return form
 
 
+def _with_short_title(form, save):
+    """Run the question's save, then give the question the form's short title
+    (blank: none, and bidders see the question's first words). The save has
+    refused a published tender already; the audit record it wrote names the question."""
+
+    def run():
+        question = save()
+        question.short_title = (form.short_title.data or "").strip() or None
+        get_session().flush()
+        return question
+
+    return run
+
+
 @bp.route("/<int:tender_id>/questionnaire/sections/<int:section_id>/questions/new", methods=["GET", "POST"])
 @roles(*OFFICERS)
 def add_question(tender_id, section_id):
@@ -101,7 +115,10 @@ def add_question(tender_id, section_id):
     form = _question_form(tender, section.kind)
     return handle_form(
         form,
-        lambda: drafting.add_question(get_session(), current_user, tender, section, **form.question_fields()),
+        _with_short_title(
+            form,
+            lambda: drafting.add_question(get_session(), current_user, tender, section, **form.question_fields()),
+        ),
         template="tenders/officer/question.html",
         redirect_to=_questionnaire_url(tender),
         success="The question has been added.",
@@ -125,7 +142,13 @@ def edit_question(tender_id, question_id):
         form.fill_from(question)
     return handle_form(
         form,
-        lambda: drafting.update_question(get_session(), current_user, tender, question, **form.question_fields()),
+        _with_short_title(
+            form,
+            lambda: (
+                drafting.update_question(get_session(), current_user, tender, question, **form.question_fields())
+                or question
+            ),
+        ),
         template="tenders/officer/question.html",
         redirect_to=_questionnaire_url(tender),
         success="The question has been saved.",
@@ -151,7 +174,7 @@ def remove_question(tender_id, question_id):
         success="The question has been removed.",
         context={
             "tender": tender,
-            "thing": f"the question \u201c{question.text[:120]}\u201d",
+            "thing": f"the question \u201c{question.short_title or question.text}\u201d",
             "warning": None,
             "back": _questionnaire_url(tender),
         },
