@@ -4,20 +4,18 @@ clarification questions and alert choices. Shape only; rules live in services.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxesInput
 from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from portal.agreements.models import DeliveryMode
+from portal.filter_args import DATE_PARTS, choice, date_from_parts, one
 from portal.forms import PortalForm, submit
-from portal.input_guard import as_id
 from portal.money import MoneyError, parse_pounds
 from portal.tenders.clarifications import MAX_QUESTION_LENGTH
 from portal.tenders.queries import SORT_ORDERS, OpportunityFilter
 
-DATE_PARTS = ("day", "month", "year")
 MAX_SEARCH_TEXT = 100
 
 
@@ -74,40 +72,6 @@ class OpportunityFilterForm:
         return {name: value for name, value in args.items() if value}
 
 
-def _one(args, name: str) -> str:
-    return (args.get(name) or "").strip()
-
-
-def _choice(raw: str, known: list[tuple[int, str]]) -> int | None:
-    """The id sent, if it is one of the choices offered; ValueError if it is not."""
-    if not raw:
-        return None
-    chosen = as_id(raw)
-    if chosen is None or chosen not in {row_id for row_id, _ in known}:
-        raise ValueError(raw)
-    return chosen
-
-
-def _date(parts: dict[str, str], label: str) -> date | None:
-    """A GOV.UK date input's three boxes as a date.
-
-    Raises:
-        ValueError: with the message to show: a box missing, or not a real date.
-    """
-    if not any(parts.values()):
-        return None
-    missing = [part for part in DATE_PARTS if not parts[part]]
-    if missing:
-        raise ValueError(f"{label} must include a {' and '.join(missing)}")
-    day, month, year = (parts[part] for part in DATE_PARTS)
-    try:
-        if len(year) != 4 or not all(part.isascii() and part.isdigit() for part in (day, month, year)):
-            raise ValueError
-        return date(int(year), int(month), int(day))
-    except (ValueError, OverflowError) as error:
-        raise ValueError(f"{label} must be a real date") from error
-
-
 def _pence(raw: str, label: str) -> int | None:
     """An amount as the pages write money ("£1.5m", "£250,000", "1500000"), in pence.
 
@@ -125,15 +89,15 @@ def read_filters(args, categories: list[tuple[int, str]], districts: list[tuple[
     """The search's filters from the query string: ``form.parsed`` is the filter
     when every value could be used, else None and ``form.errors`` says why."""
     form = OpportunityFilterForm(
-        q=_one(args, "q"),
-        category=_one(args, "category"),
-        district=_one(args, "district"),
-        mode=_one(args, "mode"),
-        closing_before={part: _one(args, f"closing_before-{part}") for part in DATE_PARTS},
-        value_from=_one(args, "value_from"),
-        value_to=_one(args, "value_to"),
-        show=bool(_one(args, "show")),
-        sort=_one(args, "sort"),
+        q=one(args, "q"),
+        category=one(args, "category"),
+        district=one(args, "district"),
+        mode=one(args, "mode"),
+        closing_before={part: one(args, f"closing_before-{part}") for part in DATE_PARTS},
+        value_from=one(args, "value_from"),
+        value_to=one(args, "value_to"),
+        show=bool(one(args, "show")),
+        sort=one(args, "sort"),
     )
     # Links made before the boxes had names of their own sent day, month and year under one name.
     shared = [value.strip() for value in args.getlist("closing_before")] if hasattr(args, "getlist") else []
@@ -144,18 +108,18 @@ def read_filters(args, categories: list[tuple[int, str]], districts: list[tuple[
     if len(form.q) > MAX_SEARCH_TEXT:
         problems["q"] = f"Search must be {MAX_SEARCH_TEXT} characters or fewer"
     try:
-        category_id = _choice(form.category, categories)
+        category_id = choice(form.category, categories)
     except ValueError:
         category_id, problems["category"] = None, "Select a category from the list"
     try:
-        district_id = _choice(form.district, districts)
+        district_id = choice(form.district, districts)
     except ValueError:
         district_id, problems["district"] = None, "Select a district from the list"
     mode = DeliveryMode.__members__.get(form.mode) if form.mode else None
     if form.mode and mode is None:
         problems["mode"] = "Select a delivery mode from the list"
     try:
-        closing_before = _date(form.closing_before, "Closing on or before")
+        closing_before = date_from_parts(form.closing_before, "Closing on or before")
     except ValueError as problem:
         closing_before, problems["closing_before"] = None, str(problem)
     try:

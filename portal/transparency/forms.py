@@ -11,12 +11,9 @@ never dropped quietly and never a 500.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
-from portal.input_guard import as_id
+from portal.filter_args import DATE_PARTS, choice, date_from_parts, one
 from portal.transparency.register import MAX_PROVIDER_TEXT, ContractFilter, ContractStatus, FilterChoices
-
-DATE_PARTS = ("day", "month", "year")
 
 
 @dataclass
@@ -54,67 +51,33 @@ class RegisterFilterForm:
         return {name: value for name, value in args.items() if value}
 
 
-def _one(args, name: str) -> str:
-    return (args.get(name) or "").strip()
-
-
-def _choice(raw: str, known: list[tuple[int, str]]) -> int | None:
-    """The id typed, if it is one of the choices; ValueError if it is not."""
-    if not raw:
-        return None
-    chosen = as_id(raw)
-    if chosen is None or chosen not in {row_id for row_id, _ in known}:
-        raise ValueError(raw)
-    return chosen
-
-
-def _date(parts: dict[str, str], label: str) -> date | None:
-    """A GOV.UK date input's three boxes as a date (as ``portal.forms.DateInputField`` reads them).
-
-    Raises:
-        ValueError: with the message to show: a box missing, or not a real date.
-    """
-    if not any(parts.values()):
-        return None
-    missing = [part for part in DATE_PARTS if not parts[part]]
-    if missing:
-        raise ValueError(f"{label} must include a {' and '.join(missing)}")
-    day, month, year = (parts[part] for part in DATE_PARTS)
-    try:
-        if len(year) != 4 or not all(part.isascii() and part.isdigit() for part in (day, month, year)):
-            raise ValueError
-        return date(int(year), int(month), int(day))
-    except (ValueError, OverflowError) as error:
-        raise ValueError(f"{label} must be a real date") from error
-
-
 def read_filters(args, choices: FilterChoices) -> RegisterFilterForm:
     """The register's filters from the query string: ``form.parsed`` is the filter
     when every value could be used, else None and ``form.errors`` says why."""
     form = RegisterFilterForm(
-        category=_one(args, "category"),
-        district=_one(args, "district"),
-        provider=_one(args, "provider"),
-        in_force={part: _one(args, f"in_force-{part}") for part in DATE_PARTS},
-        status=_one(args, "status"),
+        category=one(args, "category"),
+        district=one(args, "district"),
+        provider=one(args, "provider"),
+        in_force={part: one(args, f"in_force-{part}") for part in DATE_PARTS},
+        status=one(args, "status"),
     )
-    vcse = _one(args, "vcse")
+    vcse = one(args, "vcse")
     form.vcse = vcse == "yes"
     if vcse not in ("", "yes"):
         form.errors["vcse"] = "Select VCSE providers only, or leave it unticked"
 
     try:
-        category_id = _choice(form.category, choices.categories)
+        category_id = choice(form.category, choices.categories)
     except ValueError:
         category_id, form.errors["category"] = None, "Select a category from the list"
     try:
-        district_id = _choice(form.district, choices.districts)
+        district_id = choice(form.district, choices.districts)
     except ValueError:
         district_id, form.errors["district"] = None, "Select a district from the list"
     if len(form.provider) > MAX_PROVIDER_TEXT:
         form.errors["provider"] = f"Provider name must be {MAX_PROVIDER_TEXT} characters or fewer"
     try:
-        in_force_on = _date(form.in_force, "In force on")
+        in_force_on = date_from_parts(form.in_force, "In force on")
     except ValueError as problem:
         in_force_on, form.errors["in_force"] = None, str(problem)
     status = ContractStatus.__members__.get(form.status.upper()) if form.status else None
