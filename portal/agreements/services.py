@@ -415,7 +415,8 @@ def _notice_url(organisation: Organisation, notice: EndingNotice) -> str:
 def replacement_sentence(agreement: Agreement) -> str:
     """What replaces the agreement; the tenders domain links replacements."""
     replacement = getattr(agreement, "replacement_tender", None)
-    if replacement is None:
+    # A draft is the council's own until it is published: its title goes to nobody before then.
+    if replacement is None or replacement.published_at is None:
         return (
             "The council is preparing new opportunities to replace it. We will tell you when one is "
             "published, and you will be able to bid."

@@ -151,3 +151,12 @@ def test_the_email_without_a_replacement_has_no_opportunity_link(app, db, world,
         db.commit()
     body = mailbox.body(mailbox.last_to(world["user"].email))
     assert "/opportunities/" not in body and "/notices/" in body
+
+
+def test_a_scheduled_notice_never_names_a_draft_replacement(app, db, world):
+    from portal.agreements.services import replacement_sentence
+
+    _replace(app, db, world["agreement"], status=TenderStatus.DRAFT)
+    db.refresh(world["agreement"])
+    assert "KCC-EIP-FW" not in replacement_sentence(world["agreement"])
+    assert "preparing new opportunities" in replacement_sentence(world["agreement"])

@@ -370,3 +370,18 @@ def test_a_withdrawal_refused_at_the_moment_of_commit_is_not_announced(
     assert db.get(Bid, bid.id).status is BidStatus.SUBMITTED
     assert "has been withdrawn" not in text_of(client.get(f"/bids/{bid.id}"))
     assert mailbox.messages == []
+
+
+def test_after_the_deadline_the_lists_stop_prompting_to_submit_changes(
+    client, db, tender, bid, complete_bid, clock_at, mailbox
+):
+    complete_bid(client, bid, tender)
+    assert submit(client, bid.id).status_code == 302
+    _selection, first, _second = questions_of(tender)
+    assert answer(client, bid.id, first.id, "A better answer about outreach.").status_code == 302
+    assert "Changes not yet submitted" in text_of(client.get("/bids"))
+    assert "changes not yet submitted" in text_of(client.get("/dashboard"))
+    clock_at(tender.submission_deadline + timedelta(minutes=1))
+    # Too late to submit them: the lists no longer suggest it.
+    assert "Changes not yet submitted" not in text_of(client.get("/bids"))
+    assert "changes not yet submitted" not in text_of(client.get("/dashboard"))
