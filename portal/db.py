@@ -137,14 +137,26 @@ def discard() -> None:
         _forget_queued(session)
 
 
+_PREPARERS: list[Callable[[Session], None]] = []
+
+
+def prepare_before_checks(prepare: Callable[[Session], None]) -> None:
+    """Run ``prepare(session)`` at every commit, before the last-moment checks: work that may
+    wait (the audit chain's lock) then happens before the clock is judged, never after it."""
+    _PREPARERS.append(prepare)
+
+
 def _commit(session: Session) -> None:
     """Commit, running the last-moment checks first and the callbacks after.
 
     Checks registered with :func:`before_commit` run at the last moment before
     the commit (the bid deadline is judged there); one that raises rolls
-    everything back and its exception reaches the caller.
+    everything back and its exception reaches the caller. Anything registered with
+    :func:`prepare_before_checks` runs just before them.
     """
     try:
+        for prepare in _PREPARERS:
+            prepare(session)
         for check in session.info.get("before_commit", []):
             check()
         session.commit()

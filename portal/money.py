@@ -62,7 +62,10 @@ def parse_pounds(text) -> int | None:
         raise MoneyError(MoneyError.NOT_MONEY) from error
     if not pounds.is_finite():
         raise MoneyError(MoneyError.NOT_MONEY)
-    pounds *= multiplier
+    try:
+        pounds *= multiplier
+    except ArithmeticError as error:  # "1e999999m": too large for the decimal context
+        raise MoneyError(MoneyError.TOO_LARGE) from error
     if pounds < 0:
         raise MoneyError(MoneyError.NEGATIVE)
     if pounds > MAX_PENCE / 100:

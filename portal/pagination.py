@@ -10,7 +10,7 @@ MAX_PAGE = 100_000  # a page number past this is a typing slip or a probe, not a
 def page_number(raw) -> int:
     """The page asked for in the query string: a whole number from 1, else 1."""
     text = str(raw or "").strip()
-    if not text.isdigit() or len(text) > 6:
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:  # "²" is a digit to Python, not to int()
         return 1
     return min(max(int(text), 1), MAX_PAGE)
 

@@ -61,6 +61,7 @@ def test_what_the_pages_show_reads_back(pence):
         ("1001m", MoneyError.TOO_LARGE),
         ("9e99m", MoneyError.TOO_LARGE),
         ("9e99", MoneyError.TOO_LARGE),
+        ("1e999999m", MoneyError.TOO_LARGE),  # beyond the decimal context once multiplied
         ("1.000000001m", MoneyError.FRACTION),
         ("1.001", MoneyError.FRACTION),
         ("1" * 40 + "m", MoneyError.TOO_LARGE),

@@ -361,7 +361,7 @@ def incumbents_csv():
         "Bid",
         "Outcome",
     ]
-    bids = {"started": "Started", "submitted": "Submitted", None: "None"}
+    bids = {"started": "Started", "submitted": "Submitted", None: "No"}
     body = [
         [
             row.name,

@@ -32,7 +32,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from portal.audit.models import AuditEvent, AuditHead
 from portal.clock import now as clock_now
-from portal.db import savepoint
+from portal.db import prepare_before_checks, savepoint
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +105,16 @@ def _hash_of(event: AuditEvent) -> str:
 def note(session: Session, audit_event: AuditEvent) -> None:
     """Remember ``audit_event`` as this transaction's to seal when it commits."""
     noted = session.info.setdefault(_UNSEALED, [])
-    if not any(e is audit_event for e in noted):
+    seen = session.info.setdefault(_UNSEALED + "_ids", set())  # a set: a bulk import notes thousands
+    if id(audit_event) not in seen:
+        seen.add(id(audit_event))
         noted.append(audit_event)
+
+
+def _take_noted(session: Session) -> list[AuditEvent]:
+    # The ids go with the list: an id is only unique while its object lives, and the list keeps them alive.
+    session.info.pop(_UNSEALED + "_ids", None)
+    return session.info.pop(_UNSEALED, [])
 
 
 def _note_new_events(session: Session, _flush_context, _instances) -> None:
@@ -147,7 +155,7 @@ def seal(session: Session) -> None:
     session.flush()  # every event inserted (and, on SQLite, the write lock held)
     events = [
         e
-        for e in session.info.pop(_UNSEALED, [])
+        for e in _take_noted(session)
         if e.position is None and e in session and inspect(e).persistent  # not undone by a savepoint
     ]
     if not events:
@@ -169,11 +177,14 @@ def seal(session: Session) -> None:
 def _forget_unsealed(session: Session, transaction) -> None:
     # A transaction that ends (committed or rolled back) leaves nothing to seal.
     if transaction.parent is None:
-        session.info.pop(_UNSEALED, None)
+        _take_noted(session)
 
 
 event.listen(Session, "before_flush", _note_new_events)
 event.listen(Session, "before_commit", seal)
+# In the unit of work, seal before the last-moment checks: a bid judged in time at 11:59:59.9
+# must not then wait for the chain's lock and commit after the deadline.
+prepare_before_checks(seal)
 event.listen(Session, "after_transaction_end", _forget_unsealed)
 
 

@@ -38,10 +38,11 @@ class AwardedBid:
     """One winner of one lot: the reference its contract (and its agreement) carries,
     and its price for the lot."""
 
-    reference: str
+    reference: str  # the agreement's, cut to the register's 40 characters
     lot: Lot
     bid: Bid
     annual_price_pence: int
+    award_id: str  # the same, uncut: unique within the tender however long its reference
 
 
 def awarded_bids(session: Session, tender: Tender) -> list[AwardedBid]:
@@ -56,7 +57,8 @@ def awarded_bids(session: Session, tender: Tender) -> list[AwardedBid]:
         for n, bid in enumerate(sorted(award.winners, key=lambda b: b.id), start=1):
             content = bid.submissions[-1].content if bid.submissions else {}
             price = next((item["price_pence"] for item in content.get("lots", []) if item["lot_id"] == lot.id), 0)
-            found.append(AwardedBid(f"{tender.reference}-L{lot.number}-{n:02d}"[:40], lot, bid, price or 0))
+            award_id = f"{tender.reference}-L{lot.number}-{n:02d}"
+            found.append(AwardedBid(award_id[:40], lot, bid, price or 0, award_id))
     return found
 
 

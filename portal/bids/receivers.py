@@ -14,7 +14,7 @@ from portal.bids import queries
 from portal.bids.models import Bid
 from portal.tenders.models import Tender
 from portal.tenders.public_policies import is_open_for_bids
-from portal.tenders.queries import PUBLIC_STATUSES
+from portal.tenders.queries import is_public
 from portal.tenders.signals import bid_counts_requested, own_bid_requested
 from portal.tenders.signals import bidders_requested as tender_bidders_requested
 
@@ -52,7 +52,7 @@ def tender_bidders(tender, *, session, **_ignored) -> set[int]:
 def replacement_of(tender: Tender | None, bid_id: int | None, now) -> Replacement | None:
     """The replacement opportunity as a provider may see it: None for no tender or a draft
     (a provider never learns of a draft). The provider's home page reads it too."""
-    if tender is None or tender.status not in PUBLIC_STATUSES:
+    if tender is None or not is_public(tender):
         return None
     return Replacement(
         reference=tender.reference,

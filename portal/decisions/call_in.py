@@ -27,6 +27,7 @@ from portal.decisions.models import Decision
 CALL_IN_WORKING_DAYS = 5
 CALLED_IN = "Item Called In"
 NOT_TAKING_EFFECT = frozenset({"Withdrawn", "Abandoned", "Rejected"})
+NOT_YET_MADE = frozenset({"For Determination", "Deferred"})
 
 
 @cache
@@ -64,6 +65,8 @@ def effect_of(decision: Decision, today: date) -> Effect:
     ends = call_in_ends(decision.publication_date) if decision.is_subject_to_call_in else None
     if decision.status == CALLED_IN:
         return Effect(ends, None, "Not yet: the decision has been called in for scrutiny by councillors")
+    if decision.status in NOT_YET_MADE:
+        return Effect(ends, None, "Not yet: the decision has not been made")
     if decision.status in NOT_TAKING_EFFECT:
         return Effect(ends, None, f"It does not take effect: the decision is {decision.status.lower()}")
     if ends is None:

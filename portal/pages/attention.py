@@ -92,7 +92,12 @@ def unanswered_clarifications(session: Session, now: datetime) -> Section:
             func.count(Clarification.answer),  # answers written and saved, not yet sent
         )
         .join(Clarification, Clarification.tender_id == Tender.id)
-        .where(Clarification.answered_at.is_(None), Tender.status.in_((TenderStatus.PUBLISHED, TenderStatus.CLOSED)))
+        # Only while they can still be answered (tenders.policies.can_answer): open, before the deadline.
+        .where(
+            Clarification.answered_at.is_(None),
+            Tender.status == TenderStatus.PUBLISHED,
+            Tender.submission_deadline > now,
+        )
         .group_by(Tender.id, Tender.reference, Tender.title, Tender.answers_by)
         .order_by(Tender.answers_by, Tender.reference)
     ).all()

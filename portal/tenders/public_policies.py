@@ -12,7 +12,7 @@ from datetime import datetime
 
 from portal.accounts.models import Role
 from portal.tenders.models import Tender, TenderStatus
-from portal.tenders.queries import PUBLIC_STATUSES
+from portal.tenders.queries import is_public
 
 PREVIEW_ROLES = (Role.OFFICER, Role.ADMIN)
 
@@ -25,7 +25,7 @@ def can_preview_drafts(user) -> bool:
 def can_view(user, tender: Tender) -> bool:
     """Anyone sees a published (or closed, awarded, cancelled) tender; only
     officers and administrators see a draft."""
-    return tender.status in PUBLIC_STATUSES or can_preview_drafts(user)
+    return is_public(tender) or can_preview_drafts(user)
 
 
 def is_provider(user) -> bool:

@@ -65,7 +65,10 @@ def one_line(text: str | None, limit: int = SUMMARY_LENGTH) -> str:
     first = next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
     if len(first) <= limit:
         return first
-    cut = first[: limit + 1].rsplit(None, 1)[0] if " " in first[: limit + 1] else first[:limit]
+    # With no space within the limit, the first word is shown whole: never cut mid-word.
+    cut = first[: limit + 1].rsplit(None, 1)[0] if " " in first[: limit + 1] else first.split(None, 1)[0]
+    if cut == first:
+        return first
     return cut.rstrip(" ,;:.-–") + "…"
 
 
@@ -245,7 +248,7 @@ def document(reference, document_id):
     found = get_session().get(TenderDocument, document_id, options=[joinedload(TenderDocument.file)])
     if found is None or found.tender_id != tender.id:
         abort(404)
-    return attachment(found.file, private=tender.status not in queries.PUBLIC_STATUSES)
+    return attachment(found.file, private=not queries.is_public(tender))
 
 
 @bp.route("/opportunities/<reference>/interest", methods=["POST"])

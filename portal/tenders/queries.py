@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.agreements.models import DeliveryMode, ServiceCategory
@@ -33,6 +33,19 @@ PUBLIC_STATUSES = (
 )
 PAGE_SIZE = 20
 OFFICER_PAGE_SIZE = 50
+
+
+def is_public(tender: Tender) -> bool:
+    """Whether anyone may see the tender: it was published (and whatever became of it since).
+    A draft cancelled before publication never was: nobody outside the council learns of it."""
+    return tender.status in PUBLIC_STATUSES and tender.published_at is not None
+
+
+def public_condition():
+    """:func:`is_public` as SQL, so a list and a page can never disagree."""
+    return and_(Tender.status.in_(PUBLIC_STATUSES), Tender.published_at.is_not(None))
+
+
 # The opportunities list's orders: the query string's value and what the select calls it.
 SORT_ORDERS = {"closing": "Closing soonest", "newest": "Newest first"}
 
@@ -85,7 +98,7 @@ def opportunities(session: Session, f: OpportunityFilter, page: int, now: dateti
     if f.show == "open":
         query = select(Tender).where(Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline > now)
     else:
-        query = select(Tender).where(Tender.status.in_(PUBLIC_STATUSES))
+        query = select(Tender).where(public_condition())
     if f.text:
         # What was typed is matched as it is: a "%" or "_" in it is a character, not a wildcard.
         typed = f.text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -194,7 +207,7 @@ def tenders_under_decision(session: Session, decision_id: int, include_drafts: b
         .options(selectinload(Tender.documents).joinedload(TenderDocument.file))
     )
     if not include_drafts:
-        query = query.where(Tender.status.in_(PUBLIC_STATUSES))
+        query = query.where(public_condition())
     return list(session.scalars(query.order_by(Tender.reference)))
 
 

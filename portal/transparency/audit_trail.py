@@ -22,7 +22,8 @@ from portal.accounts.models import User
 from portal.audit.chain import head_as_data, published_heads
 from portal.audit.models import AuditEvent, AuditHead
 from portal.awards.models import AssessmentSummary, AwardNotice, LotAward
-from portal.bids.models import Bid, BidAnswer, BidAttachment, BidOpening, Submission
+from portal.bids.models import Bid, BidAnswer, BidAttachment, BidOpening, BidStatus, Submission
+from portal.bids.policies import is_opened
 from portal.evaluation.models import (
     ConflictDeclaration,
     LotEvaluation,
@@ -187,8 +188,9 @@ class TrailRow:
 
 
 def is_sealed(tender: Tender, now: datetime) -> bool:
-    """Whether the tender's bids are still sealed: its submission deadline has not passed."""
-    return tender.submission_deadline is None or tender.submission_deadline > now
+    """Whether the tender's bids are still sealed: the seal the bid pages keep
+    (``bids.policies.is_opened``): until two officers have opened them after the deadline."""
+    return not is_opened(tender, now)
 
 
 def _of(object_type: str, ids) -> ColumnElement[bool]:
@@ -197,7 +199,9 @@ def _of(object_type: str, ids) -> ColumnElement[bool]:
 
 def _tender_condition(session: Session, tender_id: int, sealed: bool) -> ColumnElement[bool]:
     """The events of the tender and of everything belonging to it, as one condition."""
-    bid_ids = select(Bid.id).where(Bid.tender_id == tender_id)
+    # A bid never submitted stays its organisation's own, opened or not: officers never see drafts.
+    bid_ids = select(Bid.id).where(Bid.tender_id == tender_id, Bid.status != BidStatus.DRAFT)
+    draft_ids = select(Bid.id).where(Bid.tender_id == tender_id, Bid.status == BidStatus.DRAFT)
     submission_ids = select(Submission.id).where(Submission.bid_id.in_(bid_ids))
     conditions = [and_(AuditEvent.object_type == Tender.__tablename__, AuditEvent.object_id == tender_id)]
     conditions += [_of(m.__tablename__, select(m.id).where(m.tender_id == tender_id)) for m in OWNED_BY_TENDER]
@@ -220,7 +224,7 @@ def _tender_condition(session: Session, tender_id: int, sealed: bool) -> ColumnE
     else:
         names_tender = named.as_integer() == tender_id
     conditions.append(and_(AuditEvent.object_type == "", names_tender))
-    condition = or_(*conditions)
+    condition = and_(or_(*conditions), ~_of(Bid.__tablename__, draft_ids))
     if sealed:
         condition = and_(
             condition, AuditEvent.object_type.not_in(SEALED_TYPES), AuditEvent.action.not_in(SEALED_ACTIONS)

@@ -30,7 +30,7 @@ from portal.pagination import Page
 from portal.providers.models import District, Organisation, OrganisationType
 from portal.providers.vcse import VCSE_TYPES, is_vcse
 from portal.tenders.models import Lot, Tender
-from portal.tenders.queries import PUBLIC_STATUSES
+from portal.tenders.queries import public_condition
 
 PAGE_SIZE = 50
 MAX_PROVIDER_TEXT = 100
@@ -181,7 +181,7 @@ def _rows_query(f: ContractFilter, today: date):
         select(Tender.id, Tender.reference, Tender.title, Tender.decision_id, Decision.number.label("decision_number"))
         .outerjoin(Decision, Decision.id == Tender.decision_id)
         # Only a tender with a public page is linked to: an awarded tender always has one.
-        .where(Tender.status.in_(PUBLIC_STATUSES))
+        .where(public_condition())
         .subquery()
     )
     return (

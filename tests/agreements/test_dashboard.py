@@ -164,3 +164,15 @@ def test_the_lists_use_a_fixed_number_of_queries(app, client, db, defaults, offi
     with count_queries(app) as large:
         assert client.get(path).status_code == 200
     assert len(large) == len(small), f"{len(small)} queries at 10 agreements, {len(large)} at 1,000"
+
+
+def test_the_csv_says_no_for_an_incumbent_without_a_bid(client, db, waves, officer, login_as):
+    login_as(officer)
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get("/agreements/dashboard/incumbents.csv?wave=2027-03-31").get_data(as_text=True))
+        )
+    )
+    bid_column = rows[0].index("Bid")
+    assert "None" not in [row[bid_column] for row in rows[1:]]
+    assert "No" in [row[bid_column] for row in rows[1:]]

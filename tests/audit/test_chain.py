@@ -283,3 +283,14 @@ def test_concurrent_writers_keep_the_chain_whole(app, db):
     assert result.ok, result.problems
     assert result.records == threads_count * commits
     assert [r.position for r in _rows(db)] == list(range(1, threads_count * commits + 1))
+
+
+def test_the_unit_of_work_seals_before_its_last_moment_checks(app, db):
+    """The chain's lock is waited for before the deadline is judged, never after it."""
+    from portal.db import before_commit, transaction
+
+    seen = []
+    with app.app_context(), transaction() as session:
+        event = record(session, None, "test.judged", None)
+        before_commit(session, lambda: seen.append(event.position))
+    assert seen == [1]

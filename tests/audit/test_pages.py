@@ -7,12 +7,13 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from portal.accounts.models import Role
 from portal.audit import chain
 from portal.audit.services import record
-from portal.bids.models import Bid
-from portal.tenders.models import Clarification
+from portal.bids.models import Bid, BidStatus
+from portal.tenders.models import Clarification, Tender
 from tests import factories
 from tests.support import count_queries
 
@@ -41,7 +42,12 @@ def world(app, db, at):
         provider.full_name = '=HYPERLINK("http://evil.example","click")'
         tender = factories.make_tender(app, db, submission_deadline=MOMENT + timedelta(days=28))
         other = factories.make_tender(app, db)
-        bid = Bid(tender_id=tender.id, organisation_id=provider.organisation_id, created_by_id=provider.id)
+        bid = Bid(
+            tender_id=tender.id,
+            organisation_id=provider.organisation_id,
+            created_by_id=provider.id,
+            status=BidStatus.SUBMITTED,
+        )
         question = Clarification(
             tender_id=tender.id, organisation_id=provider.organisation_id, asked_by_id=provider.id, question="When?"
         )
@@ -132,6 +138,9 @@ def test_the_trail_shows_who_what_when_and_details_and_keeps_bids_sealed_until_t
 
     at(world["tender"].submission_deadline + timedelta(seconds=1))
     page = client.get(url).get_data(as_text=True)
+    assert "Started a bid" not in page, "past the deadline, but the bids not yet opened by two officers"
+    opened(db, world["tender"])
+    page = client.get(url).get_data(as_text=True)
     assert "Started a bid" in page and "Registered interest" in page
     assert "5 records" in page and "Bids are sealed" not in page
     # Oldest first, in the chain's order.
@@ -143,8 +152,15 @@ def test_the_officers_tender_page_links_to_the_trail(app, db, client, login_as, 
     assert f'href="/tenders/{world["tender"].id}/audit-trail"' in page
 
 
+def opened(db, tender) -> None:
+    """Two officers have opened the tender's bids (the moment the seal lifts)."""
+    db.execute(update(Tender).where(Tender.id == tender.id).values(evaluation_started_at=tender.submission_deadline))
+    db.commit()
+
+
 def test_the_download_is_the_whole_trail_with_formulas_neutralised(app, db, client, login_as, world, at):
     at(world["tender"].submission_deadline + timedelta(days=1))
+    opened(db, world["tender"])
     response = login_as(world["officer"]).get(f"/tenders/{world['tender'].id}/audit-trail.csv")
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -171,8 +187,14 @@ def test_the_trail_runs_the_same_number_of_queries_with_10_and_300_events(app, d
             officer = factories.make_user(db, Role.OFFICER)
             provider = factories.make_user(db, Role.PROVIDER)
             tender = factories.make_tender(app, db, submission_deadline=MOMENT - timedelta(days=1))
-            bid = Bid(tender_id=tender.id, organisation_id=provider.organisation_id, created_by_id=provider.id)
+            bid = Bid(
+                tender_id=tender.id,
+                organisation_id=provider.organisation_id,
+                created_by_id=provider.id,
+                status=BidStatus.SUBMITTED,
+            )
             db.add(bid)
+            tender.evaluation_started_at = MOMENT  # opened: the trail shows everything it has
             db.flush()
             for n in range(size):
                 actor, obj = (officer, tender) if n % 2 else (provider, bid)
@@ -192,3 +214,19 @@ def test_a_page_past_the_end_shows_the_last_page(app, db, client, login_as, worl
     response = login_as(world["officer"]).get(f"/tenders/{world['tender'].id}/audit-trail?page=999")
     assert response.status_code == 200
     assert "Published the tender" in response.get_data(as_text=True)
+
+
+def test_a_bid_never_submitted_stays_out_of_the_trail_even_once_opened(app, db, client, login_as, world, at):
+    with app.app_context():
+        draft = Bid(
+            tender_id=world["tender"].id, organisation_id=factories.make_user(db, Role.PROVIDER).organisation_id
+        )
+        db.add(draft)
+        db.flush()
+        record(db, None, "bid.answer_saved", draft, tender_id=world["tender"].id)
+        db.commit()
+    at(world["tender"].submission_deadline + timedelta(days=1))
+    opened(db, world["tender"])
+    page = login_as(world["officer"]).get(f"/tenders/{world['tender'].id}/audit-trail").get_data(as_text=True)
+    assert "Started a bid" in page  # the submitted bid's
+    assert "answer saved" not in page.lower()

@@ -275,6 +275,7 @@ def test_a_decision_lists_the_tenders_it_authorised(app, client, db, make_user):
                 category_id=category.id,
                 decision_id=decision.id,
                 status=TenderStatus.PUBLISHED,
+                published_at=datetime(2026, 11, 1, 9, tzinfo=UTC),
             ),
             Tender(
                 reference="KCC-DEC-DRAFT",
@@ -391,6 +392,8 @@ def test_a_decision_subject_to_call_in_shows_when_the_period_ends_and_when_it_ta
     [
         ("Item Called In", "Not yet: the decision has been called in for scrutiny by councillors"),
         ("Withdrawn", "It does not take effect: the decision is withdrawn"),
+        ("Deferred", "Not yet: the decision has not been made"),
+        ("For Determination", "Not yet: the decision has not been made"),
     ],
 )
 def test_a_decision_called_in_or_withdrawn_gives_no_date(client, db, status, says):

@@ -95,7 +95,8 @@ def test_list_shows_open_opportunities_with_their_details(client, tender_factory
         (None, ""),
         ("First line.\nSecond line.", "First line."),
         ("word " * 50, ("word " * 32).strip() + "…"),
-        ("x" * 200, "x" * 160 + "…"),
+        ("x" * 200, "x" * 200),  # one long word is never cut
+        ("x" * 200 + " and more", "x" * 200 + "…"),
         ("Ends on a comma, " + "y" * 150 + " and more words here", "Ends on a comma…"),
     ],
 )
@@ -777,3 +778,14 @@ def test_the_equality_impact_assessment_is_shown_on_the_opportunity_and_its_deci
     assert 'id="equality-impact-assessment"' in page and link in page
     decision = client.get(f"/decisions/{tender.decision_id}").get_data(as_text=True)
     assert link in decision and "Equality Impact Assessment" in decision
+
+
+def test_a_draft_cancelled_before_publication_stays_hidden(app, client, db, tender_factory, make_user, login_as):
+    """Cancelled without ever being published: nobody outside the council learns of it."""
+    tender = tender_factory(reference="KCC-NEVER-1", status=TenderStatus.CANCELLED, title="Never announced")
+    tender.published_at = None
+    db.commit()
+    assert client.get("/opportunities/KCC-NEVER-1").status_code == 404
+    assert "KCC-NEVER-1" not in client.get("/opportunities?show=y").get_data(as_text=True)
+    login_as(make_user())
+    assert client.get("/opportunities/KCC-NEVER-1").status_code == 404

@@ -337,10 +337,22 @@ def test_pages_follow_links_next_and_filter_by_date(db, client):
     recent = client.get(f"/ocds/releases.json?since={since}").get_json()
     assert [r["id"] for r in recent["releases"]] == [f"T-{n}-tender-1" for n in range(10)]
     assert "links" not in recent
-    for bad in ("since=2026-02-30", "until=yesterday", "cursor=nonsense", "since=2026-11-30T10:00:00"):
+    bad_queries = (
+        "since=2026-02-30",
+        "until=yesterday",
+        "cursor=nonsense",
+        "since=2026-11-30T10:00:00",
+        "cursor=20261130T000000000000Z.99999999999999999999",  # an id no database holds
+        "since=0001-01-01T00:00:00%2B01:00",  # off the calendar once in UTC
+        "until=9999-12-31T23:00:00-05:00",
+    )
+    for bad in bad_queries:
         response = client.get(f"/ocds/releases.json?{bad}")
         assert response.status_code == 400 and response.get_json()["error"]
     assert client.get("/ocds/records/ocds-xxxxxx-nothing.json").status_code == 404
+    assert client.get("/ocds/releases.json?endpoint=x").status_code == 200  # a name the URL builder reserves
+    for page in ("/contracts?page=²", "/audit-trail/heads?page=²"):  # a digit to Python, not to int()
+        assert client.get(page).status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/ocds/releases.json", "/ocds/releases.json?since=2026-01-01", "/open-data"])

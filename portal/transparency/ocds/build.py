@@ -358,7 +358,7 @@ def _awards_section(
         organisation = organisations[winner.bid.organisation_id]
         awards.append(
             {
-                "id": winner.reference,
+                "id": winner.award_id,
                 "title": f"Lot {winner.lot.number}: {winner.lot.title}",
                 "description": "The value is the supplier's price for one year.",
                 "status": status,
@@ -418,7 +418,7 @@ def award_release(session: Session, tender: Tender, notice: AwardNotice) -> dict
 
 def contract_release(session: Session, tender: Tender, notice: AwardNotice, agreements) -> dict:
     """The contract details notice (UK7): the contracts entered, each tied to its award."""
-    awards, parties, _ = _awards_section(session, tender, notice, "active")
+    awards, parties, winners = _awards_section(session, tender, notice, "active")
     by_reference = {agreement.reference: agreement for agreement in agreements}
     document = _notice_document(
         "UK7",
@@ -429,14 +429,14 @@ def contract_release(session: Session, tender: Tender, notice: AwardNotice, agre
         notice.contracts_entered_at,
     )
     contracts = []
-    for award in awards:
-        agreement = by_reference.get(award["id"])
+    for winner in winners:
+        agreement = by_reference.get(winner.reference)
         if agreement is None:
             continue
         contracts.append(
             {
                 "id": agreement.reference,
-                "awardID": award["id"],
+                "awardID": winner.award_id,
                 "title": agreement.service_name,
                 "description": "The value is the contract's value for one year.",
                 "status": "active",

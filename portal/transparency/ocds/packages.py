@@ -23,6 +23,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from portal.clock import now as clock_now
+from portal.input_guard import MAX_ID
 from portal.transparency.ocds.build import timestamp
 from portal.transparency.ocds.models import OcdsRelease
 
@@ -76,6 +77,8 @@ class Cursor:
     def parse(cls, text: str) -> Cursor:
         """Raises ValueError: not a cursor this portal made."""
         moment, _, number = text.partition(".")
+        if not (number.isascii() and number.isdigit()) or not 0 < int(number) <= MAX_ID:
+            raise ValueError(text)
         return cls(datetime.strptime(moment, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC), int(number))
 
 

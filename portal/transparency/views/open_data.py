@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, current_app, json, render_template, request
 from sqlalchemy import func, select
@@ -41,6 +41,8 @@ def _moment(name: str, *, end: bool = False) -> datetime | None:
             day = date.fromisoformat(text)
             return datetime.combine(day + timedelta(days=1) if end else day, time(0), LONDON)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC)  # a year 1 or 9999 with an offset falls off the calendar here
     except (ValueError, OverflowError):
         raise BadQuery(f"{name} must be a date like 2026-11-30 or a date and time like 2026-11-30T12:00:00Z") from None
     if moment.tzinfo is None:
@@ -82,7 +84,7 @@ def releases():
     page, following = packages.release_page(get_session(), since=since, until=until, after=after)
     kept = {k: v for k, v in request.args.items() if k in ("since", "until")}
     next_uri = external_url("open_data.releases", **kept, cursor=str(following)) if following else None
-    uri = external_url("open_data.releases", **request.args)
+    uri = external_url("open_data.releases", **kept, **({"cursor": str(after)} if after else {}))
     return _json(packages.release_package(uri, page, next_uri))
 
 
