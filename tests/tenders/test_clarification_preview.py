@@ -42,7 +42,13 @@ def officer_client(client, officer, login_as, clock_at):
 
 def actions(db) -> list[str]:
     db.expire_all()
-    return list(db.scalars(select(AuditEvent.action).where(AuditEvent.action.like("clarification.%"))))
+    return list(
+        db.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.action.like("clarification.%"))
+            .order_by(AuditEvent.position)  # the chain's order: without one, PostgreSQL may return any
+        )
+    )
 
 
 def test_a_saved_draft_reaches_nobody_and_can_be_rewritten(officer_client, app, db, asked, mailbox: Mailbox):

@@ -27,9 +27,9 @@ def in_request(app):
 
 def events(db, tender, action):
     return db.scalars(
-        select(AuditEvent).where(
-            AuditEvent.object_type == "tender", AuditEvent.object_id == tender.id, AuditEvent.action == action
-        )
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "tender", AuditEvent.object_id == tender.id, AuditEvent.action == action)
+        .order_by(AuditEvent.position)  # the chain's order (sealing rewrites rows, so PostgreSQL's own order moves)
     ).all()
 
 
