@@ -22,6 +22,7 @@ from portal.providers.services import (
     normalise_company_number,
     normalise_postcode,
     number_held_elsewhere,
+    write_details,
 )
 
 
@@ -94,15 +95,18 @@ def change_details(
     RuleViolations.raise_any(problems)
 
     before = _shown(details_of(organisation))
-    organisation.name = details.name.strip()
-    organisation.organisation_type = details.organisation_type
-    organisation.charity_number = charity
-    organisation.company_number = company
-    organisation.address_line_1 = details.address_line_1.strip()
-    organisation.address_line_2 = (details.address_line_2 or "").strip() or None
-    organisation.town = details.town.strip()
-    organisation.postcode = postcode
-    organisation.districts = districts
+    write_details(
+        organisation,
+        name=details.name,
+        organisation_type=details.organisation_type,
+        charity=charity,
+        company=company,
+        address_line_1=details.address_line_1,
+        address_line_2=details.address_line_2,
+        town=details.town,
+        postcode=postcode,
+        districts=districts,
+    )
     after = _shown(details_of(organisation))
     changed = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
     if changed:

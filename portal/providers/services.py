@@ -97,6 +97,32 @@ def detail_problems(
     return problems, districts
 
 
+def write_details(
+    organisation: Organisation,
+    *,
+    name: str,
+    organisation_type: OrganisationType,
+    charity: str | None,
+    company: str | None,
+    address_line_1: str,
+    address_line_2: str | None,
+    town: str,
+    postcode: str,
+    districts: list[District],
+) -> None:
+    """Store checked details (see :func:`detail_problems`) on the organisation, trimmed as
+    registering and changing them both keep them (an empty second address line is none)."""
+    organisation.name = name.strip()
+    organisation.organisation_type = organisation_type
+    organisation.charity_number = charity
+    organisation.company_number = company
+    organisation.address_line_1 = address_line_1.strip()
+    organisation.address_line_2 = (address_line_2 or "").strip() or None
+    organisation.town = town.strip()
+    organisation.postcode = postcode
+    organisation.districts = districts
+
+
 @dataclass
 class Registration:
     organisation_name: str
@@ -269,15 +295,18 @@ def register_organisation(
     if organisation is None:
         organisation = Organisation()
         session.add(organisation)
-    organisation.name = data.organisation_name.strip()
-    organisation.organisation_type = data.organisation_type
-    organisation.charity_number = charity
-    organisation.company_number = company
-    organisation.address_line_1 = data.address_line_1.strip()
-    organisation.address_line_2 = (data.address_line_2 or "").strip() or None
-    organisation.town = data.town.strip()
-    organisation.postcode = postcode
-    organisation.districts = districts
+    write_details(
+        organisation,
+        name=data.organisation_name,
+        organisation_type=data.organisation_type,
+        charity=charity,
+        company=company,
+        address_line_1=data.address_line_1,
+        address_line_2=data.address_line_2,
+        town=data.town,
+        postcode=postcode,
+        districts=districts,
+    )
     organisation.registered_at = now
     user = User(
         email=email,

@@ -111,17 +111,7 @@ def draft_answer(
     reworded = wording if wording and wording != clarification.question else None
     values = {"answer": text.strip(), "is_answer_for_everyone": publish_to_all, "published_question": reworded}
     # The database decides against a colleague sending the answer meanwhile.
-    saved = session.execute(
-        update(Clarification)
-        .where(Clarification.id == clarification.id, Clarification.answered_at.is_(None))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if saved.rowcount != 1:
-        session.expire(clarification)
-        raise RuleViolation(None, "This question has already been answered")
-    for name, value in values.items():
-        set_committed_value(clarification, name, value)
+    _update_unless_changed(session, clarification, values, [], "This question has already been answered")
     record(
         session,
         actor,
@@ -132,6 +122,25 @@ def draft_answer(
         reworded=reworded is not None,
     )
     return clarification
+
+
+def _update_unless_changed(
+    session: Session, clarification: Clarification, values: dict, still_as_read: list, refusal: str
+) -> None:
+    """Write ``values`` only while the question is unanswered and ``still_as_read`` holds: a
+    conditional UPDATE, so of two officers at once exactly one wins and the other is refused
+    with ``refusal`` (RuleViolation) rather than overwriting or sending twice."""
+    changed = session.execute(
+        update(Clarification)
+        .where(Clarification.id == clarification.id, Clarification.answered_at.is_(None), *still_as_read)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:
+        session.expire(clarification)
+        raise RuleViolation(None, refusal)
+    for name, value in values.items():
+        set_committed_value(clarification, name, value)
 
 
 def draft_digest(clarification: Clarification) -> str:
@@ -173,23 +182,18 @@ def send_answer(
     publish_to_all = bool(clarification.is_answer_for_everyone)
     values = {"answered_at": now, "answered_by_id": actor.id, "is_published": publish_to_all}
     # Exactly one of two officers sending at once sends it, and only what was previewed.
-    sent = session.execute(
-        update(Clarification)
-        .where(
-            Clarification.id == clarification.id,
-            Clarification.answered_at.is_(None),
-            Clarification.answer == clarification.answer,
-            Clarification.published_question.is_not_distinct_from(clarification.published_question),
-            Clarification.is_answer_for_everyone == publish_to_all,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    as_previewed = [
+        Clarification.answer == clarification.answer,
+        Clarification.published_question.is_not_distinct_from(clarification.published_question),
+        Clarification.is_answer_for_everyone == publish_to_all,
+    ]
+    _update_unless_changed(
+        session,
+        clarification,
+        values,
+        as_previewed,
+        "This answer has just been changed or sent by someone else. Check it again",
     )
-    if sent.rowcount != 1:
-        session.expire(clarification)
-        raise RuleViolation(None, "This answer has just been changed or sent by someone else. Check it again")
-    for name, value in values.items():
-        set_committed_value(clarification, name, value)
     record(
         session,
         actor,
