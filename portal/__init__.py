@@ -33,7 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_templates(app)
 
     import portal.models
-    from portal import auth, db, errors, input_guard, security
+    from portal import auth, db, errors, input_guard, security, templating
     from portal.accounts import throttle
     from portal.accounts.passwords import configure_hashing
 
@@ -111,6 +111,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_commands(app)
     auth.check_every_route_declares_audience(app)
     db.wrap_views_in_unit_of_work(app)
+    # Last: a template module keeps the globals there were when it was made (csrf_token...).
+    templating.install_layout_globals(app)
     return app
 
 
@@ -142,12 +144,16 @@ def _init_templates(app: Flask) -> None:
     app.add_template_global(error_summary_items)
     filters.register(app)
 
+    # What every page's layout shows, computed when a template asks for it: emails render
+    # templates too, and they have no menu.
+    app.add_template_global(navigation.items_for_current_user, "navigation_items")
+    app.add_template_global(navigation.fixed_url)
+
     @app.context_processor
     def _globals():
         return {
             "council_name": app.config["COUNCIL_NAME"],
             "service_name": app.config["SERVICE_NAME"],
             "csp_nonce": security.csp_nonce(),
-            "navigation_items": navigation.items_for_current_user(),
             "mail_outbox": app.config["MAIL_OUTBOX_PATH"] if app.config["MAIL_BACKEND"] == "outbox" else None,
         }

@@ -89,7 +89,10 @@ class WriteOnGet(RuntimeError):
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"], app.config["SQL_ECHO"])
     app.extensions["db_engine"] = engine
-    app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    maker = sessionmaker(bind=engine, expire_on_commit=False)
+    # Once for every session the maker makes (listening per session costs on every request).
+    event.listen(maker, "after_flush", _note_write)
+    app.extensions["db_sessionmaker"] = maker
 
     @app.teardown_request
     def _close_request_session(exc):
@@ -105,7 +108,6 @@ def get_session() -> Session:
     if "db_session" not in g:
         session = current_app.extensions["db_sessionmaker"]()
         _forget_queued(session)
-        event.listen(session, "after_flush", _note_write)
         g.db_session = session
     return g.db_session
 
@@ -121,10 +123,10 @@ def _forget_queued(session: Session) -> None:
 
 
 def close_session() -> None:
-    """Roll back anything uncommitted and close the session (request teardown)."""
+    """Roll back anything uncommitted and close the session (request teardown): closing
+    ends the transaction and returns the connection to the pool, which rolls it back."""
     session = g.pop("db_session", None)
     if session is not None:
-        session.rollback()
         session.close()
 
 
@@ -194,9 +196,13 @@ def unit_of_work(view: Callable) -> Callable:
         if response.status_code < 400 and writes_allowed:
             _commit(session)
         else:
-            if session.info.get("wrote") and not writes_allowed and current_app.config.get("TESTING"):
+            wrote = session.info.get("wrote")
+            if wrote and not writes_allowed and current_app.config.get("TESTING"):
                 raise WriteOnGet(f"{request.method} {request.path} wrote to the database")
-            discard()
+            if wrote or response.status_code >= 400:
+                discard()
+            # A page that only read has nothing to undo: the teardown's close ends its
+            # transaction, and a rollback here would be a second one on every page.
         return response
 
     return run_in_transaction

@@ -48,13 +48,29 @@ def _offered(endpoint: str, only, user) -> bool:
     return admits(audience, user) and (only is None or user.role in only)
 
 
+def _kept(name: str) -> dict:
+    """A dict kept for the app's lifetime (per app: tests make many apps, each its own routes)."""
+    return current_app.extensions.setdefault(name, {})
+
+
+def fixed_url(endpoint: str, **values) -> str:
+    """``url_for`` for the links of the layout (menu, footer, static files): they are the
+    same address on every request to this process, so each is built once, not on every page."""
+    key = (request.script_root, endpoint, tuple(sorted(values.items())))
+    urls = _kept("navigation.fixed_urls")
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = url_for(endpoint, **values)
+    return url
+
+
 def items_for_current_user() -> list[dict]:
     if not has_request_context():
         return []
-    entries = ITEMS if current_user.is_authenticated else SIGNED_OUT_ITEMS
+    listed = ITEMS if current_user.is_authenticated else SIGNED_OUT_ITEMS
     offered = [
-        (label, url_for(endpoint), section)
-        for label, endpoint, only, section in entries
+        (label, fixed_url(endpoint), section)
+        for label, endpoint, only, section in listed
         if _offered(endpoint, only, current_user)
     ]
     # A page under two entries' addresses (/organisation/evidence/new is under /organisation
@@ -64,10 +80,11 @@ def items_for_current_user() -> list[dict]:
         key=len,
         default=None,
     )
+    blueprint = request.blueprint
     items = []
     for label, href, section in offered:
         current = request.path == href
-        in_section = section is not None and request.blueprint == section
+        in_section = section is not None and blueprint == section
         items.append(
             {
                 "text": label,

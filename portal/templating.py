@@ -59,3 +59,29 @@ class OwnTemplatesStrictUndefined(Undefined):
 
     def __hash__(self):
         return id(type(self))
+
+
+# The GOV.UK components and the portal's form macros every page may call without importing
+# them (the layout used to import them for its pages). Held as globals, each template module
+# is made once per process, where an import in the layout was run again on every page.
+LAYOUT_MACROS = {
+    "govuk_frontend_jinja/components/back-link/macro.html": ["govukBackLink"],
+    "govuk_frontend_jinja/components/button/macro.html": ["govukButton"],
+    "govuk_frontend_jinja/components/error-summary/macro.html": ["govukErrorSummary"],
+    "govuk_frontend_jinja/components/inset-text/macro.html": ["govukInsetText"],
+    "govuk_frontend_jinja/components/notification-banner/macro.html": ["govukNotificationBanner"],
+    "govuk_frontend_jinja/components/panel/macro.html": ["govukPanel"],
+    "govuk_frontend_jinja/components/summary-list/macro.html": ["govukSummaryList"],
+    "govuk_frontend_jinja/components/table/macro.html": ["govukTable"],
+    "govuk_frontend_jinja/components/tag/macro.html": ["govukTag"],
+    "govuk_frontend_jinja/components/warning-text/macro.html": ["govukWarningText"],
+    "macros/forms.html": ["form_errors", "csrf_field"],
+}
+
+
+def install_layout_globals(app) -> None:
+    """Make the layout's macros Jinja globals (see ``LAYOUT_MACROS``)."""
+    for template_name, names in LAYOUT_MACROS.items():
+        module = app.jinja_env.get_template(template_name).module
+        for name in names:
+            app.jinja_env.globals[name] = getattr(module, name)
