@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     throttle.init_app(app)
     csrf.init_app(app)
     auth.login_manager.init_app(app)
+    app.session_interface = auth.SessionCookie()
     app.before_request(auth.enforce_audience)
 
     @app.errorhandler(CSRFError)

@@ -10,12 +10,15 @@ may see a particular object is a policy question, answered with 404.
 from __future__ import annotations
 
 import unicodedata
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, abort, current_app, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, current_user
-from sqlalchemy import exists, select
+from itsdangerous import BadSignature
+from sqlalchemy import bindparam, exists, select
 
 from portal.accounts.models import EndedSession, Role, User
 
@@ -98,6 +101,13 @@ def check_every_route_declares_audience(app: Flask) -> None:
         raise RuntimeError(f"routes without a declared audience: {', '.join(undeclared)}")
 
 
+# Built once, with bound parameters: every signed-in request runs it, and a statement built
+# afresh is constructed and walked for its cache key each time.
+_SIGNED_IN_USER = select(User).where(
+    User.id == bindparam("user_id"), ~exists().where(EndedSession.key == bindparam("session_key"))
+)
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     """The user a session cookie names, or None (signed out) when the cookie is from
@@ -107,9 +117,7 @@ def load_user(user_id: str):
 
     try:
         raw_id, raw_version, key = user_id.split(":")
-        user = get_session().scalar(
-            select(User).where(User.id == int(raw_id), ~exists().where(EndedSession.key == key))
-        )
+        user = get_session().scalar(_SIGNED_IN_USER, {"user_id": int(raw_id), "session_key": key})
     except ValueError:
         user = None
     if user is None or str(user.session_version) != raw_version or not user.can_sign_in:
@@ -175,3 +183,42 @@ def safe_next(target: str | None) -> str | None:
 
 def redirect_home():
     return redirect(home_for(current_user))
+
+
+class SessionCookie(SecureCookieSessionInterface):
+    """Flask's signed session cookie, sent again only when its content changed or it was
+    signed more than ``REFRESH_AFTER`` ago.
+
+    A permanent session's cookie is otherwise serialised, signed and sent on every
+    request, to push its expiry on: a cost every signed-in page paid (issue 13). The
+    idle timeout now moves on at most a minute late.
+    """
+
+    REFRESH_AFTER = timedelta(minutes=1)
+
+    def open_session(self, app, request):
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class()
+        try:
+            data, signed_at = serializer.loads(
+                cookie, max_age=int(app.permanent_session_lifetime.total_seconds()), return_timestamp=True
+            )
+        except BadSignature:
+            return self.session_class()
+        session = self.session_class(data)
+        # Aged by the signer's own clock (real time, as it stamped the cookie), not
+        # portal.clock, which tests may fix at another moment.
+        age = serializer.make_signer(serializer.salt).get_timestamp() - signed_at.timestamp()
+        session.needs_refresh = age >= self.REFRESH_AFTER.total_seconds()
+        return session
+
+    def should_set_cookie(self, app, session) -> bool:
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        return getattr(session, "needs_refresh", True)

@@ -67,11 +67,12 @@ def fixed_url(endpoint: str, **values) -> str:
 def items_for_current_user() -> list[dict]:
     if not has_request_context():
         return []
-    listed = ITEMS if current_user.is_authenticated else SIGNED_OUT_ITEMS
+    user = current_user._get_current_object()  # once, not through the proxy per entry
+    listed = ITEMS if user.is_authenticated else SIGNED_OUT_ITEMS
     offered = [
         (label, fixed_url(endpoint), section)
         for label, endpoint, only, section in listed
-        if _offered(endpoint, only, current_user)
+        if _offered(endpoint, only, user)
     ]
     # A page under two entries' addresses (/organisation/evidence/new is under /organisation
     # and /organisation/evidence) marks only the nearer one.
