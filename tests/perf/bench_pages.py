@@ -335,29 +335,39 @@ def ratio_rows(kind: str, figures: list[Figures]) -> list[list[str]]:
 # --- Scale mode ----------------------------------------------------------------------
 
 
-def add_large_data(app, tmp: Path) -> None:
-    """10,000 agreements held by 2,000 organisations, 200 tenders of 12 lots, and a
-    draft bid on ten of the tenders from each of 300 organisations (3,000 bids)."""
+SMALL, LARGE = 0.1, 1.0  # shares of the full data: the small database is a tenth of the large one
+
+
+def add_data(app, share: float) -> None:
+    """``share`` of the full data: 10,000 agreements held by 2,000 organisations, 200
+    tenders of 12 lots, and a draft bid on ten of the tenders from each of 300
+    organisations (3,000 bids)."""
     from portal.bids.models import Bid, BidLot
     from portal.clock import now as utcnow
     from portal.providers.models import Organisation
     from portal.tenders.models import Lot, Tender
     from tests.perf import bench_agreements, bench_tenders
 
+    providers, agreements, tenders, bidders = (round(n * share) for n in (2000, 10_000, 200, 300))
     with app.app_context():
-        officer_id = bench_agreements.arrange(app, 2000)
-        bench_agreements.import_once(app, officer_id, bench_agreements.generate_csv(10_000, 2000), [], "large data")
-    bench_tenders.arrange(app, 200, 12, officer_email="bench.tenders.officer@kent.example.gov.uk")
+        officer_id = bench_agreements.arrange(app, providers)
+        content = bench_agreements.generate_csv(agreements, providers)
+        bench_agreements.import_once(app, officer_id, content, [], "scale data")
+    bench_tenders.arrange(app, tenders, 12, officer_email="bench.tenders.officer@kent.example.gov.uk")
     with app.app_context(), app.extensions["db_sessionmaker"]() as session:
         organisations = list(
-            session.scalars(select(Organisation.id).where(Organisation.name.like("Registered Provider %")).limit(300))
+            session.scalars(
+                select(Organisation.id).where(Organisation.name.like("Registered Provider %")).limit(bidders)
+            )
         )
-        tenders = list(session.scalars(select(Tender.id).where(Tender.reference.like("BENCH-%")).order_by(Tender.id)))
+        tender_ids = list(
+            session.scalars(select(Tender.id).where(Tender.reference.like("BENCH-%")).order_by(Tender.id))
+        )
         first_lots = dict(session.execute(select(Lot.tender_id, Lot.id).where(Lot.number == 1)).all())
         now = utcnow()
         for n, organisation_id in enumerate(organisations):
             for k in range(10):
-                tender_id = tenders[(n + k * 17) % len(tenders)]
+                tender_id = tender_ids[(n + k * 17) % len(tender_ids)]
                 bid = Bid(tender_id=tender_id, organisation_id=organisation_id, created_at=now, updated_at=now)
                 bid.lots = [BidLot(lot_id=first_lots[tender_id], price_pence=100_000 + n)]
                 session.add(bid)
@@ -381,22 +391,26 @@ def timed(base: str, page: Page, cookie: str | None, repeats: int) -> float:
 
 
 def scale(kind: str, args, tmp: Path) -> list[list[str]]:
-    with demo_database(kind, args.postgres_url, tmp) as (url, app):
-        pages = [p for p in demo_pages(app) if not args.pages or p.name in args.pages]
-        env = portal_env(url, tmp / "instance")
+    """Each page at a tenth of the full data and at the full data, each in its own
+    database: a page that grows with the data grows tenfold between them."""
 
-        def measure() -> list[tuple[float, int, int]]:
+    def measure(share: float, folder: Path) -> tuple[list[Page], list[tuple[float, int, int]]]:
+        folder.mkdir()
+        with demo_database(kind, args.postgres_url, folder) as (url, app):
+            print(f"  {kind}: adding {share:.0%} of the full data...", flush=True)
+            started = time.perf_counter()
+            add_data(app, share)
+            print(f"  {kind}: added in {time.perf_counter() - started:.0f}s", flush=True)
+            pages = [p for p in demo_pages(app) if not args.pages or p.name in args.pages]
             measure_shapes(app, pages)
-            with gunicorn("wsgi:app", env, "/sign-in") as portal:
+            with gunicorn("wsgi:app", portal_env(url, folder / "instance"), "/sign-in") as portal:
                 cookies = {persona: sign_in(portal, persona) for persona in {p.persona for p in pages} if persona}
-                return [(timed(portal, p, cookies.get(p.persona), args.repeats), p.size, p.queries) for p in pages]
+                return pages, [
+                    (timed(portal, p, cookies.get(p.persona), args.repeats), p.size, p.queries) for p in pages
+                ]
 
-        small = measure()
-        print(f"  {kind}: adding the large data...", flush=True)
-        started = time.perf_counter()
-        add_large_data(app, tmp)
-        print(f"  {kind}: added in {time.perf_counter() - started:.0f}s", flush=True)
-        large = measure()
+    pages, small = measure(SMALL, tmp / "small")
+    _, large = measure(LARGE, tmp / "large")
     rows = []
     for page, (small_ms, small_size, small_queries), (large_ms, large_size, large_queries) in zip(
         pages, small, large, strict=True
@@ -454,8 +468,9 @@ def main(argv: list[str] | None = None) -> int:
                 right={2, 3, 4, 5, 6, 7, 8},
             )
         )
-        print("\nSmall: the demo data. Large: plus 10,000 agreements, 2,000 organisations, 200 tenders x 12 lots,")
-        print(f"3,000 bids. Median of {args.repeats} sequential requests through gunicorn. Target: growth <= 25%.")
+        print("\nLarge: the demo plus 10,000 agreements, 2,000 organisations, 200 tenders x 12 lots and 3,000 bids;")
+        print(f"small: the demo plus a tenth of that. Median of {args.repeats} sequential requests through gunicorn.")
+        print("Target: growth <= 25% in time and size, the same number of queries.")
     else:
         print(
             table(
