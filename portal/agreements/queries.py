@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import Select, and_, case, exists, func, not_, or_, select
+from sqlalchemy import Select, and_, case, exists, extract, func, not_, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.agreements.models import (
@@ -299,74 +299,222 @@ def wave_incumbents(session: Session, wave: date | None, today: date, bid_stages
     return incumbents(session, condition, bid_stages=bid_stages, outcomes=outcomes)
 
 
+# The dashboard is a summary whose size does not grow with the register: one page of waves
+# at a time, the months of the year ahead, and the first of the incumbents to chase, each
+# with the whole list a click away (the paginated incumbents list).
+WAVES_PER_PAGE = 4
+MONTHS_AHEAD = 12
+UNREACHED_SHOWN = 20
+
+
 @dataclass
 class Dashboard:
-    by_month: list[tuple[date, int, int]] = field(default_factory=list)
-    waves: list[Wave] = field(default_factory=list)
-    unreached: list[dict] = field(default_factory=list)
+    by_month: list[tuple[date, int, int]] = field(default_factory=list)  # this month and the next ones
+    later: tuple[int, int] = (0, 0)  # (agreements, annual value) ending after the months shown
+    waves: list[Wave] = field(default_factory=list)  # one page of them
+    wave_page: Page = field(default_factory=lambda: Page(1, WAVES_PER_PAGE, 0))
+    unreached: list[dict] = field(default_factory=list)  # the first UNREACHED_SHOWN, soonest ending
+    unreached_total: int = 0
 
 
-def dashboard(session: Session, today: date, months_back: int = 12, bid_stages=None, outcomes=None) -> Dashboard:
-    """Agreements ending by month; each wave (agreements sharing an end date) with
-    how many incumbents were notified, read a notice, registered (and started or
-    submitted a bid for the replacing tender, and were awarded or not), and its
-    status; and the incumbents not yet reached: not registered, or no notice read.
-    ``bid_stages`` and ``outcomes`` are keyed by (organisation, tender): None when
-    the domain that knows is not there. Two queries, whatever the size."""
-    since = add_months(today, -months_back)
-    result = Dashboard()
-    rows = session.execute(
-        select(Agreement.end_date, func.count(Agreement.id), func.coalesce(func.sum(Agreement.annual_value_pence), 0))
-        .where(Agreement.end_date >= since)
-        .group_by(Agreement.end_date)
-        .order_by(Agreement.end_date)
-    ).all()
-    months: dict[date, list[int]] = {}
-    for end_date, count, value in rows:
-        key = end_date.replace(day=1)
-        months.setdefault(key, [0, 0])
-        months[key][0] += count
-        months[key][1] += value
-    result.by_month = [(key, counts[0], counts[1]) for key, counts in sorted(months.items())]
+def _registered():
+    return case((Organisation.registered_at.is_not(None), 1), else_=0)
 
-    waves = {end_date: Wave(end_date, count, value) for end_date, count, value in rows}
-    unreached = {}
-    for row in incumbents(session, Agreement.end_date >= since, bid_stages=bid_stages, outcomes=outcomes):
-        wave = waves[row.end_date]
-        wave.incumbents += 1
-        wave.notified += row.notified
-        wave.read += row.read
-        wave.registered += row.registered
-        wave.reached += row.reached
-        if bid_stages is not None:
-            wave.bid_started = (wave.bid_started or 0) + (row.bid == "started")
-            wave.bid_submitted = (wave.bid_submitted or 0) + (row.bid == "submitted")
-        if outcomes is not None:
-            wave.awarded = (wave.awarded or 0) + (row.outcome is True)
-            wave.not_awarded = (wave.not_awarded or 0) + (row.outcome is False)
-        if row.end_date >= today and not row.reached:
-            entry = unreached.setdefault(
-                row.organisation_id,
-                {
-                    "id": row.organisation_id,
-                    "name": row.name,
-                    "contact_email": row.contact_email,
-                    "registered": row.registered,
-                    "notified": False,
-                    "read": False,
-                    "next_end": row.end_date,
-                    "last_sent": None,
-                },
+
+def _wave_page(session: Session, since: date, today: date, number: int | None) -> Page:
+    """Which page of waves (end dates from ``since``) to show: ``number``, or without one
+    the page holding the first wave still to end."""
+    waves, ended = session.execute(
+        select(
+            func.count(func.distinct(Agreement.end_date)),
+            func.count(func.distinct(case((Agreement.end_date < today, Agreement.end_date)))),
+        ).where(Agreement.end_date >= since)
+    ).one()
+    page = Page(number or 1, WAVES_PER_PAGE, waves)
+    if number is None:
+        page = Page(min(ended, max(waves - 1, 0)) // WAVES_PER_PAGE + 1, WAVES_PER_PAGE, waves)
+    return replace(page, number=min(page.number, page.count))
+
+
+def _waves(session: Session, since: date, today: date, page: Page, bid_stages, outcomes) -> list[Wave]:
+    """The page's waves with their counts, each counted in the database (one row per wave);
+    the bid stages and outcomes, which the domains above answer as {(organisation, tender):
+    ...}, are matched to the (wave, incumbent, replacing tender) triples of the page's waves."""
+    waves = {
+        end_date: Wave(end_date, count, value)
+        for end_date, count, value in session.execute(
+            select(
+                Agreement.end_date, func.count(Agreement.id), func.coalesce(func.sum(Agreement.annual_value_pence), 0)
             )
-            entry["notified"] = entry["notified"] or row.notified
-            entry["read"] = entry["read"] or row.read
-            entry["next_end"] = min(entry["next_end"], row.end_date)
-            if row.last_sent and (entry["last_sent"] is None or row.last_sent > entry["last_sent"]):
-                entry["last_sent"] = row.last_sent
+            .where(Agreement.end_date >= since)
+            .group_by(Agreement.end_date)
+            .order_by(Agreement.end_date)
+            .limit(page.size)
+            .offset(page.offset)
+        )
+    }
+    if not waves:
+        return []
+    in_page = and_(Agreement.end_date >= min(waves), Agreement.end_date <= max(waves))
+    # One row per (wave, incumbent): whether it was sent a notice and read one.
+    pairs = (
+        select(
+            Agreement.end_date.label("end_date"),
+            Agreement.organisation_id.label("organisation_id"),
+            case((func.count(EndingNotice.id) > 0, 1), else_=0).label("notified"),
+            case((func.count(EndingNotice.read_at) > 0, 1), else_=0).label("read"),
+        )
+        .outerjoin(EndingNotice, EndingNotice.agreement_id == Agreement.id)
+        .where(in_page)
+        .group_by(Agreement.end_date, Agreement.organisation_id)
+        .subquery()
+    )
+    for end_date, incumbents, notified, read, registered, reached in session.execute(
+        select(
+            pairs.c.end_date,
+            func.count(),
+            func.sum(pairs.c.notified),
+            func.sum(pairs.c.read),
+            func.sum(_registered()),
+            func.sum(_registered() * pairs.c.read),
+        )
+        .join(Organisation, Organisation.id == pairs.c.organisation_id)
+        .group_by(pairs.c.end_date)
+    ):
+        wave = waves[end_date]
+        wave.incumbents, wave.notified, wave.read = incumbents, int(notified), int(read)
+        wave.registered, wave.reached = int(registered), int(reached)
+    if bid_stages is not None or outcomes is not None:
+        for wave in waves.values():
+            if bid_stages is not None:
+                wave.bid_started = wave.bid_submitted = 0
+            if outcomes is not None:
+                wave.awarded = wave.not_awarded = 0
+        # Only incumbents whose agreements have a replacing tender can have bid for it.
+        for end_date, organisation_id, tender_id in session.execute(
+            select(Agreement.end_date, Agreement.organisation_id, func.max(Agreement.replacement_tender_id))
+            .where(in_page, Agreement.replacement_tender_id.is_not(None))
+            .group_by(Agreement.end_date, Agreement.organisation_id)
+        ):
+            wave = waves[end_date]
+            if bid_stages is not None:
+                stage = bid_stages.get((organisation_id, tender_id))
+                wave.bid_started += stage == "started"
+                wave.bid_submitted += stage == "submitted"
+            if outcomes is not None:
+                outcome = outcomes.get((organisation_id, tender_id))
+                wave.awarded += outcome is True
+                wave.not_awarded += outcome is False
     for wave in waves.values():
         wave.status = wave_status(wave, today)
-    result.waves = list(waves.values())
-    result.unreached = sorted(unreached.values(), key=lambda e: (e["next_end"], e["name"]))
+    return list(waves.values())
+
+
+def _by_month(session: Session, today: date) -> tuple[list[tuple[date, int, int]], tuple[int, int]]:
+    """Agreements ending in each of the MONTHS_AHEAD months from this one (months with
+    none left out), and (agreements, value) ending after them. One query."""
+    start = today.replace(day=1)
+    until = add_months(start, MONTHS_AHEAD)
+    later = Agreement.end_date >= until
+    # Grouped over a subquery, so PostgreSQL sees the grouped columns as the selected ones.
+    ending = (
+        select(
+            case((later, 1), else_=0).label("later"),
+            case((later, 0), else_=extract("year", Agreement.end_date)).label("year"),
+            case((later, 0), else_=extract("month", Agreement.end_date)).label("month"),
+            Agreement.annual_value_pence.label("value"),
+        )
+        .where(Agreement.end_date >= start)
+        .subquery()
+    )
+    months, later_total = [], (0, 0)
+    for is_later, year, month, count, value in session.execute(
+        select(
+            ending.c.later, ending.c.year, ending.c.month, func.count(), func.coalesce(func.sum(ending.c.value), 0)
+        ).group_by(ending.c.later, ending.c.year, ending.c.month)
+    ):
+        if is_later:
+            later_total = (count, int(value))
+        else:
+            months.append((date(int(year), int(month), 1), count, int(value)))
+    return sorted(months), later_total
+
+
+def _unreached(session: Session, today: date, shown: int) -> tuple[list[dict], int]:
+    """The providers with agreements still to end that in some wave have not registered or
+    read no notice, soonest ending first (the first ``shown``), and how many there are."""
+    per_wave = (
+        select(
+            Agreement.organisation_id.label("organisation_id"),
+            Agreement.end_date.label("end_date"),
+            func.count(EndingNotice.id).label("notices"),
+            func.count(EndingNotice.read_at).label("reads"),
+            func.max(EndingNotice.sent_at).label("last_sent"),
+        )
+        .outerjoin(EndingNotice, EndingNotice.agreement_id == Agreement.id)
+        .where(Agreement.end_date >= today)
+        .group_by(Agreement.organisation_id, Agreement.end_date)
+        .subquery()
+    )
+    next_end = func.min(per_wave.c.end_date)
+    # How many there are, counted over the grouped rows (a window), in the same query.
+    rows = session.execute(
+        select(
+            Organisation.id,
+            Organisation.name,
+            Organisation.contact_email,
+            Organisation.registered_at,
+            next_end,
+            func.max(per_wave.c.notices),
+            func.max(per_wave.c.reads),
+            func.max(per_wave.c.last_sent),
+            func.count().over(),
+        )
+        .join(Organisation, Organisation.id == per_wave.c.organisation_id)
+        .where(or_(Organisation.registered_at.is_(None), per_wave.c.reads == 0))
+        .group_by(Organisation.id, Organisation.name, Organisation.contact_email, Organisation.registered_at)
+        .order_by(next_end, Organisation.name, Organisation.id)
+        .limit(shown)
+    ).all()
+    return [
+        {
+            "id": organisation_id,
+            "name": name,
+            "contact_email": contact_email,
+            "registered": registered_at is not None,
+            "notified": bool(notices),
+            "read": bool(reads),
+            "next_end": end_date,
+            "last_sent": last_sent,
+        }
+        for organisation_id, name, contact_email, registered_at, end_date, notices, reads, last_sent, _total in rows
+    ], (rows[0][-1] if rows else 0)
+
+
+def dashboard(
+    session: Session,
+    today: date,
+    months_back: int = 12,
+    bid_stages=None,
+    outcomes=None,
+    page: int | None = None,
+    unreached_shown: int = UNREACHED_SHOWN,
+) -> Dashboard:
+    """A summary whose size does not grow with the register: one page of waves (agreements
+    sharing an end date, from ``months_back`` months ago; without ``page``, the page holding
+    the first wave still to end), each with how many incumbents were notified, read a notice,
+    registered (and started or submitted a bid for the replacing tender, and were awarded or
+    not), and its status; agreements ending in each month of the year ahead; and the first
+    incumbents not yet reached (not registered, or no notice read), with how many there are.
+    ``bid_stages`` and ``outcomes`` are keyed by (organisation, tender): None when the
+    domain that knows is not there. Everything is counted in the database, in a fixed
+    number of queries whatever the size."""
+    since = add_months(today, -months_back)
+    result = Dashboard()
+    result.wave_page = _wave_page(session, since, today, page)
+    result.waves = _waves(session, since, today, result.wave_page, bid_stages, outcomes)
+    result.by_month, result.later = _by_month(session, today)
+    result.unreached, result.unreached_total = _unreached(session, today, unreached_shown)
     return result
 
 

@@ -284,9 +284,16 @@ def dashboard():
     # Which incumbents bid is known to the bids domain, above this one: it answers if it is there.
     bid_stages = ask(bid_stages_requested, None, session=session)
     outcomes = ask(outcomes_requested, None, session=session)  # from the awards domain, likewise
-    data = queries.dashboard(session, today, bid_stages=bid_stages, outcomes=outcomes)
+    # Without a page number, the page of waves holding the first wave still to end.
+    number = page_number(request.args["page"]) if "page" in request.args else None
+    data = queries.dashboard(session, today, bid_stages=bid_stages, outcomes=outcomes, page=number)
     return render_template(
-        "agreements/dashboard.html", data=data, today=today, wave_statuses=queries.WAVE_STATUSES, unreached_shown=20
+        "agreements/dashboard.html",
+        data=data,
+        today=today,
+        wave_statuses=queries.WAVE_STATUSES,
+        page=data.wave_page,
+        page_url=lambda n: url_for("agreements.dashboard", page=n),
     )
 
 

@@ -24,12 +24,30 @@ from portal.tenders.signals import bid_counts_requested
 @bp.route("")
 @roles(*OFFICERS)
 def index():
-    tenders, page = queries.officer_tenders(get_session(), page_number(request.args.get("page")))
+    """One page of the tenders, newest first, filtered by the status they show (an
+    unknown status shows them all)."""
+    session = get_session()
+    status_key = request.args.get("status", "")
+    if status_key not in queries.OFFICER_STATUS_FILTERS:
+        status_key = ""
+    status = queries.OFFICER_STATUS_FILTERS.get(status_key)
+    counts = queries.officer_status_counts(session, now())
+    tenders, page = queries.officer_tenders(
+        session,
+        page_number(request.args.get("page")),
+        now(),
+        status,
+        total=counts[status] if status else sum(counts.values()),
+    )
     return render_template(
         "tenders/officer/index.html",
         tenders=tenders,
         page=page,
-        page_url=lambda number: url_for("tender_admin.index", page=number),
+        counts=counts,
+        status_key=status_key,
+        status_filters=queries.OFFICER_STATUS_FILTERS,
+        now=now(),
+        page_url=lambda number: url_for("tender_admin.index", status=status_key or None, page=number),
     )
 
 
