@@ -58,14 +58,14 @@ def test_the_list_runs_the_same_queries_and_stays_small_as_tenders_grow(
     app, client, db, signed_in_officer, make_category
 ):
     category = make_category("Early Intervention & Prevention")
-    bulk_tenders(db, category, 6)  # the demo's handful
+    bulk_tenders(db, category, 20)  # a tenth of the benchmark's large data
     with count_queries(app) as small:
         small_page = client.get("/tenders")
-    bulk_tenders(db, category, 194, start_at=6)  # 200 tenders, 12 lots each
+    bulk_tenders(db, category, 180, start_at=20)  # 200 tenders, 12 lots each
     with count_queries(app) as large:
         large_page = client.get("/tenders")
     assert small_page.status_code == large_page.status_code == 200
-    assert len(large) == len(small), f"{len(small)} queries at 6 tenders, {len(large)} at 200"
+    assert len(large) == len(small), f"{len(small)} queries at 20 tenders, {len(large)} at 200"
     assert not any(" lot" in statement.lower().split("from", 1)[-1] for statement in large)  # no lots read
     assert len(_listed(large_page.get_data(as_text=True))) == OFFICER_PAGE_SIZE
     assert len(large_page.data) <= 1.25 * len(small_page.data), (len(small_page.data), len(large_page.data))
@@ -110,7 +110,7 @@ def test_the_status_filter_shows_what_each_tender_shows(client, db, signed_in_of
         db.scalars(select(Tender.id).where(Tender.status == TenderStatus.DRAFT))
     )
     # An unknown status shows them all.
-    assert len(_listed(client.get("/tenders?status=nonsense").get_data(as_text=True))) == OFFICER_PAGE_SIZE
+    assert len(_listed(client.get("/tenders?status=nonsense").get_data(as_text=True))) == min(12, OFFICER_PAGE_SIZE)
 
 
 def test_page_links_keep_the_status(client, db, signed_in_officer, make_category):
