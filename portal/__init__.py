@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from portal.arrival import ArrivalStamp
 from portal.config import PROJECT_ROOT, load_config
 from portal.security import csrf
 
@@ -114,6 +115,9 @@ def create_app(config: dict | None = None) -> Flask:
     db.wrap_views_in_unit_of_work(app)
     # Last: a template module keeps the globals there were when it was made (csrf_token...).
     templating.install_layout_globals(app)
+    # Outermost, so the moment a request is stamped with is as early as the app can know
+    # (bids are judged by their arrival: portal/arrival.py).
+    app.wsgi_app = ArrivalStamp(app.wsgi_app)
     return app
 
 

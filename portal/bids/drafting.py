@@ -1,7 +1,8 @@
 """Preparing a bid: the draft an organisation's people share, until it is submitted.
 
-Every change is refused once the deadline has passed by the server's clock
-(``policies.require_editable``) and raises the bid's ``revision``, so a
+Every change is refused if its request reached the portal at or after the
+deadline (``policies.require_editable``, given that arrival as ``now`` by the
+views: ``portal.arrival``) and raises the bid's ``revision``, so a
 submission knows which draft it was made from. Services flush, so a unique
 constraint lost to a colleague at the same moment fails here, inside a
 savepoint, and the colleague's row is used instead: they never commit.

@@ -3,8 +3,9 @@
 Views, templates and services ask these same functions, so a hidden button and
 a refused URL never disagree. Whether a tender takes bids at all is the
 tender's rule (``portal.tenders.public_policies.is_open_for_bids``); the bid
-rules build on it. Deadlines are judged by the server's clock, passed in as
-``now``.
+rules build on it. Deadlines are judged by the ``now`` passed in: for a change
+to a bid, the moment its request reached the portal (``portal.arrival``), so a
+press made in time is not refused for waiting behind others.
 
 The last part holds the one rule services must *raise* rather than answer
 (``require_editable``), with the refusal it raises, so the wording of "too
@@ -82,7 +83,8 @@ def can_confirm_opening(user: User, tender: Tender, now: datetime) -> bool:
 
 
 class DeadlinePassed(RuleViolation):
-    """A change or submission at or after the deadline, with both times to show."""
+    """A change or submission at or after the deadline, with both times to show:
+    ``server_time`` is when the request reached the portal, by the server's clock."""
 
     def __init__(self, deadline: datetime, server_time: datetime):
         super().__init__(

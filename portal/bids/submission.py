@@ -1,11 +1,20 @@
 """Submitting and withdrawing: submissions that are never lost and never late.
 
-The deadline is judged by the server's clock at the last moment before the
-submission commits (a ``before_commit`` check), so a bid the server accepted
-was accepted in time. A submission is an immutable snapshot with a receipt;
-submitting the same draft twice (a double-click, a second tab) returns the
-same receipt, because each submission records the draft revision it came from
-and that pair is unique in the database.
+A bid is judged by the moment its request reached the portal (``now``, from
+``portal.arrival``: the trusted proxy's ``X-Request-Start``, else the moment
+the app began handling it), not by when a worker got round to it: a provider
+who pressed "Submit bid" in time, and waited behind others in the last-second
+rush, has bid in time. That arrival is judged against the deadline when the
+request starts and again at the last moment before the submission commits (a
+``before_commit`` check, re-reading the deadline, which an amendment may have
+moved meanwhile), so a bid the server accepted reached it in time. The receipt
+records the arrival.
+
+A submission is an immutable snapshot with a receipt; submitting the same
+draft twice (a double-click, a second tab) returns the same receipt, because
+each submission records the draft revision it came from and that pair is
+unique in the database. It reads the bid in a fixed number of queries, however
+many questions, lots and files it has (``queries.bid_to_submit``).
 
 A bid's status changes only through ``BID_STATES`` (the shared state machine):
 a draft is submitted; a submitted bid is submitted again (a newer version) or
@@ -18,23 +27,23 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal import clock
 from portal.accounts.models import User
 from portal.accounts.queries import active_emails
 from portal.bids.display import format_datetime_seconds
 from portal.bids.drafting import mark_changed, missing_items, questions_for
 from portal.bids.models import Bid, BidStatus, Submission
 from portal.bids.policies import DeadlinePassed, require_editable
-from portal.bids.queries import chosen_evidence
+from portal.bids.queries import bid_to_submit, chosen_evidence, is_loaded_to_submit
 from portal.db import before_commit, savepoint
 from portal.errors import RuleViolation
 from portal.links import external_url
 from portal.notifications.services import queue_email
 from portal.states import StateMachine
+from portal.tenders.models import Tender
 
 
 def _refusal(current: BidStatus, to: BidStatus) -> str:
@@ -114,13 +123,14 @@ def content_hash(content: dict) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def _judge_the_deadline_again_at_commit(session: Session, deadline: datetime) -> None:
+def _judge_the_deadline_again_at_commit(session: Session, tender_id: int, arrived_at: datetime) -> None:
     def still_before_deadline():
-        # The clock is read here, at the moment of commit, not the request's ``now``:
-        # a request that started in time but commits late was not in time.
-        moment = clock.now()
-        if moment >= deadline:
-            raise DeadlinePassed(deadline, moment)
+        # The request's arrival, not the clock now: a press that reached the portal in
+        # time counts, however long it waited for a worker. The deadline is read again,
+        # as it stands at commit: an amendment committed meanwhile may have moved it.
+        deadline = session.scalar(select(Tender.submission_deadline).where(Tender.id == tender_id))
+        if deadline is not None and arrived_at >= deadline:
+            raise DeadlinePassed(deadline, arrived_at)
 
     before_commit(session, still_before_deadline)
 
@@ -128,33 +138,34 @@ def _judge_the_deadline_again_at_commit(session: Session, deadline: datetime) ->
 def submit(session: Session, user: User, bid: Bid, now: datetime) -> tuple[Submission, bool]:
     """Submit the draft as a new immutable version; returns (submission, is_new).
 
-    The same draft submitted again (double-click, second tab, a colleague at
-    the same moment) returns the existing submission. The deadline is checked
-    at ``now`` and again at the moment of commit, by the server's clock. The
-    organisation's people are emailed the receipt.
+    ``now`` is when the request reached the portal (``portal.arrival``): the
+    deadline is judged by it, here and again at the moment of commit (against
+    the deadline as it then stands), and the receipt records it. The same
+    draft submitted again (double-click, second tab, a colleague at the same
+    moment) returns the existing submission. The organisation's people are
+    emailed the receipt (queued, sent by the worker after the commit).
 
     Raises:
-        DeadlinePassed: at or after the deadline (nothing is written).
+        DeadlinePassed: the request arrived at or after the deadline (nothing is written).
         Incomplete: with the list of what is missing.
         RuleViolation: the tender is not open.
     """
-    session.execute(select(Bid.id).where(Bid.id == bid.id).with_for_update())  # one submitter at a time
-    session.refresh(bid)
+    # One submitter at a time, and everything the checks and the snapshot read, fresh
+    # under the lock, in a fixed number of queries (once: the view may have read it so).
+    if not is_loaded_to_submit(session, bid):
+        locked = bid_to_submit(session, bid.id)
+        if locked is None:  # bids are never deleted; said plainly all the same
+            raise RuleViolation(None, "This bid no longer exists")
+        bid = locked
     require_editable(bid, now)
-
-    def submission_of_this_draft() -> Submission | None:
-        return session.scalar(
-            select(Submission).where(Submission.bid_id == bid.id, Submission.from_revision == bid.revision)
-        )
-
-    existing = submission_of_this_draft()
+    existing = next((s for s in bid.submissions if s.from_revision == bid.revision), None)
     if existing is not None and bid.status is BidStatus.SUBMITTED:
         return existing, False
     missing = missing_items(bid)
     if missing:
         raise Incomplete(missing)
     content = snapshot(session, bid)
-    version = (session.scalar(select(func.max(Submission.version)).where(Submission.bid_id == bid.id)) or 0) + 1
+    version = max((s.version for s in bid.submissions), default=0) + 1
     content["version"] = version
     submission = Submission(
         bid_id=bid.id,
@@ -173,7 +184,9 @@ def submit(session: Session, user: User, bid: Bid, now: datetime) -> tuple[Submi
     except IntegrityError:
         # Another tab (or a colleague) submitted this same draft a moment earlier:
         # theirs is the submission, and its receipt is this one's too.
-        winner = submission_of_this_draft()
+        winner = session.scalar(
+            select(Submission).where(Submission.bid_id == bid.id, Submission.from_revision == bid.revision)
+        )
         if winner is None:
             raise
         return winner, False
@@ -189,7 +202,7 @@ def submit(session: Session, user: User, bid: Bid, now: datetime) -> tuple[Submi
     )
     bid.withdrawn_at = None
     session.flush()
-    _judge_the_deadline_again_at_commit(session, bid.tender.submission_deadline)
+    _judge_the_deadline_again_at_commit(session, bid.tender_id, now)
     receipt_url = external_url("bids.receipt", bid_id=bid.id, version=version)
     for email in active_emails(session, bid.organisation_id):
         queue_email(
@@ -206,16 +219,17 @@ def submit(session: Session, user: User, bid: Bid, now: datetime) -> tuple[Submi
 
 def withdraw(session: Session, user: User, bid: Bid, now: datetime) -> None:
     """Withdraw a submitted bid before the deadline; its versions are kept, and
-    the organisation's people are told.
+    the organisation's people are told. ``now`` is when the request reached
+    the portal, as for ``submit``.
 
     Raises:
-        DeadlinePassed: at or after the deadline (judged again at commit).
+        DeadlinePassed: the request arrived at or after the deadline (judged again at commit).
         RuleViolation: the tender is not open, or the bid is not submitted.
     """
     require_editable(bid, now)
     BID_STATES.move(session, user, bid, BidStatus.WITHDRAWN, now)
     mark_changed(session, bid, now)  # a later submission is a new version, even unchanged
     session.flush()
-    _judge_the_deadline_again_at_commit(session, bid.tender.submission_deadline)
+    _judge_the_deadline_again_at_commit(session, bid.tender_id, now)
     for email in active_emails(session, bid.organisation_id):
         queue_email(session, email, "bid_withdrawn", bid=bid, withdrawn_at=format_datetime_seconds(now))

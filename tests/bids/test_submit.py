@@ -1,4 +1,5 @@
-"""Submitting: completeness, the deadline to the second (judged at commit),
+"""Submitting: completeness, the deadline to the second (judged by the request's
+arrival, again at commit against the deadline as it then stands),
 receipts and their emails, resubmission and withdrawal, double submission,
 concurrent tabs and a database failure mid-submission."""
 
@@ -10,10 +11,11 @@ from html import unescape
 
 import pytest
 import sqlalchemy.exc
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.bids import submission as submitting
 from portal.bids.models import Bid, BidAnswer, BidAttachment, BidStatus, Submission
+from portal.tenders.models import Tender
 from tests.bids.conftest import DEADLINE, answer, post_page, questions_of
 from tests.conftest import PASSWORD
 from tests.support import csrf_token_from, post_form
@@ -109,25 +111,30 @@ def test_the_deadline_is_judged_at_the_moment_of_commit(
 ):
     complete_bid(client, bid, tender)
     page = client.get(f"/bids/{bid.id}/submit").get_data(as_text=True)
-    # The clock reads one second before the deadline until the last check before
-    # the commit, which reads the deadline itself: the submission took too long.
-    late = {"now": False}
-    clock_at(lambda: DEADLINE if late["now"] else DEADLINE - timedelta(seconds=1))
+    # The request arrives one second before the deadline; just before the commit an
+    # amendment (committed meanwhile, here written in the same transaction) brings
+    # the deadline forward to before that arrival: the check at commit reads it again.
+    clock_at(DEADLINE - timedelta(seconds=1))
     original = submitting.before_commit
+    moved = {"done": False}
 
     def before_commit(session, check):
         def at_commit():
-            late["now"] = True
+            session.execute(
+                update(Tender).where(Tender.id == tender.id).values(submission_deadline=DEADLINE - timedelta(seconds=2))
+            )
+            moved["done"] = True
             check()
 
         original(session, at_commit)
 
     monkeypatch.setattr(submitting, "before_commit", before_commit)
     response = client.post(f"/bids/{bid.id}/submit", data={"csrf_token": csrf_token_from(page)})
-    assert late["now"] is True
+    assert moved["done"] is True
     assert response.status_code == 400
-    assert "The server's time is now 21 December 2026 at 12:00:00" in text_of(response)
+    assert "The server's time is now 21 December 2026 at 11:59:59" in text_of(response)
     assert submissions(db) == []
+    assert db.scalar(select(Tender.submission_deadline).where(Tender.id == tender.id)) == DEADLINE  # rolled back
     db.expire_all()
     assert db.get(Bid, bid.id).status is BidStatus.DRAFT
     assert mailbox.messages == []
@@ -351,13 +358,15 @@ def test_a_withdrawal_refused_at_the_moment_of_commit_is_not_announced(
     assert "Bid received" in mailbox.last_to(provider.email)["Subject"]  # the receipt, delivered
     mailbox.clear()
     page = client.get(f"/bids/{bid.id}/withdraw").get_data(as_text=True)
-    late = {"now": False}
-    clock_at(lambda: DEADLINE if late["now"] else DEADLINE - timedelta(seconds=1))
+    clock_at(DEADLINE - timedelta(seconds=1))
     original = submitting.before_commit
 
     def before_commit(session, check):
         def at_commit():
-            late["now"] = True
+            # The deadline, as it stands at commit, is before the request arrived.
+            session.execute(
+                update(Tender).where(Tender.id == tender.id).values(submission_deadline=DEADLINE - timedelta(seconds=2))
+            )
             check()
 
         original(session, at_commit)
@@ -365,7 +374,7 @@ def test_a_withdrawal_refused_at_the_moment_of_commit_is_not_announced(
     monkeypatch.setattr(submitting, "before_commit", before_commit)
     response = client.post(f"/bids/{bid.id}/withdraw", data={"csrf_token": csrf_token_from(page)})
     assert response.status_code == 400
-    assert "The server's time is now 21 December 2026 at 12:00:00" in text_of(response)
+    assert "The server's time is now 21 December 2026 at 11:59:59" in text_of(response)
     db.expire_all()
     assert db.get(Bid, bid.id).status is BidStatus.SUBMITTED
     assert "has been withdrawn" not in text_of(client.get(f"/bids/{bid.id}"))

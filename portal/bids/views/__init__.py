@@ -1,9 +1,13 @@
 """Providers prepare, submit, resubmit and withdraw bids.
 
 Every route loads the bid and answers 404 unless the signed-in user acts for
-the organisation that owns it. Every change is refused once the deadline has
-passed by the server's clock (``require_editable``, before the form is read),
-and the services judge it again at the moment of commit.
+the organisation that owns it. Every change is judged by the moment its request
+reached the portal (``portal.arrival``: the trusted proxy's ``X-Request-Start``,
+else the moment the app began handling it), so a press made in time counts
+even if it waits for a worker: it is refused if it arrived at or after the
+deadline (``require_editable``, before the form is read), and the services
+judge that same arrival again, against the deadline as it stands, at the
+moment of commit.
 
 The request's one transaction (``portal.db.unit_of_work``) commits what a view
 did when it answers below 400 and rolls it back otherwise: these views never
@@ -27,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from portal import clock
+from portal.arrival import arrival_time
 from portal.bids import display, policies, queries
 from portal.bids.content import DECLARATIONS
 from portal.bids.drafting import failed_selection_questions, missing_items, questions_for
@@ -134,12 +139,23 @@ def bid_or_404(bid_id: int) -> Bid:
     return bid
 
 
+def bid_to_submit_or_404(bid_id: int) -> Bid:
+    """The bid locked, with everything a submission reads (``queries.bid_to_submit``,
+    read once: the service uses it as it is), for someone who acts for its
+    organisation; anyone else gets 404 (and the lock ends with the request)."""
+    bid = queries.bid_to_submit(get_session(), bid_id)
+    if bid is None or not policies.is_bidder(current_user, bid):
+        abort(404)
+    return bid
+
+
 def require_editable(bid: Bid) -> datetime:
-    """The server's time now, if the bid may still change (checked before the
-    form is read, so a late POST is refused whatever it holds).
+    """When the request arrived (``portal.arrival``), if the bid may still
+    change then (checked before the form is read, so a late POST is refused
+    whatever it holds). The services are given this moment as their ``now``.
 
     Raises DeadlinePassed or RuleViolation, each a 400 page."""
-    now = clock.now()
+    now = arrival_time()
     policies.require_editable(bid, now)
     return now
 

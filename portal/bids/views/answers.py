@@ -21,6 +21,7 @@ from wtforms import ValidationError
 
 from portal import clock
 from portal.accounts.models import Role, User
+from portal.arrival import arrival_time
 from portal.auth import login_manager, public
 from portal.bids import display, drafting, kept, policies, queries
 from portal.bids.drafting import SaveResult
@@ -115,7 +116,7 @@ def _keep_after_timeout(bid_id: int, question_id: int):
     yes_no = {"yes": True, "no": False}.get(request.form.get("answer", ""))
     text = (request.form.get("answer") or "")[:MAX_STASHED_CHARACTERS]
     keep_if_too_late(text if is_quality else None)  # too late to keep it for later: shown now, to copy
-    now = clock.now()
+    now = arrival_time()  # judged by when it was pressed, like every change to a bid
     policies.require_editable(bid, now)
     token = secrets.token_urlsafe(24)
     kept.stash(
@@ -198,7 +199,7 @@ def _use_or_discard_kept(bid: Bid, question: Question, token: str):
     refused or in conflict, nothing is written and it stays kept. Discarded,
     it is never offered again."""
     session = get_session()
-    now = clock.now()
+    now = arrival_time()  # the save below is judged by when this choice reached the portal
     page_url = url_for("bids.question", bid_id=bid.id, question_id=question.id)
     pending = kept.take_pending(session, current_user, token, bid.id, question.id, draft_tokens.held_keys(), now)
     if pending is None:

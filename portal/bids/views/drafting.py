@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import Role, User
+from portal.arrival import arrival_time
 from portal.auth import roles
 from portal.bids import display, drafting, queries
 from portal.bids.content import DECLARATIONS
@@ -41,7 +42,7 @@ def start(reference):
     if tender is None or not can_view(current_user, tender):
         abort(404)
     try:
-        bid = drafting.start_bid(session, current_user, tender, clock.now())
+        bid = drafting.start_bid(session, current_user, tender, arrival_time())
     except RuleViolation as violation:  # the deadline too: this page's title, not the bid's
         return refused("You cannot bid for this opportunity", violation.message)
     return redirect(url_for("bids.show", bid_id=bid.id))

@@ -16,6 +16,7 @@ from portal.bids.policies import DeadlinePassed
 from portal.bids.views import (
     award_progress,
     bid_or_404,
+    bid_to_submit_or_404,
     bp,
     is_editable,
     overview,
@@ -41,7 +42,7 @@ def check(bid_id):
 def submit(bid_id):
     """Submit; a database failure is answered by the blueprint's "not
     submitted, your draft is safe" page (503), the deadline by its own."""
-    bid = bid_or_404(bid_id)
+    bid = bid_to_submit_or_404(bid_id)  # locked, with all the service reads, in a fixed number of queries
     session = get_session()
     now = require_editable(bid)
     form = SubmitBidForm()
