@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from portal.bids.models import Bid, BidAnswer, BidAttachment, BidLot, BidStatus, Submission, bid_evidence
@@ -30,6 +30,24 @@ def bid_for_pages(session: Session, bid_id: int) -> Bid | None:
     )
 
 
+# Built once: every submission runs it, and a statement with six loader options costs more
+# to build and to key for the compiled-SQL cache than to run.
+_BID_TO_SUBMIT = (
+    select(Bid)
+    .where(Bid.id == bindparam("bid_id"))
+    .options(
+        joinedload(Bid.tender, innerjoin=True).selectinload(Tender.questions).selectinload(Question.lots),
+        joinedload(Bid.organisation, innerjoin=True),
+        selectinload(Bid.lots).joinedload(BidLot.lot, innerjoin=True),
+        selectinload(Bid.answers),
+        selectinload(Bid.attachments).joinedload(BidAttachment.file, innerjoin=True),
+        selectinload(Bid.submissions).defer(Submission.content),
+    )
+    .with_for_update(of=Bid)
+    .execution_options(populate_existing=True)
+)
+
+
 def bid_to_submit(session: Session, bid_id: int) -> Bid | None:
     """The bid, locked until the transaction ends (one submitter at a time),
     with everything the completeness check and the snapshot read, fresh from
@@ -43,20 +61,7 @@ def bid_to_submit(session: Session, bid_id: int) -> Bid | None:
     rows of a joined table that may be missing, and the tender is not ours to
     lock. SQLite has no row locks (it has one writer at a time instead).
     """
-    bid = session.scalars(
-        select(Bid)
-        .where(Bid.id == bid_id)
-        .options(
-            joinedload(Bid.tender, innerjoin=True).selectinload(Tender.questions).selectinload(Question.lots),
-            joinedload(Bid.organisation, innerjoin=True),
-            selectinload(Bid.lots).joinedload(BidLot.lot, innerjoin=True),
-            selectinload(Bid.answers),
-            selectinload(Bid.attachments).joinedload(BidAttachment.file, innerjoin=True),
-            selectinload(Bid.submissions).defer(Submission.content),
-        )
-        .with_for_update(of=Bid)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    bid = session.scalars(_BID_TO_SUBMIT, {"bid_id": bid_id}).one_or_none()
     if bid is not None:
         session.info[_LOCKED] = (session.get_transaction(), bid_id)
     return bid
