@@ -34,7 +34,7 @@ def bid_for_pages(session: Session, bid_id: int) -> Bid | None:
 # to build and to key for the compiled-SQL cache than to run.
 _BID_TO_SUBMIT = (
     select(Bid)
-    .where(Bid.id == bindparam("bid_id"))
+    .where(Bid.id == bindparam("bid_id"), Bid.organisation_id == bindparam("organisation_id"))
     .options(
         joinedload(Bid.tender, innerjoin=True).selectinload(Tender.questions).selectinload(Question.lots),
         joinedload(Bid.organisation, innerjoin=True),
@@ -48,7 +48,7 @@ _BID_TO_SUBMIT = (
 )
 
 
-def bid_to_submit(session: Session, bid_id: int) -> Bid | None:
+def bid_to_submit(session: Session, bid_id: int, organisation_id: int | None) -> Bid | None:
     """The bid, locked until the transaction ends (one submitter at a time),
     with everything the completeness check and the snapshot read, fresh from
     the database (``populate_existing``: a colleague may have changed it since
@@ -56,12 +56,14 @@ def bid_to_submit(session: Session, bid_id: int) -> Bid | None:
     answers, files, the tender's questions with their lots, and its
     submissions without their content (for the version and the revision they
     came from). Seven queries, whatever the number of questions, lots or files.
+    Only a bid of ``organisation_id`` is read (None otherwise), so a request for
+    another organisation's bid locks nothing.
 
     ``FOR UPDATE OF bid`` locks the bid's row only: PostgreSQL cannot lock the
     rows of a joined table that may be missing, and the tender is not ours to
     lock. SQLite has no row locks (it has one writer at a time instead).
     """
-    bid = session.scalars(_BID_TO_SUBMIT, {"bid_id": bid_id}).one_or_none()
+    bid = session.scalars(_BID_TO_SUBMIT, {"bid_id": bid_id, "organisation_id": organisation_id}).one_or_none()
     if bid is not None:
         session.info[_LOCKED] = (session.get_transaction(), bid_id)
     return bid

@@ -153,7 +153,7 @@ def submit(session: Session, user: User, bid: Bid, now: datetime) -> tuple[Submi
     # One submitter at a time, and everything the checks and the snapshot read, fresh
     # under the lock, in a fixed number of queries (once: the view may have read it so).
     if not is_loaded_to_submit(session, bid):
-        locked = bid_to_submit(session, bid.id)
+        locked = bid_to_submit(session, bid.id, bid.organisation_id)
         if locked is None:  # bids are never deleted; said plainly all the same
             raise RuleViolation(None, "This bid no longer exists")
         bid = locked
