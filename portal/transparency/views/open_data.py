@@ -23,7 +23,11 @@ class BadQuery(ValueError):
 
 
 def _json(data, status: int = 200) -> Response:
-    response = current_app.response_class(json.dumps(data, indent=1), status=status, mimetype="application/json")
+    return _json_text(json.dumps(data, indent=1), status)
+
+
+def _json_text(text: str, status: int = 200) -> Response:
+    response = current_app.response_class(text, status=status, mimetype="application/json")
     # Releases never change, but pages of the package gain new ones: a short public cache.
     response.cache_control.public = True
     response.cache_control.max_age = 60
@@ -85,7 +89,7 @@ def releases():
     kept = {k: v for k, v in request.args.items() if k in ("since", "until")}
     next_uri = external_url("open_data.releases", **kept, cursor=str(following)) if following else None
     uri = external_url("open_data.releases", **kept, **({"cursor": str(after)} if after else {}))
-    return _json(packages.release_package(uri, page, next_uri))
+    return _json_text(packages.release_package_json(uri, page, next_uri))
 
 
 @bp.route("/ocds/records/<ocid>.json")
