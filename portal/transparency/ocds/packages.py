@@ -19,7 +19,7 @@ from pathlib import Path
 
 import ocdsmerge
 from flask import current_app
-from sqlalchemy import Text, and_, cast, or_, select
+from sqlalchemy import Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.clock import now as clock_now
@@ -80,6 +80,15 @@ class Cursor:
         if not (number.isascii() and number.isdigit()) or not 0 < int(number) <= MAX_ID:
             raise ValueError(text)
         return cls(datetime.strptime(moment, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC), int(number))
+
+
+_SUMMARY = select(func.count(OcdsRelease.id), func.max(OcdsRelease.date))
+
+
+def summary(session: Session) -> tuple[int, datetime | None]:
+    """How many releases are published, and the newest one's date (None before the first)."""
+    count, newest = session.execute(_SUMMARY).one()
+    return count, newest
 
 
 def release_page(

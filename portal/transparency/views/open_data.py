@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, current_app, json, render_template, request
-from sqlalchemy import func, select
 
 from portal.audit.chain import head_as_data, published_heads
 from portal.auth import public
@@ -13,7 +12,6 @@ from portal.dates import LONDON
 from portal.db import get_session
 from portal.links import external_url
 from portal.transparency.ocds import packages
-from portal.transparency.ocds.models import OcdsRelease
 
 bp = Blueprint("open_data", __name__)
 
@@ -63,8 +61,7 @@ def _bad_query(error: BadQuery):
 @public
 def index():
     """What the council publishes as open data, and how to use it."""
-    session = get_session()
-    count, newest = session.execute(select(func.count(OcdsRelease.id), func.max(OcdsRelease.date))).one()
+    count, newest = packages.summary(get_session())
     return render_template(
         "transparency/open_data.html",
         release_count=count,
