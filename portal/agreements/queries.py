@@ -50,9 +50,15 @@ class RegisterFilter:
 
 def _filtered(query: Select, f: RegisterFilter, today: date) -> Select:
     query = query.join(Organisation, Agreement.organisation_id == Organisation.id)
+    return query.where(*_conditions(f, today))
+
+
+def _conditions(f: RegisterFilter, today: date) -> list:
+    """The filter's WHERE conditions, over ``Agreement`` joined to ``Organisation``."""
+    conditions = []
     if f.text:
         like = f"%{f.text.strip().lower()}%"
-        query = query.where(
+        conditions.append(
             or_(
                 func.lower(Agreement.reference).like(like),
                 func.lower(Agreement.service_name).like(like),
@@ -60,24 +66,24 @@ def _filtered(query: Select, f: RegisterFilter, today: date) -> Select:
             )
         )
     if f.category_id:
-        query = query.where(Agreement.category_id == f.category_id)
+        conditions.append(Agreement.category_id == f.category_id)
     if f.district_id:
-        query = query.where(
+        conditions.append(
             exists().where(
                 agreement_district.c.agreement_id == Agreement.id, agreement_district.c.district_id == f.district_id
             )
         )
     if f.mode:
-        query = query.where(
+        conditions.append(
             exists().where(AgreementDeliveryMode.agreement_id == Agreement.id, AgreementDeliveryMode.mode == f.mode)
         )
     if f.status:
-        query = query.where(_has_status(f.status, today))
+        conditions.append(_has_status(f.status, today))
     if f.ending_from:
-        query = query.where(Agreement.end_date >= f.ending_from)
+        conditions.append(Agreement.end_date >= f.ending_from)
     if f.ending_to:
-        query = query.where(Agreement.end_date <= f.ending_to)
-    return query
+        conditions.append(Agreement.end_date <= f.ending_to)
+    return conditions
 
 
 def _has_status(status: AgreementStatus, today: date):
@@ -149,35 +155,40 @@ _FILTER_CHOICES = union_all(
 ).order_by("kind", "name")
 
 
+# The register's statements, built once: only the filter's conditions, the order and the page change.
+_REGISTER_COUNT = select(func.count(Agreement.id)).join(Organisation, Agreement.organisation_id == Organisation.id)
+_REGISTER_ROWS = (
+    select(
+        Agreement.id,
+        Agreement.reference,
+        Agreement.service_name,
+        Organisation.name,
+        Organisation.registered_at.is_not(None),
+        ServiceCategory.name,
+        Agreement.end_date,
+        Agreement.original_end_date,
+        Agreement.annual_value_pence,
+    )
+    .join(Organisation, Agreement.organisation_id == Organisation.id)
+    .join(ServiceCategory, Agreement.category_id == ServiceCategory.id)
+)
+
+
 def register_page(session: Session, f: RegisterFilter, today: date, number: int = 1) -> tuple[list[RegisterRow], Page]:
     """One page of the filtered register (a page past the last shows the last)
     and which page it is of how many matching agreements. Four queries, whatever
     the size: the count, the page's columns, its districts, its delivery modes."""
-    page = Page(number, PAGE_SIZE, session.scalar(_filtered(select(func.count(Agreement.id)), f, today)))
+    conditions = _conditions(f, today)
+    page = Page(number, PAGE_SIZE, session.scalar(_REGISTER_COUNT.where(*conditions)))
     page = replace(page, number=min(page.number, page.count))
-    query = (
-        _filtered(
-            select(
-                Agreement.id,
-                Agreement.reference,
-                Agreement.service_name,
-                Organisation.name,
-                Organisation.registered_at.is_not(None),
-                ServiceCategory.name,
-                Agreement.end_date,
-                Agreement.original_end_date,
-                Agreement.annual_value_pence,
-            ),
-            f,
-            today,
-        )
-        .join(ServiceCategory, Agreement.category_id == ServiceCategory.id)
-        .order_by(*SORTS.get(f.sort, SORTS["end"]))
-    )
-    rows = [
-        RegisterRow(*r, status=_status(r[6], r[7], today))
-        for r in session.execute(query.limit(page.size).offset(page.offset))
-    ]
+    query = _REGISTER_ROWS.where(*conditions).order_by(*SORTS.get(f.sort, SORTS["end"]))
+    statuses = {}  # many agreements share their dates (a wave ends on one day)
+    rows = []
+    for r in session.execute(query.limit(page.size).offset(page.offset)):
+        dates = (r[6], r[7])
+        if (status := statuses.get(dates)) is None:
+            status = statuses[dates] = _status(*dates, today)
+        rows.append(RegisterRow(*r, status=status))
     by_id = {row.id: row for row in rows}
     for agreement_id, kind, name in session.execute(_PAGE_DETAILS, {"ids": list(by_id)}):
         if kind:
