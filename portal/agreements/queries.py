@@ -121,8 +121,8 @@ class RegisterRow:
     original_end_date: date
     annual_value_pence: int
     status: AgreementStatus
-    districts: list[str] = field(default_factory=list)
-    delivery_modes: list[DeliveryMode] = field(default_factory=list)
+    districts: list[str] = field(default_factory=list)  # names
+    delivery_modes: list[str] = field(default_factory=list)  # as DeliveryMode values name them
 
     @property
     def district_names(self) -> str:
@@ -130,7 +130,10 @@ class RegisterRow:
 
     @property
     def delivery_mode_names(self) -> str:
-        return ", ".join(mode.value for mode in self.delivery_modes)
+        return ", ".join(self.delivery_modes)
+
+
+_MODE_NAMES = {mode.name: mode.value for mode in DeliveryMode}
 
 
 def _status(end_date: date, original_end_date: date, today: date) -> AgreementStatus:
@@ -192,7 +195,7 @@ def register_page(session: Session, f: RegisterFilter, today: date, number: int 
     by_id = {row.id: row for row in rows}
     for agreement_id, kind, name in session.execute(_PAGE_DETAILS, {"ids": list(by_id)}):
         if kind:
-            by_id[agreement_id].delivery_modes.append(DeliveryMode[name])
+            by_id[agreement_id].delivery_modes.append(_MODE_NAMES[name])
         else:
             by_id[agreement_id].districts.append(name)
     return rows, page
