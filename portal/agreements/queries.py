@@ -9,7 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import Select, and_, case, exists, extract, func, not_, or_, select
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    extract,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.agreements.models import (
@@ -25,7 +38,7 @@ from portal.agreements.models import (
 )
 from portal.dates import add_months
 from portal.pagination import Page
-from portal.providers.models import Organisation
+from portal.providers.models import District, Organisation
 
 PAGE_SIZE = 50
 SORTS = {
@@ -50,9 +63,15 @@ class RegisterFilter:
 
 def _filtered(query: Select, f: RegisterFilter, today: date) -> Select:
     query = query.join(Organisation, Agreement.organisation_id == Organisation.id)
+    return query.where(*_conditions(f, today))
+
+
+def _conditions(f: RegisterFilter, today: date) -> list:
+    """The filter's WHERE conditions, over ``Agreement`` joined to ``Organisation``."""
+    conditions = []
     if f.text:
         like = f"%{f.text.strip().lower()}%"
-        query = query.where(
+        conditions.append(
             or_(
                 func.lower(Agreement.reference).like(like),
                 func.lower(Agreement.service_name).like(like),
@@ -60,24 +79,24 @@ def _filtered(query: Select, f: RegisterFilter, today: date) -> Select:
             )
         )
     if f.category_id:
-        query = query.where(Agreement.category_id == f.category_id)
+        conditions.append(Agreement.category_id == f.category_id)
     if f.district_id:
-        query = query.where(
+        conditions.append(
             exists().where(
                 agreement_district.c.agreement_id == Agreement.id, agreement_district.c.district_id == f.district_id
             )
         )
     if f.mode:
-        query = query.where(
+        conditions.append(
             exists().where(AgreementDeliveryMode.agreement_id == Agreement.id, AgreementDeliveryMode.mode == f.mode)
         )
     if f.status:
-        query = query.where(_has_status(f.status, today))
+        conditions.append(_has_status(f.status, today))
     if f.ending_from:
-        query = query.where(Agreement.end_date >= f.ending_from)
+        conditions.append(Agreement.end_date >= f.ending_from)
     if f.ending_to:
-        query = query.where(Agreement.end_date <= f.ending_to)
-    return query
+        conditions.append(Agreement.end_date <= f.ending_to)
+    return conditions
 
 
 def _has_status(status: AgreementStatus, today: date):
@@ -101,14 +120,106 @@ def _with_details(query: Select) -> Select:
     )
 
 
-def register_page(session: Session, f: RegisterFilter, today: date, number: int = 1) -> tuple[list[Agreement], Page]:
+@dataclass(slots=True)
+class RegisterRow:
+    """One agreement as the register lists it: the columns the page shows, no entity."""
+
+    id: int
+    reference: str
+    service_name: str
+    organisation_name: str
+    is_registered: bool
+    category_name: str
+    end_date: date
+    original_end_date: date
+    annual_value_pence: int
+    status: AgreementStatus
+    districts: list[str] = field(default_factory=list)  # names
+    delivery_modes: list[str] = field(default_factory=list)  # as DeliveryMode values name them
+
+    @property
+    def district_names(self) -> str:
+        return ", ".join(self.districts)
+
+    @property
+    def delivery_mode_names(self) -> str:
+        return ", ".join(self.delivery_modes)
+
+
+_MODE_NAMES = {mode.name: mode.value for mode in DeliveryMode}
+
+
+def _status(end_date: date, original_end_date: date, today: date) -> AgreementStatus:
+    return next(status for status, holds in status_rules(end_date, original_end_date, today) if holds)
+
+
+# A register page's districts and delivery modes in one round trip, each in the order the
+# entity's relationships keep them (district by name, mode by its stored name). Built once:
+# only the ids change.
+_PAGE_DETAILS = union_all(
+    select(agreement_district.c.agreement_id, literal_column("0").label("kind"), District.name.label("name"))
+    .join(District, agreement_district.c.district_id == District.id)
+    .where(agreement_district.c.agreement_id.in_(bindparam("ids", expanding=True))),
+    select(AgreementDeliveryMode.agreement_id, literal_column("1"), AgreementDeliveryMode.mode).where(
+        AgreementDeliveryMode.agreement_id.in_(bindparam("ids", expanding=True))
+    ),
+).order_by("kind", "name")
+
+_FILTER_CHOICES = union_all(
+    select(literal_column("0").label("kind"), ServiceCategory.id, ServiceCategory.name.label("name")),
+    select(literal_column("1"), District.id, District.name),
+).order_by("kind", "name")
+
+
+# The register's statements, built once: only the filter's conditions, the order and the page change.
+_REGISTER_COUNT = select(func.count(Agreement.id)).join(Organisation, Agreement.organisation_id == Organisation.id)
+_REGISTER_ROWS = (
+    select(
+        Agreement.id,
+        Agreement.reference,
+        Agreement.service_name,
+        Organisation.name,
+        Organisation.registered_at.is_not(None),
+        ServiceCategory.name,
+        Agreement.end_date,
+        Agreement.original_end_date,
+        Agreement.annual_value_pence,
+    )
+    .join(Organisation, Agreement.organisation_id == Organisation.id)
+    .join(ServiceCategory, Agreement.category_id == ServiceCategory.id)
+)
+
+
+def register_page(session: Session, f: RegisterFilter, today: date, number: int = 1) -> tuple[list[RegisterRow], Page]:
     """One page of the filtered register (a page past the last shows the last)
-    and which page it is of how many matching agreements."""
-    page = Page(number, PAGE_SIZE, session.scalar(_filtered(select(func.count(Agreement.id)), f, today)))
+    and which page it is of how many matching agreements. Four queries, whatever
+    the size: the count, the page's columns, its districts, its delivery modes."""
+    conditions = _conditions(f, today)
+    page = Page(number, PAGE_SIZE, session.scalar(_REGISTER_COUNT.where(*conditions)))
     page = replace(page, number=min(page.number, page.count))
-    query = _with_details(_filtered(select(Agreement), f, today)).order_by(*SORTS.get(f.sort, SORTS["end"]))
-    rows = session.scalars(query.limit(page.size).offset(page.offset)).unique().all()
+    query = _REGISTER_ROWS.where(*conditions).order_by(*SORTS.get(f.sort, SORTS["end"]))
+    statuses = {}  # many agreements share their dates (a wave ends on one day)
+    rows = []
+    for r in session.execute(query.limit(page.size).offset(page.offset)):
+        dates = (r[6], r[7])
+        if (status := statuses.get(dates)) is None:
+            status = statuses[dates] = _status(*dates, today)
+        rows.append(RegisterRow(*r, status=status))
+    by_id = {row.id: row for row in rows}
+    for agreement_id, kind, name in session.execute(_PAGE_DETAILS, {"ids": list(by_id)}):
+        if kind:
+            by_id[agreement_id].delivery_modes.append(_MODE_NAMES[name])
+        else:
+            by_id[agreement_id].districts.append(name)
     return rows, page
+
+
+def filter_choices(session: Session) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The register filter's categories and districts, as (id, name), by name: one query."""
+    categories, districts = [], []
+    for kind, choice_id, name in session.execute(_FILTER_CHOICES):
+        (districts if kind else categories).append((choice_id, name))
+    return categories, districts
 
 
 def register_all(session: Session, f: RegisterFilter, today: date) -> list[Agreement]:

@@ -25,7 +25,6 @@ from portal.filters import format_date
 from portal.forms import form_page, handle_form
 from portal.input_guard import as_id
 from portal.pagination import Page, page_number
-from portal.providers.models import District
 from portal.signals import ask
 
 bp = Blueprint("agreements", __name__)
@@ -58,13 +57,23 @@ def _filter_from_args() -> queries.RegisterFilter:
 
 
 def _filter_choices(session):
+    categories, districts = queries.filter_choices(session)
     return {
-        "categories": session.scalars(select(ServiceCategory).order_by(ServiceCategory.name)).all(),
-        "districts": session.scalars(select(District).order_by(District.name)).all(),
+        "categories": categories,
+        "districts": districts,
         "modes": list(DeliveryMode),
         "statuses": list(AgreementStatus),
         "sorts": {"end": "End date", "reference": "Reference", "provider": "Provider", "value": "Annual value"},
     }
+
+
+# The tag colour of each status in the register.
+STATUS_TAGS = {
+    AgreementStatus.ENDED: "govuk-tag--grey",
+    AgreementStatus.ENDING_SOON: "govuk-tag--orange",
+    AgreementStatus.EXTENDED: "govuk-tag--purple",
+    AgreementStatus.ACTIVE: "govuk-tag--green",
+}
 
 
 @bp.route("/agreements")
@@ -80,12 +89,18 @@ def register():
         agreements=agreements,
         page=page,
         page_url=lambda number: url_for("agreements.register", **{**query_args, "page": number}),
+        show_url=_show_url(),
+        status_tags=STATUS_TAGS,
         f=f,
-        today=today,
-        status_of=services.status_of,
         query_args=query_args,
         **_filter_choices(session),
     )
+
+
+def _show_url():
+    """An agreement's page URL from its id, url_for built once rather than once per row."""
+    prefix, _, suffix = url_for("agreements.show", agreement_id=0).rpartition("/0")
+    return lambda agreement_id: f"{prefix}/{agreement_id}{suffix}"
 
 
 @bp.route("/agreements/export.<kind>")

@@ -2,44 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock
 from portal.auth import public, roles
 from portal.db import get_session
-from portal.decisions import policies, services
+from portal.decisions import policies, queries, services
 from portal.decisions.call_in import effect_of
 from portal.decisions.forms import DecisionDocumentForm, DecisionForm
 from portal.decisions.models import Decision, DecisionDocument
 from portal.decisions.signals import linked_tenders_requested
 from portal.downloads import attachment
 from portal.forms import handle_form
-from portal.pagination import Page, page_number
+from portal.pagination import page_number
 from portal.signals import ask
 from portal.text import paragraphs
 
 bp = Blueprint("decisions", __name__)
 
-PAGE_SIZE = 25
-
 
 @bp.route("/decisions")
 @public
 def index():
-    session = get_session()
-    page = Page(page_number(request.args.get("page")), PAGE_SIZE, session.scalar(select(func.count(Decision.id))))
-    page = replace(page, number=min(page.number, page.count))
-    decisions = session.scalars(
-        select(Decision)
-        .order_by(Decision.decision_date.desc(), Decision.id.desc())
-        .limit(page.size)
-        .offset(page.offset)
-    ).all()
+    decisions, page = queries.register_page(get_session(), page_number(request.args.get("page")))
     return render_template(
         "decisions/index.html",
         decisions=decisions,

@@ -18,8 +18,9 @@ import enum
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, bindparam, exists, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from portal.agreements.models import Agreement, ServiceCategory, agreement_district
@@ -176,7 +177,9 @@ def _filtered_ids(f: ContractFilter, today: date):
 ORDER = (Agreement.start_date.desc(), Agreement.reference, Agreement.id)
 
 
-def _rows_query(f: ContractFilter, today: date):
+@cache
+def _all_rows_query():
+    """The register's columns and joins, built once (only the conditions differ by request)."""
     awarded_from = (
         select(Tender.id, Tender.reference, Tender.title, Tender.decision_id, Decision.number.label("decision_number"))
         .outerjoin(Decision, Decision.id == Tender.decision_id)
@@ -207,24 +210,19 @@ def _rows_query(f: ContractFilter, today: date):
         .join(Organisation, Organisation.id == Agreement.organisation_id)
         .join(ServiceCategory, ServiceCategory.id == Agreement.category_id)
         .outerjoin(awarded_from, awarded_from.c.id == Agreement.awarded_from_tender_id)
-        .where(*_conditions(f, today))
         .order_by(*ORDER)
     )
+
+
+def _rows_query(f: ContractFilter, today: date):
+    return _all_rows_query().where(*_conditions(f, today))
 
 
 LOT_IN_REFERENCE = re.compile(r"-L(\d+)-\d+$")
 
 
-def _awarded_lots(session: Session, agreement_ids) -> dict[int, AwardedLot]:
-    """The lot each awarded agreement came from, in one query: the tender's lot awards
-    whose winners include the agreement's provider.
-
-    A provider that won two lots of one tender has two agreements; the reference the
-    award gave each (``<tender>-L<lot>-<n>``, see ``portal.awards.contracts.places``)
-    says which lot is whose, and the service name (``...: lot <n>, <title>``) when a
-    long reference was cut short.
-    """
-    rows = session.execute(
+def _lots_query(agreement_ids):
+    return (
         select(
             Agreement.id,
             Agreement.reference,
@@ -242,7 +240,28 @@ def _awarded_lots(session: Session, agreement_ids) -> dict[int, AwardedLot]:
         .outerjoin(Decision, Decision.id == LotAward.decision_id)
         .where(Agreement.id.in_(agreement_ids))
         .order_by(Agreement.id, Lot.number)
-    ).all()
+    )
+
+
+@cache
+def _lots_by_ids_query():
+    """:func:`_lots_query` for a list of ids, built once (the ids are its one parameter)."""
+    return _lots_query(bindparam("ids", expanding=True))
+
+
+def _awarded_lots(session: Session, agreement_ids) -> dict[int, AwardedLot]:
+    """The lot each awarded agreement came from, in one query: the tender's lot awards
+    whose winners include the agreement's provider.
+
+    A provider that won two lots of one tender has two agreements; the reference the
+    award gave each (``<tender>-L<lot>-<n>``, see ``portal.awards.contracts.places``)
+    says which lot is whose, and the service name (``...: lot <n>, <title>``) when a
+    long reference was cut short.
+    """
+    if isinstance(agreement_ids, list):
+        rows = session.execute(_lots_by_ids_query(), {"ids": agreement_ids}).all()
+    else:
+        rows = session.execute(_lots_query(agreement_ids)).all()
     candidates: dict[int, list] = {}
     for row in rows:
         candidates.setdefault(row[0], []).append(row)
@@ -323,12 +342,17 @@ class FilterChoices:
     districts: list[tuple[int, str]]
 
 
+@cache
+def _choices_query():
+    return union_all(
+        select(literal_column("0").label("kind"), ServiceCategory.id, ServiceCategory.name.label("name")),
+        select(literal_column("1"), District.id, District.name),
+    ).order_by("kind", "name")
+
+
 def filter_choices(session: Session) -> FilterChoices:
-    """The categories and districts the filters offer, by name."""
-    return FilterChoices(
-        categories=[
-            tuple(r)
-            for r in session.execute(select(ServiceCategory.id, ServiceCategory.name).order_by(ServiceCategory.name))
-        ],
-        districts=[tuple(r) for r in session.execute(select(District.id, District.name).order_by(District.name))],
-    )
+    """The categories and districts the filters offer, by name (one query)."""
+    choices = FilterChoices(categories=[], districts=[])
+    for kind, choice_id, name in session.execute(_choices_query()):
+        (choices.districts if kind else choices.categories).append((choice_id, name))
+    return choices

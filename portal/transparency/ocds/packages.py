@@ -19,7 +19,7 @@ from pathlib import Path
 
 import ocdsmerge
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.clock import now as clock_now
@@ -82,6 +82,15 @@ class Cursor:
         return cls(datetime.strptime(moment, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC), int(number))
 
 
+_SUMMARY = select(func.count(OcdsRelease.id), func.max(OcdsRelease.date))
+
+
+def summary(session: Session) -> tuple[int, datetime | None]:
+    """How many releases are published, and the newest one's date (None before the first)."""
+    count, newest = session.execute(_SUMMARY).one()
+    return count, newest
+
+
 def release_page(
     session: Session,
     *,
@@ -89,10 +98,12 @@ def release_page(
     until: datetime | None = None,
     after: Cursor | None = None,
     size: int = PAGE_SIZE,
-) -> tuple[list[dict], Cursor | None]:
-    """One page of releases, newest first, dated from ``since`` (inclusive) to ``until``
-    (exclusive); and the cursor of the next page, or None on the last."""
-    query = select(OcdsRelease.id, OcdsRelease.date, OcdsRelease.data)
+) -> tuple[list[str], Cursor | None]:
+    """One page of releases as their stored JSON text (never parsed: a release never
+    changes, so the text stored is the text published), newest first, dated from ``since``
+    (inclusive) to ``until`` (exclusive); and the cursor of the next page, or None on the last."""
+    # CAST, not type_coerce: PostgreSQL's driver would parse a json column itself.
+    query = select(OcdsRelease.id, OcdsRelease.date, cast(OcdsRelease.data, Text).label("data"))
     if since is not None:
         query = query.where(OcdsRelease.date >= since)
     if until is not None:
@@ -112,6 +123,16 @@ def release_package(uri: str, releases: list[dict], next_uri: str | None) -> dic
     if next_uri:
         package["links"] = {"next": next_uri}
     return package
+
+
+def release_package_json(uri: str, releases: list[str], next_uri: str | None) -> str:
+    """:func:`release_package` as JSON text, with each release's stored JSON text spliced in
+    as it is (one a line) rather than parsed and encoded again."""
+    envelope = release_package(uri, [], next_uri)
+    del envelope["releases"]
+    head = json.dumps(envelope, indent=1, sort_keys=True)  # "{\n ...\n}"
+    body = "[\n  " + ",\n  ".join(releases) + "\n ]" if releases else "[]"
+    return f'{head[:-2]},\n "releases": {body}\n}}'
 
 
 @cache

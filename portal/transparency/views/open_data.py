@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, current_app, json, render_template, request
-from sqlalchemy import func, select
 
 from portal.audit.chain import head_as_data, published_heads
 from portal.auth import public
@@ -13,7 +12,6 @@ from portal.dates import LONDON
 from portal.db import get_session
 from portal.links import external_url
 from portal.transparency.ocds import packages
-from portal.transparency.ocds.models import OcdsRelease
 
 bp = Blueprint("open_data", __name__)
 
@@ -23,7 +21,11 @@ class BadQuery(ValueError):
 
 
 def _json(data, status: int = 200) -> Response:
-    response = current_app.response_class(json.dumps(data, indent=1), status=status, mimetype="application/json")
+    return _json_text(json.dumps(data, indent=1), status)
+
+
+def _json_text(text: str, status: int = 200) -> Response:
+    response = current_app.response_class(text, status=status, mimetype="application/json")
     # Releases never change, but pages of the package gain new ones: a short public cache.
     response.cache_control.public = True
     response.cache_control.max_age = 60
@@ -59,8 +61,7 @@ def _bad_query(error: BadQuery):
 @public
 def index():
     """What the council publishes as open data, and how to use it."""
-    session = get_session()
-    count, newest = session.execute(select(func.count(OcdsRelease.id), func.max(OcdsRelease.date))).one()
+    count, newest = packages.summary(get_session())
     return render_template(
         "transparency/open_data.html",
         release_count=count,
@@ -85,7 +86,7 @@ def releases():
     kept = {k: v for k, v in request.args.items() if k in ("since", "until")}
     next_uri = external_url("open_data.releases", **kept, cursor=str(following)) if following else None
     uri = external_url("open_data.releases", **kept, **({"cursor": str(after)} if after else {}))
-    return _json(packages.release_package(uri, page, next_uri))
+    return _json_text(packages.release_package_json(uri, page, next_uri))
 
 
 @bp.route("/ocds/records/<ocid>.json")

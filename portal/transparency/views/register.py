@@ -39,6 +39,14 @@ CSV_COLUMNS = [
 ]
 
 
+# The tag colour of each status.
+STATUS_TAGS = {
+    register.ContractStatus.CURRENT: "govuk-tag--green",
+    register.ContractStatus.ENDED: "govuk-tag--grey",
+    register.ContractStatus.REPLACED: "govuk-tag--blue",
+}
+
+
 def _filters():
     session = get_session()
     choices = register.filter_choices(session)
@@ -53,6 +61,7 @@ def _page(form, choices, rows=(), page=None, status=200):
         filters=form,
         choices=choices,
         statuses=list(register.ContractStatus),
+        status_tags=STATUS_TAGS,
         rows=rows,
         page=page,
         page_url=lambda number: url_for("contracts.index", **query_args, page=number),
