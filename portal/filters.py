@@ -9,6 +9,22 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 LONDON = ZoneInfo("Europe/London")
+# English month names, whatever the server's locale (strftime's %B follows it, and costs more).
+MONTHS = (
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -16,7 +32,7 @@ def format_date(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(LONDON)
-    return f"{value.day} {value:%B %Y}"
+    return f"{value.day} {MONTHS[value.month]} {value.year}"
 
 
 def format_datetime(value: datetime | None) -> str:
