@@ -96,13 +96,14 @@ def _plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
-def what_you_need(tender: Tender) -> list[dict]:
-    """What a bid for ``tender`` asks for, as the rows of a summary list ("What you need
+def what_you_need(page: queries.Opportunity) -> list[dict]:
+    """What a bid for the tender asks for, as the rows of a summary list ("What you need
     to bid"): the pass or fail questions, the written answers and their total word
-    limit, the price, and the documents to read. Worked out from the tender as loaded
-    for its page (no further queries)."""
-    pass_fail = [q for q in tender.questions if q.kind is QuestionKind.PASS_FAIL]
-    quality = [q for q in tender.questions if q.kind is QuestionKind.QUALITY]
+    limit, the price, and the documents to read. Worked out from the opportunity as
+    read for its page (no further queries)."""
+    lots, documents = page.lots, page.documents
+    pass_fail = [q for q in page.questions if q.kind is QuestionKind.PASS_FAIL]
+    quality = [q for q in page.questions if q.kind is QuestionKind.QUALITY]
     rows = []
     if pass_fail:
         rows.append(
@@ -117,22 +118,22 @@ def what_you_need(tender: Tender) -> list[dict]:
         text = _plural(len(quality), "written answer")
         if words and all(q.word_limit for q in quality):
             text += f", up to {words:,} words in total"
-        if any(q.lots and len(q.lots) < len(tender.lots) for q in quality):
+        if any(q.lots and len(q.lots) < len(lots) for q in quality):
             text += " if you bid for every lot (some questions are for some lots only)"
         rows.append({"key": "Written answers", "value": text})
-    if tender.lots:
-        templates = [d for d in tender.documents if d.kind is DocumentKind.PRICING_TEMPLATE]
+    if lots:
+        templates = [d for d in documents if d.kind is DocumentKind.PRICING_TEMPLATE]
         price = "An annual price for each lot you bid for"
-        if len(tender.lots) > 1:
-            price += f" (there are {len(tender.lots):,} lots: you can bid for one or more)"
+        if len(lots) > 1:
+            price += f" (there are {len(lots):,} lots: you can bid for one or more)"
         if templates:
             price += ", using the pricing template"
         rows.append({"key": "Price", "value": price})
-    if tender.documents:
+    if documents:
         rows.append(
             {
                 "key": "Documents to read",
-                "value": _plural(len(tender.documents), "document") + ", listed under Documents below",
+                "value": _plural(len(documents), "document") + ", listed under Documents below",
                 "href": "#documents-heading",
             }
         )
@@ -150,6 +151,21 @@ def key_dates(tender: Tender) -> list[tuple[str, str]]:
         ("Bids close", format_datetime(tender.submission_deadline)),
         ("Evaluation", format_date(tender.evaluation_date)),
         ("Award planned", format_date(tender.intended_award_date)),
+        ("Contract starts", format_date(tender.contract_start_date)),
+    ]
+    return [(label, when or "To be confirmed") for label, when in dates]
+
+
+def timetable(tender: Tender) -> list[tuple[str, str]]:
+    """The whole timetable, as (label, when), "To be confirmed" for a date not yet set."""
+    dates = [
+        ("Published", format_datetime(tender.published_at)),
+        ("Clarification questions close", format_datetime(tender.clarification_deadline)),
+        ("Answers published by", format_datetime(tender.answers_by)),
+        ("Submission deadline", format_datetime(tender.submission_deadline)),
+        ("Evaluation", format_date(tender.evaluation_date)),
+        ("Intended award", format_date(tender.intended_award_date)),
+        ("Standstill ends", format_date(tender.standstill_end_date)),
         ("Contract starts", format_date(tender.contract_start_date)),
     ]
     return [(label, when or "To be confirmed") for label, when in dates]
@@ -199,36 +215,35 @@ def _tender(reference: str) -> Tender:
 @public
 def show(reference):
     session = get_session()
-    tender = queries.tender_by_reference(session, reference)
-    if tender is None or not can_view(current_user, tender):
+    page = queries.opportunity(session, reference)
+    if page is None or not can_view(current_user, page.tender):
         abort(404)
+    tender = page.tender
     now = clock.now()
-    # Only the question and the answer leave this function: nothing about who asked.
-    published = [
-        {"question": c.public_question, "answer": c.answer, "answered_at": c.answered_at}
-        for c in queries.published_clarifications(session, tender)
-    ]
-    own_questions, interested, own_bid = [], False, None
-    if is_provider(current_user):
-        interested = interest.has_interest(session, current_user.organisation_id, tender)
+    provider = is_provider(current_user)
+    organisation_id = current_user.organisation_id if provider else None
+    published, own_questions = queries.page_clarifications(session, tender, organisation_id)
+    interested, own_bid = False, None
+    if provider:
+        interested = interest.has_interest(session, organisation_id, tender)
         # The bid, if any, is the bids domain's to find.
-        own_bid = ask_signal(own_bid_requested, tender, session=session, organisation_id=current_user.organisation_id)
-        own_questions = queries.own_clarifications(session, tender, current_user.organisation_id)
-    quality_questions = [q for q in tender.questions if q.kind is QuestionKind.QUALITY]
+        own_bid = ask_signal(own_bid_requested, tender, session=session, organisation_id=organisation_id)
     return render_template(
         "tenders/public/show.html",
         tender=tender,
+        lots=page.lots,
+        documents=page.documents,
+        amendments=page.amendments,
         published=published,
         own_questions=own_questions,
         interested=interested,
-        quality_questions=quality_questions,
+        quality_questions=[q for q in page.questions if q.kind is QuestionKind.QUALITY],
         key_dates=key_dates(tender),
-        what_you_need=what_you_need(tender),
-        districts_of=districts_of,
-        is_provider=is_provider(current_user),
+        timetable=timetable(tender),
+        what_you_need=what_you_need(page),
+        is_provider=provider,
         can_register_interest=can_register_interest(current_user, tender, now),
         can_ask=can_ask(current_user, tender, now),
-        questions_open=questions_open(tender, now),
         price_rule=price_rule(tender),
         descriptors=sorted((tender.score_descriptors or {}).items(), key=lambda item: int(item[0])),
         paragraphs=paragraphs,

@@ -3,25 +3,32 @@ number of queries whatever the number of tenders, lots and documents."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import String, and_, bindparam, exists, func, literal, or_, select, type_coerce, union_all
+from sqlalchemy.orm import Session, joinedload, raiseload, selectinload
 
 from portal.agreements.models import DeliveryMode, ServiceCategory
 from portal.dates import LONDON
+from portal.decisions.models import Decision
+from portal.files import StoredFile
 from portal.pagination import Page
 from portal.providers.models import District
 from portal.tenders.models import (
+    Amendment,
     Clarification,
+    DocumentKind,
     Lot,
     LotDeliveryMode,
     Question,
+    QuestionKind,
     Tender,
     TenderDocument,
     TenderStatus,
     lot_district,
+    question_lot,
 )
 
 PUBLIC_STATUSES = (
@@ -171,6 +178,221 @@ def tender_by_reference(session: Session, reference: str) -> Tender | None:
         .unique()
         .one_or_none()
     )
+
+
+@dataclass(frozen=True)
+class LotRow:
+    """One lot as the opportunity page shows it: its districts by name, its delivery modes in order."""
+
+    id: int
+    number: int
+    title: str
+    description: str
+    estimated_annual_value_pence: int
+    max_providers: int
+    districts: list[str]
+    delivery_modes: list[DeliveryMode]
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    """A question as the opportunity page shows it, with the numbers of the lots it is for (none: all)."""
+
+    kind: QuestionKind
+    text: str
+    word_limit: int | None
+    minimum_score: int | None
+    weight: int
+    lots: list[int]
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    id: int
+    kind: DocumentKind
+    title: str
+    file_kind: str
+    size: int
+
+    @property
+    def size_label(self) -> str:
+        return StoredFile.size_label.fget(self)
+
+
+@dataclass(frozen=True)
+class AmendmentRow:
+    number: int
+    reason: str
+    changes: list
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    """Everything an opportunity's page shows, read in a fixed number of queries: the tender
+    (with its category and decision), and its lots, questions, documents and amendments as rows."""
+
+    tender: Tender
+    lots: list[LotRow]
+    questions: list[QuestionRow]
+    documents: list[DocumentRow]
+    amendments: list[AmendmentRow]
+
+
+# The opportunity page's statements, built once (building a statement costs more than running
+# it): each reads one tender's rows by the bound parameter "tender_id" and only the columns shown.
+_lot, _district, _mode = Lot.__table__, District.__table__, LotDeliveryMode.__table__
+_question, _document, _file = Question.__table__, TenderDocument.__table__, StoredFile.__table__
+_amendment, _clarification = Amendment.__table__, Clarification.__table__
+_TENDER_ID = bindparam("tender_id")
+_OPPORTUNITY_TENDER = (
+    select(Tender)
+    .where(Tender.reference == bindparam("reference"))
+    .options(
+        joinedload(Tender.category),
+        joinedload(Tender.decision).load_only(Decision.id, Decision.number, Decision.title),
+        raiseload("*"),
+    )
+)
+_lot_extras = union_all(
+    # Each lot's districts (by name) and delivery modes (in the enum names' order), in one query.
+    select(lot_district.c.lot_id, literal("d").label("what"), _district.c.name.label("value"))
+    .join(_district, _district.c.id == lot_district.c.district_id)
+    .join(_lot, _lot.c.id == lot_district.c.lot_id)
+    .where(_lot.c.tender_id == _TENDER_ID),
+    select(_mode.c.lot_id, literal("m"), type_coerce(_mode.c.mode, String))
+    .join(_lot, _lot.c.id == _mode.c.lot_id)
+    .where(_lot.c.tender_id == _TENDER_ID),
+).subquery()
+_OPPORTUNITY_LOT_EXTRAS = select(_lot_extras.c.lot_id, _lot_extras.c.what, _lot_extras.c.value).order_by(
+    _lot_extras.c.lot_id, _lot_extras.c.value
+)
+_OPPORTUNITY_LOTS = (
+    select(
+        _lot.c.id,
+        _lot.c.number,
+        _lot.c.title,
+        _lot.c.description,
+        _lot.c.estimated_annual_value_pence,
+        _lot.c.max_providers,
+    )
+    .where(_lot.c.tender_id == _TENDER_ID)
+    .order_by(_lot.c.number)
+)
+_OPPORTUNITY_QUESTIONS = (
+    select(
+        _question.c.id,
+        _question.c.kind,
+        _question.c.text,
+        _question.c.word_limit,
+        _question.c.minimum_score,
+        _question.c.weight,
+        _lot.c.number,
+    )
+    .outerjoin(question_lot, question_lot.c.question_id == _question.c.id)
+    .outerjoin(_lot, _lot.c.id == question_lot.c.lot_id)
+    .where(_question.c.tender_id == _TENDER_ID)
+    .order_by(_question.c.position, _question.c.id, _lot.c.number)
+)
+_OPPORTUNITY_DOCUMENTS = (
+    select(_document.c.id, _document.c.kind, _document.c.title, _file.c.kind, _file.c.size)
+    .join(_file, _file.c.id == _document.c.file_id)
+    .where(_document.c.tender_id == _TENDER_ID)
+    .order_by(_document.c.id)
+)
+_OPPORTUNITY_AMENDMENTS = (
+    select(_amendment.c.number, _amendment.c.reason, _amendment.c.changes, _amendment.c.published_at)
+    .where(_amendment.c.tender_id == _TENDER_ID)
+    .order_by(_amendment.c.number)
+)
+_clarification_columns = (
+    _clarification.c.organisation_id,
+    _clarification.c.is_published,
+    _clarification.c.question,
+    _clarification.c.published_question,
+    _clarification.c.answer,
+    _clarification.c.asked_at,
+    _clarification.c.answered_at,
+)
+_clarification_order = (_clarification.c.asked_at, _clarification.c.id)
+_PUBLISHED_CLARIFICATIONS = (
+    select(*_clarification_columns)
+    .where(_clarification.c.tender_id == _TENDER_ID, _clarification.c.is_published.is_(True))
+    .order_by(*_clarification_order)
+)
+_PUBLISHED_AND_OWN_CLARIFICATIONS = (
+    select(*_clarification_columns)
+    .where(
+        _clarification.c.tender_id == _TENDER_ID,
+        or_(_clarification.c.is_published.is_(True), _clarification.c.organisation_id == bindparam("organisation_id")),
+    )
+    .order_by(*_clarification_order)
+)
+
+
+def opportunity(session: Session, reference: str) -> Opportunity | None:
+    """The opportunity page's tender and what it shows, selecting only the columns shown."""
+    tender = session.scalars(_OPPORTUNITY_TENDER, {"reference": reference}).one_or_none()
+    if tender is None:
+        return None
+    params = {"tender_id": tender.id}
+    districts, modes = defaultdict(list), defaultdict(list)
+    for lot_id, what, value in session.execute(_OPPORTUNITY_LOT_EXTRAS, params):
+        if what == "d":
+            districts[lot_id].append(value)
+        else:
+            modes[lot_id].append(DeliveryMode[value])
+    lots = [LotRow(*row, districts[row.id], modes[row.id]) for row in session.execute(_OPPORTUNITY_LOTS, params)]
+    questions, by_id = [], {}
+    for question_id, kind, text, word_limit, minimum_score, weight, lot_number in session.execute(
+        _OPPORTUNITY_QUESTIONS, params
+    ):
+        if question_id not in by_id:
+            by_id[question_id] = QuestionRow(kind, text, word_limit, minimum_score, weight, [])
+            questions.append(by_id[question_id])
+        if lot_number is not None:
+            by_id[question_id].lots.append(lot_number)
+    documents = [DocumentRow(*row) for row in session.execute(_OPPORTUNITY_DOCUMENTS, params)]
+    amendments = [AmendmentRow(*row) for row in session.execute(_OPPORTUNITY_AMENDMENTS, params)]
+    return Opportunity(tender, lots, questions, documents, amendments)
+
+
+@dataclass(frozen=True)
+class ClarificationRow:
+    question: str
+    answer: str | None
+    answered_at: datetime | None
+    asked_at: datetime
+    is_published: bool
+
+
+def page_clarifications(
+    session: Session, tender: Tender, organisation_id: int | None
+) -> tuple[list[ClarificationRow], list[ClarificationRow]]:
+    """The opportunity page's questions and answers in one query: those published to
+    everyone, in the order they were answered, each as every provider reads it (the
+    officer's rewording, if any; never who asked), and, for a provider, the ones its
+    own organisation asked as it asked them (oldest first; only it sees them)."""
+    if organisation_id is None:
+        rows = session.execute(_PUBLISHED_CLARIFICATIONS, {"tender_id": tender.id}).all()
+    else:
+        rows = session.execute(
+            _PUBLISHED_AND_OWN_CLARIFICATIONS, {"tender_id": tender.id, "organisation_id": organisation_id}
+        ).all()
+    public_question = Clarification.public_question.fget
+    published = [
+        ClarificationRow(public_question(row), row.answer, row.answered_at, row.asked_at, True)
+        for row in sorted(
+            (row for row in rows if row.is_published),
+            key=lambda row: (row.answered_at is None, row.answered_at or row.asked_at),
+        )
+    ]
+    own = [
+        ClarificationRow(row.question, row.answer, row.answered_at, row.asked_at, row.is_published)
+        for row in rows
+        if organisation_id is not None and row.organisation_id == organisation_id
+    ]
+    return published, own
 
 
 def published_clarifications(session: Session, tender: Tender) -> list[Clarification]:
