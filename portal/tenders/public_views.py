@@ -45,17 +45,6 @@ from portal.text import paragraphs
 bp = Blueprint("tenders", __name__)
 
 
-def districts_of(tender: Tender) -> list[str]:
-    """Every district any lot covers, by name."""
-    return sorted({district.name for lot in tender.lots for district in lot.districts})
-
-
-def modes_of(tender: Tender) -> list[str]:
-    """Every delivery mode any lot offers, in the enum's order."""
-    used = {mode for lot in tender.lots for mode in lot.delivery_modes}
-    return [mode.value for mode in DeliveryMode if mode in used]
-
-
 SUMMARY_LENGTH = 160  # about one line of a result at desktop width
 
 
@@ -72,7 +61,7 @@ def one_line(text: str | None, limit: int = SUMMARY_LENGTH) -> str:
     return cut.rstrip(" ,;:.-–") + "…"
 
 
-def closing_text(tender: Tender, now: datetime) -> str:
+def closing_text(tender: Tender | queries.OpportunityResult, now: datetime) -> str:
     """'Closes 27 December 2026 at midday (in 28 days)', or when it closed."""
     deadline = tender.submission_deadline
     if deadline is None:
@@ -84,9 +73,9 @@ def closing_text(tender: Tender, now: datetime) -> str:
     return f"Closes {format_datetime(deadline)} ({when})"
 
 
-def districts_text(tender: Tender, district_count: int) -> str:
+def districts_text(result: queries.OpportunityResult, district_count: int) -> str:
     """The districts the lots cover: "All Kent districts" rather than every name."""
-    names = districts_of(tender)
+    names = result.districts
     if names and len(names) >= district_count:
         return "All districts"
     return ", ".join(names) or "Districts not stated"
@@ -197,8 +186,7 @@ def index():
         page_url=lambda number: url_for("tenders.index", **query_args, page=number),
         one_line=one_line,
         closing_text=lambda tender: closing_text(tender, now),
-        districts_text=lambda tender: districts_text(tender, len(districts)),
-        modes_of=modes_of,
+        districts_text=lambda result: districts_text(result, len(districts)),
         is_provider=is_provider(current_user),
     ), status
 

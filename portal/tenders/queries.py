@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import String, and_, bindparam, exists, func, literal, or_, select, type_coerce, union_all
+from sqlalchemy import String, and_, bindparam, cast, exists, func, literal_column, or_, select, type_coerce, union_all
 from sqlalchemy.orm import Session, joinedload, raiseload, selectinload
 
 from portal.agreements.models import DeliveryMode, ServiceCategory
@@ -53,6 +53,13 @@ def public_condition():
     return and_(Tender.status.in_(PUBLIC_STATUSES), Tender.published_at.is_not(None))
 
 
+_lot, _district, _mode = (
+    Lot.__table__,
+    District.__table__,
+    LotDeliveryMode.__table__,
+)  # Core tables, for the pages' column queries
+
+
 # The opportunities list's orders: the query string's value and what the select calls it.
 SORT_ORDERS = {"closing": "Closing soonest", "newest": "Newest first"}
 
@@ -74,17 +81,20 @@ def _lot_options():
     return selectinload(Tender.lots).options(selectinload(Lot.districts), selectinload(Lot.delivery_mode_rows))
 
 
+_category = ServiceCategory.__table__
+_choices = union_all(
+    select(literal_column("'c'").label("what"), _category.c.id, _category.c.name),
+    select(literal_column("'d'"), _district.c.id, _district.c.name),
+).subquery()
+_FILTER_CHOICES = select(_choices.c.what, _choices.c.id, _choices.c.name).order_by(_choices.c.what, _choices.c.name)
+
+
 def filter_choices(session: Session) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """The categories and the districts the opportunities filters offer, each (id, name) by name."""
-    categories = [
-        (row_id, name)
-        for row_id, name in session.execute(
-            select(ServiceCategory.id, ServiceCategory.name).order_by(ServiceCategory.name)
-        )
-    ]
-    districts = [
-        (row_id, name) for row_id, name in session.execute(select(District.id, District.name).order_by(District.name))
-    ]
+    """The categories and the districts the opportunities filters offer, each (id, name) by name (one query)."""
+    rows = session.execute(_FILTER_CHOICES)
+    categories, districts = [], []
+    for what, row_id, name in rows:
+        (categories if what == "c" else districts).append((row_id, name))
     return categories, districts
 
 
@@ -95,7 +105,55 @@ def open_count(session: Session, now: datetime) -> int:
     )
 
 
-def opportunities(session: Session, f: OpportunityFilter, page: int, now: datetime) -> tuple[list[Tender], Page]:
+@dataclass(frozen=True)
+class OpportunityResult:
+    """One opportunity in the list, with what its result shows of its lots: how many,
+    every district any lot covers (by name) and every delivery mode any offers (in order)."""
+
+    reference: str
+    title: str
+    description: str
+    estimated_value_pence: int
+    status: TenderStatus
+    submission_deadline: datetime | None
+    category: str
+    lot_count: int
+    districts: list[str]
+    modes: list[DeliveryMode]
+
+    status_at = Tender.status_at  # the status as every page shows it (the same rule as the tender's)
+
+
+_RESULT_COLUMNS = (
+    Tender.id,
+    Tender.reference,
+    Tender.title,
+    Tender.description,
+    Tender.estimated_value_pence,
+    Tender.status,
+    Tender.submission_deadline,
+    ServiceCategory.name,
+)
+_TENDER_IDS = bindparam("tender_ids", expanding=True)
+_result_extras = union_all(
+    # The lots of the listed tenders, the districts they cover and the modes they offer, in one query.
+    select(_lot.c.tender_id, literal_column("'l'").label("what"), cast(_lot.c.id, String).label("value")).where(
+        _lot.c.tender_id.in_(_TENDER_IDS)
+    ),
+    select(_lot.c.tender_id, literal_column("'d'"), _district.c.name)
+    .join(lot_district, lot_district.c.lot_id == _lot.c.id)
+    .join(_district, _district.c.id == lot_district.c.district_id)
+    .where(_lot.c.tender_id.in_(_TENDER_IDS)),
+    select(_lot.c.tender_id, literal_column("'m'"), type_coerce(_mode.c.mode, String))
+    .join(_mode, _mode.c.lot_id == _lot.c.id)
+    .where(_lot.c.tender_id.in_(_TENDER_IDS)),
+).subquery()
+_RESULT_LOT_EXTRAS = select(_result_extras.c.tender_id, _result_extras.c.what, _result_extras.c.value)
+
+
+def opportunities(
+    session: Session, f: OpportunityFilter, page: int, now: datetime
+) -> tuple[list[OpportunityResult], Page]:
     """Published opportunities matching the filters, one page of them: soonest
     closing first, or (``f.sort == "newest"``) the latest published first.
 
@@ -103,9 +161,9 @@ def opportunities(session: Session, f: OpportunityFilter, page: int, now: dateti
     its deadline is not listed as open even before the worker records its closing.
     """
     if f.show == "open":
-        query = select(Tender).where(Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline > now)
+        conditions = [Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline > now]
     else:
-        query = select(Tender).where(public_condition())
+        conditions = [public_condition()]
     if f.text:
         # What was typed is matched as it is: a "%" or "_" in it is a character, not a wildcard.
         typed = f.text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -113,7 +171,7 @@ def opportunities(session: Session, f: OpportunityFilter, page: int, now: dateti
         def contains(column):
             return func.lower(column).like(f"%{typed}%", escape="\\")
 
-        query = query.where(
+        conditions.append(
             or_(
                 contains(Tender.title),
                 contains(Tender.description),
@@ -122,41 +180,57 @@ def opportunities(session: Session, f: OpportunityFilter, page: int, now: dateti
             )
         )
     if f.category_id:
-        query = query.where(Tender.category_id == f.category_id)
+        conditions.append(Tender.category_id == f.category_id)
     if f.district_id:
-        query = query.where(
+        conditions.append(
             exists().where(
                 Lot.tender_id == Tender.id, lot_district.c.lot_id == Lot.id, lot_district.c.district_id == f.district_id
             )
         )
     if f.mode:
-        query = query.where(
+        conditions.append(
             exists().where(Lot.tender_id == Tender.id, LotDeliveryMode.lot_id == Lot.id, LotDeliveryMode.mode == f.mode)
         )
     if f.closing_before:
         end_of_day = datetime.combine(f.closing_before, time(23, 59, 59), tzinfo=LONDON)
-        query = query.where(Tender.submission_deadline <= end_of_day)
+        conditions.append(Tender.submission_deadline <= end_of_day)
     if f.min_value_pence is not None:
-        query = query.where(Tender.estimated_value_pence >= f.min_value_pence)
+        conditions.append(Tender.estimated_value_pence >= f.min_value_pence)
     if f.max_value_pence is not None:
-        query = query.where(Tender.estimated_value_pence <= f.max_value_pence)
-    shown = Page(page, PAGE_SIZE, session.scalar(select(func.count()).select_from(query.subquery())))
+        conditions.append(Tender.estimated_value_pence <= f.max_value_pence)
+    shown = Page(page, PAGE_SIZE, session.scalar(select(func.count(Tender.id)).where(*conditions)))
     order = (
         (Tender.published_at.desc().nulls_last(), Tender.id.desc())
         if f.sort == "newest"
         else (Tender.submission_deadline, Tender.id)
     )
-    rows = (
-        session.scalars(
-            query.options(joinedload(Tender.category), _lot_options())
-            .order_by(*order)
-            .limit(shown.size)
-            .offset(shown.offset)
+    rows = session.execute(
+        select(*_RESULT_COLUMNS)
+        .join(ServiceCategory, ServiceCategory.id == Tender.category_id)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(shown.size)
+        .offset(shown.offset)
+    ).all()
+    if not rows:
+        return [], shown
+    lot_ids, districts, modes = defaultdict(set), defaultdict(set), defaultdict(set)
+    for tender_id, what, value in session.execute(_RESULT_LOT_EXTRAS, {"tender_ids": [row.id for row in rows]}):
+        if what == "l":
+            lot_ids[tender_id].add(value)
+        elif what == "d":
+            districts[tender_id].add(value)
+        else:
+            modes[tender_id].add(DeliveryMode[value])
+    return [
+        OpportunityResult(
+            *row[1:],
+            lot_count=len(lot_ids[row.id]),
+            districts=sorted(districts[row.id]),
+            modes=[mode for mode in DeliveryMode if mode in modes[row.id]],
         )
-        .unique()
-        .all()
-    )
-    return list(rows), shown
+        for row in rows
+    ], shown
 
 
 def tender_by_reference(session: Session, reference: str) -> Tender | None:
@@ -241,7 +315,6 @@ class Opportunity:
 
 # The opportunity page's statements, built once (building a statement costs more than running
 # it): each reads one tender's rows by the bound parameter "tender_id" and only the columns shown.
-_lot, _district, _mode = Lot.__table__, District.__table__, LotDeliveryMode.__table__
 _question, _document, _file = Question.__table__, TenderDocument.__table__, StoredFile.__table__
 _amendment, _clarification = Amendment.__table__, Clarification.__table__
 _TENDER_ID = bindparam("tender_id")
@@ -256,11 +329,11 @@ _OPPORTUNITY_TENDER = (
 )
 _lot_extras = union_all(
     # Each lot's districts (by name) and delivery modes (in the enum names' order), in one query.
-    select(lot_district.c.lot_id, literal("d").label("what"), _district.c.name.label("value"))
+    select(lot_district.c.lot_id, literal_column("'d'").label("what"), _district.c.name.label("value"))
     .join(_district, _district.c.id == lot_district.c.district_id)
     .join(_lot, _lot.c.id == lot_district.c.lot_id)
     .where(_lot.c.tender_id == _TENDER_ID),
-    select(_mode.c.lot_id, literal("m"), type_coerce(_mode.c.mode, String))
+    select(_mode.c.lot_id, literal_column("'m'"), type_coerce(_mode.c.mode, String))
     .join(_lot, _lot.c.id == _mode.c.lot_id)
     .where(_lot.c.tender_id == _TENDER_ID),
 ).subquery()
