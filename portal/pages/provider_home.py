@@ -20,11 +20,11 @@ from datetime import date, datetime
 
 from flask import render_template, url_for
 from flask_login import current_user
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import Session
 
 from portal import clock
-from portal.agreements.models import Agreement, AgreementStatus
+from portal.agreements.models import Agreement, AgreementStatus, ServiceCategory
 from portal.agreements.queries import provider_home
 from portal.agreements.services import status_of
 from portal.agreements.signals import Replacement, deadline_in_words
@@ -34,7 +34,7 @@ from portal.bids.queries import organisation_bids
 from portal.bids.receivers import replacement_of
 from portal.db import get_session
 from portal.filters import format_date
-from portal.providers.models import Evidence, organisation_district
+from portal.providers.models import Evidence, Organisation, organisation_district
 from portal.tenders.models import Lot, Tender, TenderStatus, lot_district
 
 OPPORTUNITIES_SHOWN = 5
@@ -59,7 +59,7 @@ class Home:
     ended: list[Agreement] = field(default_factory=list)
     replacements: dict[int, Replacement | None] = field(default_factory=dict)
     ending_soon: set[int] = field(default_factory=set)
-    opportunities: list[Tender] = field(default_factory=list)
+    opportunities: list[Opportunity] = field(default_factory=list)
     has_evidence: bool = False
 
 
@@ -74,10 +74,93 @@ def _agreements_sentence(agreements: list[Agreement]) -> str:
     return f"Your agreements {references} end from {format_date(ends[0])}."
 
 
+@dataclass(frozen=True)
+class _TenderRow:
+    """What the page reads of a tender replacing an agreement (as ``replacement_of`` asks of one)."""
+
+    id: int
+    reference: str
+    title: str
+    status: TenderStatus
+    submission_deadline: datetime | None
+    published_at: datetime | None
+
+    status_at = Tender.status_at  # the status as every page shows it: the tender's own rule
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    """An open opportunity offered on the page."""
+
+    reference: str
+    title: str
+    submission_deadline: datetime | None
+    estimated_value_pence: int
+    category: str
+
+
+# The page's own statements, built once (building one costs more than running it).
+_tender = Tender.__table__
+_REPLACEMENT_TENDERS = select(
+    _tender.c.id,
+    _tender.c.reference,
+    _tender.c.title,
+    _tender.c.status,
+    _tender.c.submission_deadline,
+    _tender.c.published_at,
+).where(_tender.c.id.in_(bindparam("ids", expanding=True)))
+_HAS_EVIDENCE = (
+    select(Evidence.__table__.c.id)
+    .where(
+        Evidence.__table__.c.organisation_id == bindparam("organisation_id"),
+        Evidence.__table__.c.archived_at.is_(None),
+    )
+    .limit(1)
+)
+_ORGANISATION_NAME = select(Organisation.__table__.c.name).where(
+    Organisation.__table__.c.id == bindparam("organisation_id")
+)
+
+
+def _opportunities_statement(by_category: bool, leaving_out: bool):
+    """Open opportunities in the categories given (or any) with a lot in a district the organisation
+    serves, but for those left out, soonest closing first; one statement for each of the four shapes."""
+    in_its_districts = exists().where(
+        Lot.tender_id == Tender.id,
+        lot_district.c.lot_id == Lot.id,
+        lot_district.c.district_id.in_(
+            select(organisation_district.c.district_id).where(
+                organisation_district.c.organisation_id == bindparam("organisation_id")
+            )
+        ),
+    )
+    query = (
+        select(
+            Tender.reference,
+            Tender.title,
+            Tender.submission_deadline,
+            Tender.estimated_value_pence,
+            ServiceCategory.name,
+        )
+        .join(ServiceCategory, ServiceCategory.id == Tender.category_id)
+        .where(Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline > bindparam("now"), in_its_districts)
+    )
+    if by_category:
+        query = query.where(Tender.category_id.in_(bindparam("category_ids", expanding=True)))
+    if leaving_out:
+        query = query.where(Tender.id.not_in(bindparam("leave_out", expanding=True)))
+    return query.order_by(Tender.submission_deadline, Tender.id).limit(OPPORTUNITIES_SHOWN)
+
+
+_OPPORTUNITIES = {(c, o): _opportunities_statement(c, o) for c in (False, True) for o in (False, True)}
+
+
 def _replacements(session: Session, agreements: list[Agreement], bids: dict[int, Bid], now: datetime):
     """{agreement id: its replacement as a provider may see it, or None}: one query for the tenders."""
     ids = {a.replacement_tender_id for a in agreements if a.replacement_tender_id}
-    tenders = {t.id: t for t in session.scalars(select(Tender).where(Tender.id.in_(ids)))} if ids else {}
+    tenders = (
+        {row.id: _TenderRow(*row) for row in session.execute(_REPLACEMENT_TENDERS, {"ids": list(ids)})} if ids else {}
+    )
     result = {}
     for agreement in agreements:
         tender = tenders.get(agreement.replacement_tender_id)
@@ -88,32 +171,16 @@ def _replacements(session: Session, agreements: list[Agreement], bids: dict[int,
 
 def _opportunities(
     session: Session, organisation_id: int, category_ids: set[int], leave_out: set[int], now: datetime
-) -> list[Tender]:
+) -> list[Opportunity]:
     """Open opportunities in the categories of the organisation's agreements (any, if it has
     none) with a lot in a district it serves, soonest closing first: one query."""
-    in_its_districts = exists().where(
-        Lot.tender_id == Tender.id,
-        lot_district.c.lot_id == Lot.id,
-        lot_district.c.district_id.in_(
-            select(organisation_district.c.district_id).where(
-                organisation_district.c.organisation_id == organisation_id
-            )
-        ),
-    )
-    query = select(Tender).where(
-        Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline > now, in_its_districts
-    )
+    statement = _OPPORTUNITIES[bool(category_ids), bool(leave_out)]
+    params = {"organisation_id": organisation_id, "now": now}
     if category_ids:
-        query = query.where(Tender.category_id.in_(category_ids))
+        params["category_ids"] = sorted(category_ids)
     if leave_out:
-        query = query.where(Tender.id.not_in(leave_out))
-    return list(
-        session.scalars(
-            query.options(joinedload(Tender.category))
-            .order_by(Tender.submission_deadline, Tender.id)
-            .limit(OPPORTUNITIES_SHOWN)
-        )
-    )
+        params["leave_out"] = sorted(leave_out)
+    return [Opportunity(*row) for row in session.execute(statement, params)]
 
 
 def _tasks(home: Home, bids: list[Bid], now: datetime) -> list[Task]:
@@ -205,13 +272,7 @@ def load(session: Session, organisation_id: int, now: datetime, today: date) -> 
     )
     home.ending_soon = {a.id for a in home.current if status_of(a, today) is AgreementStatus.ENDING_SOON}
     home.replacements = _replacements(session, home.current, {b.tender_id: b for b in bids}, now)  # one
-    home.has_evidence = bool(
-        session.scalar(
-            select(Evidence.id)
-            .where(Evidence.organisation_id == organisation_id, Evidence.archived_at.is_(None))
-            .limit(1)
-        )
-    )
+    home.has_evidence = session.scalar(_HAS_EVIDENCE, {"organisation_id": organisation_id}) is not None
     home.tasks = _tasks(home, bids, now)
     # Opportunities already on the page (bid for, or replacing an agreement) are not offered again.
     leave_out = {b.tender_id for b in bids} | {
@@ -222,12 +283,27 @@ def load(session: Session, organisation_id: int, now: datetime, today: date) -> 
     return home, notices, bids
 
 
+def time_left(end_date: date, today: date) -> str:
+    """How long an agreement has left: "Ends today", "45 days", "7 months", or "Ended"."""
+    days = (end_date - today).days
+    if days < 0:
+        return "Ended"
+    if days == 0:
+        return "Ends today"
+    if days < 62:
+        return f"{days} day{'s' if days != 1 else ''}"
+    return f"{round(days / 30.4)} months"
+
+
 def page():
     now = clock.now()
     today = clock.today()
-    home, notices, bids = load(get_session(), current_user.organisation_id, now, today)
+    session = get_session()
+    home, notices, bids = load(session, current_user.organisation_id, now, today)
     return render_template(
         "pages/dashboard_provider.html",
+        organisation_name=session.scalar(_ORGANISATION_NAME, {"organisation_id": current_user.organisation_id}),
+        time_left=lambda end_date: time_left(end_date, today),
         home=home,
         notices=notices,
         today=today,

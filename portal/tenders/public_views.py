@@ -45,17 +45,6 @@ from portal.text import paragraphs
 bp = Blueprint("tenders", __name__)
 
 
-def districts_of(tender: Tender) -> list[str]:
-    """Every district any lot covers, by name."""
-    return sorted({district.name for lot in tender.lots for district in lot.districts})
-
-
-def modes_of(tender: Tender) -> list[str]:
-    """Every delivery mode any lot offers, in the enum's order."""
-    used = {mode for lot in tender.lots for mode in lot.delivery_modes}
-    return [mode.value for mode in DeliveryMode if mode in used]
-
-
 SUMMARY_LENGTH = 160  # about one line of a result at desktop width
 
 
@@ -72,7 +61,7 @@ def one_line(text: str | None, limit: int = SUMMARY_LENGTH) -> str:
     return cut.rstrip(" ,;:.-–") + "…"
 
 
-def closing_text(tender: Tender, now: datetime) -> str:
+def closing_text(tender: Tender | queries.OpportunityResult, now: datetime) -> str:
     """'Closes 27 December 2026 at midday (in 28 days)', or when it closed."""
     deadline = tender.submission_deadline
     if deadline is None:
@@ -84,9 +73,9 @@ def closing_text(tender: Tender, now: datetime) -> str:
     return f"Closes {format_datetime(deadline)} ({when})"
 
 
-def districts_text(tender: Tender, district_count: int) -> str:
+def districts_text(result: queries.OpportunityResult, district_count: int) -> str:
     """The districts the lots cover: "All Kent districts" rather than every name."""
-    names = districts_of(tender)
+    names = result.districts
     if names and len(names) >= district_count:
         return "All districts"
     return ", ".join(names) or "Districts not stated"
@@ -96,13 +85,14 @@ def _plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
-def what_you_need(tender: Tender) -> list[dict]:
-    """What a bid for ``tender`` asks for, as the rows of a summary list ("What you need
+def what_you_need(page: queries.Opportunity) -> list[dict]:
+    """What a bid for the tender asks for, as the rows of a summary list ("What you need
     to bid"): the pass or fail questions, the written answers and their total word
-    limit, the price, and the documents to read. Worked out from the tender as loaded
-    for its page (no further queries)."""
-    pass_fail = [q for q in tender.questions if q.kind is QuestionKind.PASS_FAIL]
-    quality = [q for q in tender.questions if q.kind is QuestionKind.QUALITY]
+    limit, the price, and the documents to read. Worked out from the opportunity as
+    read for its page (no further queries)."""
+    lots, documents = page.lots, page.documents
+    pass_fail = [q for q in page.questions if q.kind is QuestionKind.PASS_FAIL]
+    quality = [q for q in page.questions if q.kind is QuestionKind.QUALITY]
     rows = []
     if pass_fail:
         rows.append(
@@ -117,22 +107,22 @@ def what_you_need(tender: Tender) -> list[dict]:
         text = _plural(len(quality), "written answer")
         if words and all(q.word_limit for q in quality):
             text += f", up to {words:,} words in total"
-        if any(q.lots and len(q.lots) < len(tender.lots) for q in quality):
+        if any(q.lots and len(q.lots) < len(lots) for q in quality):
             text += " if you bid for every lot (some questions are for some lots only)"
         rows.append({"key": "Written answers", "value": text})
-    if tender.lots:
-        templates = [d for d in tender.documents if d.kind is DocumentKind.PRICING_TEMPLATE]
+    if lots:
+        templates = [d for d in documents if d.kind is DocumentKind.PRICING_TEMPLATE]
         price = "An annual price for each lot you bid for"
-        if len(tender.lots) > 1:
-            price += f" (there are {len(tender.lots):,} lots: you can bid for one or more)"
+        if len(lots) > 1:
+            price += f" (there are {len(lots):,} lots: you can bid for one or more)"
         if templates:
             price += ", using the pricing template"
         rows.append({"key": "Price", "value": price})
-    if tender.documents:
+    if documents:
         rows.append(
             {
                 "key": "Documents to read",
-                "value": _plural(len(tender.documents), "document") + ", listed under Documents below",
+                "value": _plural(len(documents), "document") + ", listed under Documents below",
                 "href": "#documents-heading",
             }
         )
@@ -150,6 +140,21 @@ def key_dates(tender: Tender) -> list[tuple[str, str]]:
         ("Bids close", format_datetime(tender.submission_deadline)),
         ("Evaluation", format_date(tender.evaluation_date)),
         ("Award planned", format_date(tender.intended_award_date)),
+        ("Contract starts", format_date(tender.contract_start_date)),
+    ]
+    return [(label, when or "To be confirmed") for label, when in dates]
+
+
+def timetable(tender: Tender) -> list[tuple[str, str]]:
+    """The whole timetable, as (label, when), "To be confirmed" for a date not yet set."""
+    dates = [
+        ("Published", format_datetime(tender.published_at)),
+        ("Clarification questions close", format_datetime(tender.clarification_deadline)),
+        ("Answers published by", format_datetime(tender.answers_by)),
+        ("Submission deadline", format_datetime(tender.submission_deadline)),
+        ("Evaluation", format_date(tender.evaluation_date)),
+        ("Intended award", format_date(tender.intended_award_date)),
+        ("Standstill ends", format_date(tender.standstill_end_date)),
         ("Contract starts", format_date(tender.contract_start_date)),
     ]
     return [(label, when or "To be confirmed") for label, when in dates]
@@ -181,8 +186,7 @@ def index():
         page_url=lambda number: url_for("tenders.index", **query_args, page=number),
         one_line=one_line,
         closing_text=lambda tender: closing_text(tender, now),
-        districts_text=lambda tender: districts_text(tender, len(districts)),
-        modes_of=modes_of,
+        districts_text=lambda result: districts_text(result, len(districts)),
         is_provider=is_provider(current_user),
     ), status
 
@@ -199,36 +203,35 @@ def _tender(reference: str) -> Tender:
 @public
 def show(reference):
     session = get_session()
-    tender = queries.tender_by_reference(session, reference)
-    if tender is None or not can_view(current_user, tender):
+    page = queries.opportunity(session, reference)
+    if page is None or not can_view(current_user, page.tender):
         abort(404)
+    tender = page.tender
     now = clock.now()
-    # Only the question and the answer leave this function: nothing about who asked.
-    published = [
-        {"question": c.public_question, "answer": c.answer, "answered_at": c.answered_at}
-        for c in queries.published_clarifications(session, tender)
-    ]
-    own_questions, interested, own_bid = [], False, None
-    if is_provider(current_user):
-        interested = interest.has_interest(session, current_user.organisation_id, tender)
+    provider = is_provider(current_user)
+    organisation_id = current_user.organisation_id if provider else None
+    published, own_questions = queries.page_clarifications(session, tender, organisation_id)
+    interested, own_bid = False, None
+    if provider:
+        interested = interest.has_interest(session, organisation_id, tender)
         # The bid, if any, is the bids domain's to find.
-        own_bid = ask_signal(own_bid_requested, tender, session=session, organisation_id=current_user.organisation_id)
-        own_questions = queries.own_clarifications(session, tender, current_user.organisation_id)
-    quality_questions = [q for q in tender.questions if q.kind is QuestionKind.QUALITY]
+        own_bid = ask_signal(own_bid_requested, tender, session=session, organisation_id=organisation_id)
     return render_template(
         "tenders/public/show.html",
         tender=tender,
+        lots=page.lots,
+        documents=page.documents,
+        amendments=page.amendments,
         published=published,
         own_questions=own_questions,
         interested=interested,
-        quality_questions=quality_questions,
+        quality_questions=[q for q in page.questions if q.kind is QuestionKind.QUALITY],
         key_dates=key_dates(tender),
-        what_you_need=what_you_need(tender),
-        districts_of=districts_of,
-        is_provider=is_provider(current_user),
+        timetable=timetable(tender),
+        what_you_need=what_you_need(page),
+        is_provider=provider,
         can_register_interest=can_register_interest(current_user, tender, now),
         can_ask=can_ask(current_user, tender, now),
-        questions_open=questions_open(tender, now),
         price_rule=price_rule(tender),
         descriptors=sorted((tender.score_descriptors or {}).items(), key=lambda item: int(item[0])),
         paragraphs=paragraphs,

@@ -3,25 +3,45 @@ number of queries whatever the number of tenders, lots and documents."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.orm import Session, joinedload, raiseload, selectinload
 
 from portal.agreements.models import DeliveryMode, ServiceCategory
 from portal.dates import LONDON
+from portal.decisions.models import Decision
+from portal.files import StoredFile
 from portal.pagination import Page
 from portal.providers.models import District
 from portal.tenders.models import (
+    Amendment,
     Clarification,
+    DocumentKind,
     Lot,
     LotDeliveryMode,
     Question,
+    QuestionKind,
     Tender,
     TenderDocument,
     TenderStatus,
     lot_district,
+    question_lot,
 )
 
 PUBLIC_STATUSES = (
@@ -46,6 +66,13 @@ def public_condition():
     return and_(Tender.status.in_(PUBLIC_STATUSES), Tender.published_at.is_not(None))
 
 
+_lot, _district, _mode = (
+    Lot.__table__,
+    District.__table__,
+    LotDeliveryMode.__table__,
+)  # Core tables, for the pages' column queries
+
+
 # The opportunities list's orders: the query string's value and what the select calls it.
 SORT_ORDERS = {"closing": "Closing soonest", "newest": "Newest first"}
 
@@ -67,17 +94,20 @@ def _lot_options():
     return selectinload(Tender.lots).options(selectinload(Lot.districts), selectinload(Lot.delivery_mode_rows))
 
 
+_category = ServiceCategory.__table__
+_choices = union_all(
+    select(literal_column("'c'").label("what"), _category.c.id, _category.c.name),
+    select(literal_column("'d'"), _district.c.id, _district.c.name),
+).subquery()
+_FILTER_CHOICES = select(_choices.c.what, _choices.c.id, _choices.c.name).order_by(_choices.c.what, _choices.c.name)
+
+
 def filter_choices(session: Session) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """The categories and the districts the opportunities filters offer, each (id, name) by name."""
-    categories = [
-        (row_id, name)
-        for row_id, name in session.execute(
-            select(ServiceCategory.id, ServiceCategory.name).order_by(ServiceCategory.name)
-        )
-    ]
-    districts = [
-        (row_id, name) for row_id, name in session.execute(select(District.id, District.name).order_by(District.name))
-    ]
+    """The categories and the districts the opportunities filters offer, each (id, name) by name (one query)."""
+    rows = session.execute(_FILTER_CHOICES)
+    categories, districts = [], []
+    for what, row_id, name in rows:
+        (categories if what == "c" else districts).append((row_id, name))
     return categories, districts
 
 
@@ -88,7 +118,55 @@ def open_count(session: Session, now: datetime) -> int:
     )
 
 
-def opportunities(session: Session, f: OpportunityFilter, page: int, now: datetime) -> tuple[list[Tender], Page]:
+@dataclass(frozen=True)
+class OpportunityResult:
+    """One opportunity in the list, with what its result shows of its lots: how many,
+    every district any lot covers (by name) and every delivery mode any offers (in order)."""
+
+    reference: str
+    title: str
+    description: str
+    estimated_value_pence: int
+    status: TenderStatus
+    submission_deadline: datetime | None
+    category: str
+    lot_count: int
+    districts: list[str]
+    modes: list[DeliveryMode]
+
+    status_at = Tender.status_at  # the status as every page shows it (the same rule as the tender's)
+
+
+_RESULT_COLUMNS = (
+    Tender.id,
+    Tender.reference,
+    Tender.title,
+    Tender.description,
+    Tender.estimated_value_pence,
+    Tender.status,
+    Tender.submission_deadline,
+    ServiceCategory.name,
+)
+_TENDER_IDS = bindparam("tender_ids", expanding=True)
+_result_extras = union_all(
+    # The lots of the listed tenders, the districts they cover and the modes they offer, in one query.
+    select(_lot.c.tender_id, literal_column("'l'").label("what"), cast(_lot.c.id, String).label("value")).where(
+        _lot.c.tender_id.in_(_TENDER_IDS)
+    ),
+    select(_lot.c.tender_id, literal_column("'d'"), _district.c.name)
+    .join(lot_district, lot_district.c.lot_id == _lot.c.id)
+    .join(_district, _district.c.id == lot_district.c.district_id)
+    .where(_lot.c.tender_id.in_(_TENDER_IDS)),
+    select(_lot.c.tender_id, literal_column("'m'"), type_coerce(_mode.c.mode, String))
+    .join(_mode, _mode.c.lot_id == _lot.c.id)
+    .where(_lot.c.tender_id.in_(_TENDER_IDS)),
+).subquery()
+_RESULT_LOT_EXTRAS = select(_result_extras.c.tender_id, _result_extras.c.what, _result_extras.c.value)
+
+
+def opportunities(
+    session: Session, f: OpportunityFilter, page: int, now: datetime
+) -> tuple[list[OpportunityResult], Page]:
     """Published opportunities matching the filters, one page of them: soonest
     closing first, or (``f.sort == "newest"``) the latest published first.
 
@@ -96,9 +174,9 @@ def opportunities(session: Session, f: OpportunityFilter, page: int, now: dateti
     its deadline is not listed as open even before the worker records its closing.
     """
     if f.show == "open":
-        query = select(Tender).where(Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline > now)
+        conditions = [Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline > now]
     else:
-        query = select(Tender).where(public_condition())
+        conditions = [public_condition()]
     if f.text:
         # What was typed is matched as it is: a "%" or "_" in it is a character, not a wildcard.
         typed = f.text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -106,7 +184,7 @@ def opportunities(session: Session, f: OpportunityFilter, page: int, now: dateti
         def contains(column):
             return func.lower(column).like(f"%{typed}%", escape="\\")
 
-        query = query.where(
+        conditions.append(
             or_(
                 contains(Tender.title),
                 contains(Tender.description),
@@ -115,41 +193,57 @@ def opportunities(session: Session, f: OpportunityFilter, page: int, now: dateti
             )
         )
     if f.category_id:
-        query = query.where(Tender.category_id == f.category_id)
+        conditions.append(Tender.category_id == f.category_id)
     if f.district_id:
-        query = query.where(
+        conditions.append(
             exists().where(
                 Lot.tender_id == Tender.id, lot_district.c.lot_id == Lot.id, lot_district.c.district_id == f.district_id
             )
         )
     if f.mode:
-        query = query.where(
+        conditions.append(
             exists().where(Lot.tender_id == Tender.id, LotDeliveryMode.lot_id == Lot.id, LotDeliveryMode.mode == f.mode)
         )
     if f.closing_before:
         end_of_day = datetime.combine(f.closing_before, time(23, 59, 59), tzinfo=LONDON)
-        query = query.where(Tender.submission_deadline <= end_of_day)
+        conditions.append(Tender.submission_deadline <= end_of_day)
     if f.min_value_pence is not None:
-        query = query.where(Tender.estimated_value_pence >= f.min_value_pence)
+        conditions.append(Tender.estimated_value_pence >= f.min_value_pence)
     if f.max_value_pence is not None:
-        query = query.where(Tender.estimated_value_pence <= f.max_value_pence)
-    shown = Page(page, PAGE_SIZE, session.scalar(select(func.count()).select_from(query.subquery())))
+        conditions.append(Tender.estimated_value_pence <= f.max_value_pence)
+    shown = Page(page, PAGE_SIZE, session.scalar(select(func.count(Tender.id)).where(*conditions)))
     order = (
         (Tender.published_at.desc().nulls_last(), Tender.id.desc())
         if f.sort == "newest"
         else (Tender.submission_deadline, Tender.id)
     )
-    rows = (
-        session.scalars(
-            query.options(joinedload(Tender.category), _lot_options())
-            .order_by(*order)
-            .limit(shown.size)
-            .offset(shown.offset)
+    rows = session.execute(
+        select(*_RESULT_COLUMNS)
+        .join(ServiceCategory, ServiceCategory.id == Tender.category_id)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(shown.size)
+        .offset(shown.offset)
+    ).all()
+    if not rows:
+        return [], shown
+    lot_ids, districts, modes = defaultdict(set), defaultdict(set), defaultdict(set)
+    for tender_id, what, value in session.execute(_RESULT_LOT_EXTRAS, {"tender_ids": [row.id for row in rows]}):
+        if what == "l":
+            lot_ids[tender_id].add(value)
+        elif what == "d":
+            districts[tender_id].add(value)
+        else:
+            modes[tender_id].add(DeliveryMode[value])
+    return [
+        OpportunityResult(
+            *row[1:],
+            lot_count=len(lot_ids[row.id]),
+            districts=sorted(districts[row.id]),
+            modes=[mode for mode in DeliveryMode if mode in modes[row.id]],
         )
-        .unique()
-        .all()
-    )
-    return list(rows), shown
+        for row in rows
+    ], shown
 
 
 def tender_by_reference(session: Session, reference: str) -> Tender | None:
@@ -171,6 +265,220 @@ def tender_by_reference(session: Session, reference: str) -> Tender | None:
         .unique()
         .one_or_none()
     )
+
+
+@dataclass(frozen=True)
+class LotRow:
+    """One lot as the opportunity page shows it: its districts by name, its delivery modes in order."""
+
+    id: int
+    number: int
+    title: str
+    description: str
+    estimated_annual_value_pence: int
+    max_providers: int
+    districts: list[str]
+    delivery_modes: list[DeliveryMode]
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    """A question as the opportunity page shows it, with the numbers of the lots it is for (none: all)."""
+
+    kind: QuestionKind
+    text: str
+    word_limit: int | None
+    minimum_score: int | None
+    weight: int
+    lots: list[int]
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    id: int
+    kind: DocumentKind
+    title: str
+    file_kind: str
+    size: int
+
+    @property
+    def size_label(self) -> str:
+        return StoredFile.size_label.fget(self)
+
+
+@dataclass(frozen=True)
+class AmendmentRow:
+    number: int
+    reason: str
+    changes: list
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    """Everything an opportunity's page shows, read in a fixed number of queries: the tender
+    (with its category and decision), and its lots, questions, documents and amendments as rows."""
+
+    tender: Tender
+    lots: list[LotRow]
+    questions: list[QuestionRow]
+    documents: list[DocumentRow]
+    amendments: list[AmendmentRow]
+
+
+# The opportunity page's statements, built once (building a statement costs more than running
+# it): each reads one tender's rows by the bound parameter "tender_id" and only the columns shown.
+_question, _document, _file = Question.__table__, TenderDocument.__table__, StoredFile.__table__
+_amendment, _clarification = Amendment.__table__, Clarification.__table__
+_TENDER_ID = bindparam("tender_id")
+_OPPORTUNITY_TENDER = (
+    select(Tender)
+    .where(Tender.reference == bindparam("reference"))
+    .options(
+        joinedload(Tender.category),
+        joinedload(Tender.decision).load_only(Decision.id, Decision.number, Decision.title),
+        raiseload("*"),
+    )
+)
+_lot_extras = union_all(
+    # Each lot's districts (by name) and delivery modes (in the enum names' order), in one query.
+    select(lot_district.c.lot_id, literal_column("'d'").label("what"), _district.c.name.label("value"))
+    .join(_district, _district.c.id == lot_district.c.district_id)
+    .join(_lot, _lot.c.id == lot_district.c.lot_id)
+    .where(_lot.c.tender_id == _TENDER_ID),
+    select(_mode.c.lot_id, literal_column("'m'"), type_coerce(_mode.c.mode, String))
+    .join(_lot, _lot.c.id == _mode.c.lot_id)
+    .where(_lot.c.tender_id == _TENDER_ID),
+).subquery()
+_OPPORTUNITY_LOT_EXTRAS = select(_lot_extras.c.lot_id, _lot_extras.c.what, _lot_extras.c.value).order_by(
+    _lot_extras.c.lot_id, _lot_extras.c.value
+)
+_OPPORTUNITY_LOTS = (
+    select(
+        _lot.c.id,
+        _lot.c.number,
+        _lot.c.title,
+        _lot.c.description,
+        _lot.c.estimated_annual_value_pence,
+        _lot.c.max_providers,
+    )
+    .where(_lot.c.tender_id == _TENDER_ID)
+    .order_by(_lot.c.number)
+)
+_OPPORTUNITY_QUESTIONS = (
+    select(
+        _question.c.id,
+        _question.c.kind,
+        _question.c.text,
+        _question.c.word_limit,
+        _question.c.minimum_score,
+        _question.c.weight,
+        _lot.c.number,
+    )
+    .outerjoin(question_lot, question_lot.c.question_id == _question.c.id)
+    .outerjoin(_lot, _lot.c.id == question_lot.c.lot_id)
+    .where(_question.c.tender_id == _TENDER_ID)
+    .order_by(_question.c.position, _question.c.id, _lot.c.number)
+)
+_OPPORTUNITY_DOCUMENTS = (
+    select(_document.c.id, _document.c.kind, _document.c.title, _file.c.kind, _file.c.size)
+    .join(_file, _file.c.id == _document.c.file_id)
+    .where(_document.c.tender_id == _TENDER_ID)
+    .order_by(_document.c.id)
+)
+_OPPORTUNITY_AMENDMENTS = (
+    select(_amendment.c.number, _amendment.c.reason, _amendment.c.changes, _amendment.c.published_at)
+    .where(_amendment.c.tender_id == _TENDER_ID)
+    .order_by(_amendment.c.number)
+)
+_clarification_columns = (
+    _clarification.c.organisation_id,
+    _clarification.c.is_published,
+    _clarification.c.question,
+    _clarification.c.published_question,
+    _clarification.c.answer,
+    _clarification.c.asked_at,
+    _clarification.c.answered_at,
+)
+_clarification_order = (_clarification.c.asked_at, _clarification.c.id)
+_PUBLISHED_CLARIFICATIONS = (
+    select(*_clarification_columns)
+    .where(_clarification.c.tender_id == _TENDER_ID, _clarification.c.is_published.is_(True))
+    .order_by(*_clarification_order)
+)
+_PUBLISHED_AND_OWN_CLARIFICATIONS = (
+    select(*_clarification_columns)
+    .where(
+        _clarification.c.tender_id == _TENDER_ID,
+        or_(_clarification.c.is_published.is_(True), _clarification.c.organisation_id == bindparam("organisation_id")),
+    )
+    .order_by(*_clarification_order)
+)
+
+
+def opportunity(session: Session, reference: str) -> Opportunity | None:
+    """The opportunity page's tender and what it shows, selecting only the columns shown."""
+    tender = session.scalars(_OPPORTUNITY_TENDER, {"reference": reference}).one_or_none()
+    if tender is None:
+        return None
+    params = {"tender_id": tender.id}
+    districts, modes = defaultdict(list), defaultdict(list)
+    for lot_id, what, value in session.execute(_OPPORTUNITY_LOT_EXTRAS, params):
+        if what == "d":
+            districts[lot_id].append(value)
+        else:
+            modes[lot_id].append(DeliveryMode[value])
+    lots = [LotRow(*row, districts[row.id], modes[row.id]) for row in session.execute(_OPPORTUNITY_LOTS, params)]
+    questions, by_id = [], {}
+    for question_id, kind, text, word_limit, minimum_score, weight, lot_number in session.execute(
+        _OPPORTUNITY_QUESTIONS, params
+    ):
+        if question_id not in by_id:
+            by_id[question_id] = QuestionRow(kind, text, word_limit, minimum_score, weight, [])
+            questions.append(by_id[question_id])
+        if lot_number is not None:
+            by_id[question_id].lots.append(lot_number)
+    documents = [DocumentRow(*row) for row in session.execute(_OPPORTUNITY_DOCUMENTS, params)]
+    amendments = [AmendmentRow(*row) for row in session.execute(_OPPORTUNITY_AMENDMENTS, params)]
+    return Opportunity(tender, lots, questions, documents, amendments)
+
+
+@dataclass(frozen=True)
+class ClarificationRow:
+    question: str
+    answer: str | None
+    answered_at: datetime | None
+    asked_at: datetime
+    is_published: bool
+
+
+def page_clarifications(
+    session: Session, tender: Tender, organisation_id: int | None
+) -> tuple[list[ClarificationRow], list[ClarificationRow]]:
+    """The opportunity page's questions and answers in one query: those published to
+    everyone, in the order they were answered, each as every provider reads it (the
+    officer's rewording, if any; never who asked), and, for a provider, the ones its
+    own organisation asked as it asked them (oldest first; only it sees them)."""
+    if organisation_id is None:
+        rows = session.execute(_PUBLISHED_CLARIFICATIONS, {"tender_id": tender.id}).all()
+    else:
+        rows = session.execute(
+            _PUBLISHED_AND_OWN_CLARIFICATIONS, {"tender_id": tender.id, "organisation_id": organisation_id}
+        ).all()
+    public_question = Clarification.public_question.fget
+    published = [
+        ClarificationRow(public_question(row), row.answer, row.answered_at, row.asked_at, True)
+        for row in sorted(
+            (row for row in rows if row.is_published),
+            key=lambda row: (row.answered_at is None, row.answered_at or row.asked_at),
+        )
+    ]
+    own = [
+        ClarificationRow(row.question, row.answer, row.answered_at, row.asked_at, row.is_published)
+        for row in rows
+        if organisation_id is not None and row.organisation_id == organisation_id
+    ]
+    return published, own
 
 
 def published_clarifications(session: Session, tender: Tender) -> list[Clarification]:

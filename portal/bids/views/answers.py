@@ -17,6 +17,7 @@ from collections.abc import Callable
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import ValidationError
 
 from portal import clock
@@ -28,11 +29,11 @@ from portal.bids.drafting import SaveResult
 from portal.bids.forms import PassFailAnswerForm, QualityAnswerForm, parse_version
 from portal.bids.models import Bid
 from portal.bids.policies import DeadlinePassed
-from portal.bids.views import bid_or_404, bp, csrf_failed, draft_tokens, is_editable, keep_if_too_late, require_editable
+from portal.bids.views import bp, csrf_failed, draft_tokens, is_editable, keep_if_too_late, require_editable
 from portal.db import get_session
 from portal.errors import RuleViolation
 from portal.security import csrf
-from portal.tenders.models import Question, QuestionKind
+from portal.tenders.models import Lot, Question, QuestionKind, Tender
 
 MAX_STASHED_CHARACTERS = 100_000  # beyond the service's 50,000 limit, so the refusal can still show it all
 
@@ -70,7 +71,7 @@ def question(bid_id, question_id):
         return login_manager.unauthorized()
     if current_user.role is not Role.PROVIDER:
         abort(403)
-    bid = bid_or_404(bid_id)
+    bid = _bid_or_404(bid_id)
     question = drafting.question_of(bid, question_id)  # NotPermitted (404): a question of another tender
     if request.method == "POST":
         if "resume" in request.form:
@@ -82,6 +83,27 @@ def question(bid_id, question_id):
 
 
 csrf.exempt(question)
+
+
+def _bid_or_404(bid_id: int) -> Bid:
+    """The bid with what its question pages read, in three queries: its tender, the
+    tender's questions with their lots' numbers, and the lots chosen (its files and
+    submissions, which these pages never show, load only if a save needs them); for
+    someone who acts for its organisation, anyone else gets 404 (as ``bid_or_404``)."""
+    bid = get_session().get(
+        Bid,
+        bid_id,
+        options=[
+            joinedload(Bid.tender)
+            .selectinload(Tender.questions)
+            .selectinload(Question.lots)
+            .load_only(Lot.id, Lot.number, Lot.tender_id),
+            selectinload(Bid.lots),
+        ],
+    )
+    if bid is None or not policies.is_bidder(current_user, bid):
+        abort(404)
+    return bid
 
 
 def _keep_after_timeout(bid_id: int, question_id: int):
