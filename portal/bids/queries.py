@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from portal.bids.models import Bid, BidAnswer, BidAttachment, BidLot, BidStatus, Submission, bid_evidence
 from portal.providers.models import Evidence
-from portal.tenders.models import Question, Tender
+from portal.tenders.models import Lot, Question, Tender
 
 
 def bid_for_pages(session: Session, bid_id: int) -> Bid | None:
@@ -26,6 +26,23 @@ def bid_for_pages(session: Session, bid_id: int) -> Bid | None:
             selectinload(Bid.lots).joinedload(BidLot.lot),
             joinedload(Bid.tender).selectinload(Tender.questions).selectinload(Question.lots),
             selectinload(Bid.submissions).defer(Submission.content),
+        ],
+    )
+
+
+def bid_for_question_page(session: Session, bid_id: int) -> Bid | None:
+    """The bid with what its question pages read, in three queries: its tender, the
+    tender's questions with their lots' numbers, and the lots chosen (its files and
+    submissions, which these pages never show, load only if a save needs them)."""
+    return session.get(
+        Bid,
+        bid_id,
+        options=[
+            joinedload(Bid.tender)
+            .selectinload(Tender.questions)
+            .selectinload(Question.lots)
+            .load_only(Lot.id, Lot.number, Lot.tender_id),
+            selectinload(Bid.lots),
         ],
     )
 

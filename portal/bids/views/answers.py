@@ -17,7 +17,6 @@ from collections.abc import Callable
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
-from sqlalchemy.orm import joinedload, selectinload
 from wtforms import ValidationError
 
 from portal import clock
@@ -33,7 +32,7 @@ from portal.bids.views import bp, csrf_failed, draft_tokens, is_editable, keep_i
 from portal.db import get_session
 from portal.errors import RuleViolation
 from portal.security import csrf
-from portal.tenders.models import Lot, Question, QuestionKind, Tender
+from portal.tenders.models import Question, QuestionKind
 
 MAX_STASHED_CHARACTERS = 100_000  # beyond the service's 50,000 limit, so the refusal can still show it all
 
@@ -86,21 +85,9 @@ csrf.exempt(question)
 
 
 def _bid_or_404(bid_id: int) -> Bid:
-    """The bid with what its question pages read, in three queries: its tender, the
-    tender's questions with their lots' numbers, and the lots chosen (its files and
-    submissions, which these pages never show, load only if a save needs them); for
-    someone who acts for its organisation, anyone else gets 404 (as ``bid_or_404``)."""
-    bid = get_session().get(
-        Bid,
-        bid_id,
-        options=[
-            joinedload(Bid.tender)
-            .selectinload(Tender.questions)
-            .selectinload(Question.lots)
-            .load_only(Lot.id, Lot.number, Lot.tender_id),
-            selectinload(Bid.lots),
-        ],
-    )
+    """The bid with what its question pages read (``queries.bid_for_question_page``), for
+    someone who acts for its organisation; anyone else gets 404 (as ``bid_or_404``)."""
+    bid = queries.bid_for_question_page(get_session(), bid_id)
     if bid is None or not policies.is_bidder(current_user, bid):
         abort(404)
     return bid
