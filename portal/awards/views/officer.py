@@ -82,8 +82,9 @@ def _award_context(page: queries.AwardPage, failed=None) -> dict:
     """The award page's forms, with ``failed`` (a form refused on a POST) in its place."""
     propose_forms, approve_forms = {}, {}
     for view in page.lots:
-        propose_forms[view.lot.id] = _propose_form(view, formdata=None)
-        approve_forms[view.lot.id] = _approve_form(view, page.decisions, formdata=None)
+        if queries.takes_proposals(page.tender, view):  # the page shows no other lot's forms
+            propose_forms[view.lot.id] = _propose_form(view, formdata=None)
+            approve_forms[view.lot.id] = _approve_form(view, page.decisions, formdata=None)
     confirm_form = ConfirmForm(formdata=None)
     if failed is not None:
         kind, lot_id, form = failed
