@@ -226,10 +226,16 @@ class TenderEvaluation:
         on record (the evaluation record lists them) but no longer count."""
         return [
             s
-            for s in self.scores
-            if (s.submission_id, s.question_id) == (bid.submission_id, question.id)
-            and not self.is_conflicted(s.evaluator_id, bid.organisation_id)
+            for s in self._scores_by_answer.get((bid.submission_id, question.id), [])
+            if not self.is_conflicted(s.evaluator_id, bid.organisation_id)
         ]
+
+    @cached_property
+    def _scores_by_answer(self) -> dict[tuple[int, int], list[Score]]:
+        by_answer = defaultdict(list)
+        for s in self.scores:
+            by_answer[(s.submission_id, s.question_id)].append(s)
+        return by_answer
 
     def scored_count(self, member: PanelMember) -> int:
         return sum(1 for bid, q in self.assignments(member) if self.score_of(member.user_id, bid, q))
