@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, contains_eager
 
 from portal.awards.contracts import first_contract_day
 from portal.awards.models import AssessmentSummary, AwardNotice, Outcome
+from portal.bids.models import Bid
 from portal.filters import format_date
 from portal.tenders.models import Tender
 from portal.working_days import MANDATORY_STANDSTILL_DAYS
@@ -26,20 +27,37 @@ NOT_SCORED = "Not scored"
 # --- Loading -------------------------------------------------------------------------------
 
 
+# Built once, with their parameters bound at each request: building a statement costs more than running it.
+_SENT = select(AssessmentSummary).where(
+    AssessmentSummary.bid_id == bindparam("bid_id"),
+    AssessmentSummary.organisation_id == bindparam("organisation_id"),
+    AssessmentSummary.sent_at.is_not(None),
+)
+_NOTICE = select(AwardNotice).where(AwardNotice.tender_id == bindparam("tender_id"))
+_BID = (
+    select(Bid, AwardNotice)
+    .join(Bid.tender)
+    .join(Bid.organisation)
+    .outerjoin(AwardNotice, AwardNotice.tender_id == Bid.tender_id)
+    .where(Bid.id == bindparam("bid_id"))
+    .options(contains_eager(Bid.tender), contains_eager(Bid.organisation))
+)
+
+
+def bid_with_notice(session: Session, bid_id: int) -> tuple[Bid | None, AwardNotice | None]:
+    """The bid (with its tender and organisation) and its tender's award notice, if published: one query."""
+    row = session.execute(_BID, {"bid_id": bid_id}).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
 def sent_summaries(session: Session, bid_id: int, organisation_id: int) -> list[AssessmentSummary]:
     """The bid's sent summaries, one per lot, lowest lot number first; only the organisation's own."""
-    rows = session.scalars(
-        select(AssessmentSummary).where(
-            AssessmentSummary.bid_id == bid_id,
-            AssessmentSummary.organisation_id == organisation_id,
-            AssessmentSummary.sent_at.is_not(None),
-        )
-    )
+    rows = session.scalars(_SENT, {"bid_id": bid_id, "organisation_id": organisation_id})
     return sorted(rows, key=lambda s: (s.content.get("lot", {}).get("number", 0), s.lot_id))
 
 
 def notice_of(session: Session, tender_id: int) -> AwardNotice | None:
-    return session.scalar(select(AwardNotice).where(AwardNotice.tender_id == tender_id))
+    return session.scalar(_NOTICE, {"tender_id": tender_id})
 
 
 # --- The standstill and what happens next ---------------------------------------------------

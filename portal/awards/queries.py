@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, aliased
 
 from portal.accounts.models import User
 from portal.agreements.models import Agreement
@@ -16,7 +16,7 @@ from portal.bids.models import Bid
 from portal.decisions.models import Decision
 from portal.evaluation.models import LotEvaluation, LotEvaluationStatus, LotResult
 from portal.providers.models import Organisation
-from portal.tenders.models import Lot, Tender
+from portal.tenders.models import Lot, Tender, TenderStatus
 
 DECISIONS_OFFERED = 200  # the most recent decisions in the approve form's list
 
@@ -92,27 +92,32 @@ class AwardPage:
         return next((view for view in self.lots if view.lot.id == lot_id), None)
 
 
+# The page's statements are built once, with their parameters bound at each request:
+# building a statement costs more than running it.
+_RANKING = (
+    select(
+        LotResult.lot_id,
+        LotResult.bid_id,
+        Organisation.name,
+        LotResult.rank,
+        LotResult.quality_score,
+        LotResult.price_pence,
+        LotResult.price_score,
+        LotResult.total_score,
+        LotResult.reason,
+    )
+    .join(Bid, Bid.id == LotResult.bid_id)
+    .join(Organisation, Organisation.id == Bid.organisation_id)
+    .where(LotResult.lot_id.in_(bindparam("lot_ids", expanding=True)))
+    .order_by(LotResult.lot_id, LotResult.rank.is_(None), LotResult.rank, func.lower(Organisation.name))
+)
+
+
 def _ranking(session: Session, lot_ids: list[int]) -> dict[int, list[Ranked]]:
-    rows = session.execute(
-        select(
-            LotResult.lot_id,
-            LotResult.bid_id,
-            Organisation.name,
-            LotResult.rank,
-            LotResult.quality_score,
-            LotResult.price_pence,
-            LotResult.price_score,
-            LotResult.total_score,
-            LotResult.reason,
-        )
-        .join(Bid, Bid.id == LotResult.bid_id)
-        .join(Organisation, Organisation.id == Bid.organisation_id)
-        .where(LotResult.lot_id.in_(lot_ids))
-        .order_by(LotResult.lot_id, LotResult.rank.is_(None), LotResult.rank, func.lower(Organisation.name))
-    ).all()
     by_lot: dict[int, list[Ranked]] = {lot_id: [] for lot_id in lot_ids}
-    for lot_id, *rest in rows:
-        by_lot[lot_id].append(Ranked(*rest))
+    if lot_ids:
+        for lot_id, *rest in session.execute(_RANKING, {"lot_ids": lot_ids}):
+            by_lot[lot_id].append(Ranked(*rest))
     return by_lot
 
 
@@ -126,53 +131,85 @@ def decision_choices(session: Session, tender: Tender) -> list[tuple[int, str]]:
     return [(row.id, f"{row.number}: {row.title}") for row in rows]
 
 
+def takes_proposals(tender: Tender, view: LotView) -> bool:
+    """A lot's award may be proposed (and a proposal approved) while the tender is in
+    evaluation and the lot's award is not yet approved: the page shows its forms."""
+    return tender.status is TenderStatus.EVALUATION and not view.is_approved
+
+
+_LOTS = (
+    select(Lot, LotEvaluation.status)
+    .outerjoin(LotEvaluation, LotEvaluation.lot_id == Lot.id)
+    .where(Lot.tender_id == bindparam("tender_id"))
+    .order_by(Lot.number)
+)
+_proposer, _approver = aliased(User), aliased(User)
+_AWARDS = (
+    select(LotAward, _proposer.full_name, _approver.full_name, Decision)
+    .outerjoin(_proposer, _proposer.id == LotAward.proposed_by_id)
+    .outerjoin(_approver, _approver.id == LotAward.approved_by_id)
+    .outerjoin(Decision, Decision.id == LotAward.decision_id)
+    .where(LotAward.tender_id == bindparam("tender_id"))
+)
+_WINNERS = (
+    select(award_winner.c.lot_award_id, award_winner.c.bid_id)
+    .join(LotAward, LotAward.id == award_winner.c.lot_award_id)
+    .where(LotAward.tender_id == bindparam("tender_id"))
+)
+_COUNTS = select(
+    func.count(AssessmentSummary.id),
+    func.count(AssessmentSummary.sent_at),
+    func.max(AssessmentSummary.sent_at),
+    select(func.count(Agreement.id))
+    .where(Agreement.awarded_from_tender_id == bindparam("tender_id"))
+    .scalar_subquery(),
+).where(AssessmentSummary.tender_id == bindparam("tender_id"))
+_NOTICE = select(AwardNotice).where(AwardNotice.tender_id == bindparam("tender_id"))
+
+
 def award_page(session: Session, tender: Tender) -> AwardPage:
-    """Everything the award page shows, in ten queries."""
-    lots = list(session.scalars(select(Lot).where(Lot.tender_id == tender.id).order_by(Lot.number)))
-    lot_ids = [lot.id for lot in lots]
-    statuses = dict(
-        session.execute(
-            select(LotEvaluation.lot_id, LotEvaluation.status).where(LotEvaluation.tender_id == tender.id)
-        ).all()
-    )
-    ranking = _ranking(session, lot_ids)
-    awards = {a.lot_id: a for a in session.scalars(select(LotAward).where(LotAward.tender_id == tender.id))}
+    """Everything the award page shows, in six queries (seven while a lot takes proposals)."""
+    by_tender = {"tender_id": tender.id}
+    lots, statuses = [], {}
+    for lot, status in session.execute(_LOTS, by_tender):
+        lots.append(lot)
+        statuses[lot.id] = status
+    ranking = _ranking(session, [lot.id for lot in lots])
+    awards, names, decisions = {}, {}, {}
+    for award, proposed_by, approved_by, decision in session.execute(_AWARDS, by_tender):
+        awards[award.lot_id] = award
+        names[award.id] = (proposed_by or "", approved_by or "")
+        decisions[award.id] = decision
     winners: dict[int, list[int]] = {}
-    for award_id, bid_id in session.execute(
-        select(award_winner.c.lot_award_id, award_winner.c.bid_id)
-        .join(LotAward, LotAward.id == award_winner.c.lot_award_id)
-        .where(LotAward.tender_id == tender.id)
-    ):
+    for award_id, bid_id in session.execute(_WINNERS, by_tender):
         winners.setdefault(award_id, []).append(bid_id)
-    user_ids = {i for a in awards.values() for i in (a.proposed_by_id, a.approved_by_id) if i}
-    names = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids))).all())
-    decision_ids = {a.decision_id for a in awards.values() if a.decision_id}
-    decisions = {d.id: d for d in session.scalars(select(Decision).where(Decision.id.in_(decision_ids)))}
-    counts = summary_counts(session, tender)
-    notice = session.scalar(select(AwardNotice).where(AwardNotice.tender_id == tender.id))
-    agreements = session.scalar(select(func.count(Agreement.id)).where(Agreement.awarded_from_tender_id == tender.id))
+    prepared, sent, sent_at, agreements = session.execute(_COUNTS, by_tender).one()
+    notice = session.scalar(_NOTICE, by_tender)
     views = []
     for lot in lots:
         award = awards.get(lot.id)
+        proposed_by, approved_by = names[award.id] if award else ("", "")
         views.append(
             LotView(
                 lot=lot,
-                evaluation_status=statuses.get(lot.id),
+                evaluation_status=statuses[lot.id],
                 ranking=ranking[lot.id],
                 award=award,
                 winner_ids=winners.get(award.id, []) if award else [],
-                proposed_by=names.get(award.proposed_by_id, "") if award else "",
-                approved_by=names.get(award.approved_by_id, "") if award else "",
-                decision=decisions.get(award.decision_id) if award else None,
+                proposed_by=proposed_by,
+                approved_by=approved_by,
+                decision=decisions[award.id] if award else None,
             )
         )
+    # The approve form's list of decisions, only when a lot shows its forms.
+    offered = decision_choices(session, tender) if any(takes_proposals(tender, v) for v in views) else []
     return AwardPage(
         tender=tender,
         lots=views,
-        summaries=counts,
+        summaries=SummaryCounts(prepared, sent, sent_at),
         notice=notice,
         agreements=agreements or 0,
-        decisions=decision_choices(session, tender),
+        decisions=offered,
     )
 
 

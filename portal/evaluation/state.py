@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from portal.accounts.models import User
 from portal.bids.models import Bid, BidStatus, Submission
 from portal.evaluation.models import (
     ConflictDeclaration,
@@ -29,9 +30,10 @@ from portal.evaluation.models import (
     PanelRole,
     Score,
     SelectionDecision,
+    panel_member_question,
 )
 from portal.providers.models import Organisation
-from portal.tenders.models import Lot, Question, QuestionKind, Tender
+from portal.tenders.models import Lot, Question, QuestionKind, Tender, question_lot
 
 PENDING, PASSED, FAILED = "pending", "passed", "failed"
 
@@ -224,10 +226,16 @@ class TenderEvaluation:
         on record (the evaluation record lists them) but no longer count."""
         return [
             s
-            for s in self.scores
-            if (s.submission_id, s.question_id) == (bid.submission_id, question.id)
-            and not self.is_conflicted(s.evaluator_id, bid.organisation_id)
+            for s in self._scores_by_answer.get((bid.submission_id, question.id), [])
+            if not self.is_conflicted(s.evaluator_id, bid.organisation_id)
         ]
+
+    @cached_property
+    def _scores_by_answer(self) -> dict[tuple[int, int], list[Score]]:
+        by_answer = defaultdict(list)
+        for s in self.scores:
+            by_answer[(s.submission_id, s.question_id)].append(s)
+        return by_answer
 
     def scored_count(self, member: PanelMember) -> int:
         return sum(1 for bid, q in self.assignments(member) if self.score_of(member.user_id, bid, q))
@@ -243,82 +251,119 @@ class TenderEvaluation:
         return self.moderated.get((bid.submission_id, question.id))
 
 
-def _entrant_bids(session: Session, tender: Tender) -> list[EntrantBid]:
-    newest = (
-        select(Submission.bid_id, func.max(Submission.version).label("version"))
-        .join(Bid, Bid.id == Submission.bid_id)
-        .where(Bid.tender_id == tender.id)
-        .group_by(Submission.bid_id)
-        .subquery()
+# ``load``'s statements are built once, with their parameters bound at each request:
+# building a statement costs more than running it.
+_NEWEST = (
+    select(Submission.bid_id, func.max(Submission.version).label("version"))
+    .join(Bid, Bid.id == Submission.bid_id)
+    .where(Bid.tender_id == bindparam("tender_id"))
+    .group_by(Submission.bid_id)
+    .subquery()
+)
+_BIDS = (
+    select(
+        Bid.id,
+        Bid.organisation_id,
+        Organisation.name,
+        Submission.id,
+        Submission.sha256,
+        Submission.submitted_at,
+        Submission.content,
     )
-    rows = session.execute(
-        select(
-            Bid.id,
-            Bid.organisation_id,
-            Organisation.name,
-            Submission.id,
-            Submission.sha256,
-            Submission.submitted_at,
-            Submission.content,
-        )
-        .join(Organisation, Organisation.id == Bid.organisation_id)
-        .join(newest, newest.c.bid_id == Bid.id)
-        .join(Submission, (Submission.bid_id == Bid.id) & (Submission.version == newest.c.version))
-        .where(Bid.tender_id == tender.id, Bid.status == BidStatus.SUBMITTED)
-        .order_by(func.lower(Organisation.name), Bid.id)
-    ).all()
-    return [EntrantBid(*row) for row in rows]
+    .join(Organisation, Organisation.id == Bid.organisation_id)
+    .join(_NEWEST, _NEWEST.c.bid_id == Bid.id)
+    .join(Submission, (Submission.bid_id == Bid.id) & (Submission.version == _NEWEST.c.version))
+    .where(Bid.tender_id == bindparam("tender_id"), Bid.status == BidStatus.SUBMITTED)
+    .order_by(func.lower(Organisation.name), Bid.id)
+)
+_LOTS = (  # with each lot's evaluation row, if it has one
+    select(Lot, LotEvaluation)
+    .outerjoin(LotEvaluation, LotEvaluation.lot_id == Lot.id)
+    .where(Lot.tender_id == bindparam("tender_id"))
+    .order_by(Lot.number)
+)
+_QUESTIONS = (  # a row for each lot a question is for (one row, with no lot, if it is for every lot)
+    select(Question, question_lot.c.lot_id)
+    .outerjoin(question_lot, question_lot.c.question_id == Question.id)
+    .where(Question.tender_id == bindparam("tender_id"))
+    .order_by(Question.position, Question.id)
+)
+_MEMBERS = (  # a row for each question a member is given (one row, with none, if they score every question)
+    select(PanelMember, User, panel_member_question.c.question_id)
+    .join(User, User.id == PanelMember.user_id)
+    .outerjoin(panel_member_question, panel_member_question.c.panel_member_id == PanelMember.id)
+    .where(PanelMember.tender_id == bindparam("tender_id"))
+    .order_by(PanelMember.id)
+)
+_DECLARATIONS = select(ConflictDeclaration).where(ConflictDeclaration.tender_id == bindparam("tender_id"))
+_SUBMISSIONS = bindparam("submission_ids", expanding=True)
+_DECISIONS = select(SelectionDecision).where(SelectionDecision.submission_id.in_(_SUBMISSIONS))
+_SCORES = select(Score).where(Score.submission_id.in_(_SUBMISSIONS))
+_SCORES_OF = _SCORES.where(Score.evaluator_id == bindparam("evaluator_id"))
+_MODERATED = select(ModeratedScore).where(ModeratedScore.submission_id.in_(_SUBMISSIONS))
+_RESULTS = (
+    select(LotResult)
+    .join(Lot, Lot.id == LotResult.lot_id)
+    .where(Lot.tender_id == bindparam("tender_id"))
+    .order_by(LotResult.rank.is_(None), LotResult.rank, LotResult.id)
+)
+
+
+def _entrant_bids(session: Session, tender: Tender) -> list[EntrantBid]:
+    return [EntrantBid(*row) for row in session.execute(_BIDS, {"tender_id": tender.id})]
+
+
+def _set_loaded(obj, key: str, value) -> None:
+    """``value`` as the relationship loaded from the database (as an eager load would,
+    it leaves a relationship already loaded in the session as it is)."""
+    if key not in obj.__dict__:
+        set_committed_value(obj, key, value)
 
 
 def load(session: Session, tender: Tender, *, scores_of: int | None = None, with_results: bool = False):
     """The tender's evaluation. ``scores_of`` (an evaluator's user id) loads only that
-    evaluator's scores; None loads everyone's, for officers only."""
-    lots = list(session.scalars(select(Lot).where(Lot.tender_id == tender.id).order_by(Lot.number)))
-    questions = list(
-        session.scalars(
-            select(Question)
-            .where(Question.tender_id == tender.id)
-            .order_by(Question.position)
-            .options(selectinload(Question.lots))
-        )
-    )
-    members = list(
-        session.scalars(
-            select(PanelMember)
-            .where(PanelMember.tender_id == tender.id)
-            .order_by(PanelMember.id)
-            .options(selectinload(PanelMember.user), selectinload(PanelMember.questions))
-        )
-    )
-    declarations = list(session.scalars(select(ConflictDeclaration).where(ConflictDeclaration.tender_id == tender.id)))
+    evaluator's scores, and no moderated scores; None loads everyone's, for officers only."""
+    by_tender = {"tender_id": tender.id}
+    lots, lot_evaluations = [], {}
+    for lot, lot_evaluation in session.execute(_LOTS, by_tender):
+        lots.append(lot)
+        if lot_evaluation is not None:
+            lot_evaluations[lot.id] = lot_evaluation
+    lot_by_id = {lot.id: lot for lot in lots}
+    questions, lots_of = [], defaultdict(set)
+    for question, lot_id in session.execute(_QUESTIONS, by_tender):
+        if not questions or questions[-1] is not question:
+            questions.append(question)
+        if lot_id is not None:
+            lots_of[question.id].add(lot_id)
+    for q in questions:  # in lot number order, as the relationship orders them
+        _set_loaded(q, "lots", [lot for lot in lots if lot.id in lots_of[q.id]])
+    members, questions_of = [], defaultdict(set)
+    for member, user, question_id in session.execute(_MEMBERS, by_tender):
+        if not members or members[-1] is not member:
+            members.append(member)
+            _set_loaded(member, "user", user)
+        if question_id is not None:
+            questions_of[member.id].add(question_id)
+    for member in members:  # in position order, as the relationship orders them
+        _set_loaded(member, "questions", [q for q in questions if q.id in questions_of[member.id]])
+        # the lot is one of those loaded: no query per member, and no change recorded
+        set_committed_value(member, "lot", lot_by_id[member.lot_id])
+    declarations = list(session.scalars(_DECLARATIONS, by_tender))
     bids = _entrant_bids(session, tender)
-    submission_ids = [b.submission_id for b in bids]
-    decisions = {
-        (d.submission_id, d.question_id): d
-        for d in session.scalars(select(SelectionDecision).where(SelectionDecision.submission_id.in_(submission_ids)))
-    }
-    score_query = select(Score).where(Score.submission_id.in_(submission_ids))
-    if scores_of is not None:
-        score_query = score_query.where(Score.evaluator_id == scores_of)
-    scores = list(session.scalars(score_query))
-    moderated = {
-        (m.submission_id, m.question_id): m
-        for m in session.scalars(select(ModeratedScore).where(ModeratedScore.submission_id.in_(submission_ids)))
-    }
-    lot_evaluations = {
-        row.lot_id: row for row in session.scalars(select(LotEvaluation).where(LotEvaluation.tender_id == tender.id))
-    }
+    by_submission = {"submission_ids": [b.submission_id for b in bids]}
+    decisions = {(d.submission_id, d.question_id): d for d in session.scalars(_DECISIONS, by_submission)}
+    if scores_of is None:
+        scores = list(session.scalars(_SCORES, by_submission))
+    else:
+        scores = list(session.scalars(_SCORES_OF, {**by_submission, "evaluator_id": scores_of}))
+    moderated = {}
+    if scores_of is None:  # agreed from everyone's scores: not for an evaluator's eyes either
+        moderated = {(m.submission_id, m.question_id): m for m in session.scalars(_MODERATED, by_submission)}
     results = defaultdict(list)
     if with_results:
-        for row in session.scalars(
-            select(LotResult)
-            .join(Lot, Lot.id == LotResult.lot_id)
-            .where(Lot.tender_id == tender.id)
-            .order_by(LotResult.rank.is_(None), LotResult.rank, LotResult.id)
-        ):
+        for row in session.scalars(_RESULTS, by_tender):
             results[row.lot_id].append(row)
-    for member in members:  # the lot is one of those loaded: no query per member, and no change recorded
-        set_committed_value(member, "lot", next(lot for lot in lots if lot.id == member.lot_id))
     return TenderEvaluation(
         tender, lots, questions, bids, members, declarations, decisions, scores, moderated, lot_evaluations, results
     )

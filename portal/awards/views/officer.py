@@ -25,7 +25,7 @@ from portal.decisions.models import Decision
 from portal.errors import RuleViolation
 from portal.evaluation import arithmetic
 from portal.forms import choices, handle_form
-from portal.tenders.models import Lot, Tender
+from portal.tenders.models import Lot, Tender, TenderStatus
 from portal.working_days import MANDATORY_STANDSTILL_DAYS
 
 bp = Blueprint("award_admin", __name__, url_prefix="/tenders")
@@ -82,9 +82,11 @@ def _award_context(page: queries.AwardPage, failed=None) -> dict:
     """The award page's forms, with ``failed`` (a form refused on a POST) in its place."""
     propose_forms, approve_forms = {}, {}
     for view in page.lots:
-        propose_forms[view.lot.id] = _propose_form(view, formdata=None)
-        approve_forms[view.lot.id] = _approve_form(view, page.decisions, formdata=None)
-    confirm_form = ConfirmForm(formdata=None)
+        if queries.takes_proposals(page.tender, view):  # the page shows no other lot's forms
+            propose_forms[view.lot.id] = _propose_form(view, formdata=None)
+            approve_forms[view.lot.id] = _approve_form(view, page.decisions, formdata=None)
+    # the form to write the summaries shows only while the tender is in evaluation
+    confirm_form = ConfirmForm(formdata=None) if page.tender.status is TenderStatus.EVALUATION else None
     if failed is not None:
         kind, lot_id, form = failed
         {"propose": propose_forms, "approve": approve_forms}.get(kind, {})[lot_id] = form

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal import clock
 from portal.accounts.forms import ConfirmForm
@@ -40,11 +40,14 @@ def _tender_state(tender: Tender) -> TenderEvaluation:
     return state
 
 
+_TENDER_OF_LOT = select(Tender).join(Lot, Lot.tender_id == Tender.id).where(Lot.id == bindparam("lot_id"))
+
+
 def _lot_state(lot_id: int) -> tuple[TenderEvaluation, Lot, list[PanelMember]]:
-    lot = get_session().get(Lot, lot_id)
-    if lot is None:
+    tender = get_session().scalar(_TENDER_OF_LOT, {"lot_id": lot_id})  # the lot itself comes with the state
+    if tender is None:
         abort(404)
-    state = _tender_state(lot.tender)
+    state = _tender_state(tender)
     lot = state.lot(lot_id)
     members = [m for m in state.memberships(current_user.id) if m.lot_id == lot.id]
     if not members:
@@ -132,6 +135,7 @@ def lot(lot_id):
                 {"question": question, "score": state.score_of(current_user.id, bid, question)}
             )
         rows = list(by_bid.values())
+    declared = state.has_declared(current_user.id)
     owed = sum(len(r["answers"]) for r in rows)
     scored = sum(1 for r in rows for a in r["answers"] if a["score"])
     return render_template(
@@ -141,11 +145,11 @@ def lot(lot_id):
         lot=lot,
         quality=quality,
         price=price,
-        declared=state.has_declared(current_user.id),
+        declared=declared,
         rows=rows,
         owed=owed,
         scored=scored,
-        submit_form=ConfirmForm(),
+        submit_form=ConfirmForm() if declared and quality and not quality.submitted_at else None,  # shown only then
     )
 
 

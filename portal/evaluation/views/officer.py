@@ -16,7 +16,7 @@ from portal.db import after_commit, get_session
 from portal.errors import RuleViolation, each_violation
 from portal.evaluation import arithmetic, conflicts, moderation, panel, record_export, selection
 from portal.evaluation.forms import HandlingForm, PanelForm, SelectionDecisionForm, moderation_form
-from portal.evaluation.models import PanelRole
+from portal.evaluation.models import LotEvaluationStatus, PanelRole
 from portal.evaluation.policies import can_manage, can_see_progress
 from portal.evaluation.state import PENDING, TenderEvaluation, load
 from portal.forms import choices, handle_form
@@ -109,7 +109,10 @@ def progress(tender_id):
         lots=lots,
         bids_by_id={b.bid_id: b for b in state.bids},
         open_conflicts=open_conflicts,
-        confirm_form=ConfirmForm(),
+        # the form to begin moderation shows only on a lot being scored that nothing holds back
+        confirm_form=ConfirmForm()
+        if any(row["status"] is LotEvaluationStatus.SCORING and not row["moderation_blockers"] for row in lots)
+        else None,
     )
 
 
@@ -303,19 +306,24 @@ def start_moderation(tender_id, lot_id):
 def moderation_page(tender_id, lot_id):
     state = _state(tender_id)
     lot = _lot(state, lot_id)
-    rows = [
-        {"bid": bid, "question": q, "moderated": state.moderated_score(bid, q), "scores": state.scores_for(bid, q)}
-        for bid, q in state.answers_to_moderate(lot)
-    ]
+    status = state.status_of(lot)
+    rows = []
+    if status is not LotEvaluationStatus.SCORING:  # the answers are listed once moderation has begun
+        rows = [
+            {"bid": bid, "question": q, "moderated": state.moderated_score(bid, q), "scores": state.scores_for(bid, q)}
+            for bid, q in state.answers_to_moderate(lot)
+        ]
+    blockers = moderation.completion_blockers(state, lot)
     return render_template(
         "evaluation/officer/moderation.html",
         state=state,
         tender=state.tender,
         lot=lot,
         rows=rows,
-        status=state.status_of(lot),
-        blockers=moderation.completion_blockers(state, lot),
-        confirm_form=ConfirmForm(),
+        status=status,
+        blockers=blockers,
+        # the form to complete the lot shows only then
+        confirm_form=ConfirmForm() if status is LotEvaluationStatus.MODERATION and not blockers else None,
     )
 
 
