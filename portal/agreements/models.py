@@ -102,7 +102,17 @@ class Agreement(Base):
         CheckConstraint("annual_value_pence >= 0", name="annual_value_not_negative"),
         CheckConstraint("original_end_date >= start_date", name="ends_after_start"),
         CheckConstraint("end_date >= original_end_date", name="extension_only_later"),
-        Index("ix_agreement_end_date", "end_date"),
+        # The waves (end dates) and their incumbents in order, with the value and replacing
+        # tender, so that the dashboard groups, counts and sums by end date from the index alone.
+        Index(
+            "ix_agreement_end_date_organisation",
+            "end_date",
+            "organisation_id",
+            "annual_value_pence",
+            "replacement_tender_id",
+        ),
+        # An incumbent's agreements in a wave (the incumbents still to chase).
+        Index("ix_agreement_organisation_end_date", "organisation_id", "end_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,22 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
+from types import SimpleNamespace
 
 from sqlalchemy import (
+    Date,
     Select,
     and_,
     bindparam,
     case,
     exists,
-    extract,
     func,
     literal_column,
     not_,
+    null,
     or_,
     select,
+    true,
     union_all,
 )
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from portal.agreements.models import (
     Agreement,
@@ -36,9 +40,11 @@ from portal.agreements.models import (
     agreement_district,
     status_rules,
 )
+from portal.agreements.signals import bid_stages_requested, outcomes_requested
 from portal.dates import add_months
 from portal.pagination import Page
 from portal.providers.models import District, Organisation
+from portal.signals import ask
 
 PAGE_SIZE = 50
 SORTS = {
@@ -332,82 +338,156 @@ class Incumbent:
         return self.registered and self.read
 
 
-# The lists each count on the dashboard links to: (label, test). The label completes
-# "Incumbents ..." in the page heading.
+def _bid_answers(session: Session, organisation_id, tender_id):
+    """The bids and awards domains' answers for one (incumbent, replacing tender) row of
+    the asking query, given as its columns: SQL expressions correlated on them, so that
+    counting, filtering and paging stay in the database and read only the bids of the rows
+    selected. Each is None when the domain that knows is not there."""
+    asked = {"session": session, "organisation_id": organisation_id, "tender_id": tender_id}
+    return ask(bid_stages_requested, None, **asked), ask(outcomes_requested, None, **asked)
+
+
+# The lists each count on the dashboard links to: (label, condition on the incumbent rows'
+# columns, see _incumbent_rows). The label completes "Incumbents ..." in the page heading.
 INCUMBENT_LISTS = {
-    "all": ("in this wave", lambda i: True),
-    "unreached": ("not yet reached (not registered, or no notice read)", lambda i: not i.reached),
-    "notified": ("sent a notice", lambda i: i.notified),
-    "not-notified": ("not sent a notice", lambda i: not i.notified),
-    "read": ("who read a notice", lambda i: i.read),
-    "not-read": ("who have not read a notice", lambda i: not i.read),
-    "registered": ("registered", lambda i: i.registered),
-    "not-registered": ("not registered", lambda i: not i.registered),
-    "bid-started": ("with a bid started, not submitted", lambda i: i.bid == "started"),
-    "bid-submitted": ("with a bid submitted", lambda i: i.bid == "submitted"),
-    "no-bid": ("who did not submit a bid", lambda i: i.bid != "submitted"),
-    "awarded": ("awarded", lambda i: i.outcome is True),
-    "not-awarded": ("who bid and were not awarded", lambda i: i.outcome is False),
+    "all": ("in this wave", lambda c: true()),
+    "unreached": (
+        "not yet reached (not registered, or no notice read)",
+        lambda c: or_(c.registered_at.is_(None), c.reads == 0),
+    ),
+    "notified": ("sent a notice", lambda c: c.notices > 0),
+    "not-notified": ("not sent a notice", lambda c: c.notices == 0),
+    "read": ("who read a notice", lambda c: c.reads > 0),
+    "not-read": ("who have not read a notice", lambda c: c.reads == 0),
+    "registered": ("registered", lambda c: c.registered_at.is_not(None)),
+    "not-registered": ("not registered", lambda c: c.registered_at.is_(None)),
+    "bid-started": ("with a bid started, not submitted", lambda c: c.bid == "started"),
+    "bid-submitted": ("with a bid submitted", lambda c: c.bid == "submitted"),
+    "no-bid": ("who did not submit a bid", lambda c: or_(c.bid.is_(None), c.bid != "submitted")),
+    "awarded": ("awarded", lambda c: c.outcome == 1),
+    "not-awarded": ("who bid and were not awarded", lambda c: c.outcome == 0),
 }
 
 
-def incumbents(session: Session, *conditions, bid_stages=None, outcomes=None) -> list[Incumbent]:
-    """One row per (wave, incumbent) among the agreements matching ``conditions``: whether
-    it was notified, read a notice, registered; with the bids domain's ``bid_stages`` and
-    the awards domain's ``outcomes`` (keyed by organisation and tender), how far its bid
-    for the replacing tender got. One query, whatever the size."""
+@cache
+def _wave_aliases():
+    """Made once (an alias is costly to make, and adapt columns to, on every request), and
+    on first use, not on import: making one configures every mapper."""
+    return aliased(Agreement, name="in_wave"), aliased(EndingNotice, name="notice_in_wave")
+
+
+def _wave_facts(session: Session, row, registered_at) -> SimpleNamespace:
+    """What the incumbent lists show and filter on, for one (wave, incumbent) row of the
+    asking query (``row.end_date``, ``row.organisation_id``, and ``row.tender_id``, the
+    tender replacing its agreements): SQL correlated on it, so that
+    each is read only for the rows that need it (a filter evaluates what it tests; the
+    details are read for the rows shown). The bid and outcome are the bids and awards
+    domains' answers for the tender replacing the incumbent's agreements (NULL without them)."""
+    agreement, notice = _wave_aliases()
+    in_wave = and_(agreement.organisation_id == row.organisation_id, agreement.end_date == row.end_date)
+
+    # Correlated explicitly: an implicit correlation reaches only the query immediately
+    # around it, and the asking query may place these deeper.
+    def over_wave(column, *joined):
+        query = select(column).select_from(agreement)
+        for table, on in joined:
+            query = query.join(table, on)
+        return query.where(in_wave).correlate_except(agreement, notice).scalar_subquery()
+
+    with_notices = (notice, notice.agreement_id == agreement.id)
+    stage, outcome = _bid_answers(session, row.organisation_id, row.tender_id)
+    return SimpleNamespace(
+        registered_at=registered_at,
+        notices=over_wave(func.count(notice.id), with_notices),
+        reads=over_wave(func.count(notice.read_at), with_notices),
+        last_sent=over_wave(func.max(notice.sent_at), with_notices),
+        references=over_wave(func.aggregate_strings(agreement.reference, "; ")),
+        bid=stage if stage is not None else null(),
+        outcome=outcome if outcome is not None else null(),
+    )
+
+
+def incumbent_list(
+    session: Session, wave: date | None, today: date, show: str = "all", number: int | None = None, size: int = 50
+) -> tuple[list[Incumbent], Page | None]:
+    """The incumbents in list ``show`` (see INCUMBENT_LISTS) of one wave, or without a wave
+    of every wave still to end: one row per (wave, incumbent), soonest ending first, then by
+    name. With a page ``number``, that page of ``size`` rows (a page past the last shows the
+    last) and which page it is; without, every row (for the CSV).
+
+    Filtered, counted and paged in the database, in a fixed number of queries whatever the
+    size: the (wave, incumbent) rows are grouped with only what the lists filter on; the
+    references, newest notice, and the bids and awards domains' answers are read for the
+    rows shown."""
+    pairs = (
+        select(
+            Agreement.end_date.label("end_date"),
+            Agreement.organisation_id.label("organisation_id"),
+            func.max(Agreement.replacement_tender_id).label("tender_id"),
+        )
+        .where(Agreement.end_date == wave if wave else Agreement.end_date >= today)
+        .group_by(Agreement.end_date, Agreement.organisation_id)
+        .subquery()
+    )
+    chosen = (
+        select(pairs, Organisation.name.label("name"), Organisation.registered_at.label("registered_at"))
+        .join(Organisation, Organisation.id == pairs.c.organisation_id)
+        .where(INCUMBENT_LISTS[show][1](_wave_facts(session, pairs.c, Organisation.registered_at)))
+    )
+    page = None
+    if number is not None:
+        page = Page(number, size, session.scalar(select(func.count()).select_from(chosen.subquery())))
+        page = replace(page, number=min(page.number, page.count))
+        chosen = chosen.order_by(pairs.c.end_date, Organisation.name, Organisation.id)
+        chosen = chosen.limit(page.size).offset(page.offset)
+    shown = chosen.subquery()
+    facts = _wave_facts(session, shown.c, shown.c.registered_at)
     rows = session.execute(
         select(
-            Agreement.end_date,
-            Organisation.id,
-            Organisation.name,
+            shown,
             Organisation.contact_email,
-            Organisation.registered_at,
-            func.count(EndingNotice.id),
-            func.count(EndingNotice.read_at),
-            func.max(EndingNotice.sent_at),
-            func.max(Agreement.replacement_tender_id),
-            func.aggregate_strings(Agreement.reference, "; "),
+            facts.notices,
+            facts.reads,
+            facts.last_sent,
+            facts.references,
+            facts.bid,
+            facts.outcome,
         )
-        .join(Organisation, Agreement.organisation_id == Organisation.id)
-        .outerjoin(EndingNotice, EndingNotice.agreement_id == Agreement.id)
-        .where(*conditions)
-        .group_by(
-            Agreement.end_date,
-            Organisation.id,
-            Organisation.name,
-            Organisation.contact_email,
-            Organisation.registered_at,
-        )
-        .order_by(Agreement.end_date, Organisation.name)
-    ).all()
+        .join(Organisation, Organisation.id == shown.c.organisation_id)
+        .order_by(shown.c.end_date, shown.c.name, shown.c.organisation_id)
+    )
     out = []
-    for end_date, org_id, name, contact, registered_at, notices, reads, last_sent, tender_id, references in rows:
-        # An incumbent with two agreements in a wave has each reference once per notice row.
-        references = "; ".join(sorted(set(references.split("; ")))) if references else ""
+    for (
+        end_date,
+        organisation_id,
+        tender_id,
+        name,
+        registered_at,
+        contact_email,
+        notices,
+        reads,
+        last_sent,
+        references,
+        bid,
+        awarded,
+    ) in rows:
         out.append(
             Incumbent(
                 end_date,
-                org_id,
+                organisation_id,
                 name,
-                contact,
+                contact_email,
                 registered_at is not None,
                 bool(notices),
                 bool(reads),
                 last_sent,
                 tender_id,
-                references,
-                bid=(bid_stages or {}).get((org_id, tender_id)),
-                outcome=(outcomes or {}).get((org_id, tender_id)),
+                "; ".join(sorted(set(references.split("; ")))) if references else "",
+                bid=bid,
+                outcome=None if awarded is None else bool(awarded),
             )
         )
-    return out
-
-
-def wave_incumbents(session: Session, wave: date | None, today: date, bid_stages=None, outcomes=None):
-    """The incumbents of one wave; without a wave, of every wave still to end."""
-    condition = Agreement.end_date == wave if wave else Agreement.end_date >= today
-    return incumbents(session, condition, bid_stages=bid_stages, outcomes=outcomes)
+    return out, page
 
 
 # The dashboard is a summary whose size does not grow with the register: one page of waves
@@ -435,11 +515,12 @@ def _registered():
 def _wave_page(session: Session, since: date, today: date, number: int | None) -> Page:
     """Which page of waves (end dates from ``since``) to show: ``number``, or without one
     the page holding the first wave still to end."""
+    # One row per end date, grouped along the end-date index (no set of dates built to count
+    # them distinct), then counted.
+    dates = select(Agreement.end_date.label("end_date")).where(Agreement.end_date >= since).group_by(Agreement.end_date)
+    dates = dates.subquery()
     waves, ended = session.execute(
-        select(
-            func.count(func.distinct(Agreement.end_date)),
-            func.count(func.distinct(case((Agreement.end_date < today, Agreement.end_date)))),
-        ).where(Agreement.end_date >= since)
+        select(func.count(), func.coalesce(func.sum(case((dates.c.end_date < today, 1), else_=0)), 0))
     ).one()
     page = Page(number or 1, WAVES_PER_PAGE, waves)
     if number is None:
@@ -447,10 +528,10 @@ def _wave_page(session: Session, since: date, today: date, number: int | None) -
     return replace(page, number=min(page.number, page.count))
 
 
-def _waves(session: Session, since: date, today: date, page: Page, bid_stages, outcomes) -> list[Wave]:
-    """The page's waves with their counts, each counted in the database (one row per wave);
-    the bid stages and outcomes, which the domains above answer as {(organisation, tender):
-    ...}, are matched to the (wave, incumbent, replacing tender) triples of the page's waves."""
+def _waves(session: Session, since: date, today: date, page: Page) -> list[Wave]:
+    """The page's waves with their counts, each counted in the database (one row per wave),
+    the bids and outcomes too: the domains above answer with SQL for the (incumbent,
+    replacing tender) pairs of the page's waves, so no other bid is read."""
     waves = {
         end_date: Wave(end_date, count, value)
         for end_date, count, value in session.execute(
@@ -495,98 +576,170 @@ def _waves(session: Session, since: date, today: date, page: Page, bid_stages, o
         wave = waves[end_date]
         wave.incumbents, wave.notified, wave.read = incumbents, int(notified), int(read)
         wave.registered, wave.reached = int(registered), int(reached)
-    if bid_stages is not None or outcomes is not None:
+    # Only incumbents whose agreements have a replacing tender can have bid for it.
+    replacing = (
+        select(
+            Agreement.end_date.label("end_date"),
+            Agreement.organisation_id.label("organisation_id"),
+            func.max(Agreement.replacement_tender_id).label("tender_id"),
+        )
+        .where(in_page, Agreement.replacement_tender_id.is_not(None))
+        .group_by(Agreement.end_date, Agreement.organisation_id)
+        .subquery()
+    )
+    stage, outcome = _bid_answers(session, replacing.c.organisation_id, replacing.c.tender_id)
+    if stage is not None or outcome is not None:
         for wave in waves.values():
-            if bid_stages is not None:
+            if stage is not None:
                 wave.bid_started = wave.bid_submitted = 0
-            if outcomes is not None:
+            if outcome is not None:
                 wave.awarded = wave.not_awarded = 0
-        # Only incumbents whose agreements have a replacing tender can have bid for it.
-        for end_date, organisation_id, tender_id in session.execute(
-            select(Agreement.end_date, Agreement.organisation_id, func.max(Agreement.replacement_tender_id))
-            .where(in_page, Agreement.replacement_tender_id.is_not(None))
-            .group_by(Agreement.end_date, Agreement.organisation_id)
+        answers = select(
+            replacing.c.end_date,
+            (stage if stage is not None else null()).label("stage"),
+            (outcome if outcome is not None else null()).label("outcome"),
+        ).subquery()
+        for end_date, started, submitted, awarded, not_awarded in session.execute(
+            select(
+                answers.c.end_date,
+                func.sum(case((answers.c.stage == "started", 1), else_=0)),
+                func.sum(case((answers.c.stage == "submitted", 1), else_=0)),
+                func.sum(case((answers.c.outcome == 1, 1), else_=0)),
+                func.sum(case((answers.c.outcome == 0, 1), else_=0)),
+            ).group_by(answers.c.end_date)
         ):
             wave = waves[end_date]
-            if bid_stages is not None:
-                stage = bid_stages.get((organisation_id, tender_id))
-                wave.bid_started += stage == "started"
-                wave.bid_submitted += stage == "submitted"
-            if outcomes is not None:
-                outcome = outcomes.get((organisation_id, tender_id))
-                wave.awarded += outcome is True
-                wave.not_awarded += outcome is False
+            if stage is not None:
+                wave.bid_started, wave.bid_submitted = int(started), int(submitted)
+            if outcome is not None:
+                wave.awarded, wave.not_awarded = int(awarded), int(not_awarded)
     for wave in waves.values():
         wave.status = wave_status(wave, today)
     return list(waves.values())
 
 
+@cache
+def _by_month_query():
+    """The statement of ``_by_month``, built once: for each month (from ``m<n>`` to
+    ``m<n+1>``, the last open-ended) its count and value, each a range of the (end date,
+    ...) index read from the index alone. One row of scalar subqueries: a UNION of the
+    months got a parallel plan on PostgreSQL, which cost more than the counting."""
+    starts = [bindparam(f"m{n}", type_=Date) for n in range(MONTHS_AHEAD + 1)]
+    columns = []
+    for n in range(MONTHS_AHEAD + 1):
+        ending = [Agreement.end_date >= starts[n]] + ([Agreement.end_date < starts[n + 1]] if n < MONTHS_AHEAD else [])
+        columns += [
+            select(func.count(Agreement.id)).where(*ending).scalar_subquery(),
+            select(func.coalesce(func.sum(Agreement.annual_value_pence), 0)).where(*ending).scalar_subquery(),
+        ]
+    return select(*columns)
+
+
 def _by_month(session: Session, today: date) -> tuple[list[tuple[date, int, int]], tuple[int, int]]:
     """Agreements ending in each of the MONTHS_AHEAD months from this one (months with
     none left out), and (agreements, value) ending after them. One query."""
-    start = today.replace(day=1)
-    until = add_months(start, MONTHS_AHEAD)
-    later = Agreement.end_date >= until
-    # Grouped over a subquery, so PostgreSQL sees the grouped columns as the selected ones.
-    ending = (
-        select(
-            case((later, 1), else_=0).label("later"),
-            case((later, 0), else_=extract("year", Agreement.end_date)).label("year"),
-            case((later, 0), else_=extract("month", Agreement.end_date)).label("month"),
-            Agreement.annual_value_pence.label("value"),
-        )
-        .where(Agreement.end_date >= start)
-        .subquery()
-    )
-    months, later_total = [], (0, 0)
-    for is_later, year, month, count, value in session.execute(
-        select(
-            ending.c.later, ending.c.year, ending.c.month, func.count(), func.coalesce(func.sum(ending.c.value), 0)
-        ).group_by(ending.c.later, ending.c.year, ending.c.month)
-    ):
-        if is_later:
-            later_total = (count, int(value))
-        else:
-            months.append((date(int(year), int(month), 1), count, int(value)))
-    return sorted(months), later_total
+    months = [add_months(today.replace(day=1), n) for n in range(MONTHS_AHEAD + 1)]
+    by_month, later = [], (0, 0)
+    counted = session.execute(_by_month_query(), {f"m{n}": month for n, month in enumerate(months)}).one()
+    for n, (count, value) in enumerate(zip(counted[::2], counted[1::2], strict=True)):
+        if n == MONTHS_AHEAD:
+            later = (count, int(value))
+        elif count:
+            by_month.append((months[n], count, int(value)))
+    return sorted(by_month), later
 
 
-def _unreached(session: Session, today: date, shown: int) -> tuple[list[dict], int]:
-    """The providers with agreements still to end that in some wave have not registered or
-    read no notice, soonest ending first (the first ``shown``), and how many there are."""
-    per_wave = (
-        select(
-            Agreement.organisation_id.label("organisation_id"),
-            Agreement.end_date.label("end_date"),
-            func.count(EndingNotice.id).label("notices"),
-            func.count(EndingNotice.read_at).label("reads"),
-            func.max(EndingNotice.sent_at).label("last_sent"),
+def _read_in_wave(organisation_id, end_date):
+    """SQL: the organisation read a notice about one of its agreements ending on ``end_date``."""
+    notice, agreement = aliased(EndingNotice), aliased(Agreement)
+    return (
+        select(notice.id)
+        .join(agreement, agreement.id == notice.agreement_id)
+        .where(
+            agreement.organisation_id == organisation_id,
+            agreement.end_date == end_date,
+            notice.read_at.is_not(None),
         )
-        .outerjoin(EndingNotice, EndingNotice.agreement_id == Agreement.id)
-        .where(Agreement.end_date >= today)
-        .group_by(Agreement.organisation_id, Agreement.end_date)
+        .exists()
+    )
+
+
+@cache
+def _unreached_queries(shown: int):
+    """The two statements of ``_unreached``, built once (their aliases are costly to build
+    per request), with ``today`` a parameter."""
+    today = bindparam("today", type_=Date)
+
+    def chased(agreement):
+        return or_(Organisation.registered_at.is_(None), ~_read_in_wave(agreement.organisation_id, agreement.end_date))
+
+    earlier, same = aliased(Agreement), aliased(Agreement)
+    first = (
+        select(Agreement.organisation_id.label("id"), Agreement.end_date.label("next_end"))
+        .join(Organisation, Organisation.id == Agreement.organisation_id)
+        .where(
+            Agreement.end_date >= today,
+            chased(Agreement),
+            ~select(earlier.id)
+            .where(
+                earlier.organisation_id == Agreement.organisation_id,
+                earlier.end_date >= today,
+                earlier.end_date < Agreement.end_date,
+                chased(earlier),
+            )
+            .exists(),
+            Agreement.id
+            == select(func.min(same.id))
+            .where(same.organisation_id == Agreement.organisation_id, same.end_date == Agreement.end_date)
+            .scalar_subquery(),
+        )
+        .order_by(Agreement.end_date, Organisation.name, Organisation.id)
+        .limit(shown)
         .subquery()
     )
-    next_end = func.min(per_wave.c.end_date)
-    # How many there are, counted over the grouped rows (a window), in the same query.
-    rows = session.execute(
+    # Notices about the agreements in the waves chased, for the providers shown only.
+    notice, agreement = aliased(EndingNotice), aliased(Agreement)
+
+    def over_chased(column):
+        return (
+            select(column)
+            .join(agreement, agreement.id == notice.agreement_id)
+            .where(agreement.organisation_id == Organisation.id, agreement.end_date >= today, chased(agreement))
+            .scalar_subquery()
+        )
+
+    rows = (
         select(
             Organisation.id,
             Organisation.name,
             Organisation.contact_email,
             Organisation.registered_at,
-            next_end,
-            func.max(per_wave.c.notices),
-            func.max(per_wave.c.reads),
-            func.max(per_wave.c.last_sent),
-            func.count().over(),
+            first.c.next_end,
+            over_chased(func.count(notice.id)),
+            over_chased(func.count(notice.read_at)),
+            over_chased(func.max(notice.sent_at)),
         )
-        .join(Organisation, Organisation.id == per_wave.c.organisation_id)
-        .where(or_(Organisation.registered_at.is_(None), per_wave.c.reads == 0))
-        .group_by(Organisation.id, Organisation.name, Organisation.contact_email, Organisation.registered_at)
-        .order_by(next_end, Organisation.name, Organisation.id)
-        .limit(shown)
-    ).all()
+        .join(first, first.c.id == Organisation.id)
+        .order_by(first.c.next_end, Organisation.name, Organisation.id)
+    )
+    # Counted provider by provider: one probe of (organisation, end date) each, which stops
+    # at the first wave to chase, rather than grouping every agreement still to end.
+    total = select(func.count(Organisation.id)).where(
+        select(Agreement.id)
+        .where(Agreement.organisation_id == Organisation.id, Agreement.end_date >= today, chased(Agreement))
+        .exists()
+    )
+    return rows, total
+
+
+def _unreached(session: Session, today: date, shown: int) -> tuple[list[dict], int]:
+    """The providers with agreements still to end that in some wave have not registered or
+    read no notice, soonest ending first (the first ``shown``), and how many there are.
+
+    The first ``shown`` are read along the end-date index, stopping once there are enough:
+    a (wave, provider) is a row when it is the provider's first wave to chase (none earlier
+    still to end), counted once (its first agreement that day)."""
+    rows, total = _unreached_queries(shown)
     return [
         {
             "id": organisation_id,
@@ -598,16 +751,16 @@ def _unreached(session: Session, today: date, shown: int) -> tuple[list[dict], i
             "next_end": end_date,
             "last_sent": last_sent,
         }
-        for organisation_id, name, contact_email, registered_at, end_date, notices, reads, last_sent, _total in rows
-    ], (rows[0][-1] if rows else 0)
+        for organisation_id, name, contact_email, registered_at, end_date, notices, reads, last_sent in session.execute(
+            rows, {"today": today}
+        )
+    ], session.scalar(total, {"today": today})
 
 
 def dashboard(
     session: Session,
     today: date,
     months_back: int = 12,
-    bid_stages=None,
-    outcomes=None,
     page: int | None = None,
     unreached_shown: int = UNREACHED_SHOWN,
 ) -> Dashboard:
@@ -615,15 +768,14 @@ def dashboard(
     sharing an end date, from ``months_back`` months ago; without ``page``, the page holding
     the first wave still to end), each with how many incumbents were notified, read a notice,
     registered (and started or submitted a bid for the replacing tender, and were awarded or
-    not), and its status; agreements ending in each month of the year ahead; and the first
-    incumbents not yet reached (not registered, or no notice read), with how many there are.
-    ``bid_stages`` and ``outcomes`` are keyed by (organisation, tender): None when the
-    domain that knows is not there. Everything is counted in the database, in a fixed
-    number of queries whatever the size."""
+    not: asked of the domains above, left None when they are not there), and its status;
+    agreements ending in each month of the year ahead; and the first incumbents not yet
+    reached (not registered, or no notice read), with how many there are. Everything is
+    counted in the database, in a fixed number of queries whatever the size."""
     since = add_months(today, -months_back)
     result = Dashboard()
     result.wave_page = _wave_page(session, since, today, page)
-    result.waves = _waves(session, since, today, result.wave_page, bid_stages, outcomes)
+    result.waves = _waves(session, since, today, result.wave_page)
     result.by_month, result.later = _by_month(session, today)
     result.unreached, result.unreached_total = _unreached(session, today, unreached_shown)
     return result

@@ -21,17 +21,22 @@ Answer: the set of organisation ids with a submitted bid (for the transition das
 outcomes_requested = _signals.signal(
     "outcomes-requested",
     doc="""
-sender: None; kwargs: session.
-Answer: {(organisation id, tender id): True (awarded) or False (bid and not awarded)} for the
-awards approved so far (for the transition dashboard), or None.""",
+sender: None; kwargs: session, organisation_id and tender_id: SQL columns of the asking query
+(an incumbent, and the tender replacing its agreements).
+Answer: a SQL expression correlated on those columns: 1 when a bid of the organisation's for
+the tender was awarded by an approved award, 0 when it bid and the tender's approved award
+went to others, NULL otherwise (for the transition dashboard); or None. The dashboard counts,
+filters and pages in the database with it, so only the bids of the rows it reads are read.""",
 )
 
 bid_stages_requested = _signals.signal(
     "bid-stages-requested",
     doc="""
-sender: None; kwargs: session.
-Answer: {(organisation id, tender id): "started" or "submitted"} for every bid not withdrawn
-(for the transition dashboard, which matches it to the tender replacing each agreement), or None.""",
+sender: None; kwargs: session, organisation_id and tender_id: SQL columns of the asking query
+(an incumbent, and the tender replacing its agreements).
+Answer: a SQL expression correlated on those columns: "started" (a bid begun, not submitted),
+"submitted", or NULL (no bid, or withdrawn) (for the transition dashboard); or None. As with
+outcomes, the dashboard counts, filters and pages with it in the database.""",
 )
 
 

@@ -16,7 +16,7 @@ from portal.agreements import exports, importing, queries, services
 from portal.agreements.forms import CategoryForm, ExtensionForm, ImportForm, ManualNoticeForm, PeriodForm, ScheduleForm
 from portal.agreements.models import Agreement, AgreementStatus, DeliveryMode, EndingNotice, ServiceCategory
 from portal.agreements.policies import REGISTER_ROLES, can_read_notice
-from portal.agreements.signals import bid_stages_requested, outcomes_requested, replacement_requested
+from portal.agreements.signals import replacement_requested
 from portal.auth import roles
 from portal.dates import financial_year_label, london_today
 from portal.db import allow_write_on_get, get_session
@@ -296,12 +296,10 @@ def manual_notice():
 def dashboard():
     session = get_session()
     today = clock.today()
-    # Which incumbents bid is known to the bids domain, above this one: it answers if it is there.
-    bid_stages = ask(bid_stages_requested, None, session=session)
-    outcomes = ask(outcomes_requested, None, session=session)  # from the awards domain, likewise
-    # Without a page number, the page of waves holding the first wave still to end.
+    # Without a page number, the page of waves holding the first wave still to end. Which
+    # incumbents bid, and who was awarded, the queries ask of the bids and awards domains.
     number = page_number(request.args["page"]) if "page" in request.args else None
-    data = queries.dashboard(session, today, bid_stages=bid_stages, outcomes=outcomes, page=number)
+    data = queries.dashboard(session, today, page=number)
     return render_template(
         "agreements/dashboard.html",
         data=data,
@@ -315,8 +313,9 @@ def dashboard():
 INCUMBENTS_PAGE_SIZE = 50
 
 
-def _incumbent_list():
-    """The dashboard list the query string asks for: (wave, list key, rows, errors).
+def _incumbent_list(number: int | None = None):
+    """The dashboard list the query string asks for: (wave, list key, rows, page, errors);
+    with a page ``number``, that page of the list (paged in the database), else all of it.
     A wave that is not a date, or a list that does not exist, is an error to show, not a 500."""
     errors = {}
     wave = None
@@ -330,34 +329,22 @@ def _incumbent_list():
         errors["show"] = "Select which incumbents to show"
         show = "all"
     if errors:
-        return wave, show, [], errors
-    session = get_session()
-    bid_stages = ask(bid_stages_requested, None, session=session)
-    outcomes = ask(outcomes_requested, None, session=session)
-    test = queries.INCUMBENT_LISTS[show][1]
-    rows = [
-        row
-        for row in queries.wave_incumbents(session, wave, clock.today(), bid_stages=bid_stages, outcomes=outcomes)
-        if test(row)
-    ]
-    return wave, show, rows, errors
+        return wave, show, [], Page(1, INCUMBENTS_PAGE_SIZE, 0), errors
+    rows, page = queries.incumbent_list(get_session(), wave, clock.today(), show, number, INCUMBENTS_PAGE_SIZE)
+    return wave, show, rows, page, errors
 
 
 @bp.route("/agreements/dashboard/incumbents")
 @roles(*REGISTER_ROLES)
 def incumbents():
-    wave, show, rows, errors = _incumbent_list()
-    # One wave's incumbents are loaded together (the bid and award answers are matched in
-    # Python); the page shows a slice of them.
-    page = Page(page_number(request.args.get("page")), INCUMBENTS_PAGE_SIZE, len(rows))
-    page = Page(min(page.number, page.count), page.size, page.total)
+    wave, show, rows, page, errors = _incumbent_list(page_number(request.args.get("page")))
     query_args = {key: value for key, value in request.args.items() if key in ("wave", "show")}
     return render_template(
         "agreements/dashboard_incumbents.html",
         wave=wave,
         show=show,
         lists=queries.INCUMBENT_LISTS,
-        rows=rows[page.offset : page.offset + page.size],
+        rows=rows,
         page=page,
         page_url=lambda number: url_for("agreements.incumbents", **query_args, page=number),
         query_args=query_args,
@@ -369,7 +356,7 @@ def incumbents():
 @bp.route("/agreements/dashboard/incumbents.csv")
 @roles(*REGISTER_ROLES)
 def incumbents_csv():
-    wave, show, rows, errors = _incumbent_list()
+    wave, show, rows, _page, errors = _incumbent_list()
     if errors:
         return incumbents()  # the page, with what is wrong with the link, and status 400
     header = [

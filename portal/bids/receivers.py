@@ -7,11 +7,11 @@ imports this module so that the receivers are connected.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, case, select
 
 from portal.agreements.signals import Replacement, bid_stages_requested, bidders_requested, replacement_requested
 from portal.bids import queries
-from portal.bids.models import Bid
+from portal.bids.models import Bid, BidStatus
 from portal.tenders.models import Tender
 from portal.tenders.public_policies import is_open_for_bids
 from portal.tenders.queries import is_public
@@ -38,9 +38,16 @@ def bidders(_sender, *, session, **_ignored) -> set[int]:
 
 
 @bid_stages_requested.connect
-def bid_stages(_sender, *, session, **_ignored) -> dict[tuple[int, int], str]:
-    """How far each organisation got with each tender's bid (for the transition dashboard)."""
-    return queries.bid_stages(session)
+def bid_stage(_sender, *, organisation_id, tender_id, **_ignored) -> ScalarSelect:
+    """How far the organisation got with its bid for the tender, as SQL correlated on the
+    asking query's columns (for the transition dashboard, which counts and filters with it):
+    "started", "submitted", or NULL. One lookup on the bid's unique (tender, organisation) per row."""
+    return (
+        select(case((Bid.status == BidStatus.SUBMITTED, "submitted"), else_="started"))
+        .where(Bid.tender_id == tender_id, Bid.organisation_id == organisation_id, Bid.status != BidStatus.WITHDRAWN)
+        .correlate_except(Bid)  # to the asking query, however deep in it this is placed
+        .scalar_subquery()
+    )
 
 
 @tender_bidders_requested.connect

@@ -9,10 +9,11 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from portal.agreements.models import Agreement, ServiceCategory
 from portal.agreements.queries import Wave, wave_status
+from portal.agreements.signals import bid_stages_requested, outcomes_requested
 from portal.bids.models import Bid, BidStatus
 from portal.providers.models import Organisation
 from tests import factories
@@ -176,3 +177,61 @@ def test_the_csv_says_no_for_an_incumbent_without_a_bid(client, db, waves, offic
     bid_column = rows[0].index("Bid")
     assert "None" not in [row[bid_column] for row in rows[1:]]
     assert "No" in [row[bid_column] for row in rows[1:]]
+
+
+def _read_as_a_query_of_its_own(statement: str, table: str) -> bool:
+    """Whether ``statement`` reads ``table`` outside any subquery (at parenthesis depth 0)."""
+    return any(
+        statement[: found.start()].count("(") == statement[: found.start()].count(")")
+        for found in re.finditer(rf"\bFROM {table}\b", statement)
+    )
+
+
+def test_no_dashboard_page_loads_every_bid(app, client, db, waves, officer, login_as):
+    """The bids and awards domains are asked about the (incumbent, replacing tender) columns
+    of the asking query and answer with SQL correlated on them: the pages count, filter and
+    page in the database and read the bids of the rows they show, never the whole bid table."""
+    asked = []
+
+    def spy(_sender, **kwargs):
+        asked.append(kwargs)  # and no answer: the real receivers answer
+
+    bid_stages_requested.connect(spy)
+    outcomes_requested.connect(spy)
+    login_as(officer)
+    paths = [
+        "/agreements/dashboard",
+        "/agreements/dashboard/incumbents?wave=2027-03-31&show=bid-started",
+        "/agreements/dashboard/incumbents?show=no-bid",
+        "/agreements/dashboard/incumbents.csv?show=bid-submitted",
+    ]
+    try:
+        with count_queries(app) as statements:
+            pages = [client.get(path) for path in paths]
+    finally:
+        bid_stages_requested.disconnect(spy)
+        outcomes_requested.disconnect(spy)
+    assert [page.status_code for page in pages] == [200] * len(paths)
+    assert "Quiet 1" in pages[1].get_data(as_text=True)  # the bid started, found through the answer
+    assert asked and all(
+        isinstance(kwargs["organisation_id"], ColumnElement) and isinstance(kwargs["tender_id"], ColumnElement)
+        for kwargs in asked
+    )
+    assert any("FROM bid" in statement for statement in statements)
+    assert not [s for s in statements if _read_as_a_query_of_its_own(s, "bid")]
+
+
+def test_the_lists_are_paged_in_the_database_in_the_order_of_the_csv(app, client, db, defaults, officer, login_as):
+    login_as(officer)
+    bulk_agreements(db, 600)  # 60 providers, each in 10 waves: 600 rows of (wave, incumbent)
+    rows = list(csv.reader(io.StringIO(client.get("/agreements/dashboard/incumbents.csv?show=unreached").text)))
+    listed = [(row[0], row[3]) for row in rows[1:]]
+    assert len(listed) == 600
+    shown = []
+    for number in range(1, 14):
+        html = client.get(f"/agreements/dashboard/incumbents?show=unreached&page={number}").get_data(as_text=True)
+        assert "<strong>600</strong> incumbents, page " in html
+        shown += re.findall(r'q=([^&"]+)&amp;ending_from=(\d{4}-\d\d-\d\d)', html)
+    # Page 13 is past the last (12): it shows the last page again.
+    shown = [(name.replace("+", " "), end) for name, end in shown]
+    assert shown[:600] == listed and shown[600:] == listed[-50:]
