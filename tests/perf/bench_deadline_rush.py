@@ -44,14 +44,14 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from tests.perf.common import make_bench_app, migrate
+from tests.perf.common import make_bench_app, migrate, start_gunicorn, tender_with_one_question
 from tests.support import CSRF_INPUT as CSRF
 from tests.support import free_port, throwaway_database
 
@@ -67,7 +67,6 @@ def prepare(database_url: str, instance: Path, providers: int, deadline: datetim
     from portal.agreements.services import install_defaults
     from portal.bids.models import Bid, BidAnswer, BidLot
     from portal.providers.models import District, Organisation, OrganisationType
-    from portal.tenders.models import Lot, Question, QuestionKind, QuestionnaireSection, Tender, TenderStatus
 
     migrate(database_url)
     app = make_bench_app(database_url, instance, quiet=False, INSTANCE_PATH=str(instance))
@@ -78,33 +77,9 @@ def prepare(database_url: str, instance: Path, providers: int, deadline: datetim
         district = District(name="Maidstone")
         session.add(district)
         category = session.scalar(select(ServiceCategory).limit(1))
-        tender = Tender(
-            reference="RUSH-1",
-            title="Deadline rush framework",
-            category=category,
-            status=TenderStatus.PUBLISHED,
-            published_at=now,
-            submission_deadline=deadline,
-            clarification_deadline=now,
-            contract_start_date=date.today() + timedelta(days=120),
+        tender, question = tender_with_one_question(
+            session, "RUSH-1", "Deadline rush framework", deadline, category, district, now
         )
-        tender.lots = [Lot(number=1, title="Everywhere", districts=[district])]
-        session.add(tender)
-        session.flush()
-        section = QuestionnaireSection(tender_id=tender.id, position=1, title="Quality", kind=QuestionKind.QUALITY)
-        session.add(section)
-        session.flush()
-        question = Question(
-            tender_id=tender.id,
-            section_id=section.id,
-            position=1,
-            kind=QuestionKind.QUALITY,
-            text="Safeguarding. Describe your approach.",
-            word_limit=500,
-            weight=100,
-        )
-        session.add(question)
-        session.flush()
         password_hash = hash_password(PASSWORD)
         accounts = []
         for n in range(providers):
@@ -138,12 +113,11 @@ def prepare(database_url: str, instance: Path, providers: int, deadline: datetim
     return accounts
 
 
-def start_gunicorn(
+def start_portal(
     database_url: str, instance: Path, port: int, workers: int, trusted_proxies: int = 0
 ) -> subprocess.Popen:
     env = {
-        "TRUSTED_PROXIES": str(trusted_proxies),
-        **os.environ,
+        "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", str(trusted_proxies)),
         "DATABASE_URL": database_url,
         "PORTAL_INSTANCE_PATH": str(instance),
         "SECRET_KEY": "bench-secret-" + uuid.uuid4().hex,
@@ -152,34 +126,7 @@ def start_gunicorn(
         "PASSWORD_HASH_MEMORY_KIB": "1024",
         "SIGN_IN_LIMIT_PER_ADDRESS": "100000 per 15 minutes",
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--timeout",
-            "120",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=sys.stderr,
-    )
-    for _ in range(200):
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/sign-in", timeout=1).status_code == 200:
-                return process
-        except requests.RequestException:
-            time.sleep(0.1)
-    process.terminate()
-    raise SystemExit("gunicorn did not start")
+    return start_gunicorn("wsgi:app", port, workers, env, "/sign-in")
 
 
 NGINX = "/usr/sbin/nginx"
@@ -370,7 +317,7 @@ def main(argv=None) -> int:
         print(f"Preparing {args.providers} providers with complete drafts...", flush=True)
         accounts = prepare(database_url, instance, args.providers, deadline)
         port = free_port()
-        server = start_gunicorn(database_url, instance, port, args.workers, trusted_proxies=1 if binary else 0)
+        server = start_portal(database_url, instance, port, args.workers, trusted_proxies=1 if binary else 0)
         proxy = None
         if binary:
             front = free_port()

@@ -31,10 +31,8 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -45,7 +43,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, select
 
-from tests.perf.common import make_bench_app, migrate, table
+from tests.perf.common import make_bench_app, migrate, start_gunicorn, stop, table
 from tests.support import CSRF_INPUT, count_queries, free_port, throwaway_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,39 +170,12 @@ def measure_shapes(app, pages: list[Page]) -> None:
 def gunicorn(target: str, env: dict, probe: str):
     """``target`` under gunicorn, 2 sync workers, on a free port; yields its base URL."""
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            target,
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=sys.stderr,
-    )
+    process = start_gunicorn(target, port, 2, env, probe)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if requests.get(base + probe, timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        else:
-            raise SystemExit(f"gunicorn did not start {target}")
         yield base
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
+        stop(process)
 
 
 def portal_env(database_url: str, instance: Path) -> dict:

@@ -22,15 +22,12 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -38,7 +35,7 @@ import requests
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from tests.perf.common import make_bench_app, migrate, table
+from tests.perf.common import make_bench_app, migrate, start_gunicorn, stop, table, tender_with_one_question
 from tests.support import CSRF_INPUT as CSRF
 from tests.support import free_port, throwaway_database
 
@@ -101,7 +98,6 @@ def prepare(database_url: str, instance: Path, bids: int) -> list[int]:
     from portal.agreements.services import install_defaults
     from portal.bids.models import Bid, BidAnswer, BidLot
     from portal.providers.models import District, Organisation, OrganisationType
-    from portal.tenders.models import Lot, Question, QuestionKind, QuestionnaireSection, Tender, TenderStatus
 
     migrate(database_url)
     create_bare_table(database_url)
@@ -132,33 +128,9 @@ def prepare(database_url: str, instance: Path, bids: int) -> list[int]:
         session.add_all([district, organisation, user])
         ids = []
         for n in range(bids):
-            tender = Tender(
-                reference=f"SUBMIT-{n}",
-                title=f"Submission benchmark {n}",
-                category=category,
-                status=TenderStatus.PUBLISHED,
-                published_at=now,
-                submission_deadline=now + timedelta(days=7),
-                clarification_deadline=now,
-                contract_start_date=date.today() + timedelta(days=120),
+            tender, question = tender_with_one_question(
+                session, f"SUBMIT-{n}", f"Submission benchmark {n}", now + timedelta(days=7), category, district, now
             )
-            tender.lots = [Lot(number=1, title="Everywhere", districts=[district])]
-            session.add(tender)
-            session.flush()
-            section = QuestionnaireSection(tender_id=tender.id, position=1, title="Quality", kind=QuestionKind.QUALITY)
-            session.add(section)
-            session.flush()
-            question = Question(
-                tender_id=tender.id,
-                section_id=section.id,
-                position=1,
-                kind=QuestionKind.QUALITY,
-                text="Safeguarding. Describe your approach.",
-                word_limit=500,
-                weight=100,
-            )
-            session.add(question)
-            session.flush()
             bid = Bid(
                 tender=tender, organisation=organisation, created_at=now, updated_at=now, declarations_confirmed_at=now
             )
@@ -173,45 +145,6 @@ def prepare(database_url: str, instance: Path, bids: int) -> list[int]:
 
 
 # --- Serving ----------------------------------------------------------------------------------
-
-
-def start_gunicorn(target: str, port: int, workers: int, env: dict, ready: str) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--timeout",
-            "120",
-            target,
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=sys.stderr,
-    )
-    for _ in range(300):
-        try:
-            if requests.get(f"http://127.0.0.1:{port}{ready}", timeout=1).status_code == 200:
-                return process
-        except requests.RequestException:
-            time.sleep(0.1)
-    process.terminate()
-    raise SystemExit(f"gunicorn {target} did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 def sign_in(port: int) -> tuple[str, str]:

@@ -7,7 +7,16 @@ database and the query counter are in ``tests.support``, shared with the tests.)
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def migrate(url: str) -> None:
@@ -54,3 +63,70 @@ def table(header: list[str], rows: list[list[str]], right: set[int]) -> str:
         return "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in pairs).rstrip()
 
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def start_gunicorn(target: str, port: int, workers: int, env: dict, ready: str) -> subprocess.Popen:
+    """``target`` under gunicorn with ``workers`` sync workers on ``port``, ``env`` added to
+    this process's environment; returns once ``ready`` (a path) answers 200."""
+    options = ["--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "120"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", *options, target],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=sys.stderr,
+    )
+    for _ in range(300):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}{ready}", timeout=1).status_code == 200:
+                return process
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    stop(process)
+    raise SystemExit(f"gunicorn {target} did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def tender_with_one_question(session, reference: str, title: str, deadline, category, district, now):
+    """An open tender with one lot in ``district`` and one quality question; returns
+    (tender, question). What the submission benchmarks bid for."""
+    from datetime import date, timedelta
+
+    from portal.tenders.models import Lot, Question, QuestionKind, QuestionnaireSection, Tender, TenderStatus
+
+    tender = Tender(
+        reference=reference,
+        title=title,
+        category=category,
+        status=TenderStatus.PUBLISHED,
+        published_at=now,
+        submission_deadline=deadline,
+        clarification_deadline=now,
+        contract_start_date=date.today() + timedelta(days=120),
+    )
+    tender.lots = [Lot(number=1, title="Everywhere", districts=[district])]
+    session.add(tender)
+    session.flush()
+    section = QuestionnaireSection(tender_id=tender.id, position=1, title="Quality", kind=QuestionKind.QUALITY)
+    session.add(section)
+    session.flush()
+    question = Question(
+        tender_id=tender.id,
+        section_id=section.id,
+        position=1,
+        kind=QuestionKind.QUALITY,
+        text="Safeguarding. Describe your approach.",
+        word_limit=500,
+        weight=100,
+    )
+    session.add(question)
+    session.flush()
+    return tender, question
