@@ -41,7 +41,7 @@ def bulk_tenders(db, category, n, start_at=0, lots=12):
             for i in range(n)
         ],
     )
-    ids = db.scalars(select(Tender.id).where(Tender.reference.like("BT-%"))).all()
+    ids = db.scalars(select(Tender.id).where(Tender.reference.like("BT-%")).order_by(Tender.id)).all()
     if lots:
         db.execute(
             insert(Lot),
