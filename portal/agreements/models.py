@@ -121,7 +121,8 @@ class Agreement(Base):
     service_name: Mapped[str] = mapped_column(String(200))
     category_id: Mapped[int] = mapped_column(ForeignKey("service_category.id", ondelete="RESTRICT"), index=True)
     annual_value_pence: Mapped[int] = mapped_column(BigInteger)
-    start_date: Mapped[date] = mapped_column(Date)
+    # Indexed: the public contracts register lists newest start first, a page at a time.
+    start_date: Mapped[date] = mapped_column(Date, index=True)
     original_end_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     # The new opportunity that replaces this agreement, once the council links one.
