@@ -528,26 +528,21 @@ def _wave_page(session: Session, since: date, today: date, number: int | None) -
     return replace(page, number=min(page.number, page.count))
 
 
-def _waves(session: Session, since: date, today: date, page: Page) -> list[Wave]:
-    """The page's waves with their counts, each counted in the database (one row per wave),
-    the bids and outcomes too: the domains above answer with SQL for the (incumbent,
-    replacing tender) pairs of the page's waves, so no other bid is read."""
-    waves = {
-        end_date: Wave(end_date, count, value)
-        for end_date, count, value in session.execute(
-            select(
-                Agreement.end_date, func.count(Agreement.id), func.coalesce(func.sum(Agreement.annual_value_pence), 0)
-            )
-            .where(Agreement.end_date >= since)
-            .group_by(Agreement.end_date)
-            .order_by(Agreement.end_date)
-            .limit(page.size)
-            .offset(page.offset)
-        )
-    }
-    if not waves:
-        return []
-    in_page = and_(Agreement.end_date >= min(waves), Agreement.end_date <= max(waves))
+@cache
+def _wave_queries():
+    """The statements of ``_waves`` that do not depend on who answers for bids, built once
+    (their subqueries cost more to build than to run), with the dates and the page bound."""
+    waves = (
+        select(Agreement.end_date, func.count(Agreement.id), func.coalesce(func.sum(Agreement.annual_value_pence), 0))
+        .where(Agreement.end_date >= bindparam("since", type_=Date))
+        .group_by(Agreement.end_date)
+        .order_by(Agreement.end_date)
+        .limit(bindparam("size"))
+        .offset(bindparam("offset"))
+    )
+    in_page = and_(
+        Agreement.end_date >= bindparam("first", type_=Date), Agreement.end_date <= bindparam("last", type_=Date)
+    )
     # One row per (wave, incumbent): whether it was sent a notice and read one.
     pairs = (
         select(
@@ -561,7 +556,7 @@ def _waves(session: Session, since: date, today: date, page: Page) -> list[Wave]
         .group_by(Agreement.end_date, Agreement.organisation_id)
         .subquery()
     )
-    for end_date, incumbents, notified, read, registered, reached in session.execute(
+    reached = (
         select(
             pairs.c.end_date,
             func.count(),
@@ -572,10 +567,7 @@ def _waves(session: Session, since: date, today: date, page: Page) -> list[Wave]
         )
         .join(Organisation, Organisation.id == pairs.c.organisation_id)
         .group_by(pairs.c.end_date)
-    ):
-        wave = waves[end_date]
-        wave.incumbents, wave.notified, wave.read = incumbents, int(notified), int(read)
-        wave.registered, wave.reached = int(registered), int(reached)
+    )
     # Only incumbents whose agreements have a replacing tender can have bid for it.
     replacing = (
         select(
@@ -587,6 +579,27 @@ def _waves(session: Session, since: date, today: date, page: Page) -> list[Wave]
         .group_by(Agreement.end_date, Agreement.organisation_id)
         .subquery()
     )
+    return waves, reached, replacing
+
+
+def _waves(session: Session, since: date, today: date, page: Page) -> list[Wave]:
+    """The page's waves with their counts, each counted in the database (one row per wave),
+    the bids and outcomes too: the domains above answer with SQL for the (incumbent,
+    replacing tender) pairs of the page's waves, so no other bid is read."""
+    waves_query, reached_query, replacing = _wave_queries()
+    waves = {
+        end_date: Wave(end_date, count, value)
+        for end_date, count, value in session.execute(
+            waves_query, {"since": since, "size": page.size, "offset": page.offset}
+        )
+    }
+    if not waves:
+        return []
+    bounds = {"first": min(waves), "last": max(waves)}
+    for end_date, incumbents, notified, read, registered, reached in session.execute(reached_query, bounds):
+        wave = waves[end_date]
+        wave.incumbents, wave.notified, wave.read = incumbents, int(notified), int(read)
+        wave.registered, wave.reached = int(registered), int(reached)
     stage, outcome = _bid_answers(session, replacing.c.organisation_id, replacing.c.tender_id)
     if stage is not None or outcome is not None:
         for wave in waves.values():
@@ -606,7 +619,8 @@ def _waves(session: Session, since: date, today: date, page: Page) -> list[Wave]
                 func.sum(case((answers.c.stage == "submitted", 1), else_=0)),
                 func.sum(case((answers.c.outcome == 1, 1), else_=0)),
                 func.sum(case((answers.c.outcome == 0, 1), else_=0)),
-            ).group_by(answers.c.end_date)
+            ).group_by(answers.c.end_date),
+            bounds,
         ):
             wave = waves[end_date]
             if stage is not None:
