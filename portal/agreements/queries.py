@@ -693,6 +693,7 @@ def _unreached_queries(shown: int):
         .join(Organisation, Organisation.id == Agreement.organisation_id)
         .where(
             Agreement.end_date >= today,
+            Agreement.end_date <= bindparam("until", type_=Date),
             chased(Agreement),
             ~select(earlier.id)
             .where(
@@ -746,14 +747,22 @@ def _unreached_queries(shown: int):
     return rows, total
 
 
-def _unreached(session: Session, today: date, shown: int) -> tuple[list[dict], int]:
+def _unreached(session: Session, today: date, shown: int, waves: list[Wave] = ()) -> tuple[list[dict], int]:
     """The providers with agreements still to end that in some wave have not registered or
     read no notice, soonest ending first (the first ``shown``), and how many there are.
 
     The first ``shown`` are read along the end-date index, stopping once there are enough:
     a (wave, provider) is a row when it is the provider's first wave to chase (none earlier
-    still to end), counted once (its first agreement that day)."""
+    still to end), counted once (its first agreement that day).
+
+    ``waves`` (already counted) bound the search: every provider not reached in a wave still
+    to end has its first wave to chase on or before it, so once one wave has ``shown`` such
+    providers, the first ``shown`` all end by then, and later agreements need not be read."""
     rows, total = _unreached_queries(shown)
+    until = min(
+        (w.end_date for w in waves if w.end_date >= today and w.incumbents - w.reached >= shown),
+        default=date.max,
+    )
     return [
         {
             "id": organisation_id,
@@ -766,7 +775,7 @@ def _unreached(session: Session, today: date, shown: int) -> tuple[list[dict], i
             "last_sent": last_sent,
         }
         for organisation_id, name, contact_email, registered_at, end_date, notices, reads, last_sent in session.execute(
-            rows, {"today": today}
+            rows, {"today": today, "until": until}
         )
     ], session.scalar(total, {"today": today})
 
@@ -791,7 +800,7 @@ def dashboard(
     result.wave_page = _wave_page(session, since, today, page)
     result.waves = _waves(session, since, today, result.wave_page)
     result.by_month, result.later = _by_month(session, today)
-    result.unreached, result.unreached_total = _unreached(session, today, unreached_shown)
+    result.unreached, result.unreached_total = _unreached(session, today, unreached_shown, result.waves)
     return result
 
 

@@ -162,3 +162,26 @@ def test_the_incumbents_to_chase_are_capped_with_the_whole_list_a_click_away(cli
     full = client.get("/agreements/dashboard/incumbents?show=unreached").get_data(as_text=True)
     # The list is one row per wave and incumbent: here every incumbent has agreements in one wave still to end.
     assert f"<strong>{total}</strong> incumbents" in full and total > UNREACHED_SHOWN
+
+
+def test_the_incumbents_to_chase_are_the_same_when_read_only_up_to_a_full_wave(db, monkeypatch, defaults):
+    """The chase list reads agreements only up to the first wave with enough providers not
+    reached; what it shows is what reading every agreement still to end shows."""
+    from portal.agreements import queries
+
+    # Waves of about a hundred agreements a month, as councils' agreements end.
+    register(db, 3000, 600, [TODAY + timedelta(days=30 * n) for n in range(-6, 24)], "Monthly")
+    seen = []
+    real = queries._unreached
+
+    def spy(session, today, shown, waves=()):
+        bounding = [w.end_date for w in waves if w.end_date >= today and w.incumbents - w.reached >= shown]
+        seen.append(min(bounding, default=None))
+        return real(session, today, shown, waves)
+
+    monkeypatch.setattr(queries, "_unreached", spy)
+    for page in (None, 1, 3):
+        shown = queries.dashboard(db, TODAY, page=page)
+        every = real(db, TODAY, UNREACHED_SHOWN)  # no waves given: no bound
+        assert (shown.unreached, shown.unreached_total) == every
+    assert seen[0] is not None and seen[0] >= TODAY  # the landing page's waves did bound the read

@@ -36,7 +36,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -354,27 +354,32 @@ def analyse(url: str) -> None:
     engine.dispose()
 
 
-def timed(base: str, page: Page, cookie: str | None, repeats: int) -> float:
-    http = requests.Session()
-    headers = {"Cookie": cookie} if cookie else {}
-    http.get(base + page.path, headers=headers, timeout=60)
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        answer = http.get(base + page.path, headers=headers, timeout=60)
-        times.append((time.perf_counter() - started) * 1000)
-        if answer.status_code != 200:
-            raise SystemExit(f"{page.name} answered {answer.status_code}")
-    return statistics.median(times)
+def timed_side_by_side(servers: list[tuple[str, Page, str | None]], repeats: int) -> list[float]:
+    """Median milliseconds of ``repeats`` sequential requests to each (base, page, cookie),
+    taken in turn (one to each, then again), so that both sizes see the same machine."""
+    sessions = [requests.Session() for _ in servers]
+    times: list[list[float]] = [[] for _ in servers]
+    for round_number in range(repeats + 1):
+        for http, (base, page, cookie), taken in zip(sessions, servers, times, strict=True):
+            started = time.perf_counter()
+            answer = http.get(base + page.path, headers={"Cookie": cookie} if cookie else {}, timeout=60)
+            if round_number:  # the first round warms up
+                taken.append((time.perf_counter() - started) * 1000)
+            if answer.status_code != 200:
+                raise SystemExit(f"{page.name} answered {answer.status_code}")
+    return [statistics.median(taken) for taken in times]
 
 
 def scale(kind: str, args, tmp: Path) -> list[list[str]]:
     """Each page at a tenth of the full data and at the full data, each in its own
-    database: a page that grows with the data grows tenfold between them."""
-
-    def measure(share: float, folder: Path) -> tuple[list[Page], list[tuple[float, int, int]]]:
-        folder.mkdir()
-        with demo_database(kind, args.postgres_url, folder) as (url, app):
+    database and served side by side: a page that grows with the data grows tenfold
+    between them."""
+    with ExitStack() as stack:
+        sides = []
+        for share, name in ((SMALL, "small"), (LARGE, "large")):
+            folder = tmp / name
+            folder.mkdir()
+            url, app = stack.enter_context(demo_database(kind, args.postgres_url, folder))
             print(f"  {kind}: adding {share:.0%} of the full data...", flush=True)
             started = time.perf_counter()
             add_data(app, share)
@@ -382,14 +387,21 @@ def scale(kind: str, args, tmp: Path) -> list[list[str]]:
             print(f"  {kind}: added in {time.perf_counter() - started:.0f}s", flush=True)
             pages = [p for p in demo_pages(app) if not args.pages or p.name in args.pages]
             measure_shapes(app, pages)
-            with gunicorn("wsgi:app", portal_env(url, folder / "instance"), "/sign-in") as portal:
-                cookies = {persona: sign_in(portal, persona) for persona in {p.persona for p in pages} if persona}
-                return pages, [
-                    (timed(portal, p, cookies.get(p.persona), args.repeats), p.size, p.queries) for p in pages
-                ]
-
-    pages, small = measure(SMALL, tmp / "small")
-    _, large = measure(LARGE, tmp / "large")
+            portal = stack.enter_context(gunicorn("wsgi:app", portal_env(url, folder / "instance"), "/sign-in"))
+            cookies = {persona: sign_in(portal, persona) for persona in {p.persona for p in pages} if persona}
+            sides.append((portal, pages, cookies))
+        (small_base, pages, small_cookies), (large_base, large_pages, large_cookies) = sides
+        small, large = [], []
+        for page, large_page in zip(pages, large_pages, strict=True):
+            small_ms, large_ms = timed_side_by_side(
+                [
+                    (small_base, page, small_cookies.get(page.persona)),
+                    (large_base, large_page, large_cookies.get(large_page.persona)),
+                ],
+                args.repeats,
+            )
+            small.append((small_ms, page.size, page.queries))
+            large.append((large_ms, large_page.size, large_page.queries))
     rows = []
     for page, (small_ms, small_size, small_queries), (large_ms, large_size, large_queries) in zip(
         pages, small, large, strict=True
@@ -425,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--pages", type=lambda s: [p.strip() for p in s.split(",")], default=None)
     parser.add_argument("--scale", action="store_true", help="small against large data instead")
-    parser.add_argument("--repeats", type=int, default=20, help="sequential requests per page in --scale")
+    parser.add_argument("--repeats", type=int, default=40, help="sequential requests per page in --scale")
     args = parser.parse_args(argv)
     if not args.scale and shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
