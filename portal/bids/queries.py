@@ -30,21 +30,26 @@ def bid_for_pages(session: Session, bid_id: int) -> Bid | None:
     )
 
 
+# Built once, with a bound parameter: every question page runs it, and its loader options
+# cost more to build than the queries take to run.
+_BID_FOR_QUESTION_PAGE = (
+    select(Bid)
+    .where(Bid.id == bindparam("bid_id"))
+    .options(
+        joinedload(Bid.tender)
+        .selectinload(Tender.questions)
+        .selectinload(Question.lots)
+        .load_only(Lot.id, Lot.number, Lot.tender_id),
+        selectinload(Bid.lots),
+    )
+)
+
+
 def bid_for_question_page(session: Session, bid_id: int) -> Bid | None:
     """The bid with what its question pages read, in three queries: its tender, the
     tender's questions with their lots' numbers, and the lots chosen (its files and
     submissions, which these pages never show, load only if a save needs them)."""
-    return session.get(
-        Bid,
-        bid_id,
-        options=[
-            joinedload(Bid.tender)
-            .selectinload(Tender.questions)
-            .selectinload(Question.lots)
-            .load_only(Lot.id, Lot.number, Lot.tender_id),
-            selectinload(Bid.lots),
-        ],
-    )
+    return session.scalars(_BID_FOR_QUESTION_PAGE, {"bid_id": bid_id}).one_or_none()
 
 
 # Built once: every submission runs it, and a statement with six loader options costs more
@@ -96,20 +101,22 @@ def is_loaded_to_submit(session: Session, bid: Bid) -> bool:
     return bid_id == bid.id and transaction is not None and transaction is session.get_transaction()
 
 
+# Built once, with a bound parameter: the provider's home and bids pages run it on every visit.
+_ORGANISATION_BIDS = (
+    select(Bid)
+    .join(Bid.tender)
+    .options(contains_eager(Bid.tender), joinedload(Bid.submissions).defer(Submission.content))
+    .where(Bid.organisation_id == bindparam("organisation_id"))
+    .order_by(Tender.submission_deadline, Bid.id)
+)
+
+
 def organisation_bids(session: Session, organisation_id: int | None, now: datetime) -> list[Bid]:
     """The organisation's bids with their tender and submissions, in one query:
     open ones first, soonest deadline first; then closed ones, latest first."""
     if organisation_id is None:
         return []
-    bids = list(
-        session.scalars(
-            select(Bid)
-            .join(Bid.tender)
-            .options(contains_eager(Bid.tender), joinedload(Bid.submissions).defer(Submission.content))
-            .where(Bid.organisation_id == organisation_id)
-            .order_by(Tender.submission_deadline, Bid.id)
-        ).unique()
-    )
+    bids = list(session.scalars(_ORGANISATION_BIDS, {"organisation_id": organisation_id}).unique())
     is_open = [b for b in bids if b.tender.submission_deadline is None or now < b.tender.submission_deadline]
     closed = [b for b in bids if b not in is_open]
     return is_open + closed[::-1]
