@@ -43,7 +43,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -51,7 +50,15 @@ import requests
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from tests.perf.common import make_bench_app, migrate, start_gunicorn, tender_with_one_question
+from tests.perf.common import (
+    complete_draft,
+    make_bench_app,
+    migrate,
+    provider_with_admin,
+    served_portal_env,
+    start_gunicorn,
+    tender_with_one_question,
+)
 from tests.support import CSRF_INPUT as CSRF
 from tests.support import free_port, throwaway_database
 
@@ -61,12 +68,10 @@ PASSWORD = "rush-hour-password-42"
 
 def prepare(database_url: str, instance: Path, providers: int, deadline: datetime) -> list[tuple[str, int]]:
     """Migrate, then create the tender and one complete draft bid per provider."""
-    from portal.accounts.models import Role, User
     from portal.accounts.passwords import hash_password
     from portal.agreements.models import ServiceCategory
     from portal.agreements.services import install_defaults
-    from portal.bids.models import Bid, BidAnswer, BidLot
-    from portal.providers.models import District, Organisation, OrganisationType
+    from portal.providers.models import District
 
     migrate(database_url)
     app = make_bench_app(database_url, instance, quiet=False, INSTANCE_PATH=str(instance))
@@ -83,28 +88,11 @@ def prepare(database_url: str, instance: Path, providers: int, deadline: datetim
         password_hash = hash_password(PASSWORD)
         accounts = []
         for n in range(providers):
-            organisation = Organisation(
-                name=f"Rush provider {n}",
-                organisation_type=OrganisationType.OTHER,
-                address_line_1="1 Street",
-                town="Town",
-                postcode="ME14 1XQ",
-                registered_at=now,
+            organisation, user = provider_with_admin(
+                f"Rush provider {n}", f"rush{n}@example.org", f"Rusher {n}", password_hash, now
             )
-            user = User(
-                email=f"rush{n}@example.org",
-                full_name=f"Rusher {n}",
-                role=Role.PROVIDER,
-                organisation=organisation,
-                is_organisation_admin=True,
-                password_hash=password_hash,
-                email_verified_at=now,
-            )
-            bid = Bid(
-                tender=tender, organisation=organisation, created_at=now, updated_at=now, declarations_confirmed_at=now
-            )
-            bid.lots = [BidLot(lot=tender.lots[0], price_pence=100_000 + n)]
-            bid.answers = [BidAnswer(question_id=question.id, text=f"Our safeguarding approach, provider {n}.")]
+            answer = f"Our safeguarding approach, provider {n}."
+            bid = complete_draft(tender, question, organisation, 100_000 + n, answer, now)
             session.add_all([organisation, user, bid])
             session.flush()
             accounts.append((user.email, bid.id))
@@ -118,13 +106,7 @@ def start_portal(
 ) -> subprocess.Popen:
     env = {
         "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", str(trusted_proxies)),
-        "DATABASE_URL": database_url,
-        "PORTAL_INSTANCE_PATH": str(instance),
-        "SECRET_KEY": "bench-secret-" + uuid.uuid4().hex,
-        "MAIL_BACKEND": "outbox",
-        "PASSWORD_HASH_TIME_COST": "1",
-        "PASSWORD_HASH_MEMORY_KIB": "1024",
-        "SIGN_IN_LIMIT_PER_ADDRESS": "100000 per 15 minutes",
+        **served_portal_env(database_url, instance),
     }
     return start_gunicorn("wsgi:app", port, workers, env, "/sign-in")
 

@@ -35,7 +35,17 @@ import requests
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from tests.perf.common import make_bench_app, migrate, start_gunicorn, stop, table, tender_with_one_question
+from tests.perf.common import (
+    complete_draft,
+    make_bench_app,
+    migrate,
+    provider_with_admin,
+    served_portal_env,
+    start_gunicorn,
+    stop,
+    table,
+    tender_with_one_question,
+)
 from tests.support import CSRF_INPUT as CSRF
 from tests.support import free_port, throwaway_database
 
@@ -92,12 +102,10 @@ def create_bare_table(database_url: str) -> None:
 
 def prepare(database_url: str, instance: Path, bids: int) -> list[int]:
     """Migrate, then one provider with a complete draft bid for each of ``bids`` open tenders."""
-    from portal.accounts.models import Role, User
     from portal.accounts.passwords import hash_password
     from portal.agreements.models import ServiceCategory
     from portal.agreements.services import install_defaults
-    from portal.bids.models import Bid, BidAnswer, BidLot
-    from portal.providers.models import District, Organisation, OrganisationType
+    from portal.providers.models import District
 
     migrate(database_url)
     create_bare_table(database_url)
@@ -108,34 +116,15 @@ def prepare(database_url: str, instance: Path, bids: int) -> list[int]:
         install_defaults(session)
         district = District(name="Maidstone")
         category = session.scalar(select(ServiceCategory).limit(1))
-        organisation = Organisation(
-            name="Busy provider",
-            organisation_type=OrganisationType.OTHER,
-            address_line_1="1 Street",
-            town="Town",
-            postcode="ME14 1XQ",
-            registered_at=now,
-        )
-        user = User(
-            email=EMAIL,
-            full_name="Busy Submitter",
-            role=Role.PROVIDER,
-            organisation=organisation,
-            is_organisation_admin=True,
-            password_hash=hash_password(PASSWORD),
-            email_verified_at=now,
-        )
+        organisation, user = provider_with_admin("Busy provider", EMAIL, "Busy Submitter", hash_password(PASSWORD), now)
         session.add_all([district, organisation, user])
         ids = []
         for n in range(bids):
             tender, question = tender_with_one_question(
                 session, f"SUBMIT-{n}", f"Submission benchmark {n}", now + timedelta(days=7), category, district, now
             )
-            bid = Bid(
-                tender=tender, organisation=organisation, created_at=now, updated_at=now, declarations_confirmed_at=now
-            )
-            bid.lots = [BidLot(lot=tender.lots[0], price_pence=100_000 + n)]
-            bid.answers = [BidAnswer(question_id=question.id, text=f"Our safeguarding approach, number {n}.")]
+            answer = f"Our safeguarding approach, number {n}."
+            bid = complete_draft(tender, question, organisation, 100_000 + n, answer, now)
             session.add(bid)
             session.flush()
             ids.append(bid.id)
@@ -218,15 +207,7 @@ def measure(database_url: str, args, tmp: Path) -> dict:
         "wsgi:app",
         portal_port,
         args.workers,
-        {
-            "DATABASE_URL": database_url,
-            "PORTAL_INSTANCE_PATH": str(instance),
-            "SECRET_KEY": "bench-secret-" + uuid.uuid4().hex,
-            "MAIL_BACKEND": "outbox",
-            "PASSWORD_HASH_TIME_COST": "1",
-            "PASSWORD_HASH_MEMORY_KIB": "1024",
-            "SIGN_IN_LIMIT_PER_ADDRESS": "100000 per 15 minutes",
-        },
+        served_portal_env(database_url, instance),
         "/sign-in",
     )
     bare = start_gunicorn(

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import requests
@@ -130,3 +131,54 @@ def tender_with_one_question(session, reference: str, title: str, deadline, cate
     session.add(question)
     session.flush()
     return tender, question
+
+
+def served_portal_env(database_url: str, instance: Path) -> dict:
+    """The settings a portal served for the submission benchmarks runs with: its database and
+    instance folder, a fresh secret, mail to the outbox, and cheap password hashing with no
+    sign-in limit (hundreds of providers sign in from one address)."""
+    return {
+        "DATABASE_URL": database_url,
+        "PORTAL_INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "bench-secret-" + uuid.uuid4().hex,
+        "MAIL_BACKEND": "outbox",
+        "PASSWORD_HASH_TIME_COST": "1",
+        "PASSWORD_HASH_MEMORY_KIB": "1024",
+        "SIGN_IN_LIMIT_PER_ADDRESS": "100000 per 15 minutes",
+    }
+
+
+def provider_with_admin(name: str, email: str, full_name: str, password_hash: str, now):
+    """A registered provider and its administrator, able to sign in: (organisation, user)."""
+    from portal.accounts.models import Role, User
+    from portal.providers.models import Organisation, OrganisationType
+
+    organisation = Organisation(
+        name=name,
+        organisation_type=OrganisationType.OTHER,
+        address_line_1="1 Street",
+        town="Town",
+        postcode="ME14 1XQ",
+        registered_at=now,
+    )
+    user = User(
+        email=email,
+        full_name=full_name,
+        role=Role.PROVIDER,
+        organisation=organisation,
+        is_organisation_admin=True,
+        password_hash=password_hash,
+        email_verified_at=now,
+    )
+    return organisation, user
+
+
+def complete_draft(tender, question, organisation, price_pence: int, answer: str, now):
+    """A draft bid ready to submit, for ``tender_with_one_question``'s tender: its lot priced,
+    its question answered, the declarations confirmed."""
+    from portal.bids.models import Bid, BidAnswer, BidLot
+
+    bid = Bid(tender=tender, organisation=organisation, created_at=now, updated_at=now, declarations_confirmed_at=now)
+    bid.lots = [BidLot(lot=tender.lots[0], price_pence=price_pence)]
+    bid.answers = [BidAnswer(question_id=question.id, text=answer)]
+    return bid
