@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     throttle.init_app(app)
     csrf.init_app(app)
+    app.jinja_env.globals["csrf_token"] = security.csrf_token  # in place of Flask-WTF's: signed once
     auth.login_manager.init_app(app)
     app.session_interface = auth.SessionCookie()
     app.before_request(auth.enforce_audience)

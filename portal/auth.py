@@ -196,6 +196,15 @@ class SessionCookie(SecureCookieSessionInterface):
 
     REFRESH_AFTER = timedelta(minutes=1)
 
+    def get_signing_serializer(self, app: Flask):
+        """Flask's serializer, made once per app and set of keys rather than on every
+        request (its signer derives the key again each time it is made)."""
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        kept = app.extensions.get("auth.session_serializer")
+        if kept is None or kept[0] != keys:
+            kept = app.extensions["auth.session_serializer"] = (keys, super().get_signing_serializer(app))
+        return kept[1]
+
     def open_session(self, app, request):
         serializer = self.get_signing_serializer(app)
         if serializer is None:

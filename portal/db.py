@@ -20,8 +20,8 @@ from datetime import UTC
 from functools import wraps
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import Enum, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import CompoundSelect, Enum, MetaData, Select, create_engine, event
+from sqlalchemy.engine import Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -79,6 +79,48 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
 
+def _reads_columns_only(statement) -> bool:
+    """Whether ``statement`` is a SELECT of columns (and expressions of them), not of mapped
+    entities or bundles: its rows are plain rows, with nothing for the ORM to build."""
+    if isinstance(statement, CompoundSelect):  # a UNION of such SELECTs
+        return all(_reads_columns_only(part) for part in statement.selects)
+    if not isinstance(statement, Select):
+        return False
+    for column in statement._raw_columns:  # what select() was given, before any compiling
+        marks = column._annotations
+        if "bundle" in marks or ("parententity" in marks and column.is_selectable):
+            return False
+    return True
+
+
+class PortalSession(Session):
+    """The ORM session, except that a SELECT of columns runs on the session's connection.
+
+    Through the ORM's execution path such a statement pays about 0.1 ms more than on the
+    connection (the ORM's result set-up, per execution), for rows that are the same: most
+    page reads select only the columns they show, so that was a large share of every
+    page's time (issue 13). Pending changes are still flushed first, as autoflush would.
+    Entities, bundles, DML and any call with options go through the ORM as before.
+    """
+
+    def execute(self, statement, params=None, **options) -> Result:
+        if options or not _reads_columns_only(statement):
+            return super().execute(statement, params, **options)
+        if self.autoflush and not self._flushing:
+            self.flush()  # does nothing when there is nothing pending
+        return self.connection().execute(statement, params)
+
+    def scalar(self, statement, params=None, **options):
+        if options or not _reads_columns_only(statement):
+            return super().scalar(statement, params, **options)
+        return self.execute(statement, params).scalar()
+
+    def scalars(self, statement, params=None, **options):
+        if options or not _reads_columns_only(statement):
+            return super().scalars(statement, params, **options)
+        return self.execute(statement, params).scalars()
+
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -89,7 +131,7 @@ class WriteOnGet(RuntimeError):
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"], app.config["SQL_ECHO"])
     app.extensions["db_engine"] = engine
-    maker = sessionmaker(bind=engine, expire_on_commit=False)
+    maker = sessionmaker(bind=engine, expire_on_commit=False, class_=PortalSession)
     # Once for every session the maker makes (listening per session costs on every request).
     event.listen(maker, "after_flush", _note_write)
     app.extensions["db_sessionmaker"] = maker

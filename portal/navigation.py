@@ -68,12 +68,18 @@ def items_for_current_user() -> list[dict]:
     if not has_request_context():
         return []
     user = current_user._get_current_object()  # once, not through the proxy per entry
-    listed = ITEMS if user.is_authenticated else SIGNED_OUT_ITEMS
-    offered = [
-        (label, fixed_url(endpoint), section)
-        for label, endpoint, only, section in listed
-        if _offered(endpoint, only, user)
-    ]
+    # What is offered depends only on the role (and on being signed in), so it is worked
+    # out once per role and process, not on every page.
+    role = user.role if user.is_authenticated else None
+    by_role = _kept("navigation.offered")
+    offered = by_role.get((request.script_root, role))
+    if offered is None:
+        listed = ITEMS if user.is_authenticated else SIGNED_OUT_ITEMS
+        offered = by_role[(request.script_root, role)] = [
+            (label, fixed_url(endpoint), section)
+            for label, endpoint, only, section in listed
+            if _offered(endpoint, only, user)
+        ]
     # A page under two entries' addresses (/organisation/evidence/new is under /organisation
     # and /organisation/evidence) marks only the nearer one.
     nearest = max(

@@ -4,11 +4,33 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g, request
-from flask_wtf.csrf import CSRFProtect
+from flask import Flask, current_app, g, request, session
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 # CSRF on every form; a route exempts itself only with a reason (bids' timed-out save).
 csrf = CSRFProtect()
+
+_KEPT_TOKENS = 10_000  # sessions whose signed token a process keeps; forgotten all at once past it
+
+
+def csrf_token() -> str:
+    """The CSRF token for this session's forms (templates' ``csrf_token()``), signed once
+    per session and process rather than on every page: every signed-in page holds one, in
+    its Sign out button. Flask-WTF's token is the session's secret, signed with a
+    timestamp that is only checked when tokens have a time limit; with one, each page
+    signs its own as Flask-WTF does."""
+    if current_app.config["WTF_CSRF_TIME_LIMIT"] is not None:
+        return generate_csrf()
+    tokens = current_app.extensions.setdefault("security.csrf_tokens", {})
+    field = current_app.config["WTF_CSRF_FIELD_NAME"]  # where Flask-WTF keeps the secret in the session
+    secret = session.get(field)
+    token = tokens.get(secret) if secret else None
+    if token is None:
+        token = generate_csrf()  # makes the session's secret if it has none yet
+        if len(tokens) >= _KEPT_TOKENS:
+            tokens.clear()
+        tokens[session[field]] = token
+    return token
 
 
 def csp_nonce() -> str:

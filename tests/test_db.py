@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from flask import abort
 from sqlalchemy import func, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from portal import create_app
@@ -209,3 +210,36 @@ def test_backdated_drops_only_the_last_moment_checks_queued_inside(app, db):
             portal_db.before_commit(session, late)
         assert session.info["before_commit"] == [late]
         session.info["before_commit"].clear()
+
+
+# --- reads of columns skip the ORM's execution path (issue 13) ------------------------------
+
+
+def test_a_select_of_columns_runs_on_the_connection_and_still_sees_pending_changes(app, db):
+    """Rows of columns come straight from the session's connection (a CursorResult), not
+    through the ORM's execution path, but autoflush still holds: a change made and not yet
+    flushed is in what the read returns."""
+    db.add(District(name="Pending"))
+    result = db.execute(select(District.name).where(District.name == "Pending"))
+    assert isinstance(result, CursorResult)
+    assert result.scalars().all() == ["Pending"]
+    assert db.scalar(select(func.count()).select_from(District)) == 1
+    union = db.execute(select(District.id).union_all(select(District.id)))
+    assert isinstance(union, CursorResult) and len(union.all()) == 2
+
+
+def test_entities_and_calls_with_options_still_go_through_the_orm(app, db):
+    db.add(District(name="Loaded"))
+    entities = db.execute(select(District).where(District.name == "Loaded"))
+    assert not isinstance(entities, CursorResult)
+    district = entities.scalar_one()
+    assert isinstance(district, District) and district in db
+    with_options = db.execute(select(District.id), execution_options={"populate_existing": True})
+    assert not isinstance(with_options, CursorResult) and len(with_options.all()) == 1
+
+
+def test_no_autoflush_is_respected_by_column_reads(app, db):
+    with db.no_autoflush:
+        db.add(District(name="Not yet"))
+        assert db.scalar(select(func.count()).select_from(District).where(District.name == "Not yet")) == 0
+    assert db.scalar(select(func.count()).select_from(District).where(District.name == "Not yet")) == 1

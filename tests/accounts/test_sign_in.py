@@ -8,7 +8,7 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.audit.models import AuditEvent
 from tests.conftest import PASSWORD
-from tests.support import path_of, post_form
+from tests.support import csrf_token_from, path_of, post_form
 
 NEW_PASSWORD = "lighthouse-quarry-violet"
 
@@ -173,3 +173,26 @@ def test_session_cookie_is_replaced_on_sign_in(client, make_user):
     before = client.get_cookie("session").value
     sign_in(client, user.email)
     assert client.get_cookie("session").value != before
+
+
+def test_a_session_keeps_one_signed_csrf_token_and_another_session_gets_its_own(app, client, make_user, login_as):
+    """The token is signed once per session (portal.security.csrf_token), so every page of a
+    session shows the same one, it is accepted, and a second browser's differs."""
+    login_as(make_user())
+    first = csrf_token_from(client.get("/account").get_data(as_text=True))
+    assert csrf_token_from(client.get("/help").get_data(as_text=True)) == first
+    other = app.test_client()
+    assert csrf_token_from(other.get("/sign-in").get_data(as_text=True)) != first
+    assert client.post("/sign-out", data={"csrf_token": first}).status_code == 302
+
+
+def test_the_session_cookie_is_signed_with_a_new_secret_key_at_once(app, client, make_user, login_as):
+    """The session serializer is kept between requests, but not past a change of key."""
+    login_as(make_user())
+    assert client.get("/account").status_code == 200
+    kept = app.secret_key
+    try:
+        app.secret_key = app.config["SECRET_KEY"] = "another key entirely"
+        assert client.get("/account").status_code == 302  # the old cookie no longer verifies
+    finally:
+        app.secret_key = app.config["SECRET_KEY"] = kept

@@ -211,6 +211,18 @@ def sign_in(base: str, email: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in http.cookies)
 
 
+def refreshed(base: str, path: str, cookie: str | None) -> str | None:
+    """The Cookie header a browser would hold now: the portal signs a session's cookie
+    afresh once it is a minute old (``auth.SessionCookie``) and a browser keeps the new
+    one, but wrk cannot, so each run starts from the cookie the portal last sent."""
+    if not cookie:
+        return cookie
+    answer = requests.get(base + path, headers={"Cookie": cookie}, allow_redirects=False, timeout=30)
+    names = dict(part.split("=", 1) for part in cookie.split("; "))
+    names.update({c.name: c.value for c in answer.cookies})
+    return "; ".join(f"{name}={value}" for name, value in names.items())
+
+
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
@@ -270,7 +282,8 @@ def compare(kind: str, args, tmp: Path) -> list[Figures]:
                 print(f"  {kind}: pass {number} of {args.passes}", flush=True)
                 for f in figures:
                     page = f.page
-                    f.portal.append(wrk(portal + page.path, args.duration, args.connections, cookies.get(page.persona)))
+                    cookie = cookies[page.persona] = refreshed(portal, page.path, cookies.get(page.persona))
+                    f.portal.append(wrk(portal + page.path, args.duration, args.connections, cookie))
                     shape = f"/page?queries={page.queries}&bytes={page.size}"
                     f.reference.append(wrk(reference + shape, args.duration, args.connections, None))
         return figures
