@@ -82,15 +82,15 @@ def items_for_current_user() -> list[dict]:
         ]
     # A page under two entries' addresses (/organisation/evidence/new is under /organisation
     # and /organisation/evidence) marks only the nearer one.
+    path, blueprint = request.path, request.blueprint  # once, not through the proxy per entry
     nearest = max(
-        (href for _, href, _ in offered if request.path == href or request.path.startswith(href + "/")),
+        (href for _, href, _ in offered if path == href or path.startswith(href + "/")),
         key=len,
         default=None,
     )
-    blueprint = request.blueprint
     items = []
     for label, href, section in offered:
-        current = request.path == href
+        current = path == href
         in_section = section is not None and blueprint == section
         items.append(
             {
