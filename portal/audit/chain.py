@@ -120,58 +120,78 @@ def _take_noted(session: Session) -> list[AuditEvent]:
 def _note_new_events(session: Session, _flush_context, _instances) -> None:
     # An event added with session.add() rather than record() is chained too.
     for obj in session.new:
-        if isinstance(obj, AuditEvent):
+        if isinstance(obj, AuditEvent) and obj.position is None:  # (one sealed is inserted sealed)
             note(session, obj)
 
 
 def seal(session: Session) -> None:
     """Give this transaction's new audit events their places in the chain (before_commit).
 
-    The events are flushed first, then the chain's head is read and the events get the
-    next positions, in the order they were recorded, and their hashes; all in the
-    committing transaction, so the links commit with the changes or not at all.
+    Everything else the transaction holds is flushed first; then the chain's head is read
+    and the events get the next positions, in the order they were recorded, and their
+    hashes; all in the committing transaction, so the links commit with the changes or not
+    at all. An event not yet written is inserted once, sealed; one a flush wrote earlier
+    (with no place yet) is updated with its place.
 
     Two transactions must not read the same head. On PostgreSQL a transaction-scoped
     advisory lock is taken before the head is read: a second committing transaction waits
     for the first to commit (or roll back), and then, at READ COMMITTED, its next statement
-    sees the first one's events. On SQLite no lock is needed: the flush before has
-    written a row, and a transaction that has written holds the database's one write lock
-    until it ends, so nobody else can extend the chain meanwhile; and SQLite lets a
-    transaction write only if no other one committed since its snapshot was taken, so the
-    head it reads is the newest. The unique position is the last guard: a transaction that
-    somehow read a stale head fails to commit rather than forking the chain.
+    sees the first one's events. On SQLite the transaction holds the database's one write
+    lock before the head is read (a transaction that has written holds it until it ends,
+    and one that has not yet written takes it with ``BEGIN IMMEDIATE``), so nobody else can
+    extend the chain meanwhile; and a transaction holding that lock has seen every commit
+    before it, so the head it reads is the newest. The unique position is the last guard:
+    a transaction that somehow read a stale head fails to commit rather than forking the
+    chain.
 
     SQLAlchemy fires ``before_commit`` as a savepoint is released too; sealing waits for
     the outermost commit. Taking the lock there, after every row lock the transaction
-    needs, is what keeps it free of deadlocks: a transaction holding the lock only reads
-    the head and writes its own events. (Taken at a savepoint mid-transaction, it could
-    be held while waiting for a row another transaction locked before waiting for it.)
+    needs (its other changes are flushed before it), is what keeps it free of deadlocks: a
+    transaction holding the lock only reads the head and writes its own events. (Taken at
+    a savepoint mid-transaction, it could be held while waiting for a row another
+    transaction locked before waiting for it.)
     """
     if session.in_nested_transaction():
         return
     noted = session.info.get(_UNSEALED)
     if not noted and not any(isinstance(obj, AuditEvent) for obj in session.new):
         return
-    session.flush()  # every event inserted (and, on SQLite, the write lock held)
+    # The events not yet written stay out of this flush: they are inserted once, sealed.
+    unwritten = [obj for obj in session.new if isinstance(obj, AuditEvent)]
+    for audit_event in unwritten:
+        note(session, audit_event)
+        session.expunge(audit_event)
+    try:
+        session.flush()  # every other change written, and the row locks it needs taken
+    finally:
+        session.add_all(unwritten)
     events = [
         e
         for e in _take_noted(session)
-        if e.position is None and e in session and inspect(e).persistent  # not undone by a savepoint
-    ]
+        if e.position is None and e in session and (e in unwritten or inspect(e).persistent)
+    ]  # an event undone by a savepoint is no longer in the session
     if not events:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
-    position, prev_hash = head(session) or (0, GENESIS)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_TAKE_CHAIN_LOCK, {"key": CHAIN_LOCK_KEY})
+    elif connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, before the head is read
+    with session.no_autoflush:
+        position, prev_hash = head(session) or (0, GENESIS)
     for audit_event in events:
         position += 1
         audit_event.position = position
         audit_event.prev_hash = prev_hash
         audit_event.hash = prev_hash = _hash_of(audit_event)
-        # Written again with the hash: JSON columns do not notice a change made in place,
-        # so a dict changed after the first flush is stored exactly as it was hashed.
-        flag_modified(audit_event, "details")
+        if audit_event not in session.new:
+            # Written again with the hash: JSON columns do not notice a change made in place,
+            # so a dict changed after the first flush is stored exactly as it was hashed.
+            flag_modified(audit_event, "details")
     session.flush()
+
+
+_TAKE_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def _forget_unsealed(session: Session, transaction) -> None:

@@ -3,14 +3,16 @@ bids through signals (``receivers.py``). Nothing here writes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from portal.bids.models import Bid, BidAnswer, BidAttachment, BidLot, BidStatus, Submission, bid_evidence
-from portal.providers.models import Evidence
-from portal.tenders.models import Lot, Question, Tender
+from portal.files import StoredFile
+from portal.providers.models import Evidence, Organisation
+from portal.tenders.models import Lot, Question, QuestionKind, Tender, TenderStatus, question_lot
 
 
 def bid_for_pages(session: Session, bid_id: int) -> Bid | None:
@@ -52,53 +54,236 @@ def bid_for_question_page(session: Session, bid_id: int) -> Bid | None:
     return session.scalars(_BID_FOR_QUESTION_PAGE, {"bid_id": bid_id}).one_or_none()
 
 
-# Built once: every submission runs it, and a statement with six loader options costs more
-# to build and to key for the compiled-SQL cache than to run.
+# --- What a submission reads ------------------------------------------------------------------
+# Plain rows, not entities: a submission reads the bid once, in a few statements built once
+# here, and writes with statements of its own (``submission.submit``). The shapes are those
+# of the mapped classes where the shared rules read them (``policies.require_editable``,
+# ``drafting.missing_items`` and ``questions_for`` read ``bid.tender``, ``bid.lots`` with
+# their ``lot``, ``bid.answers`` and the tender's ``questions`` with their ``lots``), so the
+# check page and the submission judge a draft by the same code.
+
+
+@dataclass(frozen=True, slots=True)
+class LotOfBid:
+    id: int
+    number: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class BidLotToSubmit:
+    lot_id: int
+    price_pence: int | None
+    lot: LotOfBid
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerToSubmit:
+    question_id: int
+    text: str | None
+    yes_no: bool | None
+    is_complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionLot:
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionToSubmit:
+    id: int
+    kind: QuestionKind
+    short_title: str | None
+    text: str
+    word_limit: int | None
+    passing_answer: bool | None
+    lots: tuple[QuestionLot, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TenderToSubmit:
+    id: int
+    reference: str
+    title: str
+    status: TenderStatus
+    submission_deadline: datetime | None
+    questions: tuple[QuestionToSubmit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationName:
+    name: str
+
+
+@dataclass(slots=True)
+class BidToSubmit:
+    """A bid as a submission reads it, fresh under its lock (see ``bid_to_submit``).
+
+    ``status`` and ``submitted_at`` are moved by ``BID_STATES`` like a mapped bid's, then
+    written by the submission's own statement. ``latest_version`` is the newest submitted
+    version (0 for none); ``current_submission_id`` the submission made from ``revision``,
+    if there is one. ``attachments`` and ``evidence`` are rows of what the snapshot keeps
+    of the files (by hash), in the order it lists them."""
+
+    __tablename__ = "bid"  # what the audit trail calls it, as it does a mapped bid
+
+    id: int
+    tender_id: int
+    organisation_id: int
+    status: BidStatus
+    revision: int
+    declarations_confirmed_at: datetime | None
+    submitted_at: datetime | None
+    latest_version: int
+    current_submission_id: int | None
+    tender: TenderToSubmit
+    organisation: OrganisationName
+    lots: list[BidLotToSubmit]
+    answers: list[AnswerToSubmit]
+    attachments: list
+    evidence: list
+
+
+_latest_version = select(func.coalesce(func.max(Submission.version), 0)).where(Submission.bid_id == Bid.id)
+_from_revision = select(Submission.id).where(Submission.bid_id == Bid.id, Submission.from_revision == Bid.revision)
+
+# Built once, with bound parameters: every submission runs them.
 _BID_TO_SUBMIT = (
-    select(Bid)
-    .where(Bid.id == bindparam("bid_id"), Bid.organisation_id == bindparam("organisation_id"))
-    .options(
-        joinedload(Bid.tender, innerjoin=True).selectinload(Tender.questions).selectinload(Question.lots),
-        joinedload(Bid.organisation, innerjoin=True),
-        selectinload(Bid.lots).joinedload(BidLot.lot, innerjoin=True),
-        selectinload(Bid.answers),
-        selectinload(Bid.attachments).joinedload(BidAttachment.file, innerjoin=True),
-        selectinload(Bid.submissions).defer(Submission.content),
+    select(
+        Bid.id,
+        Bid.tender_id,
+        Bid.organisation_id,
+        Bid.status,
+        Bid.revision,
+        Bid.declarations_confirmed_at,
+        Bid.submitted_at,
+        _latest_version.scalar_subquery().label("latest_version"),
+        _from_revision.scalar_subquery().label("current_submission_id"),
+        Tender.reference,
+        Tender.title,
+        Tender.status.label("tender_status"),
+        Tender.submission_deadline,
+        Organisation.name.label("organisation_name"),
     )
+    .join(Tender, Tender.id == Bid.tender_id)
+    .join(Organisation, Organisation.id == Bid.organisation_id)
+    .where(Bid.id == bindparam("bid_id"), Bid.organisation_id == bindparam("organisation_id"))
     .with_for_update(of=Bid)
-    .execution_options(populate_existing=True)
+)
+# The tender's questions, each with its lots (a row per lot) and this bid's answer.
+_QUESTIONS_TO_SUBMIT = (
+    select(
+        Question.id,
+        Question.kind,
+        Question.short_title,
+        Question.text,
+        Question.word_limit,
+        Question.passing_answer,
+        question_lot.c.lot_id,
+        BidAnswer.id.label("answer_id"),
+        BidAnswer.text.label("answer_text"),
+        BidAnswer.yes_no,
+        BidAnswer.is_complete,
+    )
+    .outerjoin(question_lot, question_lot.c.question_id == Question.id)
+    .outerjoin(BidAnswer, (BidAnswer.question_id == Question.id) & (BidAnswer.bid_id == bindparam("bid_id")))
+    .where(Question.tender_id == bindparam("tender_id"))
+    .order_by(Question.position, Question.id, question_lot.c.lot_id)
+)
+_LOTS_TO_SUBMIT = (
+    select(BidLot.lot_id, BidLot.price_pence, Lot.number, Lot.title)
+    .join(Lot, Lot.id == BidLot.lot_id)
+    .where(BidLot.bid_id == bindparam("bid_id"))
+    .order_by(BidLot.lot_id)
+)
+_ATTACHMENTS_TO_SUBMIT = (
+    select(BidAttachment.title, BidAttachment.file_id, StoredFile.filename, StoredFile.sha256, StoredFile.size)
+    .join(StoredFile, StoredFile.id == BidAttachment.file_id)
+    .where(BidAttachment.bid_id == bindparam("bid_id"))
+    .order_by(BidAttachment.id)
+)
+_EVIDENCE_TO_SUBMIT = (
+    select(Evidence.id, Evidence.kind, Evidence.title, StoredFile.sha256, Evidence.expires_on)
+    .join(bid_evidence, bid_evidence.c.evidence_id == Evidence.id)
+    .join(StoredFile, StoredFile.id == Evidence.file_id)
+    .where(bid_evidence.c.bid_id == bindparam("bid_id"))
+    .order_by(Evidence.kind, Evidence.title)
 )
 
 
-def bid_to_submit(session: Session, bid_id: int, organisation_id: int | None) -> Bid | None:
-    """The bid, locked until the transaction ends (one submitter at a time),
-    with everything the completeness check and the snapshot read, fresh from
-    the database (``populate_existing``: a colleague may have changed it since
-    the request loaded it): its tender and organisation, lots with their lot,
-    answers, files, the tender's questions with their lots, and its
-    submissions without their content (for the version and the revision they
-    came from). Seven queries, whatever the number of questions, lots or files.
-    Only a bid of ``organisation_id`` is read (None otherwise), so a request for
-    another organisation's bid locks nothing.
+def _questions_and_answers(rows) -> tuple[tuple[QuestionToSubmit, ...], list[AnswerToSubmit]]:
+    questions: dict[int, tuple] = {}
+    lots: dict[int, list[QuestionLot]] = {}
+    answers: list[AnswerToSubmit] = []
+    for row in rows:
+        if row.id not in questions:
+            questions[row.id] = row
+            lots[row.id] = []
+            if row.answer_id is not None:
+                answers.append(AnswerToSubmit(row.id, row.answer_text, row.yes_no, row.is_complete))
+        if row.lot_id is not None:
+            lots[row.id].append(QuestionLot(row.lot_id))
+    return tuple(
+        QuestionToSubmit(q.id, q.kind, q.short_title, q.text, q.word_limit, q.passing_answer, tuple(lots[q.id]))
+        for q in questions.values()
+    ), answers
 
-    ``FOR UPDATE OF bid`` locks the bid's row only: PostgreSQL cannot lock the
-    rows of a joined table that may be missing, and the tender is not ours to
-    lock. SQLite has no row locks (it has one writer at a time instead).
+
+def bid_to_submit(session: Session, bid_id: int, organisation_id: int | None) -> BidToSubmit | None:
+    """The bid, locked until the transaction ends (one submitter at a time), with
+    everything the completeness check and the snapshot read, fresh from the
+    database: its tender and organisation, its submissions' newest version and the
+    one made from this revision, the tender's questions with their lots and this
+    bid's answers, the lots chosen with their lot, the files and the evidence by
+    hash. Five queries, whatever the number of questions, lots or files. Only a
+    bid of ``organisation_id`` is read (None otherwise), so a request for another
+    organisation's bid locks nothing.
+
+    ``FOR UPDATE OF bid`` locks the bid's row only: the tender is not ours to
+    lock. SQLite has no row locks (it has one writer at a time instead, and the
+    submission's unique revision decides a race).
     """
-    bid = session.scalars(_BID_TO_SUBMIT, {"bid_id": bid_id, "organisation_id": organisation_id}).one_or_none()
-    if bid is not None:
-        session.info[_LOCKED] = (session.get_transaction(), bid_id)
+    row = session.execute(_BID_TO_SUBMIT, {"bid_id": bid_id, "organisation_id": organisation_id}).first()
+    if row is None:
+        return None
+    ids = {"bid_id": bid_id, "tender_id": row.tender_id}
+    questions, answers = _questions_and_answers(session.execute(_QUESTIONS_TO_SUBMIT, ids))
+    lots = [
+        BidLotToSubmit(r.lot_id, r.price_pence, LotOfBid(r.lot_id, r.number, r.title))
+        for r in session.execute(_LOTS_TO_SUBMIT, ids)
+    ]
+    bid = BidToSubmit(
+        id=row.id,
+        tender_id=row.tender_id,
+        organisation_id=row.organisation_id,
+        status=row.status,
+        revision=row.revision,
+        declarations_confirmed_at=row.declarations_confirmed_at,
+        submitted_at=row.submitted_at,
+        latest_version=row.latest_version,
+        current_submission_id=row.current_submission_id,
+        tender=TenderToSubmit(
+            row.tender_id, row.reference, row.title, row.tender_status, row.submission_deadline, questions
+        ),
+        organisation=OrganisationName(row.organisation_name),
+        lots=lots,
+        answers=answers,
+        attachments=session.execute(_ATTACHMENTS_TO_SUBMIT, ids).all(),
+        evidence=session.execute(_EVIDENCE_TO_SUBMIT, ids).all(),
+    )
+    session.info[_LOCKED] = (session.get_transaction(), bid)
     return bid
 
 
 _LOCKED = "bids.locked_for_submission"
 
 
-def is_loaded_to_submit(session: Session, bid: Bid) -> bool:
-    """``bid_to_submit`` has read this bid already in the current transaction
-    (so it is locked and fresh, and need not be read again)."""
-    transaction, bid_id = session.info.get(_LOCKED, (None, None))
-    return bid_id == bid.id and transaction is not None and transaction is session.get_transaction()
+def is_loaded_to_submit(session: Session, bid) -> bool:
+    """``bid`` is what ``bid_to_submit`` read in the current transaction (so it is
+    locked and fresh, and need not be read again)."""
+    transaction, loaded = session.info.get(_LOCKED, (None, None))
+    return loaded is bid and transaction is not None and transaction is session.get_transaction()
 
 
 # Built once, with a bound parameter: the provider's home and bids pages run it on every visit.

@@ -8,6 +8,7 @@ for a mail server.
 from __future__ import annotations
 
 from flask import render_template
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from portal.notifications.models import OutgoingEmail
@@ -22,14 +23,36 @@ def queue_email(session: Session, to_address: str, template: str, **context) -> 
     Raises:
         ValueError: the template does not start with its subject line.
     """
+    subject, body = _rendered(template, context)
+    email = OutgoingEmail(to_address=to_address, subject=subject, body_text=body)
+    session.add(email)
+    return email
+
+
+def _rendered(template: str, context: dict) -> tuple[str, str]:
+    """(subject, body) of ``templates/email/<template>.txt`` rendered with ``context``."""
     rendered = render_template(f"email/{template}.txt", **context)
     first_line, _, body = rendered.lstrip().partition("\n")
     if not first_line.startswith("Subject: "):
         raise ValueError(f"email template {template} must start with 'Subject: '")
-    email = OutgoingEmail(
-        to_address=to_address,
-        subject=first_line.removeprefix("Subject: ").strip(),
-        body_text=body.strip() + "\n",
+    return first_line.removeprefix("Subject: ").strip(), body.strip() + "\n"
+
+
+# Built once: a submission's receipts are queued with it.
+_QUEUE = insert(OutgoingEmail.__table__)
+
+
+def queue_emails(session: Session, to_addresses: list[str], template: str, **context) -> None:
+    """Queue the same email, rendered once, to each of ``to_addresses`` (one statement),
+    as :func:`queue_email` does for one.
+
+    Raises:
+        ValueError: the template does not start with its subject line.
+    """
+    if not to_addresses:
+        return
+    subject, body = _rendered(template, context)
+    session.execute(
+        _QUEUE,
+        [{"to_address": address, "subject": subject, "body_text": body} for address in to_addresses],
     )
-    session.add(email)
-    return email

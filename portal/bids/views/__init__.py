@@ -139,7 +139,7 @@ def bid_or_404(bid_id: int) -> Bid:
     return bid
 
 
-def bid_to_submit_or_404(bid_id: int) -> Bid:
+def bid_to_submit_or_404(bid_id: int) -> queries.BidToSubmit:
     """The bid locked, with everything a submission reads (``queries.bid_to_submit``,
     read once: the service uses it as it is), for someone who acts for its
     organisation; anyone else gets 404 (and the lock ends with the request)."""

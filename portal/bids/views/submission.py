@@ -49,9 +49,11 @@ def submit(bid_id):
     try:
         submission, _is_new = submitting.submit(session, current_user, bid, now)
     except submitting.Incomplete as incomplete:
-        # Each problem links to the task that fixes it (GOV.UK error summary).
+        # Each problem links to the task that fixes it (GOV.UK error summary), on the check
+        # page as it shows the bid (read for it: the submission read only what it checks).
         errors = [{"text": str(item), "href": task_url(item)} for item in incomplete.missing]
-        return render_template("bids/check.html", form=form, errors=errors, **overview(session, bid, clock.now())), 400
+        page = overview(session, bid_or_404(bid_id), clock.now())
+        return render_template("bids/check.html", form=form, errors=errors, **page), 400
     except DeadlinePassed:
         raise
     except RuleViolation as violation:
