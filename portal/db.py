@@ -14,6 +14,10 @@ link.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC
@@ -21,7 +25,7 @@ from functools import wraps
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import Enum, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -63,9 +67,106 @@ class UtcDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+SQLITE_BUSY_TIMEOUT = 15  # seconds a SQLite writer waits for the one before it
+
+
+class SqliteWriterLock:
+    """One SQLite writer at a time, taken before a write transaction begins and
+    released as it ends, that wakes the next writer the moment it is released.
+
+    SQLite has one write lock, and a writer that finds it taken polls for it,
+    sleeping a little longer each time (its busy handler: 1, 2, 5, 10 ms...), so
+    under a queue of writers most of the time goes in sleeps. Writers here queue
+    instead on an exclusive ``flock`` of a file beside the database (between
+    processes: gunicorn's workers) behind a lock of the process's own (between its
+    threads, each with its own connection), and then begin with ``BEGIN
+    IMMEDIATE``, which finds the database's write lock free. The process's own lock
+    gives up after ``SQLITE_BUSY_TIMEOUT`` as SQLite would ("database is locked");
+    a writer in another process is waited for until it ends.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self._pid = None
+        self._threads = threading.Lock()
+        self._file = None
+
+    def acquire(self) -> None:
+        if self._pid != os.getpid():  # a forked worker opens its own (a lock is per open file)
+            self._threads, self._file, self._pid = threading.Lock(), None, os.getpid()
+        if not self._threads.acquire(timeout=SQLITE_BUSY_TIMEOUT):
+            raise sqlite3.OperationalError("database is locked")
+        try:
+            if self._file is None:
+                self._file = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def release(self) -> None:
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._threads.release()
+
+
+# The statements with which a write transaction begins: pysqlite begins one before
+# INSERT, UPDATE, DELETE and REPLACE; the portal says BEGIN IMMEDIATE itself (savepoint).
+_BEGINS_WRITING = ("INSERT", "UPDATE", "DELETE", "REPLAC", "BEGIN ", "SAVEPO")
+
+
+def _sqlite_connection_class(writers: SqliteWriterLock) -> type[sqlite3.Connection]:
+    class WriterConnection(sqlite3.Connection):
+        """A connection that takes ``writers`` before it begins to write (``begin_writing``)
+        and lets go of it once its transaction has ended, however it ends."""
+
+        holds_writer_lock = False
+
+        def begin_writing(self, statement: str) -> None:
+            writers.acquire()
+            self.holds_writer_lock = True
+            if not statement.startswith("BEGIN"):
+                try:
+                    super().execute("BEGIN IMMEDIATE")
+                except BaseException:
+                    self.let_go()
+                    raise
+
+        def let_go(self) -> None:
+            if self.holds_writer_lock:
+                self.holds_writer_lock = False
+                writers.release()
+
+        def commit(self):
+            try:
+                super().commit()
+            finally:
+                if not self.in_transaction:
+                    self.let_go()
+
+        def rollback(self):
+            try:
+                super().rollback()
+            finally:
+                self.let_go()
+
+        def close(self):
+            try:
+                super().close()
+            finally:
+                self.let_go()
+
+    return WriterConnection
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 15})
+        database = make_url(url).database
+        connect_args = {"timeout": SQLITE_BUSY_TIMEOUT}
+        writers = None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            writers = SqliteWriterLock(database + "-writer.lock")
+            connect_args["factory"] = _sqlite_connection_class(writers)
+        engine = create_engine(url, echo=echo, connect_args=connect_args)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -74,6 +175,20 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+
+        if writers is not None:
+
+            @event.listens_for(engine, "before_cursor_execute")
+            def _one_writer_at_a_time(connection, _cursor, statement, _parameters, _context, _executemany):
+                driver = connection.connection.driver_connection
+                if not driver.in_transaction and statement.lstrip()[:6].upper() in _BEGINS_WRITING:
+                    driver.begin_writing(statement.lstrip().upper())
+
+            @event.listens_for(engine, "after_cursor_execute")
+            def _let_go_once_ended(connection, _cursor, _statement, _parameters, _context, _executemany):
+                driver = connection.connection.driver_connection
+                if driver.holds_writer_lock and not driver.in_transaction:  # a COMMIT or ROLLBACK said in SQL
+                    driver.let_go()
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)

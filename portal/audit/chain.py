@@ -210,13 +210,17 @@ event.listen(Session, "after_transaction_end", _forget_unsealed)
 
 def head(session: Session) -> tuple[int, str] | None:
     """The chain's newest (position, hash), or None while the chain is empty."""
-    row = session.execute(
-        select(AuditEvent.position, AuditEvent.hash)
-        .where(AuditEvent.position.is_not(None))
-        .order_by(AuditEvent.position.desc())
-        .limit(1)
-    ).first()
+    row = session.execute(_HEAD).first()
     return (row.position, row.hash) if row else None
+
+
+# Built once: every transaction that records an event reads it as it commits.
+_HEAD = (
+    select(AuditEvent.position, AuditEvent.hash)
+    .where(AuditEvent.position.is_not(None))
+    .order_by(AuditEvent.position.desc())
+    .limit(1)
+)
 
 
 # --- Published heads ----------------------------------------------------------------------------

@@ -139,9 +139,9 @@ def _judge_the_deadline_again_at_commit(session: Session, tender_id: int, arrive
 # still fails as an error.
 _DEADLINE = select(Tender.submission_deadline).where(Tender.id == bindparam("tender_id"))
 _INSERT_SUBMISSION = {
-    name: dialect_insert(Submission)
+    name: dialect_insert(Submission.__table__)
     .on_conflict_do_nothing(index_elements=["bid_id", "from_revision"])
-    .returning(Submission.id)
+    .returning(Submission.__table__.c.id)
     for name, dialect_insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
 }
 _SUBMISSION_FROM_REVISION = select(Submission).where(
