@@ -25,10 +25,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.session import make_transient_to_detached
 
 from portal.audit.models import AuditEvent, AuditHead
 from portal.clock import now as clock_now
@@ -158,17 +159,17 @@ def seal(session: Session) -> None:
         return
     # The events not yet written stay out of this flush: they are inserted once, sealed.
     unwritten = [obj for obj in session.new if isinstance(obj, AuditEvent)]
+    unwritten_ids = {id(e) for e in unwritten}
     for audit_event in unwritten:
         note(session, audit_event)
         session.expunge(audit_event)
     try:
         session.flush()  # every other change written, and the row locks it needs taken
-    finally:
+    except BaseException:
         session.add_all(unwritten)
+        raise
     events = [
-        e
-        for e in _take_noted(session)
-        if e.position is None and e in session and (e in unwritten or inspect(e).persistent)
+        e for e in _take_noted(session) if e.position is None and (id(e) in unwritten_ids or e in session)
     ]  # an event undone by a savepoint is no longer in the session
     if not events:
         return
@@ -177,18 +178,54 @@ def seal(session: Session) -> None:
         connection.execute(_TAKE_CHAIN_LOCK, {"key": CHAIN_LOCK_KEY})
     elif connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, before the head is read
-    with session.no_autoflush:
-        position, prev_hash = head(session) or (0, GENESIS)
+    position, prev_hash = head(session) or (0, GENESIS)
     for audit_event in events:
+        if audit_event.occurred_at is None:  # the column defaults, as an insert would give them
+            audit_event.occurred_at = clock_now()
+        if audit_event.details is None:
+            audit_event.details = {}
         position += 1
         audit_event.position = position
         audit_event.prev_hash = prev_hash
         audit_event.hash = prev_hash = _hash_of(audit_event)
-        if audit_event not in session.new:
+        if id(audit_event) not in unwritten_ids:
             # Written again with the hash: JSON columns do not notice a change made in place,
             # so a dict changed after the first flush is stored exactly as it was hashed.
             flag_modified(audit_event, "details")
-    session.flush()
+    sealed_unwritten = [e for e in events if id(e) in unwritten_ids]
+    if len(sealed_unwritten) < len(events):
+        session.flush()
+    _insert_sealed(session, sealed_unwritten)
+
+
+_EVENT_COLUMNS = (
+    "occurred_at",
+    "actor_id",
+    "action",
+    "object_type",
+    "object_id",
+    "details",
+    "position",
+    "prev_hash",
+    "hash",
+)
+_INSERT_EVENTS = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id, sort_by_parameter_order=True)
+
+
+def _insert_sealed(session: Session, events: list[AuditEvent]) -> None:
+    """Insert sealed events in one statement; each then stands in the session as the row
+    it wrote (no second write, no read back)."""
+    if not events:
+        return
+    ids = (
+        session.execute(_INSERT_EVENTS, [{name: getattr(e, name) for name in _EVENT_COLUMNS} for e in events])
+        .scalars()
+        .all()
+    )
+    for audit_event, event_id in zip(events, ids, strict=True):
+        audit_event.id = event_id
+        make_transient_to_detached(audit_event)
+        session.add(audit_event)
 
 
 _TAKE_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
