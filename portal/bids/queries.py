@@ -4,14 +4,14 @@ bids through signals (``receivers.py``). Nothing here writes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from portal.bids.models import Bid, BidAnswer, BidAttachment, BidLot, BidStatus, Submission, bid_evidence
 from portal.files import StoredFile
-from portal.providers.models import Evidence, Organisation
+from portal.providers.models import Evidence, EvidenceKind, Organisation
 from portal.tenders.models import Lot, Question, QuestionKind, Tender, TenderStatus, question_lot
 
 
@@ -112,6 +112,24 @@ class TenderToSubmit:
 
 
 @dataclass(frozen=True, slots=True)
+class FileToSubmit:
+    title: str
+    file_id: int
+    filename: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceToSubmit:
+    id: int
+    kind: EvidenceKind
+    title: str
+    sha256: str
+    expires_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
 class OrganisationName:
     name: str
 
@@ -141,8 +159,8 @@ class BidToSubmit:
     organisation: OrganisationName
     lots: list[BidLotToSubmit]
     answers: list[AnswerToSubmit]
-    attachments: list
-    evidence: list
+    attachments: list[FileToSubmit]
+    evidence: list[EvidenceToSubmit]
 
 
 _latest_version = select(func.coalesce(func.max(Submission.version), 0)).where(Submission.bid_id == Bid.id)
@@ -171,72 +189,167 @@ _BID_TO_SUBMIT = (
     .where(Bid.id == bindparam("bid_id"), Bid.organisation_id == bindparam("organisation_id"))
     .with_for_update(of=Bid)
 )
-# The tender's questions, each with its lots (a row per lot) and this bid's answer.
-_QUESTIONS_TO_SUBMIT = (
-    select(
-        Question.id,
-        Question.kind,
-        Question.short_title,
-        Question.text,
-        Question.word_limit,
-        Question.passing_answer,
-        question_lot.c.lot_id,
-        BidAnswer.id.label("answer_id"),
-        BidAnswer.text.label("answer_text"),
-        BidAnswer.yes_no,
-        BidAnswer.is_complete,
+# Everything else a submission reads, in one statement (one round trip): a UNION ALL of
+# four parts, told apart by ``part`` and in order within each by ``seq``. Each part fills
+# its own columns and leaves the others NULL (cast to their type, so every row is read as its column
+# says): the tender's questions (a row per lot, with this bid's answer), the lots chosen,
+# the files and the evidence.
+_QUESTION, _LOT, _FILE, _EVIDENCE = 1, 2, 3, 4
+_DETAIL_COLUMNS = {
+    "question_id": Question.id,
+    "kind": Question.kind,
+    "short_title": Question.short_title,
+    "question_text": Question.text,
+    "word_limit": Question.word_limit,
+    "passing_answer": Question.passing_answer,
+    "question_lot_id": question_lot.c.lot_id,
+    "answer_id": BidAnswer.id,
+    "answer_text": BidAnswer.text,
+    "yes_no": BidAnswer.yes_no,
+    "is_complete": BidAnswer.is_complete,
+    "lot_id": BidLot.lot_id,
+    "price_pence": BidLot.price_pence,
+    "lot_number": Lot.number,
+    "lot_title": Lot.title,
+    "file_title": BidAttachment.title,
+    "file_id": BidAttachment.file_id,
+    "filename": StoredFile.filename,
+    "sha256": StoredFile.sha256,
+    "size": StoredFile.size,
+    "evidence_id": Evidence.id,
+    "evidence_kind": Evidence.kind,
+    "evidence_title": Evidence.title,
+    "expires_on": Evidence.expires_on,
+}
+
+
+def _part(number: int, order_by: tuple, **filled):
+    """One part of the details: its own columns filled, every other one a typed NULL."""
+    columns = [
+        (filled[name] if name in filled else cast(null(), column.type)).label(name)
+        for name, column in _DETAIL_COLUMNS.items()
+    ]
+    return select(literal(number).label("part"), func.row_number().over(order_by=order_by).label("seq"), *columns)
+
+
+_BID_DETAILS = union_all(
+    _part(
+        _QUESTION,
+        (Question.position, Question.id, question_lot.c.lot_id),
+        question_id=Question.id,
+        kind=Question.kind,
+        short_title=Question.short_title,
+        question_text=Question.text,
+        word_limit=Question.word_limit,
+        passing_answer=Question.passing_answer,
+        question_lot_id=question_lot.c.lot_id,
+        answer_id=BidAnswer.id,
+        answer_text=BidAnswer.text,
+        yes_no=BidAnswer.yes_no,
+        is_complete=BidAnswer.is_complete,
     )
+    .select_from(Question)
     .outerjoin(question_lot, question_lot.c.question_id == Question.id)
     .outerjoin(BidAnswer, (BidAnswer.question_id == Question.id) & (BidAnswer.bid_id == bindparam("bid_id")))
-    .where(Question.tender_id == bindparam("tender_id"))
-    .order_by(Question.position, Question.id, question_lot.c.lot_id)
-)
-_LOTS_TO_SUBMIT = (
-    select(BidLot.lot_id, BidLot.price_pence, Lot.number, Lot.title)
+    .where(Question.tender_id == bindparam("tender_id")),
+    _part(
+        _LOT,
+        (BidLot.lot_id,),
+        lot_id=BidLot.lot_id,
+        price_pence=BidLot.price_pence,
+        lot_number=Lot.number,
+        lot_title=Lot.title,
+    )
+    .select_from(BidLot)
     .join(Lot, Lot.id == BidLot.lot_id)
-    .where(BidLot.bid_id == bindparam("bid_id"))
-    .order_by(BidLot.lot_id)
-)
-_ATTACHMENTS_TO_SUBMIT = (
-    select(BidAttachment.title, BidAttachment.file_id, StoredFile.filename, StoredFile.sha256, StoredFile.size)
+    .where(BidLot.bid_id == bindparam("bid_id")),
+    _part(
+        _FILE,
+        (BidAttachment.id,),
+        file_title=BidAttachment.title,
+        file_id=BidAttachment.file_id,
+        filename=StoredFile.filename,
+        sha256=StoredFile.sha256,
+        size=StoredFile.size,
+    )
+    .select_from(BidAttachment)
     .join(StoredFile, StoredFile.id == BidAttachment.file_id)
-    .where(BidAttachment.bid_id == bindparam("bid_id"))
-    .order_by(BidAttachment.id)
-)
-_EVIDENCE_TO_SUBMIT = (
-    select(Evidence.id, Evidence.kind, Evidence.title, StoredFile.sha256, Evidence.expires_on)
+    .where(BidAttachment.bid_id == bindparam("bid_id")),
+    _part(
+        _EVIDENCE,
+        (Evidence.kind, Evidence.title),
+        sha256=StoredFile.sha256,
+        evidence_id=Evidence.id,
+        evidence_kind=Evidence.kind,
+        evidence_title=Evidence.title,
+        expires_on=Evidence.expires_on,
+    )
+    .select_from(Evidence)
     .join(bid_evidence, bid_evidence.c.evidence_id == Evidence.id)
     .join(StoredFile, StoredFile.id == Evidence.file_id)
-    .where(bid_evidence.c.bid_id == bindparam("bid_id"))
-    .order_by(Evidence.kind, Evidence.title)
-)
+    .where(bid_evidence.c.bid_id == bindparam("bid_id")),
+).order_by("part", "seq")
 
 
-def _questions_and_answers(rows) -> tuple[tuple[QuestionToSubmit, ...], list[AnswerToSubmit]]:
+@dataclass(slots=True)
+class _Details:
+    questions: tuple[QuestionToSubmit, ...]
+    answers: list[AnswerToSubmit]
+    lots: list[BidLotToSubmit]
+    attachments: list[FileToSubmit]
+    evidence: list[EvidenceToSubmit]
+
+
+def _details(rows) -> _Details:
     questions: dict[int, tuple] = {}
-    lots: dict[int, list[QuestionLot]] = {}
-    answers: list[AnswerToSubmit] = []
+    question_lots: dict[int, list[QuestionLot]] = {}
+    answers, lots, attachments, evidence = [], [], [], []
     for row in rows:
-        if row.id not in questions:
-            questions[row.id] = row
-            lots[row.id] = []
-            if row.answer_id is not None:
-                answers.append(AnswerToSubmit(row.id, row.answer_text, row.yes_no, row.is_complete))
-        if row.lot_id is not None:
-            lots[row.id].append(QuestionLot(row.lot_id))
-    return tuple(
-        QuestionToSubmit(q.id, q.kind, q.short_title, q.text, q.word_limit, q.passing_answer, tuple(lots[q.id]))
-        for q in questions.values()
-    ), answers
+        if row.part == _QUESTION:
+            if row.question_id not in questions:
+                questions[row.question_id] = row
+                question_lots[row.question_id] = []
+                if row.answer_id is not None:
+                    answers.append(AnswerToSubmit(row.question_id, row.answer_text, row.yes_no, row.is_complete))
+            if row.question_lot_id is not None:
+                question_lots[row.question_id].append(QuestionLot(row.question_lot_id))
+        elif row.part == _LOT:
+            lots.append(
+                BidLotToSubmit(row.lot_id, row.price_pence, LotOfBid(row.lot_id, row.lot_number, row.lot_title))
+            )
+        elif row.part == _FILE:
+            attachments.append(FileToSubmit(row.file_title, row.file_id, row.filename, row.sha256, row.size))
+        else:
+            evidence.append(
+                EvidenceToSubmit(row.evidence_id, row.evidence_kind, row.evidence_title, row.sha256, row.expires_on)
+            )
+    return _Details(
+        questions=tuple(
+            QuestionToSubmit(
+                q.question_id,
+                q.kind,
+                q.short_title,
+                q.question_text,
+                q.word_limit,
+                q.passing_answer,
+                tuple(question_lots[q.question_id]),
+            )
+            for q in questions.values()
+        ),
+        answers=answers,
+        lots=lots,
+        attachments=attachments,
+        evidence=evidence,
+    )
 
 
 def bid_to_submit(session: Session, bid_id: int, organisation_id: int | None) -> BidToSubmit | None:
     """The bid, locked until the transaction ends (one submitter at a time), with
     everything the completeness check and the snapshot read, fresh from the
     database: its tender and organisation, its submissions' newest version and the
-    one made from this revision, the tender's questions with their lots and this
-    bid's answers, the lots chosen with their lot, the files and the evidence by
-    hash. Five queries, whatever the number of questions, lots or files. Only a
+    one made from this revision; then the tender's questions with their lots and
+    this bid's answers, the lots chosen with their lot, the files and the evidence
+    by hash. Two queries, whatever the number of questions, lots or files. Only a
     bid of ``organisation_id`` is read (None otherwise), so a request for another
     organisation's bid locks nothing.
 
@@ -247,12 +360,7 @@ def bid_to_submit(session: Session, bid_id: int, organisation_id: int | None) ->
     row = session.execute(_BID_TO_SUBMIT, {"bid_id": bid_id, "organisation_id": organisation_id}).first()
     if row is None:
         return None
-    ids = {"bid_id": bid_id, "tender_id": row.tender_id}
-    questions, answers = _questions_and_answers(session.execute(_QUESTIONS_TO_SUBMIT, ids))
-    lots = [
-        BidLotToSubmit(r.lot_id, r.price_pence, LotOfBid(r.lot_id, r.number, r.title))
-        for r in session.execute(_LOTS_TO_SUBMIT, ids)
-    ]
+    details = _details(session.execute(_BID_DETAILS, {"bid_id": bid_id, "tender_id": row.tender_id}))
     bid = BidToSubmit(
         id=row.id,
         tender_id=row.tender_id,
@@ -264,13 +372,13 @@ def bid_to_submit(session: Session, bid_id: int, organisation_id: int | None) ->
         latest_version=row.latest_version,
         current_submission_id=row.current_submission_id,
         tender=TenderToSubmit(
-            row.tender_id, row.reference, row.title, row.tender_status, row.submission_deadline, questions
+            row.tender_id, row.reference, row.title, row.tender_status, row.submission_deadline, details.questions
         ),
         organisation=OrganisationName(row.organisation_name),
-        lots=lots,
-        answers=answers,
-        attachments=session.execute(_ATTACHMENTS_TO_SUBMIT, ids).all(),
-        evidence=session.execute(_EVIDENCE_TO_SUBMIT, ids).all(),
+        lots=details.lots,
+        answers=details.answers,
+        attachments=details.attachments,
+        evidence=details.evidence,
     )
     session.info[_LOCKED] = (session.get_transaction(), bid)
     return bid
