@@ -45,7 +45,7 @@ from portal.bids.queries import BidToSubmit, bid_to_submit, is_loaded_to_submit
 from portal.db import before_commit
 from portal.errors import RuleViolation
 from portal.links import external_url
-from portal.notifications.services import queue_email, queue_emails
+from portal.notifications.services import queue_email, queue_rendered, render_email
 from portal.states import StateMachine
 from portal.tenders.models import Tender
 
@@ -214,6 +214,16 @@ def submit(session: Session, user: User, bid: Bid | BidToSubmit, now: datetime) 
         sha256=content_hash(content),
         content=content,
     )
+    # Everything that takes time is done before the first write: on SQLite the first write
+    # takes the database's one write lock, which every other writer then waits for.
+    receipt = render_email(
+        "bid_receipt",
+        bid=bid,
+        submission=submission,
+        receipt_url=external_url("bids.receipt", bid_id=bid.id, version=version),
+        submitted_at=format_datetime_seconds(now),
+    )
+    recipients = active_emails(session, bid.organisation_id)
     written = session.execute(
         _INSERT_SUBMISSION[session.get_bind().dialect.name],
         {
@@ -249,15 +259,7 @@ def submit(session: Session, user: User, bid: Bid | BidToSubmit, now: datetime) 
         )
         session.execute(_MARK_SUBMITTED, {"bid_id": bid.id, "status": bid.status, "submitted_at": bid.submitted_at})
         _the_bid_as_written(session, bid)
-        queue_emails(
-            session,
-            active_emails(session, bid.organisation_id),
-            "bid_receipt",
-            bid=bid,
-            submission=submission,
-            receipt_url=external_url("bids.receipt", bid_id=bid.id, version=version),
-            submitted_at=format_datetime_seconds(now),
-        )
+        queue_rendered(session, recipients, receipt)
     _judge_the_deadline_again_at_commit(session, bid.tender_id, now)
     return submission, True
 
