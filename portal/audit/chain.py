@@ -209,6 +209,7 @@ _EVENT_COLUMNS = (
     "prev_hash",
     "hash",
 )
+_INSERT_EVENT = insert(AuditEvent.__table__)
 _INSERT_EVENTS = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id, sort_by_parameter_order=True)
 
 
@@ -217,11 +218,11 @@ def _insert_sealed(session: Session, events: list[AuditEvent]) -> None:
     it wrote (no second write, no read back)."""
     if not events:
         return
-    ids = (
-        session.execute(_INSERT_EVENTS, [{name: getattr(e, name) for name in _EVENT_COLUMNS} for e in events])
-        .scalars()
-        .all()
-    )
+    rows = [{name: getattr(e, name) for name in _EVENT_COLUMNS} for e in events]
+    if len(rows) == 1:  # the usual case: one plain INSERT
+        ids = session.execute(_INSERT_EVENT, rows[0]).inserted_primary_key
+    else:
+        ids = session.execute(_INSERT_EVENTS, rows).scalars().all()
     for audit_event, event_id in zip(events, ids, strict=True):
         audit_event.id = event_id
         make_transient_to_detached(audit_event)
@@ -251,11 +252,13 @@ def head(session: Session) -> tuple[int, str] | None:
     return (row.position, row.hash) if row else None
 
 
-# Built once: every transaction that records an event reads it as it commits.
+# Built once, of the table's columns (no ORM rows to make): every transaction that records
+# an event reads it as it commits.
+_events = AuditEvent.__table__.c
 _HEAD = (
-    select(AuditEvent.position, AuditEvent.hash)
-    .where(AuditEvent.position.is_not(None))
-    .order_by(AuditEvent.position.desc())
+    select(_events.position, _events.hash)
+    .where(_events.position.is_not(None))
+    .order_by(_events.position.desc())
     .limit(1)
 )
 

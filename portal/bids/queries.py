@@ -163,63 +163,86 @@ class BidToSubmit:
     evidence: list[EvidenceToSubmit]
 
 
-_latest_version = select(func.coalesce(func.max(Submission.version), 0)).where(Submission.bid_id == Bid.id)
-_from_revision = select(Submission.id).where(Submission.bid_id == Bid.id, Submission.from_revision == Bid.revision)
+# The tables' own columns, not the mapped attributes: a statement of plain columns skips the
+# ORM's compiling and reading of rows, which costs as much again as running it.
+_bid_table, _tender_table, _organisation_table, _question_table, _answer_table = (
+    Bid.__table__,
+    Tender.__table__,
+    Organisation.__table__,
+    Question.__table__,
+    BidAnswer.__table__,
+)
+_bid_lot_table, _lot_table, _attachment_table, _file_table, _evidence_table, _submission_table = (
+    BidLot.__table__,
+    Lot.__table__,
+    BidAttachment.__table__,
+    StoredFile.__table__,
+    Evidence.__table__,
+    Submission.__table__,
+)
+_bid, _tender, _organisation, _question, _answer = (
+    t.c for t in (_bid_table, _tender_table, _organisation_table, _question_table, _answer_table)
+)
+_bid_lot, _lot, _attachment, _file, _evidence, _submission = (
+    t.c for t in (_bid_lot_table, _lot_table, _attachment_table, _file_table, _evidence_table, _submission_table)
+)
+_latest_version = select(func.coalesce(func.max(_submission.version), 0)).where(_submission.bid_id == _bid.id)
+_from_revision = select(_submission.id).where(_submission.bid_id == _bid.id, _submission.from_revision == _bid.revision)
 
 # Built once, with bound parameters: every submission runs them.
 _BID_TO_SUBMIT = (
     select(
-        Bid.id,
-        Bid.tender_id,
-        Bid.organisation_id,
-        Bid.status,
-        Bid.revision,
-        Bid.declarations_confirmed_at,
-        Bid.submitted_at,
+        _bid.id,
+        _bid.tender_id,
+        _bid.organisation_id,
+        _bid.status,
+        _bid.revision,
+        _bid.declarations_confirmed_at,
+        _bid.submitted_at,
         _latest_version.scalar_subquery().label("latest_version"),
         _from_revision.scalar_subquery().label("current_submission_id"),
-        Tender.reference,
-        Tender.title,
-        Tender.status.label("tender_status"),
-        Tender.submission_deadline,
-        Organisation.name.label("organisation_name"),
+        _tender.reference,
+        _tender.title,
+        _tender.status.label("tender_status"),
+        _tender.submission_deadline,
+        _organisation.name.label("organisation_name"),
     )
-    .join(Tender, Tender.id == Bid.tender_id)
-    .join(Organisation, Organisation.id == Bid.organisation_id)
-    .where(Bid.id == bindparam("bid_id"), Bid.organisation_id == bindparam("organisation_id"))
-    .with_for_update(of=Bid)
+    .join(_tender_table, _tender.id == _bid.tender_id)
+    .join(_organisation_table, _organisation.id == _bid.organisation_id)
+    .where(_bid.id == bindparam("bid_id"), _bid.organisation_id == bindparam("organisation_id"))
+    .with_for_update(of=_bid_table)
 )
 # Everything else a submission reads, in one statement (one round trip): a UNION ALL of
 # four parts, told apart by ``part`` and in order within each by ``seq``. Each part fills
-# its own columns and leaves the others NULL (cast to their type, so every row is read as its column
-# says): the tender's questions (a row per lot, with this bid's answer), the lots chosen,
-# the files and the evidence.
+# its own columns and leaves the others NULL (cast to their type, so every row is read as
+# its column says): the tender's questions (a row per lot, with this bid's answer), the
+# lots chosen, the files and the evidence.
 _QUESTION, _LOT, _FILE, _EVIDENCE = 1, 2, 3, 4
 _DETAIL_COLUMNS = {
-    "question_id": Question.id,
-    "kind": Question.kind,
-    "short_title": Question.short_title,
-    "question_text": Question.text,
-    "word_limit": Question.word_limit,
-    "passing_answer": Question.passing_answer,
+    "question_id": _question.id,
+    "kind": _question.kind,
+    "short_title": _question.short_title,
+    "question_text": _question.text,
+    "word_limit": _question.word_limit,
+    "passing_answer": _question.passing_answer,
     "question_lot_id": question_lot.c.lot_id,
-    "answer_id": BidAnswer.id,
-    "answer_text": BidAnswer.text,
-    "yes_no": BidAnswer.yes_no,
-    "is_complete": BidAnswer.is_complete,
-    "lot_id": BidLot.lot_id,
-    "price_pence": BidLot.price_pence,
-    "lot_number": Lot.number,
-    "lot_title": Lot.title,
-    "file_title": BidAttachment.title,
-    "file_id": BidAttachment.file_id,
-    "filename": StoredFile.filename,
-    "sha256": StoredFile.sha256,
-    "size": StoredFile.size,
-    "evidence_id": Evidence.id,
-    "evidence_kind": Evidence.kind,
-    "evidence_title": Evidence.title,
-    "expires_on": Evidence.expires_on,
+    "answer_id": _answer.id,
+    "answer_text": _answer.text,
+    "yes_no": _answer.yes_no,
+    "is_complete": _answer.is_complete,
+    "lot_id": _bid_lot.lot_id,
+    "price_pence": _bid_lot.price_pence,
+    "lot_number": _lot.number,
+    "lot_title": _lot.title,
+    "file_title": _attachment.title,
+    "file_id": _attachment.file_id,
+    "filename": _file.filename,
+    "sha256": _file.sha256,
+    "size": _file.size,
+    "evidence_id": _evidence.id,
+    "evidence_kind": _evidence.kind,
+    "evidence_title": _evidence.title,
+    "expires_on": _evidence.expires_on,
 }
 
 
@@ -235,58 +258,58 @@ def _part(number: int, order_by: tuple, **filled):
 _BID_DETAILS = union_all(
     _part(
         _QUESTION,
-        (Question.position, Question.id, question_lot.c.lot_id),
-        question_id=Question.id,
-        kind=Question.kind,
-        short_title=Question.short_title,
-        question_text=Question.text,
-        word_limit=Question.word_limit,
-        passing_answer=Question.passing_answer,
+        (_question.position, _question.id, question_lot.c.lot_id),
+        question_id=_question.id,
+        kind=_question.kind,
+        short_title=_question.short_title,
+        question_text=_question.text,
+        word_limit=_question.word_limit,
+        passing_answer=_question.passing_answer,
         question_lot_id=question_lot.c.lot_id,
-        answer_id=BidAnswer.id,
-        answer_text=BidAnswer.text,
-        yes_no=BidAnswer.yes_no,
-        is_complete=BidAnswer.is_complete,
+        answer_id=_answer.id,
+        answer_text=_answer.text,
+        yes_no=_answer.yes_no,
+        is_complete=_answer.is_complete,
     )
-    .select_from(Question)
-    .outerjoin(question_lot, question_lot.c.question_id == Question.id)
-    .outerjoin(BidAnswer, (BidAnswer.question_id == Question.id) & (BidAnswer.bid_id == bindparam("bid_id")))
-    .where(Question.tender_id == bindparam("tender_id")),
+    .select_from(_question_table)
+    .outerjoin(question_lot, question_lot.c.question_id == _question.id)
+    .outerjoin(_answer_table, (_answer.question_id == _question.id) & (_answer.bid_id == bindparam("bid_id")))
+    .where(_question.tender_id == bindparam("tender_id")),
     _part(
         _LOT,
-        (BidLot.lot_id,),
-        lot_id=BidLot.lot_id,
-        price_pence=BidLot.price_pence,
-        lot_number=Lot.number,
-        lot_title=Lot.title,
+        (_bid_lot.lot_id,),
+        lot_id=_bid_lot.lot_id,
+        price_pence=_bid_lot.price_pence,
+        lot_number=_lot.number,
+        lot_title=_lot.title,
     )
-    .select_from(BidLot)
-    .join(Lot, Lot.id == BidLot.lot_id)
-    .where(BidLot.bid_id == bindparam("bid_id")),
+    .select_from(_bid_lot_table)
+    .join(_lot_table, _lot.id == _bid_lot.lot_id)
+    .where(_bid_lot.bid_id == bindparam("bid_id")),
     _part(
         _FILE,
-        (BidAttachment.id,),
-        file_title=BidAttachment.title,
-        file_id=BidAttachment.file_id,
-        filename=StoredFile.filename,
-        sha256=StoredFile.sha256,
-        size=StoredFile.size,
+        (_attachment.id,),
+        file_title=_attachment.title,
+        file_id=_attachment.file_id,
+        filename=_file.filename,
+        sha256=_file.sha256,
+        size=_file.size,
     )
-    .select_from(BidAttachment)
-    .join(StoredFile, StoredFile.id == BidAttachment.file_id)
-    .where(BidAttachment.bid_id == bindparam("bid_id")),
+    .select_from(_attachment_table)
+    .join(_file_table, _file.id == _attachment.file_id)
+    .where(_attachment.bid_id == bindparam("bid_id")),
     _part(
         _EVIDENCE,
-        (Evidence.kind, Evidence.title),
-        sha256=StoredFile.sha256,
-        evidence_id=Evidence.id,
-        evidence_kind=Evidence.kind,
-        evidence_title=Evidence.title,
-        expires_on=Evidence.expires_on,
+        (_evidence.kind, _evidence.title),
+        sha256=_file.sha256,
+        evidence_id=_evidence.id,
+        evidence_kind=_evidence.kind,
+        evidence_title=_evidence.title,
+        expires_on=_evidence.expires_on,
     )
-    .select_from(Evidence)
-    .join(bid_evidence, bid_evidence.c.evidence_id == Evidence.id)
-    .join(StoredFile, StoredFile.id == Evidence.file_id)
+    .select_from(_evidence_table)
+    .join(bid_evidence, bid_evidence.c.evidence_id == _evidence.id)
+    .join(_file_table, _file.id == _evidence.file_id)
     .where(bid_evidence.c.bid_id == bindparam("bid_id")),
 ).order_by("part", "seq")
 

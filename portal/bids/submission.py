@@ -137,7 +137,8 @@ def _judge_the_deadline_again_at_commit(session: Session, tender_id: int, arrive
 # was made from this revision yet (``ON CONFLICT DO NOTHING``: a race lost to another tab is
 # told by no id coming back, with no error to undo); any other unique key (the version)
 # still fails as an error.
-_DEADLINE = select(Tender.submission_deadline).where(Tender.id == bindparam("tender_id"))
+_tender = Tender.__table__.c
+_DEADLINE = select(_tender.submission_deadline).where(_tender.id == bindparam("tender_id"))
 _INSERT_SUBMISSION = {
     name: dialect_insert(Submission.__table__)
     .on_conflict_do_nothing(index_elements=["bid_id", "from_revision"])
