@@ -155,6 +155,9 @@ def _sqlite_connection_class(writers: SqliteWriterLock) -> type[sqlite3.Connecti
             finally:
                 self.let_go()
 
+        def __del__(self):  # a connection dropped without being closed lets go too
+            self.let_go()
+
     return WriterConnection
 
 

@@ -46,7 +46,7 @@ def submit(bid_id):
     session = get_session()
     now = require_editable(bid)
     try:
-        submission, _is_new = submitting.submit(session, current_user, bid, now)
+        submission, _is_new = submitting.submit(session, current_user._get_current_object(), bid, now)
     except submitting.Incomplete as incomplete:
         # Each problem links to the task that fixes it (GOV.UK error summary), on the check
         # page as it shows the bid (read for it: the submission read only what it checks).
