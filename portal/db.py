@@ -115,21 +115,44 @@ _BEGINS_WRITING = ("INSERT", "UPDATE", "DELETE", "REPLAC", "BEGIN ", "SAVEPO")
 
 
 def _sqlite_connection_class(writers: SqliteWriterLock) -> type[sqlite3.Connection]:
+    class WriterCursor(sqlite3.Cursor):
+        """Takes ``writers`` before a statement that begins a write transaction, and lets
+        go of it once a statement has ended the transaction (a COMMIT or ROLLBACK in SQL)."""
+
+        def execute(self, statement, parameters=()):
+            try:
+                self.connection.before(statement)
+                return super().execute(statement, parameters)
+            finally:
+                self.connection.after()
+
+        def executemany(self, statement, parameters):
+            try:
+                self.connection.before(statement)
+                return super().executemany(statement, parameters)
+            finally:
+                self.connection.after()
+
     class WriterConnection(sqlite3.Connection):
-        """A connection that takes ``writers`` before it begins to write (``begin_writing``)
-        and lets go of it once its transaction has ended, however it ends."""
+        """A connection that takes ``writers`` before it begins to write and lets go of
+        it once its transaction has ended, however it ends."""
 
         holds_writer_lock = False
 
-        def begin_writing(self, statement: str) -> None:
+        def cursor(self, factory=WriterCursor):
+            return super().cursor(factory)
+
+        def before(self, statement: str) -> None:
+            if self.holds_writer_lock or self.in_transaction or statement.lstrip()[:6].upper() not in _BEGINS_WRITING:
+                return
             writers.acquire()
             self.holds_writer_lock = True
-            if not statement.startswith("BEGIN"):
-                try:
-                    super().execute("BEGIN IMMEDIATE")
-                except BaseException:
-                    self.let_go()
-                    raise
+            if not statement.lstrip().upper().startswith("BEGIN"):
+                self.execute("BEGIN IMMEDIATE")  # (through a cursor of ours: a failure lets go, ``after``)
+
+        def after(self) -> None:
+            if self.holds_writer_lock and not self.in_transaction:
+                self.let_go()
 
         def let_go(self) -> None:
             if self.holds_writer_lock:
@@ -140,8 +163,7 @@ def _sqlite_connection_class(writers: SqliteWriterLock) -> type[sqlite3.Connecti
             try:
                 super().commit()
             finally:
-                if not self.in_transaction:
-                    self.let_go()
+                self.after()
 
         def rollback(self):
             try:
@@ -178,20 +200,6 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
-
-        if writers is not None:
-
-            @event.listens_for(engine, "before_cursor_execute")
-            def _one_writer_at_a_time(connection, _cursor, statement, _parameters, _context, _executemany):
-                driver = connection.connection.driver_connection
-                if not driver.in_transaction and statement.lstrip()[:6].upper() in _BEGINS_WRITING:
-                    driver.begin_writing(statement.lstrip().upper())
-
-            @event.listens_for(engine, "after_cursor_execute")
-            def _let_go_once_ended(connection, _cursor, _statement, _parameters, _context, _executemany):
-                driver = connection.connection.driver_connection
-                if driver.holds_writer_lock and not driver.in_transaction:  # a COMMIT or ROLLBACK said in SQL
-                    driver.let_go()
 
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
