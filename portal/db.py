@@ -14,6 +14,11 @@ link.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC
@@ -21,7 +26,7 @@ from functools import wraps
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import CompoundSelect, Enum, MetaData, Select, create_engine, event
-from sqlalchemy.engine import Engine, Result
+from sqlalchemy.engine import Engine, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -63,9 +68,145 @@ class UtcDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+SQLITE_BUSY_TIMEOUT = 15  # seconds a SQLite writer waits for the one before it
+
+
+class SqliteWriterLock:
+    """One SQLite writer at a time, taken before a write transaction begins and
+    released as it ends, that wakes the next writer the moment it is released.
+
+    SQLite has one write lock, and a writer that finds it taken polls for it,
+    sleeping a little longer each time (its busy handler: 1, 2, 5, 10 ms...), so
+    under a queue of writers most of the time goes in sleeps. Writers here queue
+    instead on an exclusive ``flock`` of a file beside the database (between
+    processes: gunicorn's workers) behind a lock of the process's own (between its
+    threads, each with its own connection), and then begin with ``BEGIN
+    IMMEDIATE``, which finds the database's write lock free. The process's own lock
+    and the file lock (asked for every millisecond) give up after
+    ``SQLITE_BUSY_TIMEOUT`` as SQLite would ("database is locked").
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self._pid = None
+        self._threads = threading.Lock()
+        self._file = None
+
+    def acquire(self) -> None:
+        if self._pid != os.getpid():  # a forked worker opens its own (a lock is per open file)
+            self._threads, self._file, self._pid = threading.Lock(), None, os.getpid()
+        if not self._threads.acquire(timeout=SQLITE_BUSY_TIMEOUT):
+            raise sqlite3.OperationalError("database is locked")
+        try:
+            if self._file is None:
+                self._file = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._wait_for_other_processes()
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def _wait_for_other_processes(self) -> None:
+        # Asked every millisecond rather than waited for, so that a writer in another
+        # process (a command's long transaction) makes this one fail after the timeout,
+        # as SQLite would, instead of waiting until gunicorn kills the worker.
+        give_up_at = time.monotonic() + SQLITE_BUSY_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > give_up_at:
+                    raise sqlite3.OperationalError("database is locked") from None
+                time.sleep(0.001)
+
+    def release(self) -> None:
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._threads.release()
+
+
+# The statements with which a write transaction begins: pysqlite begins one before
+# INSERT, UPDATE, DELETE and REPLACE; the portal says BEGIN IMMEDIATE itself (savepoint).
+_BEGINS_WRITING = ("INSERT", "UPDATE", "DELETE", "REPLAC", "BEGIN ", "SAVEPO")
+
+
+def _sqlite_connection_class(writers: SqliteWriterLock) -> type[sqlite3.Connection]:
+    class WriterCursor(sqlite3.Cursor):
+        """Takes ``writers`` before a statement that begins a write transaction, and lets
+        go of it once a statement has ended the transaction (a COMMIT or ROLLBACK in SQL)."""
+
+        def execute(self, statement, parameters=()):
+            try:
+                self.connection.before(statement)
+                return super().execute(statement, parameters)
+            finally:
+                self.connection.after()
+
+        def executemany(self, statement, parameters):
+            try:
+                self.connection.before(statement)
+                return super().executemany(statement, parameters)
+            finally:
+                self.connection.after()
+
+    class WriterConnection(sqlite3.Connection):
+        """A connection that takes ``writers`` before it begins to write and lets go of
+        it once its transaction has ended, however it ends."""
+
+        holds_writer_lock = False
+
+        def cursor(self, factory=WriterCursor):
+            return super().cursor(factory)
+
+        def before(self, statement: str) -> None:
+            if self.holds_writer_lock or self.in_transaction or statement.lstrip()[:6].upper() not in _BEGINS_WRITING:
+                return
+            writers.acquire()
+            self.holds_writer_lock = True
+            if not statement.lstrip().upper().startswith("BEGIN"):
+                self.execute("BEGIN IMMEDIATE")  # (through a cursor of ours: a failure lets go, ``after``)
+
+        def after(self) -> None:
+            if self.holds_writer_lock and not self.in_transaction:
+                self.let_go()
+
+        def let_go(self) -> None:
+            if self.holds_writer_lock:
+                self.holds_writer_lock = False
+                writers.release()
+
+        def commit(self):
+            try:
+                super().commit()
+            finally:
+                self.after()
+
+        def rollback(self):
+            try:
+                super().rollback()
+            finally:
+                self.let_go()
+
+        def close(self):
+            try:
+                super().close()
+            finally:
+                self.let_go()
+
+        def __del__(self):  # a connection dropped without being closed lets go too
+            self.let_go()
+
+    return WriterConnection
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 15})
+        database = make_url(url).database
+        connect_args = {"timeout": SQLITE_BUSY_TIMEOUT}
+        writers = None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            writers = SqliteWriterLock(database + "-writer.lock")
+            connect_args["factory"] = _sqlite_connection_class(writers)
+        engine = create_engine(url, echo=echo, connect_args=connect_args)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):

@@ -243,3 +243,47 @@ def test_no_autoflush_is_respected_by_column_reads(app, db):
         db.add(District(name="Not yet"))
         assert db.scalar(select(func.count()).select_from(District).where(District.name == "Not yet")) == 0
     assert db.scalar(select(func.count()).select_from(District).where(District.name == "Not yet")) == 1
+
+
+def test_sqlite_writers_queue_on_the_writer_lock_and_it_is_let_go_however_a_transaction_ends(tmp_path):
+    """Writers take turns (on SQLite, through the writer lock beside the database): a second
+    writer waits until the first commits, and a rolled-back or failed transaction lets go
+    of the lock too, so the next writer never waits for nothing."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    engine = portal_db.make_engine(f"sqlite:///{tmp_path / 'writers.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE row (n INTEGER PRIMARY KEY)"))
+    order = []
+    first_has_written = threading.Event()
+
+    def second_writer():
+        first_has_written.wait()
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO row (n) VALUES (2)"))
+            order.append("second wrote")
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO row (n) VALUES (1)"))
+        first_has_written.set()
+        time.sleep(0.2)  # the second writer is waiting meanwhile
+        order.append("first commits")
+    thread.join(10)
+    assert order == ["first commits", "second wrote"]
+    assert (tmp_path / "writers.db-writer.lock").exists()
+
+    with engine.connect() as connection:  # rolled back
+        connection.execute(text("INSERT INTO row (n) VALUES (3)"))
+        connection.rollback()
+    with pytest.raises(IntegrityError), engine.begin() as connection:  # failed
+        connection.execute(text("INSERT INTO row (n) VALUES (1)"))
+    with engine.begin() as connection:  # the lock is free again, in this thread and any other
+        connection.execute(text("INSERT INTO row (n) VALUES (4)"))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT n FROM row ORDER BY n")).scalars().all() == [1, 2, 4]
+    engine.dispose()

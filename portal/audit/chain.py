@@ -25,10 +25,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.session import make_transient_to_detached
 
 from portal.audit.models import AuditEvent, AuditHead
 from portal.clock import now as clock_now
@@ -120,58 +121,115 @@ def _take_noted(session: Session) -> list[AuditEvent]:
 def _note_new_events(session: Session, _flush_context, _instances) -> None:
     # An event added with session.add() rather than record() is chained too.
     for obj in session.new:
-        if isinstance(obj, AuditEvent):
+        if isinstance(obj, AuditEvent) and obj.position is None:  # (one sealed is inserted sealed)
             note(session, obj)
 
 
 def seal(session: Session) -> None:
     """Give this transaction's new audit events their places in the chain (before_commit).
 
-    The events are flushed first, then the chain's head is read and the events get the
-    next positions, in the order they were recorded, and their hashes; all in the
-    committing transaction, so the links commit with the changes or not at all.
+    Everything else the transaction holds is flushed first; then the chain's head is read
+    and the events get the next positions, in the order they were recorded, and their
+    hashes; all in the committing transaction, so the links commit with the changes or not
+    at all. An event not yet written is inserted once, sealed; one a flush wrote earlier
+    (with no place yet) is updated with its place.
 
     Two transactions must not read the same head. On PostgreSQL a transaction-scoped
     advisory lock is taken before the head is read: a second committing transaction waits
     for the first to commit (or roll back), and then, at READ COMMITTED, its next statement
-    sees the first one's events. On SQLite no lock is needed: the flush before has
-    written a row, and a transaction that has written holds the database's one write lock
-    until it ends, so nobody else can extend the chain meanwhile; and SQLite lets a
-    transaction write only if no other one committed since its snapshot was taken, so the
-    head it reads is the newest. The unique position is the last guard: a transaction that
-    somehow read a stale head fails to commit rather than forking the chain.
+    sees the first one's events. On SQLite the transaction holds the database's one write
+    lock before the head is read (a transaction that has written holds it until it ends,
+    and one that has not yet written takes it with ``BEGIN IMMEDIATE``), so nobody else can
+    extend the chain meanwhile; and a transaction holding that lock has seen every commit
+    before it, so the head it reads is the newest. The unique position is the last guard:
+    a transaction that somehow read a stale head fails to commit rather than forking the
+    chain.
 
     SQLAlchemy fires ``before_commit`` as a savepoint is released too; sealing waits for
     the outermost commit. Taking the lock there, after every row lock the transaction
-    needs, is what keeps it free of deadlocks: a transaction holding the lock only reads
-    the head and writes its own events. (Taken at a savepoint mid-transaction, it could
-    be held while waiting for a row another transaction locked before waiting for it.)
+    needs (its other changes are flushed before it), is what keeps it free of deadlocks: a
+    transaction holding the lock only reads the head and writes its own events. (Taken at
+    a savepoint mid-transaction, it could be held while waiting for a row another
+    transaction locked before waiting for it.)
     """
     if session.in_nested_transaction():
         return
     noted = session.info.get(_UNSEALED)
     if not noted and not any(isinstance(obj, AuditEvent) for obj in session.new):
         return
-    session.flush()  # every event inserted (and, on SQLite, the write lock held)
+    # The events not yet written stay out of this flush: they are inserted once, sealed.
+    unwritten = [obj for obj in session.new if isinstance(obj, AuditEvent)]
+    unwritten_ids = {id(e) for e in unwritten}
+    for audit_event in unwritten:
+        note(session, audit_event)
+        session.expunge(audit_event)
+    try:
+        session.flush()  # every other change written, and the row locks it needs taken
+    except BaseException:
+        session.add_all(unwritten)
+        raise
     events = [
-        e
-        for e in _take_noted(session)
-        if e.position is None and e in session and inspect(e).persistent  # not undone by a savepoint
-    ]
+        e for e in _take_noted(session) if e.position is None and (id(e) in unwritten_ids or e in session)
+    ]  # an event undone by a savepoint is no longer in the session
     if not events:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_TAKE_CHAIN_LOCK, {"key": CHAIN_LOCK_KEY})
+    elif connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, before the head is read
     position, prev_hash = head(session) or (0, GENESIS)
     for audit_event in events:
+        if audit_event.occurred_at is None:  # the column defaults, as an insert would give them
+            audit_event.occurred_at = clock_now()
+        if audit_event.details is None:
+            audit_event.details = {}
         position += 1
         audit_event.position = position
         audit_event.prev_hash = prev_hash
         audit_event.hash = prev_hash = _hash_of(audit_event)
-        # Written again with the hash: JSON columns do not notice a change made in place,
-        # so a dict changed after the first flush is stored exactly as it was hashed.
-        flag_modified(audit_event, "details")
-    session.flush()
+        if id(audit_event) not in unwritten_ids:
+            # Written again with the hash: JSON columns do not notice a change made in place,
+            # so a dict changed after the first flush is stored exactly as it was hashed.
+            flag_modified(audit_event, "details")
+    sealed_unwritten = [e for e in events if id(e) in unwritten_ids]
+    if len(sealed_unwritten) < len(events):
+        session.flush()
+    _insert_sealed(session, sealed_unwritten)
+
+
+_EVENT_COLUMNS = (
+    "occurred_at",
+    "actor_id",
+    "action",
+    "object_type",
+    "object_id",
+    "details",
+    "position",
+    "prev_hash",
+    "hash",
+)
+_INSERT_EVENT = insert(AuditEvent.__table__)
+_INSERT_EVENTS = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id, sort_by_parameter_order=True)
+
+
+def _insert_sealed(session: Session, events: list[AuditEvent]) -> None:
+    """Insert sealed events in one statement; each then stands in the session as the row
+    it wrote (no second write, no read back)."""
+    if not events:
+        return
+    rows = [{name: getattr(e, name) for name in _EVENT_COLUMNS} for e in events]
+    if len(rows) == 1:  # the usual case: one plain INSERT
+        ids = session.execute(_INSERT_EVENT, rows[0]).inserted_primary_key
+    else:
+        ids = session.execute(_INSERT_EVENTS, rows).scalars().all()
+    for audit_event, event_id in zip(events, ids, strict=True):
+        audit_event.id = event_id
+        make_transient_to_detached(audit_event)
+        session.add(audit_event)
+
+
+_TAKE_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def _forget_unsealed(session: Session, transaction) -> None:
@@ -190,13 +248,19 @@ event.listen(Session, "after_transaction_end", _forget_unsealed)
 
 def head(session: Session) -> tuple[int, str] | None:
     """The chain's newest (position, hash), or None while the chain is empty."""
-    row = session.execute(
-        select(AuditEvent.position, AuditEvent.hash)
-        .where(AuditEvent.position.is_not(None))
-        .order_by(AuditEvent.position.desc())
-        .limit(1)
-    ).first()
+    row = session.execute(_HEAD).first()
     return (row.position, row.hash) if row else None
+
+
+# Built once, of the table's columns (no ORM rows to make): every transaction that records
+# an event reads it as it commits.
+_events = AuditEvent.__table__.c
+_HEAD = (
+    select(_events.position, _events.hash)
+    .where(_events.position.is_not(None))
+    .order_by(_events.position.desc())
+    .limit(1)
+)
 
 
 # --- Published heads ----------------------------------------------------------------------------

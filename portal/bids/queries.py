@@ -3,14 +3,16 @@ bids through signals (``receivers.py``). Nothing here writes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from portal.bids.models import Bid, BidAnswer, BidAttachment, BidLot, BidStatus, Submission, bid_evidence
-from portal.providers.models import Evidence
-from portal.tenders.models import Lot, Question, Tender
+from portal.files import StoredFile
+from portal.providers.models import Evidence, EvidenceKind, Organisation
+from portal.tenders.models import Lot, Question, QuestionKind, Tender, TenderStatus, question_lot
 
 
 def bid_for_pages(session: Session, bid_id: int) -> Bid | None:
@@ -52,53 +54,367 @@ def bid_for_question_page(session: Session, bid_id: int) -> Bid | None:
     return session.scalars(_BID_FOR_QUESTION_PAGE, {"bid_id": bid_id}).one_or_none()
 
 
-# Built once: every submission runs it, and a statement with six loader options costs more
-# to build and to key for the compiled-SQL cache than to run.
-_BID_TO_SUBMIT = (
-    select(Bid)
-    .where(Bid.id == bindparam("bid_id"), Bid.organisation_id == bindparam("organisation_id"))
-    .options(
-        joinedload(Bid.tender, innerjoin=True).selectinload(Tender.questions).selectinload(Question.lots),
-        joinedload(Bid.organisation, innerjoin=True),
-        selectinload(Bid.lots).joinedload(BidLot.lot, innerjoin=True),
-        selectinload(Bid.answers),
-        selectinload(Bid.attachments).joinedload(BidAttachment.file, innerjoin=True),
-        selectinload(Bid.submissions).defer(Submission.content),
-    )
-    .with_for_update(of=Bid)
-    .execution_options(populate_existing=True)
+# --- What a submission reads ------------------------------------------------------------------
+# Plain rows, not entities: a submission reads the bid once, in a few statements built once
+# here, and writes with statements of its own (``submission.submit``). The shapes are those
+# of the mapped classes where the shared rules read them (``policies.require_editable``,
+# ``drafting.missing_items`` and ``questions_for`` read ``bid.tender``, ``bid.lots`` with
+# their ``lot``, ``bid.answers`` and the tender's ``questions`` with their ``lots``), so the
+# check page and the submission judge a draft by the same code.
+
+
+@dataclass(frozen=True, slots=True)
+class LotOfBid:
+    id: int
+    number: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class BidLotToSubmit:
+    lot_id: int
+    price_pence: int | None
+    lot: LotOfBid
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerToSubmit:
+    question_id: int
+    text: str | None
+    yes_no: bool | None
+    is_complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionLot:
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionToSubmit:
+    id: int
+    kind: QuestionKind
+    short_title: str | None
+    text: str
+    word_limit: int | None
+    passing_answer: bool | None
+    lots: tuple[QuestionLot, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TenderToSubmit:
+    id: int
+    reference: str
+    title: str
+    status: TenderStatus
+    submission_deadline: datetime | None
+    questions: tuple[QuestionToSubmit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FileToSubmit:
+    title: str
+    file_id: int
+    filename: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceToSubmit:
+    id: int
+    kind: EvidenceKind
+    title: str
+    sha256: str
+    expires_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationName:
+    name: str
+
+
+@dataclass(slots=True)
+class BidToSubmit:
+    """A bid as a submission reads it, fresh under its lock (see ``bid_to_submit``).
+
+    ``status`` and ``submitted_at`` are moved by ``BID_STATES`` like a mapped bid's, then
+    written by the submission's own statement. ``latest_version`` is the newest submitted
+    version (0 for none); ``current_submission_id`` the submission made from ``revision``,
+    if there is one. ``attachments`` and ``evidence`` are rows of what the snapshot keeps
+    of the files (by hash), in the order it lists them."""
+
+    __tablename__ = "bid"  # what the audit trail calls it, as it does a mapped bid
+
+    id: int
+    tender_id: int
+    organisation_id: int
+    status: BidStatus
+    revision: int
+    declarations_confirmed_at: datetime | None
+    submitted_at: datetime | None
+    latest_version: int
+    current_submission_id: int | None
+    tender: TenderToSubmit
+    organisation: OrganisationName
+    lots: list[BidLotToSubmit]
+    answers: list[AnswerToSubmit]
+    attachments: list[FileToSubmit]
+    evidence: list[EvidenceToSubmit]
+
+
+# The tables' own columns, not the mapped attributes: a statement of plain columns skips the
+# ORM's compiling and reading of rows, which costs as much again as running it.
+_bid_table, _tender_table, _organisation_table, _question_table, _answer_table = (
+    Bid.__table__,
+    Tender.__table__,
+    Organisation.__table__,
+    Question.__table__,
+    BidAnswer.__table__,
 )
+_bid_lot_table, _lot_table, _attachment_table, _file_table, _evidence_table, _submission_table = (
+    BidLot.__table__,
+    Lot.__table__,
+    BidAttachment.__table__,
+    StoredFile.__table__,
+    Evidence.__table__,
+    Submission.__table__,
+)
+_bid, _tender, _organisation, _question, _answer = (
+    t.c for t in (_bid_table, _tender_table, _organisation_table, _question_table, _answer_table)
+)
+_bid_lot, _lot, _attachment, _file, _evidence, _submission = (
+    t.c for t in (_bid_lot_table, _lot_table, _attachment_table, _file_table, _evidence_table, _submission_table)
+)
+_latest_version = select(func.coalesce(func.max(_submission.version), 0)).where(_submission.bid_id == _bid.id)
+_from_revision = select(_submission.id).where(_submission.bid_id == _bid.id, _submission.from_revision == _bid.revision)
+
+# Built once, with bound parameters: every submission runs them.
+_BID_TO_SUBMIT = (
+    select(
+        _bid.id,
+        _bid.tender_id,
+        _bid.organisation_id,
+        _bid.status,
+        _bid.revision,
+        _bid.declarations_confirmed_at,
+        _bid.submitted_at,
+        _latest_version.scalar_subquery().label("latest_version"),
+        _from_revision.scalar_subquery().label("current_submission_id"),
+        _tender.reference,
+        _tender.title,
+        _tender.status.label("tender_status"),
+        _tender.submission_deadline,
+        _organisation.name.label("organisation_name"),
+    )
+    .join(_tender_table, _tender.id == _bid.tender_id)
+    .join(_organisation_table, _organisation.id == _bid.organisation_id)
+    .where(_bid.id == bindparam("bid_id"), _bid.organisation_id == bindparam("organisation_id"))
+    .with_for_update(of=_bid_table)
+)
+# Everything else a submission reads, in one statement (one round trip): a UNION ALL of
+# four parts, told apart by ``part`` and in order within each by ``seq``. Each part fills
+# its own columns and leaves the others NULL (cast to their type, so every row is read as
+# its column says): the tender's questions (a row per lot, with this bid's answer), the
+# lots chosen, the files and the evidence.
+_QUESTION, _LOT, _FILE, _EVIDENCE = 1, 2, 3, 4
+_DETAIL_COLUMNS = {
+    "question_id": _question.id,
+    "kind": _question.kind,
+    "short_title": _question.short_title,
+    "question_text": _question.text,
+    "word_limit": _question.word_limit,
+    "passing_answer": _question.passing_answer,
+    "question_lot_id": question_lot.c.lot_id,
+    "answer_id": _answer.id,
+    "answer_text": _answer.text,
+    "yes_no": _answer.yes_no,
+    "is_complete": _answer.is_complete,
+    "lot_id": _bid_lot.lot_id,
+    "price_pence": _bid_lot.price_pence,
+    "lot_number": _lot.number,
+    "lot_title": _lot.title,
+    "file_title": _attachment.title,
+    "file_id": _attachment.file_id,
+    "filename": _file.filename,
+    "sha256": _file.sha256,
+    "size": _file.size,
+    "evidence_id": _evidence.id,
+    "evidence_kind": _evidence.kind,
+    "evidence_title": _evidence.title,
+    "expires_on": _evidence.expires_on,
+}
 
 
-def bid_to_submit(session: Session, bid_id: int, organisation_id: int | None) -> Bid | None:
-    """The bid, locked until the transaction ends (one submitter at a time),
-    with everything the completeness check and the snapshot read, fresh from
-    the database (``populate_existing``: a colleague may have changed it since
-    the request loaded it): its tender and organisation, lots with their lot,
-    answers, files, the tender's questions with their lots, and its
-    submissions without their content (for the version and the revision they
-    came from). Seven queries, whatever the number of questions, lots or files.
-    Only a bid of ``organisation_id`` is read (None otherwise), so a request for
-    another organisation's bid locks nothing.
+def _part(number: int, order_by: tuple, **filled):
+    """One part of the details: its own columns filled, every other one a typed NULL."""
+    columns = [
+        (filled[name] if name in filled else cast(null(), column.type)).label(name)
+        for name, column in _DETAIL_COLUMNS.items()
+    ]
+    return select(literal(number).label("part"), func.row_number().over(order_by=order_by).label("seq"), *columns)
 
-    ``FOR UPDATE OF bid`` locks the bid's row only: PostgreSQL cannot lock the
-    rows of a joined table that may be missing, and the tender is not ours to
-    lock. SQLite has no row locks (it has one writer at a time instead).
+
+_BID_DETAILS = union_all(
+    _part(
+        _QUESTION,
+        (_question.position, _question.id, question_lot.c.lot_id),
+        question_id=_question.id,
+        kind=_question.kind,
+        short_title=_question.short_title,
+        question_text=_question.text,
+        word_limit=_question.word_limit,
+        passing_answer=_question.passing_answer,
+        question_lot_id=question_lot.c.lot_id,
+        answer_id=_answer.id,
+        answer_text=_answer.text,
+        yes_no=_answer.yes_no,
+        is_complete=_answer.is_complete,
+    )
+    .select_from(_question_table)
+    .outerjoin(question_lot, question_lot.c.question_id == _question.id)
+    .outerjoin(_answer_table, (_answer.question_id == _question.id) & (_answer.bid_id == bindparam("bid_id")))
+    .where(_question.tender_id == bindparam("tender_id")),
+    _part(
+        _LOT,
+        (_bid_lot.lot_id,),
+        lot_id=_bid_lot.lot_id,
+        price_pence=_bid_lot.price_pence,
+        lot_number=_lot.number,
+        lot_title=_lot.title,
+    )
+    .select_from(_bid_lot_table)
+    .join(_lot_table, _lot.id == _bid_lot.lot_id)
+    .where(_bid_lot.bid_id == bindparam("bid_id")),
+    _part(
+        _FILE,
+        (_attachment.id,),
+        file_title=_attachment.title,
+        file_id=_attachment.file_id,
+        filename=_file.filename,
+        sha256=_file.sha256,
+        size=_file.size,
+    )
+    .select_from(_attachment_table)
+    .join(_file_table, _file.id == _attachment.file_id)
+    .where(_attachment.bid_id == bindparam("bid_id")),
+    _part(
+        _EVIDENCE,
+        (_evidence.kind, _evidence.title),
+        sha256=_file.sha256,
+        evidence_id=_evidence.id,
+        evidence_kind=_evidence.kind,
+        evidence_title=_evidence.title,
+        expires_on=_evidence.expires_on,
+    )
+    .select_from(_evidence_table)
+    .join(bid_evidence, bid_evidence.c.evidence_id == _evidence.id)
+    .join(_file_table, _file.id == _evidence.file_id)
+    .where(bid_evidence.c.bid_id == bindparam("bid_id")),
+).order_by("part", "seq")
+
+
+@dataclass(slots=True)
+class _Details:
+    questions: tuple[QuestionToSubmit, ...]
+    answers: list[AnswerToSubmit]
+    lots: list[BidLotToSubmit]
+    attachments: list[FileToSubmit]
+    evidence: list[EvidenceToSubmit]
+
+
+def _details(rows) -> _Details:
+    questions: dict[int, tuple] = {}
+    question_lots: dict[int, list[QuestionLot]] = {}
+    answers, lots, attachments, evidence = [], [], [], []
+    for row in rows:
+        if row.part == _QUESTION:
+            if row.question_id not in questions:
+                questions[row.question_id] = row
+                question_lots[row.question_id] = []
+                if row.answer_id is not None:
+                    answers.append(AnswerToSubmit(row.question_id, row.answer_text, row.yes_no, row.is_complete))
+            if row.question_lot_id is not None:
+                question_lots[row.question_id].append(QuestionLot(row.question_lot_id))
+        elif row.part == _LOT:
+            lots.append(
+                BidLotToSubmit(row.lot_id, row.price_pence, LotOfBid(row.lot_id, row.lot_number, row.lot_title))
+            )
+        elif row.part == _FILE:
+            attachments.append(FileToSubmit(row.file_title, row.file_id, row.filename, row.sha256, row.size))
+        else:
+            evidence.append(
+                EvidenceToSubmit(row.evidence_id, row.evidence_kind, row.evidence_title, row.sha256, row.expires_on)
+            )
+    return _Details(
+        questions=tuple(
+            QuestionToSubmit(
+                q.question_id,
+                q.kind,
+                q.short_title,
+                q.question_text,
+                q.word_limit,
+                q.passing_answer,
+                tuple(question_lots[q.question_id]),
+            )
+            for q in questions.values()
+        ),
+        answers=answers,
+        lots=lots,
+        attachments=attachments,
+        evidence=evidence,
+    )
+
+
+def bid_to_submit(session: Session, bid_id: int, organisation_id: int | None) -> BidToSubmit | None:
+    """The bid, locked until the transaction ends (one submitter at a time), with
+    everything the completeness check and the snapshot read, fresh from the
+    database: its tender and organisation, its submissions' newest version and the
+    one made from this revision; then the tender's questions with their lots and
+    this bid's answers, the lots chosen with their lot, the files and the evidence
+    by hash. Two queries, whatever the number of questions, lots or files. Only a
+    bid of ``organisation_id`` is read (None otherwise), so a request for another
+    organisation's bid locks nothing.
+
+    ``FOR UPDATE OF bid`` locks the bid's row only: the tender is not ours to
+    lock. SQLite has no row locks (it has one writer at a time instead, and the
+    submission's unique revision decides a race).
     """
-    bid = session.scalars(_BID_TO_SUBMIT, {"bid_id": bid_id, "organisation_id": organisation_id}).one_or_none()
-    if bid is not None:
-        session.info[_LOCKED] = (session.get_transaction(), bid_id)
+    row = session.execute(_BID_TO_SUBMIT, {"bid_id": bid_id, "organisation_id": organisation_id}).first()
+    if row is None:
+        return None
+    details = _details(session.execute(_BID_DETAILS, {"bid_id": bid_id, "tender_id": row.tender_id}))
+    bid = BidToSubmit(
+        id=row.id,
+        tender_id=row.tender_id,
+        organisation_id=row.organisation_id,
+        status=row.status,
+        revision=row.revision,
+        declarations_confirmed_at=row.declarations_confirmed_at,
+        submitted_at=row.submitted_at,
+        latest_version=row.latest_version,
+        current_submission_id=row.current_submission_id,
+        tender=TenderToSubmit(
+            row.tender_id, row.reference, row.title, row.tender_status, row.submission_deadline, details.questions
+        ),
+        organisation=OrganisationName(row.organisation_name),
+        lots=details.lots,
+        answers=details.answers,
+        attachments=details.attachments,
+        evidence=details.evidence,
+    )
+    session.info[_LOCKED] = (session.get_transaction(), bid)
     return bid
 
 
 _LOCKED = "bids.locked_for_submission"
 
 
-def is_loaded_to_submit(session: Session, bid: Bid) -> bool:
-    """``bid_to_submit`` has read this bid already in the current transaction
-    (so it is locked and fresh, and need not be read again)."""
-    transaction, bid_id = session.info.get(_LOCKED, (None, None))
-    return bid_id == bid.id and transaction is not None and transaction is session.get_transaction()
+def is_loaded_to_submit(session: Session, bid) -> bool:
+    """``bid`` is what ``bid_to_submit`` read in the current transaction (so it is
+    locked and fresh, and need not be read again)."""
+    transaction, loaded = session.info.get(_LOCKED, (None, None))
+    return loaded is bid and transaction is not None and transaction is session.get_transaction()
 
 
 # Built once, with a bound parameter: the provider's home and bids pages run it on every visit.

@@ -27,9 +27,13 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.session import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from portal.accounts.models import User
 from portal.accounts.queries import active_emails
@@ -37,11 +41,11 @@ from portal.bids.display import format_datetime_seconds
 from portal.bids.drafting import mark_changed, missing_items, questions_for
 from portal.bids.models import Bid, BidStatus, Submission
 from portal.bids.policies import DeadlinePassed, require_editable
-from portal.bids.queries import bid_to_submit, chosen_evidence, is_loaded_to_submit
-from portal.db import before_commit, savepoint
+from portal.bids.queries import BidToSubmit, bid_to_submit, is_loaded_to_submit
+from portal.db import before_commit
 from portal.errors import RuleViolation
 from portal.links import external_url
-from portal.notifications.services import queue_email
+from portal.notifications.services import queue_email, queue_rendered, render_email
 from portal.states import StateMachine
 from portal.tenders.models import Tender
 
@@ -73,7 +77,7 @@ class Incomplete(RuleViolation):
         self.missing = missing
 
 
-def snapshot(session: Session, bid: Bid) -> dict:
+def snapshot(bid: BidToSubmit) -> dict:
     """The bid as submitted: everything needed to evaluate it, files by hash."""
     answers = {a.question_id: a for a in bid.answers}
     return {
@@ -94,13 +98,7 @@ def snapshot(session: Session, bid: Bid) -> dict:
             for q in questions_for(bid)
         ],
         "attachments": [
-            {
-                "title": a.title,
-                "filename": a.file.filename,
-                "sha256": a.file.sha256,
-                "size": a.file.size,
-                "file_id": a.file_id,
-            }
+            {"title": a.title, "filename": a.filename, "sha256": a.sha256, "size": a.size, "file_id": a.file_id}
             for a in bid.attachments
         ],
         "evidence": [
@@ -108,10 +106,10 @@ def snapshot(session: Session, bid: Bid) -> dict:
                 "evidence_id": e.id,
                 "kind": e.kind.name,
                 "title": e.title,
-                "sha256": e.file.sha256,
+                "sha256": e.sha256,
                 "expires_on": e.expires_on.isoformat() if e.expires_on else None,
             }
-            for e in chosen_evidence(session, bid)
+            for e in bid.evidence
         ],
         "declarations_confirmed_at": bid.declarations_confirmed_at.isoformat()
         if bid.declarations_confirmed_at
@@ -128,14 +126,49 @@ def _judge_the_deadline_again_at_commit(session: Session, tender_id: int, arrive
         # The request's arrival, not the clock now: a press that reached the portal in
         # time counts, however long it waited for a worker. The deadline is read again,
         # as it stands at commit: an amendment committed meanwhile may have moved it.
-        deadline = session.scalar(select(Tender.submission_deadline).where(Tender.id == tender_id))
+        deadline = session.scalar(_DEADLINE, {"tender_id": tender_id})
         if deadline is not None and arrived_at >= deadline:
             raise DeadlinePassed(deadline, arrived_at)
 
     before_commit(session, still_before_deadline)
 
 
-def submit(session: Session, user: User, bid: Bid, now: datetime) -> tuple[Submission, bool]:
+# Built once: every submission runs them. The submission is written only if no submission
+# was made from this revision yet (``ON CONFLICT DO NOTHING``: a race lost to another tab is
+# told by no id coming back, with no error to undo); any other unique key (the version)
+# still fails as an error.
+_tender = Tender.__table__.c
+_DEADLINE = select(_tender.submission_deadline).where(_tender.id == bindparam("tender_id"))
+_INSERT_SUBMISSION = {
+    name: dialect_insert(Submission.__table__)
+    .on_conflict_do_nothing(index_elements=["bid_id", "from_revision"])
+    .returning(Submission.__table__.c.id)
+    for name, dialect_insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+_SUBMISSION_FROM_REVISION = select(Submission).where(
+    Submission.bid_id == bindparam("bid_id"), Submission.from_revision == bindparam("revision")
+)
+_bid = Bid.__table__
+_MARK_SUBMITTED = (
+    update(_bid)
+    .where(_bid.c.id == bindparam("bid_id"))
+    .values(status=bindparam("status"), submitted_at=bindparam("submitted_at"), withdrawn_at=None)
+)
+
+
+def _the_bid_as_written(session: Session, bid: BidToSubmit) -> None:
+    """A mapped copy of the bid already in the session (a caller's, not the view's) is
+    told what the statement wrote, as if it had been read again."""
+    loaded = session.identity_map.get(identity_key(Bid, bid.id))
+    if loaded is None:
+        return
+    set_committed_value(loaded, "status", bid.status)
+    set_committed_value(loaded, "submitted_at", bid.submitted_at)
+    set_committed_value(loaded, "withdrawn_at", None)
+    session.expire(loaded, ["submissions"])
+
+
+def submit(session: Session, user: User, bid: Bid | BidToSubmit, now: datetime) -> tuple[Submission, bool]:
     """Submit the draft as a new immutable version; returns (submission, is_new).
 
     ``now`` is when the request reached the portal (``portal.arrival``): the
@@ -144,6 +177,11 @@ def submit(session: Session, user: User, bid: Bid, now: datetime) -> tuple[Submi
     draft submitted again (double-click, second tab, a colleague at the same
     moment) returns the existing submission. The organisation's people are
     emailed the receipt (queued, sent by the worker after the commit).
+
+    ``bid`` is read again, locked, unless it is what ``queries.bid_to_submit``
+    read in this transaction (as the view does). The bid, its submission, audit
+    event and emails are written by statements, not through mapped objects: a
+    mapped copy of the bid already in the session is updated to match.
 
     Raises:
         DeadlinePassed: the request arrived at or after the deadline (nothing is written).
@@ -158,14 +196,14 @@ def submit(session: Session, user: User, bid: Bid, now: datetime) -> tuple[Submi
             raise RuleViolation(None, "This bid no longer exists")
         bid = locked
     require_editable(bid, now)
-    existing = next((s for s in bid.submissions if s.from_revision == bid.revision), None)
-    if existing is not None and bid.status is BidStatus.SUBMITTED:
-        return existing, False
+    if bid.current_submission_id is not None and bid.status is BidStatus.SUBMITTED:
+        return session.get(Submission, bid.current_submission_id), False
     missing = missing_items(bid)
     if missing:
         raise Incomplete(missing)
-    content = snapshot(session, bid)
-    version = max((s.version for s in bid.submissions), default=0) + 1
+    BID_STATES.check(bid, BidStatus.SUBMITTED)  # before anything is written
+    content = snapshot(bid)
+    version = bid.latest_version + 1
     content["version"] = version
     submission = Submission(
         bid_id=bid.id,
@@ -177,43 +215,53 @@ def submit(session: Session, user: User, bid: Bid, now: datetime) -> tuple[Submi
         sha256=content_hash(content),
         content=content,
     )
-    try:
-        with savepoint(session):
-            session.add(submission)
-            session.flush()
-    except IntegrityError:
+    # Everything that takes time is done before the first write: on SQLite the first write
+    # takes the database's one write lock, which every other writer then waits for.
+    receipt = render_email(
+        "bid_receipt",
+        bid=bid,
+        submission=submission,
+        receipt_url=external_url("bids.receipt", bid_id=bid.id, version=version),
+        submitted_at=format_datetime_seconds(now),
+    )
+    recipients = active_emails(session, bid.organisation_id)
+    written = session.execute(
+        _INSERT_SUBMISSION[session.get_bind().dialect.name],
+        {
+            "bid_id": submission.bid_id,
+            "version": version,
+            "from_revision": submission.from_revision,
+            "submitted_at": now,
+            "submitted_by_id": submission.submitted_by_id,
+            "receipt_reference": submission.receipt_reference,
+            "sha256": submission.sha256,
+            "content": content,
+        },
+    ).scalar()
+    if written is None:
         # Another tab (or a colleague) submitted this same draft a moment earlier:
         # theirs is the submission, and its receipt is this one's too.
-        winner = session.scalar(
-            select(Submission).where(Submission.bid_id == bid.id, Submission.from_revision == bid.revision)
-        )
-        if winner is None:
-            raise
-        return winner, False
-    BID_STATES.move(
-        session,
-        user,
-        bid,
-        BidStatus.SUBMITTED,
-        now,
-        version=version,
-        receipt=submission.receipt_reference,
-        sha256=submission.sha256,
-    )
-    bid.withdrawn_at = None
-    session.flush()
-    _judge_the_deadline_again_at_commit(session, bid.tender_id, now)
-    receipt_url = external_url("bids.receipt", bid_id=bid.id, version=version)
-    for email in active_emails(session, bid.organisation_id):
-        queue_email(
+        return session.scalars(_SUBMISSION_FROM_REVISION, {"bid_id": bid.id, "revision": bid.revision}).one(), False
+    submission.id = written
+    make_transient_to_detached(submission)  # the row just written, as if read back
+    session.add(submission)
+    # The audit event waits in the session (no flush) to be inserted once, sealed, as the
+    # transaction commits (``audit.chain.seal``).
+    with session.no_autoflush:
+        BID_STATES.move(
             session,
-            email,
-            "bid_receipt",
-            bid=bid,
-            submission=submission,
-            receipt_url=receipt_url,
-            submitted_at=format_datetime_seconds(now),
+            user,
+            bid,
+            BidStatus.SUBMITTED,
+            now,
+            version=version,
+            receipt=submission.receipt_reference,
+            sha256=submission.sha256,
         )
+        session.execute(_MARK_SUBMITTED, {"bid_id": bid.id, "status": bid.status, "submitted_at": bid.submitted_at})
+        _the_bid_as_written(session, bid)
+        queue_rendered(session, recipients, receipt)
+    _judge_the_deadline_again_at_commit(session, bid.tender_id, now)
     return submission, True
 
 

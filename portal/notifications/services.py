@@ -7,10 +7,47 @@ for a mail server.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import render_template
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from portal.notifications.models import OutgoingEmail
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedEmail:
+    """An email ready to queue (``render_email``), to one address or many."""
+
+    subject: str
+    body_text: str
+
+
+def render_email(template: str, **context) -> RenderedEmail:
+    """``templates/email/<template>.txt`` rendered: its first line ``Subject: ...``, the rest the body.
+
+    Raises:
+        ValueError: the template does not start with its subject line.
+    """
+    rendered = render_template(f"email/{template}.txt", **context)
+    first_line, _, body = rendered.lstrip().partition("\n")
+    if not first_line.startswith("Subject: "):
+        raise ValueError(f"email template {template} must start with 'Subject: '")
+    return RenderedEmail(first_line.removeprefix("Subject: ").strip(), body.strip() + "\n")
+
+
+def queue_rendered(session: Session, to_addresses: list[str], email: RenderedEmail) -> None:
+    """Queue ``email`` to each of ``to_addresses``, in one statement (rendered beforehand,
+    so a service can do that work before its first write)."""
+    if to_addresses:
+        session.execute(
+            _QUEUE, [{"to_address": a, "subject": email.subject, "body_text": email.body_text} for a in to_addresses]
+        )
+
+
+# Built once: a submission's receipts are queued with it.
+_QUEUE = insert(OutgoingEmail.__table__)
 
 
 def queue_email(session: Session, to_address: str, template: str, **context) -> OutgoingEmail:
@@ -22,14 +59,7 @@ def queue_email(session: Session, to_address: str, template: str, **context) -> 
     Raises:
         ValueError: the template does not start with its subject line.
     """
-    rendered = render_template(f"email/{template}.txt", **context)
-    first_line, _, body = rendered.lstrip().partition("\n")
-    if not first_line.startswith("Subject: "):
-        raise ValueError(f"email template {template} must start with 'Subject: '")
-    email = OutgoingEmail(
-        to_address=to_address,
-        subject=first_line.removeprefix("Subject: ").strip(),
-        body_text=body.strip() + "\n",
-    )
+    rendered = render_email(template, **context)
+    email = OutgoingEmail(to_address=to_address, subject=rendered.subject, body_text=rendered.body_text)
     session.add(email)
     return email

@@ -121,6 +121,27 @@ def test_an_event_added_without_record_and_one_changed_after_its_flush_are_still
     assert chain.verify(db).ok
 
 
+def test_an_event_not_yet_written_is_inserted_once_already_sealed(app, db):
+    """No second write: an event still waiting in the session as its transaction commits is
+    inserted with its place and hash (one added directly gets the column defaults first)."""
+    from tests.support import count_queries
+
+    _record_each(db, 1)
+    record(db, None, "test.waiting", None, step=1)
+    db.add(AuditEvent(action="test.direct", object_type=""))  # no time, no details given
+    with count_queries(app) as statements:
+        db.commit()
+    writes = [s.split()[0:3] for s in statements if not s.lstrip().upper().startswith(("SELECT", "BEGIN"))]
+    # Inserts only (one statement, or one a row where the database cannot number a batch's rows), no UPDATE.
+    assert writes and all(w == ["INSERT", "INTO", "audit_event"] for w in writes), statements
+    rows = _rows(db)
+    assert [(r.position, r.action) for r in rows] == [(1, "test.event"), (2, "test.waiting"), (3, "test.direct")]
+    direct = db.scalar(select(AuditEvent).where(AuditEvent.action == "test.direct"))
+    assert direct.occurred_at is not None and direct.details == {}
+    result = chain.verify(db)
+    assert result.ok, result.problems
+
+
 def test_a_clean_chain_verifies_in_batches(db):
     _record_each(db, 7)
     result = chain.verify(db, batch_size=3)

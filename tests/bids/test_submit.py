@@ -328,8 +328,8 @@ def test_losing_the_race_to_another_tab_shows_its_receipt(app, client, db, tende
     complete_bid(client, bid, tender)
     original = submitting.snapshot
 
-    def other_tab_commits_first(session, the_bid):
-        content = original(session, the_bid)
+    def other_tab_commits_first(the_bid):
+        content = original(the_bid)
         with app.extensions["db_engine"].begin() as connection:
             connection.execute(
                 Submission.__table__.insert().values(

@@ -139,13 +139,14 @@ def bid_or_404(bid_id: int) -> Bid:
     return bid
 
 
-def bid_to_submit_or_404(bid_id: int) -> Bid:
+def bid_to_submit_or_404(bid_id: int) -> queries.BidToSubmit:
     """The bid locked, with everything a submission reads (``queries.bid_to_submit``,
     read once: the service uses it as it is), for someone who acts for its
     organisation; anyone else gets 404 (and the lock ends with the request)."""
     # Only the organisation's own bid is read, so a stranger's request locks nothing.
-    bid = queries.bid_to_submit(get_session(), bid_id, current_user.organisation_id)
-    if bid is None or not policies.is_bidder(current_user, bid):
+    user = current_user._get_current_object()  # once: each look through the proxy costs
+    bid = queries.bid_to_submit(get_session(), bid_id, user.organisation_id)
+    if bid is None or not policies.is_bidder(user, bid):
         abort(404)
     return bid
 

@@ -45,13 +45,14 @@ def submit(bid_id):
     bid = bid_to_submit_or_404(bid_id)  # locked, with all the service reads, in a fixed number of queries
     session = get_session()
     now = require_editable(bid)
-    form = SubmitBidForm()
     try:
-        submission, _is_new = submitting.submit(session, current_user, bid, now)
+        submission, _is_new = submitting.submit(session, current_user._get_current_object(), bid, now)
     except submitting.Incomplete as incomplete:
-        # Each problem links to the task that fixes it (GOV.UK error summary).
+        # Each problem links to the task that fixes it (GOV.UK error summary), on the check
+        # page as it shows the bid (read for it: the submission read only what it checks).
         errors = [{"text": str(item), "href": task_url(item)} for item in incomplete.missing]
-        return render_template("bids/check.html", form=form, errors=errors, **overview(session, bid, clock.now())), 400
+        page = overview(session, bid_or_404(bid_id), clock.now())
+        return render_template("bids/check.html", form=SubmitBidForm(), errors=errors, **page), 400
     except DeadlinePassed:
         raise
     except RuleViolation as violation:
