@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import (
     String,
@@ -18,6 +20,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     type_coerce,
     union_all,
 )
@@ -27,6 +30,7 @@ from portal.agreements.models import DeliveryMode, ServiceCategory
 from portal.dates import LONDON
 from portal.decisions.models import Decision
 from portal.files import StoredFile
+from portal.filters import format_datetime
 from portal.pagination import Page
 from portal.providers.models import District
 from portal.tenders.models import (
@@ -500,21 +504,28 @@ OFFICER_STATUS_FILTERS = {
 }
 
 
-@dataclass(frozen=True)
-class TenderRow:
-    """What a row of the officers' list shows, and nothing else."""
+class TenderRow(NamedTuple):
+    """What a row of the officers' list shows, and nothing else, its text worked out once
+    (the template unpacks the row)."""
 
     id: int
     reference: str
     title: str
     category: str
-    submission_deadline: datetime | None
-    status: TenderStatus  # as stored
-
-    status_at = Tender.status_at  # the one rule: open for bids past its deadline shows closed
+    deadline: str  # the submission deadline as pages show it, "Not set" for none
+    status: TenderStatus  # as the tender shows at the time asked (``Tender.status_at``)
 
 
-def _shown_status(status: TenderStatus, now: datetime):
+@dataclass(frozen=True)
+class OfficerTenders:
+    """The officers' list: one page of rows, which page it is, and how many tenders show each status."""
+
+    rows: list[TenderRow]
+    page: Page
+    counts: dict[TenderStatus, int]
+
+
+def _shown_status(status: TenderStatus, now):
     """``Tender.status_at`` as SQL: a published tender past its deadline shows as closed."""
     passed = and_(Tender.submission_deadline.is_not(None), Tender.submission_deadline <= now)
     if status is TenderStatus.PUBLISHED:
@@ -524,57 +535,73 @@ def _shown_status(status: TenderStatus, now: datetime):
     return Tender.status == status
 
 
-def officer_status_counts(session: Session, now: datetime) -> dict[TenderStatus, int]:
-    """How many tenders show each status at ``now``. One grouped query."""
-    counts = dict.fromkeys(TenderStatus, 0)
-    passed = case((and_(Tender.submission_deadline.is_not(None), Tender.submission_deadline <= now), 1), else_=0)
-    for status, total, past_deadline in session.execute(
-        select(Tender.status, func.count(Tender.id), func.sum(passed)).group_by(Tender.status)
-    ):
-        if status is TenderStatus.PUBLISHED:
-            counts[TenderStatus.CLOSED] += int(past_deadline or 0)
-            total -= int(past_deadline or 0)
-        counts[status] += total
-    return counts
+_NOW = bindparam("now")
 
 
-def officer_tenders(
-    session: Session, page: int, now: datetime, status: TenderStatus | None = None, total: int | None = None
-) -> tuple[list[TenderRow], Page]:
-    """One page of the tenders (those showing ``status`` at ``now``, or all), newest first,
-    with only the columns the list shows. ``total`` is how many match, when the caller
-    has counted them already (see :func:`officer_status_counts`). A page past the last
-    shows the last."""
-    condition = _shown_status(status, now) if status else None
-    if total is None:
-        count = select(func.count(Tender.id))
-        total = session.scalar(count if condition is None else count.where(condition))
-    shown = Page(page, OFFICER_PAGE_SIZE, total)
-    shown = Page(min(shown.number, shown.count), shown.size, shown.total)
-    query = select(
-        Tender.id,
-        Tender.reference,
-        Tender.title,
-        ServiceCategory.name,
-        Tender.submission_deadline,
-        Tender.status,
-    ).join(ServiceCategory, ServiceCategory.id == Tender.category_id)
-    if condition is not None:
-        query = query.where(condition)
-    rows = session.execute(
-        query.order_by(Tender.created_at.desc(), Tender.id.desc()).limit(shown.size).offset(shown.offset)
-    ).all()
-    return [
-        TenderRow(
-            tender_id,
-            reference,
-            title,
-            category,
-            deadline,
-            tender_status,
+@cache
+def _officer_statement(status: TenderStatus | None):
+    """One page of the tenders showing ``status`` (or all), newest first, beside how many
+    tenders show each status, in one statement with the time and the page bound ("now",
+    "limit", "offset"). The counts are one row, joined to the page's rows: a page with no
+    rows still has its row of counts. Built once for each status."""
+    counts = select(
+        *(func.sum(case((_shown_status(shown, _NOW), 1), else_=0)).label(shown.name) for shown in TenderStatus)
+    ).subquery()
+    rows = (
+        select(
+            Tender.id,
+            Tender.reference,
+            Tender.title,
+            ServiceCategory.name.label("category"),
+            Tender.submission_deadline,
+            Tender.status,
+            Tender.created_at,
         )
-        for tender_id, reference, title, category, deadline, tender_status in rows
-    ], shown
+        .join(ServiceCategory, ServiceCategory.id == Tender.category_id)
+        .order_by(Tender.created_at.desc(), Tender.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    if status is not None:
+        rows = rows.where(_shown_status(status, _NOW))
+    rows = rows.subquery()
+    return (
+        select(counts, rows.c.id, rows.c.reference, rows.c.title, rows.c.category)
+        .add_columns(rows.c.submission_deadline, rows.c.status)
+        .select_from(counts.outerjoin(rows, true()))
+        .order_by(rows.c.created_at.desc(), rows.c.id.desc())
+    )
+
+
+def officer_tenders(session: Session, number: int, now: datetime, status: TenderStatus | None = None) -> OfficerTenders:
+    """One page of the tenders (those showing ``status`` at ``now``, or all), newest first,
+    with only the columns the list shows, and how many show each status. One query (two
+    for a page past the last, which shows the last)."""
+    query = _officer_statement(status)
+    size = OFFICER_PAGE_SIZE
+    result = session.execute(query, {"now": now, "limit": size, "offset": (number - 1) * size}).all()
+    counts = {shown: int(getattr(result[0], shown.name) or 0) for shown in TenderStatus}
+    page = Page(number, size, counts[status] if status else sum(counts.values()))
+    if page.number > page.count:
+        page = Page(page.count, size, page.total)
+        result = session.execute(query, {"now": now, "limit": size, "offset": page.offset}).all()
+    status_at = Tender.status_at  # the one rule, on the row's status and deadline
+    return OfficerTenders(
+        [
+            TenderRow(
+                row.id,
+                row.reference,
+                row.title,
+                row.category,
+                format_datetime(row.submission_deadline) if row.submission_deadline else "Not set",
+                status_at(row, now),
+            )
+            for row in result
+            if row.id is not None
+        ],
+        page,
+        counts,
+    )
 
 
 def tenders_under_decision(session: Session, decision_id: int, include_drafts: bool) -> list[Tender]:
