@@ -152,6 +152,7 @@ _RESULT_COLUMNS = (
     ServiceCategory.name,
 )
 _TENDER_IDS = bindparam("tender_ids", expanding=True)
+_NOW = bindparam("now")
 _result_extras = union_all(
     # The lots of the listed tenders, the districts they cover and the modes they offer, in one query.
     select(_lot.c.tender_id, literal_column("'l'").label("what"), cast(_lot.c.id, String).label("value")).where(
@@ -168,17 +169,10 @@ _result_extras = union_all(
 _RESULT_LOT_EXTRAS = select(_result_extras.c.tender_id, _result_extras.c.what, _result_extras.c.value)
 
 
-def opportunities(
-    session: Session, f: OpportunityFilter, page: int, now: datetime
-) -> tuple[list[OpportunityResult], Page]:
-    """Published opportunities matching the filters, one page of them: soonest
-    closing first, or (``f.sort == "newest"``) the latest published first.
-
-    "Open" means open for bids by the server's clock at ``now``: a tender past
-    its deadline is not listed as open even before the worker records its closing.
-    """
+def _opportunity_conditions(f: OpportunityFilter) -> list:
+    """The filter's WHERE conditions, over ``Tender``, with the time bound ("now")."""
     if f.show == "open":
-        conditions = [Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline > now]
+        conditions = [Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline > _NOW]
     else:
         conditions = [public_condition()]
     if f.text:
@@ -215,20 +209,71 @@ def opportunities(
         conditions.append(Tender.estimated_value_pence >= f.min_value_pence)
     if f.max_value_pence is not None:
         conditions.append(Tender.estimated_value_pence <= f.max_value_pence)
-    shown = Page(page, PAGE_SIZE, session.scalar(select(func.count(Tender.id)).where(*conditions)))
+    return conditions
+
+
+def _opportunity_statement(conditions: list, sort: str):
+    """One page of the opportunities matching ``conditions`` in the order ``sort`` names, beside
+    how many match, in one statement with the page bound ("limit", "offset"). The count is
+    one row, joined to the page's rows: a page with no rows still has its count."""
+    count = select(func.count(Tender.id).label("total")).where(*conditions).subquery()
+    newest = sort == "newest"
     order = (
         (Tender.published_at.desc().nulls_last(), Tender.id.desc())
-        if f.sort == "newest"
+        if newest
         else (Tender.submission_deadline, Tender.id)
     )
-    rows = session.execute(
-        select(*_RESULT_COLUMNS)
+    rows = (
+        select(*_RESULT_COLUMNS, Tender.published_at)
         .join(ServiceCategory, ServiceCategory.id == Tender.category_id)
         .where(*conditions)
         .order_by(*order)
-        .limit(shown.size)
-        .offset(shown.offset)
-    ).all()
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery()
+    )
+    return (
+        select(count.c.total, *(column for column in rows.c if column.key != "published_at"))
+        .select_from(count.outerjoin(rows, true()))
+        .order_by(
+            *(
+                (rows.c.published_at.desc().nulls_last(), rows.c.id.desc())
+                if newest
+                else (rows.c.submission_deadline, rows.c.id)
+            )
+        )
+    )
+
+
+@cache
+def _unfiltered_opportunities(show: str, sort: str):
+    """The statement for the opportunities with no filter but which to show, built once for each order."""
+    return _opportunity_statement(_opportunity_conditions(OpportunityFilter(show=show)), sort)
+
+
+def opportunities(
+    session: Session, f: OpportunityFilter, page: int, now: datetime
+) -> tuple[list[OpportunityResult], Page]:
+    """Published opportunities matching the filters, one page of them: soonest
+    closing first, or (``f.sort == "newest"``) the latest published first. The page
+    and the count in one query (two for a page past the last, which shows the last),
+    then the page's lots, districts and modes in one more.
+
+    "Open" means open for bids by the server's clock at ``now``: a tender past
+    its deadline is not listed as open even before the worker records its closing.
+    """
+    unfiltered = f == OpportunityFilter(show=f.show, sort=f.sort)
+    query = (
+        _unfiltered_opportunities(f.show, f.sort)
+        if unfiltered
+        else _opportunity_statement(_opportunity_conditions(f), f.sort)
+    )
+    params = {"now": now, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}
+    result = session.execute(query, params).all()
+    shown = Page(page, PAGE_SIZE, result[0].total)
+    if page > shown.count:
+        result = session.execute(query, {**params, "offset": shown.offset}).all()
+    rows = [row for row in result if row.id is not None]
     if not rows:
         return [], shown
     lot_ids, districts, modes = defaultdict(set), defaultdict(set), defaultdict(set)
@@ -241,7 +286,7 @@ def opportunities(
             modes[tender_id].add(DeliveryMode[value])
     return [
         OpportunityResult(
-            *row[1:],
+            *row[2:],  # after the count and the id
             lot_count=len(lot_ids[row.id]),
             districts=sorted(districts[row.id]),
             modes=[mode for mode in DeliveryMode if mode in modes[row.id]],
@@ -533,9 +578,6 @@ def _shown_status(status: TenderStatus, now):
     if status is TenderStatus.CLOSED:
         return or_(Tender.status == TenderStatus.CLOSED, and_(Tender.status == TenderStatus.PUBLISHED, passed))
     return Tender.status == status
-
-
-_NOW = bindparam("now")
 
 
 @cache
