@@ -163,23 +163,33 @@ def _status(end_date: date, original_end_date: date, today: date) -> AgreementSt
     return next(status for status, holds in status_rules(end_date, original_end_date, today) if holds)
 
 
-_REGISTER_FROM = Agreement.__table__.join(Organisation.__table__, Agreement.organisation_id == Organisation.id)
+# The register page's statements select Core table columns, not the entities' attributes: a
+# statement of the ORM's attributes is run through the ORM's result machinery, for nothing here.
+_agreement, _organisation, _category = Agreement.__table__, Organisation.__table__, ServiceCategory.__table__
+_district, _mode = District.__table__, AgreementDeliveryMode.__table__
+_REGISTER_FROM = _agreement.join(_organisation, _agreement.c.organisation_id == _organisation.c.id)
 _REGISTER_COLUMNS = (
-    Agreement.id,
-    Agreement.reference,
-    Organisation.name,
-    Organisation.registered_at.is_not(None),
-    Agreement.service_name,
-    ServiceCategory.name,
-    Agreement.end_date,
-    Agreement.original_end_date,
-    Agreement.annual_value_pence,
+    _agreement.c.id,
+    _agreement.c.reference,
+    _organisation.c.name,
+    _organisation.c.registered_at.is_not(None),
+    _agreement.c.service_name,
+    _category.c.name,
+    _agreement.c.end_date,
+    _agreement.c.original_end_date,
+    _agreement.c.annual_value_pence,
 )
+_REGISTER_ORDERS = {  # SORTS, in the same columns
+    "end": (_agreement.c.end_date, _agreement.c.reference),
+    "reference": (_agreement.c.reference,),
+    "provider": (_organisation.c.name, _agreement.c.reference),
+    "value": (_agreement.c.annual_value_pence.desc(), _agreement.c.reference),
+}
 _DETAIL_DISTRICT, _DETAIL_MODE, _CHOICE_CATEGORY, _CHOICE_DISTRICT = range(4)
 
 
 def _register_count(conditions: list) -> Select:
-    return select(func.count(Agreement.id)).select_from(_REGISTER_FROM).where(*conditions)
+    return select(func.count(_agreement.c.id)).select_from(_REGISTER_FROM).where(*conditions)
 
 
 def _register_page_of(columns, conditions: list, sort: str) -> Select:
@@ -187,7 +197,7 @@ def _register_page_of(columns, conditions: list, sort: str) -> Select:
         select(*columns)
         .select_from(_REGISTER_FROM)
         .where(*conditions)
-        .order_by(*SORTS.get(sort, SORTS["end"]))
+        .order_by(*_REGISTER_ORDERS.get(sort, _REGISTER_ORDERS["end"]))
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
@@ -203,22 +213,23 @@ def _register_statements(conditions: list, sort: str) -> tuple[Select, Select]:
     page's ids picked again by the database rather than sent as a list of parameters."""
     total = _register_count(conditions).correlate(None).scalar_subquery()
     rows = _register_page_of((*_REGISTER_COLUMNS, total), conditions, sort).join(
-        ServiceCategory, Agreement.category_id == ServiceCategory.id
+        _category, _agreement.c.category_id == _category.c.id
     )
-    ids = _register_page_of((Agreement.id,), conditions, sort).scalar_subquery()
+    page = _register_page_of((_agreement.c.id,), conditions, sort).cte("page")
+    ids = select(page.c.id)
     details = union_all(
         select(
             agreement_district.c.agreement_id.label("id"),
             literal_column(str(_DETAIL_DISTRICT)).label("kind"),
-            District.name.label("name"),
+            _district.c.name.label("name"),
         )
-        .join(District, agreement_district.c.district_id == District.id)
+        .join(_district, agreement_district.c.district_id == _district.c.id)
         .where(agreement_district.c.agreement_id.in_(ids)),
-        select(AgreementDeliveryMode.agreement_id, literal_column(str(_DETAIL_MODE)), AgreementDeliveryMode.mode).where(
-            AgreementDeliveryMode.agreement_id.in_(ids)
+        select(_mode.c.agreement_id, literal_column(str(_DETAIL_MODE)), _mode.c.mode).where(
+            _mode.c.agreement_id.in_(ids)
         ),
-        select(ServiceCategory.id, literal_column(str(_CHOICE_CATEGORY)), ServiceCategory.name),
-        select(District.id, literal_column(str(_CHOICE_DISTRICT)), District.name),
+        select(_category.c.id, literal_column(str(_CHOICE_CATEGORY)), _category.c.name),
+        select(_district.c.id, literal_column(str(_CHOICE_DISTRICT)), _district.c.name),
     ).order_by("kind", "name")
     return rows, details
 
