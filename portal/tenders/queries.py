@@ -18,6 +18,7 @@ from sqlalchemy import (
     exists,
     func,
     literal_column,
+    null,
     or_,
     select,
     true,
@@ -369,12 +370,21 @@ class AmendmentRow:
     published_at: datetime
 
 
+class DecisionRow(NamedTuple):
+    id: int
+    number: str
+    title: str
+
+
 @dataclass(frozen=True)
 class Opportunity:
-    """Everything an opportunity's page shows, read in a fixed number of queries: the tender
-    (with its category and decision), and its lots, questions, documents and amendments as rows."""
+    """Everything an opportunity's page shows, read in a fixed number of queries: the tender,
+    its category's name and its decision (id, number and title, None if not recorded), and its
+    lots, questions, documents and amendments as rows."""
 
     tender: Tender
+    category_name: str
+    decision: DecisionRow | None
     lots: list[LotRow]
     questions: list[QuestionRow]
     documents: list[DocumentRow]
@@ -386,40 +396,37 @@ class Opportunity:
 _question, _document, _file = Question.__table__, TenderDocument.__table__, StoredFile.__table__
 _amendment, _clarification = Amendment.__table__, Clarification.__table__
 _TENDER_ID = bindparam("tender_id")
+_decision = Decision.__table__
 _OPPORTUNITY_TENDER = (
-    select(Tender)
+    # The category's and the decision's columns beside the tender, not loaded as entities of their own.
+    select(Tender, _category.c.name, _decision.c.id, _decision.c.number, _decision.c.title)
+    .join(_category, _category.c.id == Tender.category_id)
+    .outerjoin(_decision, _decision.c.id == Tender.decision_id)
     .where(Tender.reference == bindparam("reference"))
-    .options(
-        joinedload(Tender.category),
-        joinedload(Tender.decision).load_only(Decision.id, Decision.number, Decision.title),
-        raiseload("*"),
-    )
+    .options(raiseload("*"))
 )
-_lot_extras = union_all(
-    # Each lot's districts (by name) and delivery modes (in the enum names' order), in one query.
-    select(lot_district.c.lot_id, literal_column("'d'").label("what"), _district.c.name.label("value"))
-    .join(_district, _district.c.id == lot_district.c.district_id)
-    .join(_lot, _lot.c.id == lot_district.c.lot_id)
-    .where(_lot.c.tender_id == _TENDER_ID),
-    select(_mode.c.lot_id, literal_column("'m'"), type_coerce(_mode.c.mode, String))
-    .join(_lot, _lot.c.id == _mode.c.lot_id)
-    .where(_lot.c.tender_id == _TENDER_ID),
-).subquery()
-_OPPORTUNITY_LOT_EXTRAS = select(_lot_extras.c.lot_id, _lot_extras.c.what, _lot_extras.c.value).order_by(
-    _lot_extras.c.lot_id, _lot_extras.c.value
-)
-_OPPORTUNITY_LOTS = (
+_no_lot_column = null()  # an extra's row has none of the lot's own columns
+_OPPORTUNITY_LOTS = union_all(
+    # The lots, each lot's districts (by name) and its delivery modes (in the enum names' order),
+    # in one query: "what" says which a row is ("l" a lot, "d" a district, "m" a mode).
     select(
         _lot.c.id,
+        literal_column("'l'").label("what"),
+        _no_lot_column.label("value"),
         _lot.c.number,
         _lot.c.title,
         _lot.c.description,
         _lot.c.estimated_annual_value_pence,
         _lot.c.max_providers,
-    )
-    .where(_lot.c.tender_id == _TENDER_ID)
-    .order_by(_lot.c.number)
-)
+    ).where(_lot.c.tender_id == _TENDER_ID),
+    select(lot_district.c.lot_id, literal_column("'d'"), _district.c.name, *[_no_lot_column] * 5)
+    .join(_district, _district.c.id == lot_district.c.district_id)
+    .join(_lot, _lot.c.id == lot_district.c.lot_id)
+    .where(_lot.c.tender_id == _TENDER_ID),
+    select(_mode.c.lot_id, literal_column("'m'"), type_coerce(_mode.c.mode, String), *[_no_lot_column] * 5)
+    .join(_lot, _lot.c.id == _mode.c.lot_id)
+    .where(_lot.c.tender_id == _TENDER_ID),
+).order_by("what", "number", "id", "value")
 _OPPORTUNITY_QUESTIONS = (
     select(
         _question.c.id,
@@ -473,17 +480,20 @@ _PUBLISHED_AND_OWN_CLARIFICATIONS = (
 
 def opportunity(session: Session, reference: str) -> Opportunity | None:
     """The opportunity page's tender and what it shows, selecting only the columns shown."""
-    tender = session.scalars(_OPPORTUNITY_TENDER, {"reference": reference}).one_or_none()
-    if tender is None:
+    found = session.execute(_OPPORTUNITY_TENDER, {"reference": reference}).one_or_none()
+    if found is None:
         return None
+    tender, category_name, decision_id, *decision = found
     params = {"tender_id": tender.id}
-    districts, modes = defaultdict(list), defaultdict(list)
-    for lot_id, what, value in session.execute(_OPPORTUNITY_LOT_EXTRAS, params):
+    districts, modes, lot_rows = defaultdict(list), defaultdict(list), []
+    for lot_id, what, value, *lot in session.execute(_OPPORTUNITY_LOTS, params):
         if what == "d":
             districts[lot_id].append(value)
-        else:
+        elif what == "m":
             modes[lot_id].append(DeliveryMode[value])
-    lots = [LotRow(*row, districts[row.id], modes[row.id]) for row in session.execute(_OPPORTUNITY_LOTS, params)]
+        else:
+            lot_rows.append((lot_id, *lot))
+    lots = [LotRow(*row, districts[row[0]], modes[row[0]]) for row in lot_rows]
     questions, by_id = [], {}
     for question_id, kind, text, word_limit, minimum_score, weight, lot_number in session.execute(
         _OPPORTUNITY_QUESTIONS, params
@@ -495,7 +505,8 @@ def opportunity(session: Session, reference: str) -> Opportunity | None:
             by_id[question_id].lots.append(lot_number)
     documents = [DocumentRow(*row) for row in session.execute(_OPPORTUNITY_DOCUMENTS, params)]
     amendments = [AmendmentRow(*row) for row in session.execute(_OPPORTUNITY_AMENDMENTS, params)]
-    return Opportunity(tender, lots, questions, documents, amendments)
+    decision = DecisionRow(decision_id, *decision) if decision_id is not None else None
+    return Opportunity(tender, category_name, decision, lots, questions, documents, amendments)
 
 
 @dataclass(frozen=True)
