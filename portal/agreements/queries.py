@@ -131,15 +131,15 @@ def _with_details(query: Select) -> Select:
 
 class RegisterRow(NamedTuple):
     """One agreement as the register's table shows it, each cell's text worked out once here
-    (the template unpacks the row: no attribute lookups or filters per cell)."""
+    (no attribute lookups or filters per cell in the template)."""
 
     id: int
     reference: str
     organisation_name: str
     is_registered: bool
-    service_name: str
-    district_names: str  # by name, comma-separated
-    delivery_mode_names: str  # as DeliveryMode values name them, in the order of their stored names
+    # "service · districts · delivery modes": districts by name, comma-separated, and the modes
+    # as DeliveryMode values name them, in the order of their stored names
+    service_line: str
     category_name: str
     ends: str  # the end date as pages show dates
     annual_value: str  # as pages show money
@@ -282,9 +282,7 @@ def register_page(session: Session, f: RegisterFilter, today: date, number: int 
                 reference,
                 provider,
                 registered,
-                service,
-                ", ".join(districts[agreement_id]),
-                ", ".join(modes[agreement_id]),
+                f"{service} · {', '.join(districts[agreement_id])} · {', '.join(modes[agreement_id])}",
                 category,
                 shown[0],
                 format_money(value),

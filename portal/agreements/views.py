@@ -69,6 +69,7 @@ STATUS_TAGS = {
     AgreementStatus.EXTENDED: "govuk-tag--purple",
     AgreementStatus.ACTIVE: "govuk-tag--green",
 }
+_STATUS_CELLS = {status: (tag, status.value) for status, tag in STATUS_TAGS.items()}  # (tag class, label)
 
 
 @bp.route("/agreements")
@@ -82,11 +83,9 @@ def register():
     _, mark, query_string = csv_url.partition("?")
     return render_template(
         "agreements/register.html",
-        agreements=shown.rows,
+        agreements=_register_cells(shown.rows),
         page=shown.page,
         page_url=_page_url("agreements.register", query_args),
-        show_url=_show_url(),
-        status_tags=STATUS_TAGS,
         f=f,
         csv_url=csv_url,
         xlsx_url=url_for("agreements.export", kind="xlsx") + mark + query_string,
@@ -97,6 +96,26 @@ def register():
         statuses=STATUSES,
         sorts=SORT_LABELS,
     )
+
+
+def _register_cells(rows):
+    """Each row's cells in the order the table shows them, its link and status tag included:
+    the template writes them out as they are (no calls or lookups per row)."""
+    show_url = _show_url()
+    return [
+        (
+            show_url(row.id),
+            row.reference,
+            row.organisation_name,
+            row.is_registered,
+            row.service_line,
+            row.category_name,
+            row.ends,
+            row.annual_value,
+            *_STATUS_CELLS[row.status],
+        )
+        for row in rows
+    ]
 
 
 def _show_url():
