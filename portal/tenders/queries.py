@@ -284,7 +284,7 @@ def opportunities(
     if not rows:
         return [], shown
     lot_ids, districts, modes = defaultdict(set), defaultdict(set), defaultdict(set)
-    for tender_id, what, value in session.execute(_RESULT_LOT_EXTRAS, {"tender_ids": [row.id for row in rows]}):
+    for tender_id, what, value in session.execute(_RESULT_LOT_EXTRAS, {"tender_ids": [row.id for row in rows]}).all():
         if what == "l":
             lot_ids[tender_id].add(value)
         elif what == "d":
@@ -486,7 +486,8 @@ def opportunity(session: Session, reference: str) -> Opportunity | None:
     tender, category_name, decision_id, *decision = found
     params = {"tender_id": tender.id}
     districts, modes, lot_rows = defaultdict(list), defaultdict(list), []
-    for lot_id, what, value, *lot in session.execute(_OPPORTUNITY_LOTS, params):
+    # Each result fetched whole (.all()): iterating a result fetches row by row, at a cost per row.
+    for lot_id, what, value, *lot in session.execute(_OPPORTUNITY_LOTS, params).all():
         if what == "d":
             districts[lot_id].append(value)
         elif what == "m":
@@ -497,14 +498,14 @@ def opportunity(session: Session, reference: str) -> Opportunity | None:
     questions, by_id = [], {}
     for question_id, kind, text, word_limit, minimum_score, weight, lot_number in session.execute(
         _OPPORTUNITY_QUESTIONS, params
-    ):
+    ).all():
         if question_id not in by_id:
             by_id[question_id] = QuestionRow(kind, text, word_limit, minimum_score, weight, [])
             questions.append(by_id[question_id])
         if lot_number is not None:
             by_id[question_id].lots.append(lot_number)
-    documents = [DocumentRow(*row) for row in session.execute(_OPPORTUNITY_DOCUMENTS, params)]
-    amendments = [AmendmentRow(*row) for row in session.execute(_OPPORTUNITY_AMENDMENTS, params)]
+    documents = [DocumentRow(*row) for row in session.execute(_OPPORTUNITY_DOCUMENTS, params).all()]
+    amendments = [AmendmentRow(*row) for row in session.execute(_OPPORTUNITY_AMENDMENTS, params).all()]
     decision = DecisionRow(decision_id, *decision) if decision_id is not None else None
     return Opportunity(tender, category_name, decision, lots, questions, documents, amendments)
 
