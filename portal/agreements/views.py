@@ -78,9 +78,11 @@ def register():
     f = _filter_from_args()
     shown = queries.register_page(get_session(), f, clock.today(), page_number(request.args.get("page")))
     query_args = request.args.to_dict()
-    # The export link built once; the other links with the same filters share its query string.
+    # The export link built once; the other links with the same filters share its query string
+    # (unless the arguments include url_for's own, such as "_anchor": then each is built).
     csv_url = url_for("agreements.export", kind="csv", **query_args)
     _, mark, query_string = csv_url.partition("?")
+    plain = not any(key.startswith("_") for key in query_args)
     return render_template(
         "agreements/register.html",
         agreements=_register_cells(shown.rows),
@@ -88,8 +90,12 @@ def register():
         page_url=_page_url("agreements.register", query_args),
         f=f,
         csv_url=csv_url,
-        xlsx_url=url_for("agreements.export", kind="xlsx") + mark + query_string,
-        notice_url=url_for("agreements.manual_notice") + mark + query_string,
+        xlsx_url=url_for("agreements.export", kind="xlsx") + mark + query_string
+        if plain
+        else url_for("agreements.export", kind="xlsx", **query_args),
+        notice_url=url_for("agreements.manual_notice") + mark + query_string
+        if plain
+        else url_for("agreements.manual_notice", **query_args),
         categories=shown.categories,
         districts=shown.districts,
         modes=MODES,
@@ -132,7 +138,9 @@ def _page_url(endpoint: str, query_args: dict):
     url_for built once, with a stand-in for the number, rather than once per link."""
     path, _, query_string = url_for(endpoint, **{**query_args, "page": _PAGE_MARK}).partition("?")
     # Query keys are unique and an "&" in a value is escaped: this is the page argument itself.
-    before, _, after = f"&{query_string}&".partition(f"&page={_PAGE_MARK}&")
+    before, found, after = f"&{query_string}&".partition(f"&page={_PAGE_MARK}&")
+    if not found:  # not a plain query string (an argument of url_for's own, such as "_anchor")
+        return lambda number: url_for(endpoint, **{**query_args, "page": number})
     prefix = f"{path}?{before[1:]}&page=" if before else f"{path}?page="
     suffix = f"&{after[:-1]}" if after else ""
     return lambda number: f"{prefix}{number}{suffix}"
