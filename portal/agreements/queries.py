@@ -6,10 +6,12 @@ whatever the number of agreements (eager loads and GROUP BY, never a query per r
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from sqlalchemy import (
     Date,
@@ -42,6 +44,7 @@ from portal.agreements.models import (
 )
 from portal.agreements.signals import bid_stages_requested, outcomes_requested
 from portal.dates import add_months
+from portal.filters import format_date, format_money
 from portal.pagination import Page
 from portal.providers.models import District, Organisation
 from portal.signals import ask
@@ -126,30 +129,31 @@ def _with_details(query: Select) -> Select:
     )
 
 
-@dataclass(slots=True)
-class RegisterRow:
-    """One agreement as the register lists it: the columns the page shows, no entity."""
+class RegisterRow(NamedTuple):
+    """One agreement as the register's table shows it, each cell's text worked out once here
+    (no attribute lookups or filters per cell in the template)."""
 
     id: int
     reference: str
-    service_name: str
     organisation_name: str
     is_registered: bool
+    # "service · districts · delivery modes": districts by name, comma-separated, and the modes
+    # as DeliveryMode values name them, in the order of their stored names
+    service_line: str
     category_name: str
-    end_date: date
-    original_end_date: date
-    annual_value_pence: int
+    ends: str  # the end date as pages show dates
+    annual_value: str  # as pages show money
     status: AgreementStatus
-    districts: list[str] = field(default_factory=list)  # names
-    delivery_modes: list[str] = field(default_factory=list)  # as DeliveryMode values name them
 
-    @property
-    def district_names(self) -> str:
-        return ", ".join(self.districts)
 
-    @property
-    def delivery_mode_names(self) -> str:
-        return ", ".join(self.delivery_modes)
+@dataclass(frozen=True)
+class RegisterPage:
+    """What the register page shows: one page of rows, which page it is, and the filter's choices."""
+
+    rows: list[RegisterRow]
+    page: Page
+    categories: list[tuple[int, str]]  # (id, name), by name
+    districts: list[tuple[int, str]]
 
 
 _MODE_NAMES = {mode.name: mode.value for mode in DeliveryMode}
@@ -159,73 +163,133 @@ def _status(end_date: date, original_end_date: date, today: date) -> AgreementSt
     return next(status for status, holds in status_rules(end_date, original_end_date, today) if holds)
 
 
-# A register page's districts and delivery modes in one round trip, each in the order the
-# entity's relationships keep them (district by name, mode by its stored name). Built once:
-# only the ids change.
-_PAGE_DETAILS = union_all(
-    select(agreement_district.c.agreement_id, literal_column("0").label("kind"), District.name.label("name"))
-    .join(District, agreement_district.c.district_id == District.id)
-    .where(agreement_district.c.agreement_id.in_(bindparam("ids", expanding=True))),
-    select(AgreementDeliveryMode.agreement_id, literal_column("1"), AgreementDeliveryMode.mode).where(
-        AgreementDeliveryMode.agreement_id.in_(bindparam("ids", expanding=True))
-    ),
-).order_by("kind", "name")
-
-_FILTER_CHOICES = union_all(
-    select(literal_column("0").label("kind"), ServiceCategory.id, ServiceCategory.name.label("name")),
-    select(literal_column("1"), District.id, District.name),
-).order_by("kind", "name")
-
-
-# The register's statements, built once: only the filter's conditions, the order and the page change.
-_REGISTER_COUNT = select(func.count(Agreement.id)).join(Organisation, Agreement.organisation_id == Organisation.id)
-_REGISTER_ROWS = (
-    select(
-        Agreement.id,
-        Agreement.reference,
-        Agreement.service_name,
-        Organisation.name,
-        Organisation.registered_at.is_not(None),
-        ServiceCategory.name,
-        Agreement.end_date,
-        Agreement.original_end_date,
-        Agreement.annual_value_pence,
-    )
-    .join(Organisation, Agreement.organisation_id == Organisation.id)
-    .join(ServiceCategory, Agreement.category_id == ServiceCategory.id)
+# The register page's statements select Core table columns, not the entities' attributes: a
+# statement of the ORM's attributes is run through the ORM's result machinery, for nothing here.
+_agreement, _organisation, _category = Agreement.__table__, Organisation.__table__, ServiceCategory.__table__
+_district, _mode = District.__table__, AgreementDeliveryMode.__table__
+_REGISTER_FROM = _agreement.join(_organisation, _agreement.c.organisation_id == _organisation.c.id)
+_REGISTER_COLUMNS = (
+    _agreement.c.id,
+    _agreement.c.reference,
+    _organisation.c.name,
+    _organisation.c.registered_at.is_not(None),
+    _agreement.c.service_name,
+    _category.c.name,
+    _agreement.c.end_date,
+    _agreement.c.original_end_date,
+    _agreement.c.annual_value_pence,
 )
+_REGISTER_ORDERS = {  # SORTS, in the same columns
+    "end": (_agreement.c.end_date, _agreement.c.reference),
+    "reference": (_agreement.c.reference,),
+    "provider": (_organisation.c.name, _agreement.c.reference),
+    "value": (_agreement.c.annual_value_pence.desc(), _agreement.c.reference),
+}
+_DETAIL_DISTRICT, _DETAIL_MODE, _CHOICE_CATEGORY, _CHOICE_DISTRICT = range(4)
 
 
-def register_page(session: Session, f: RegisterFilter, today: date, number: int = 1) -> tuple[list[RegisterRow], Page]:
-    """One page of the filtered register (a page past the last shows the last)
-    and which page it is of how many matching agreements. Four queries, whatever
-    the size: the count, the page's columns, its districts, its delivery modes."""
+def _register_count(conditions: list) -> Select:
+    return select(func.count(_agreement.c.id)).select_from(_REGISTER_FROM).where(*conditions)
+
+
+def _register_page_of(columns, conditions: list, sort: str) -> Select:
+    return (
+        select(*columns)
+        .select_from(_REGISTER_FROM)
+        .where(*conditions)
+        .order_by(*_REGISTER_ORDERS.get(sort, _REGISTER_ORDERS["end"]))
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+def _register_statements(conditions: list, sort: str) -> tuple[Select, Select]:
+    """The register page's two statements, with the page bound ("limit", "offset").
+
+    The rows, each with the number of matching agreements (counted once, by a subquery not
+    correlated with the rows). Then the districts and delivery modes of the same page's
+    agreements (each in the order the entity's relationships keep them: district by name, mode
+    by its stored name) and the filter's categories and districts, in one round trip: the
+    page's ids picked again by the database rather than sent as a list of parameters."""
+    total = _register_count(conditions).correlate(None).scalar_subquery()
+    rows = _register_page_of((*_REGISTER_COLUMNS, total), conditions, sort).join(
+        _category, _agreement.c.category_id == _category.c.id
+    )
+    page = _register_page_of((_agreement.c.id,), conditions, sort).cte("page")
+    ids = select(page.c.id)
+    details = union_all(
+        select(
+            agreement_district.c.agreement_id.label("id"),
+            literal_column(str(_DETAIL_DISTRICT)).label("kind"),
+            _district.c.name.label("name"),
+        )
+        .join(_district, agreement_district.c.district_id == _district.c.id)
+        .where(agreement_district.c.agreement_id.in_(ids)),
+        select(_mode.c.agreement_id, literal_column(str(_DETAIL_MODE)), _mode.c.mode).where(
+            _mode.c.agreement_id.in_(ids)
+        ),
+        select(_category.c.id, literal_column(str(_CHOICE_CATEGORY)), _category.c.name),
+        select(_district.c.id, literal_column(str(_CHOICE_DISTRICT)), _district.c.name),
+    ).order_by("kind", "name")
+    return rows, details
+
+
+@cache
+def _unfiltered_statements(sort: str) -> tuple[Select, Select]:
+    """The unfiltered register's statements for each order, built once (only the page changes)."""
+    return _register_statements([], sort)
+
+
+def register_page(session: Session, f: RegisterFilter, today: date, number: int = 1) -> RegisterPage:
+    """One page of the filtered register (a page past the last shows the last), which page it
+    is of how many matching agreements, and the filter's choices. Two queries, whatever the
+    size (see :func:`_register_statements`; two more for a page past the last: the count,
+    then the last page's rows)."""
     conditions = _conditions(f, today)
-    page = Page(number, PAGE_SIZE, session.scalar(_REGISTER_COUNT.where(*conditions)))
-    page = replace(page, number=min(page.number, page.count))
-    query = _REGISTER_ROWS.where(*conditions).order_by(*SORTS.get(f.sort, SORTS["end"]))
-    statuses = {}  # many agreements share their dates (a wave ends on one day)
-    rows = []
-    for r in session.execute(query.limit(page.size).offset(page.offset)):
-        dates = (r[6], r[7])
-        if (status := statuses.get(dates)) is None:
-            status = statuses[dates] = _status(*dates, today)
-        rows.append(RegisterRow(*r, status=status))
-    by_id = {row.id: row for row in rows}
-    for agreement_id, kind, name in session.execute(_PAGE_DETAILS, {"ids": list(by_id)}):
-        if kind:
-            by_id[agreement_id].delivery_modes.append(_MODE_NAMES[name])
+    rows_query, details_query = (
+        _register_statements(conditions, f.sort) if conditions else _unfiltered_statements(f.sort)
+    )
+    bounds = {"limit": PAGE_SIZE, "offset": (number - 1) * PAGE_SIZE}
+    result = session.execute(rows_query, bounds).all()
+    if result:
+        page = Page(number, PAGE_SIZE, result[0][-1])
+    elif number > 1:  # past the last page, or the rows went since the link was made: the last
+        page = Page(number, PAGE_SIZE, session.scalar(_register_count(conditions)))
+        page = replace(page, number=page.count)
+        bounds = {"limit": page.size, "offset": page.offset}
+        result = session.execute(rows_query, bounds).all()
+    else:
+        page = Page(1, PAGE_SIZE, 0)
+    districts, modes = defaultdict(list), defaultdict(list)
+    categories, district_choices = [], []
+    for row_id, kind, name in session.execute(details_query, bounds).all():
+        if kind == _DETAIL_DISTRICT:
+            districts[row_id].append(name)
+        elif kind == _DETAIL_MODE:
+            modes[row_id].append(_MODE_NAMES[name])
+        elif kind == _CHOICE_CATEGORY:
+            categories.append((row_id, name))
         else:
-            by_id[agreement_id].districts.append(name)
-    return rows, page
-
-
-def filter_choices(session: Session) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """The register filter's categories and districts, as (id, name), by name: one query."""
-    categories, districts = [], []
-    for kind, choice_id, name in session.execute(_FILTER_CHOICES):
-        (districts if kind else categories).append((choice_id, name))
-    return categories, districts
+            district_choices.append((row_id, name))
+    by_dates = {}  # many agreements share their dates (a wave ends on one day): each worked out once
+    rows = []
+    for agreement_id, reference, provider, registered, service, category, end, original_end, value, _ in result:
+        if (shown := by_dates.get((end, original_end))) is None:
+            shown = by_dates[end, original_end] = (format_date(end), _status(end, original_end, today))
+        rows.append(
+            RegisterRow(
+                agreement_id,
+                reference,
+                provider,
+                registered,
+                f"{service} · {', '.join(districts[agreement_id])} · {', '.join(modes[agreement_id])}",
+                category,
+                shown[0],
+                format_money(value),
+                shown[1],
+            )
+        )
+    return RegisterPage(rows, page, categories, district_choices)
 
 
 def register_all(session: Session, f: RegisterFilter, today: date) -> list[Agreement]:

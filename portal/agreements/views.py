@@ -56,15 +56,10 @@ def _filter_from_args() -> queries.RegisterFilter:
     return f
 
 
-def _filter_choices(session):
-    categories, districts = queries.filter_choices(session)
-    return {
-        "categories": categories,
-        "districts": districts,
-        "modes": list(DeliveryMode),
-        "statuses": list(AgreementStatus),
-        "sorts": {"end": "End date", "reference": "Reference", "provider": "Provider", "value": "Annual value"},
-    }
+# The register filter's fixed choices (the categories and districts are read with the page).
+MODES = list(DeliveryMode)
+STATUSES = list(AgreementStatus)
+SORT_LABELS = {"end": "End date", "reference": "Reference", "provider": "Provider", "value": "Annual value"}
 
 
 # The tag colour of each status in the register.
@@ -74,33 +69,81 @@ STATUS_TAGS = {
     AgreementStatus.EXTENDED: "govuk-tag--purple",
     AgreementStatus.ACTIVE: "govuk-tag--green",
 }
+_STATUS_CELLS = {status: (tag, status.value) for status, tag in STATUS_TAGS.items()}  # (tag class, label)
 
 
 @bp.route("/agreements")
 @roles(*REGISTER_ROLES)
 def register():
-    session = get_session()
-    today = clock.today()
     f = _filter_from_args()
-    agreements, page = queries.register_page(session, f, today, page_number(request.args.get("page")))
+    shown = queries.register_page(get_session(), f, clock.today(), page_number(request.args.get("page")))
     query_args = request.args.to_dict()
+    # The export link built once; the other links with the same filters share its query string
+    # (unless the arguments include url_for's own, such as "_anchor": then each is built).
+    csv_url = url_for("agreements.export", kind="csv", **query_args)
+    _, mark, query_string = csv_url.partition("?")
+    plain = not any(key.startswith("_") for key in query_args)
     return render_template(
         "agreements/register.html",
-        agreements=agreements,
-        page=page,
-        page_url=lambda number: url_for("agreements.register", **{**query_args, "page": number}),
-        show_url=_show_url(),
-        status_tags=STATUS_TAGS,
+        agreements=_register_cells(shown.rows),
+        page=shown.page,
+        page_url=_page_url("agreements.register", query_args),
         f=f,
-        query_args=query_args,
-        **_filter_choices(session),
+        csv_url=csv_url,
+        xlsx_url=url_for("agreements.export", kind="xlsx") + mark + query_string
+        if plain
+        else url_for("agreements.export", kind="xlsx", **query_args),
+        notice_url=url_for("agreements.manual_notice") + mark + query_string
+        if plain
+        else url_for("agreements.manual_notice", **query_args),
+        categories=shown.categories,
+        districts=shown.districts,
+        modes=MODES,
+        statuses=STATUSES,
+        sorts=SORT_LABELS,
     )
+
+
+def _register_cells(rows):
+    """Each row's cells in the order the table shows them, its link and status tag included:
+    the template writes them out as they are (no calls or lookups per row)."""
+    show_url = _show_url()
+    return [
+        (
+            show_url(row.id),
+            row.reference,
+            row.organisation_name,
+            row.is_registered,
+            row.service_line,
+            row.category_name,
+            row.ends,
+            row.annual_value,
+            *_STATUS_CELLS[row.status],
+        )
+        for row in rows
+    ]
 
 
 def _show_url():
     """An agreement's page URL from its id, url_for built once rather than once per row."""
     prefix, _, suffix = url_for("agreements.show", agreement_id=0).rpartition("/0")
     return lambda agreement_id: f"{prefix}/{agreement_id}{suffix}"
+
+
+_PAGE_MARK = "PAGE"
+
+
+def _page_url(endpoint: str, query_args: dict):
+    """A page of a list's URL from its number, with the list's other query arguments:
+    url_for built once, with a stand-in for the number, rather than once per link."""
+    path, _, query_string = url_for(endpoint, **{**query_args, "page": _PAGE_MARK}).partition("?")
+    # Query keys are unique and an "&" in a value is escaped: this is the page argument itself.
+    before, found, after = f"&{query_string}&".partition(f"&page={_PAGE_MARK}&")
+    if not found:  # not a plain query string (an argument of url_for's own, such as "_anchor")
+        return lambda number: url_for(endpoint, **{**query_args, "page": number})
+    prefix = f"{path}?{before[1:]}&page=" if before else f"{path}?page="
+    suffix = f"&{after[:-1]}" if after else ""
+    return lambda number: f"{prefix}{number}{suffix}"
 
 
 @bp.route("/agreements/export.<kind>")

@@ -219,6 +219,8 @@ def show(reference):
     return render_template(
         "tenders/public/show.html",
         tender=tender,
+        category_name=page.category_name,
+        decision=page.decision,
         lots=page.lots,
         documents=page.documents,
         amendments=page.amendments,
@@ -236,7 +238,9 @@ def show(reference):
         descriptors=sorted((tender.score_descriptors or {}).items(), key=lambda item: int(item[0])),
         paragraphs=paragraphs,
         is_draft=tender.status is TenderStatus.DRAFT,
-        interest_form=ConfirmForm(),
+        # Only a provider is offered the forms: a CSRF token for anyone else would be made for
+        # nothing (and, for a visitor, would start a session just to hold it).
+        interest_form=ConfirmForm() if provider else None,
         now=now,
         shown_status=tender.status_at(now),
         own_bid=own_bid,

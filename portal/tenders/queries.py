@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import (
     String,
@@ -16,8 +18,10 @@ from sqlalchemy import (
     exists,
     func,
     literal_column,
+    null,
     or_,
     select,
+    true,
     type_coerce,
     union_all,
 )
@@ -27,6 +31,7 @@ from portal.agreements.models import DeliveryMode, ServiceCategory
 from portal.dates import LONDON
 from portal.decisions.models import Decision
 from portal.files import StoredFile
+from portal.filters import format_datetime
 from portal.pagination import Page
 from portal.providers.models import District
 from portal.tenders.models import (
@@ -62,10 +67,12 @@ def is_public(tender: Tender) -> bool:
 
 
 def public_condition():
-    """:func:`is_public` as SQL, so a list and a page can never disagree."""
-    return and_(Tender.status.in_(PUBLIC_STATUSES), Tender.published_at.is_not(None))
+    """:func:`is_public` as SQL, so a list and a page can never disagree (in the table's
+    columns, so that a statement of plain columns stays out of the ORM's result machinery)."""
+    return and_(_tender.c.status.in_(PUBLIC_STATUSES), _tender.c.published_at.is_not(None))
 
 
+_tender = Tender.__table__
 _lot, _district, _mode = (
     Lot.__table__,
     District.__table__,
@@ -138,16 +145,17 @@ class OpportunityResult:
 
 
 _RESULT_COLUMNS = (
-    Tender.id,
-    Tender.reference,
-    Tender.title,
-    Tender.description,
-    Tender.estimated_value_pence,
-    Tender.status,
-    Tender.submission_deadline,
-    ServiceCategory.name,
+    _tender.c.id,
+    _tender.c.reference,
+    _tender.c.title,
+    _tender.c.description,
+    _tender.c.estimated_value_pence,
+    _tender.c.status,
+    _tender.c.submission_deadline,
+    _category.c.name,
 )
 _TENDER_IDS = bindparam("tender_ids", expanding=True)
+_NOW = bindparam("now")
 _result_extras = union_all(
     # The lots of the listed tenders, the districts they cover and the modes they offer, in one query.
     select(_lot.c.tender_id, literal_column("'l'").label("what"), cast(_lot.c.id, String).label("value")).where(
@@ -164,17 +172,10 @@ _result_extras = union_all(
 _RESULT_LOT_EXTRAS = select(_result_extras.c.tender_id, _result_extras.c.what, _result_extras.c.value)
 
 
-def opportunities(
-    session: Session, f: OpportunityFilter, page: int, now: datetime
-) -> tuple[list[OpportunityResult], Page]:
-    """Published opportunities matching the filters, one page of them: soonest
-    closing first, or (``f.sort == "newest"``) the latest published first.
-
-    "Open" means open for bids by the server's clock at ``now``: a tender past
-    its deadline is not listed as open even before the worker records its closing.
-    """
+def _opportunity_conditions(f: OpportunityFilter) -> list:
+    """The filter's WHERE conditions, over the tender table, with the time bound ("now")."""
     if f.show == "open":
-        conditions = [Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline > now]
+        conditions = [_tender.c.status == TenderStatus.PUBLISHED, _tender.c.submission_deadline > _NOW]
     else:
         conditions = [public_condition()]
     if f.text:
@@ -186,49 +187,104 @@ def opportunities(
 
         conditions.append(
             or_(
-                contains(Tender.title),
-                contains(Tender.description),
-                contains(Tender.reference),
-                exists().where(Lot.tender_id == Tender.id, or_(contains(Lot.title), contains(Lot.description))),
+                contains(_tender.c.title),
+                contains(_tender.c.description),
+                contains(_tender.c.reference),
+                exists().where(
+                    _lot.c.tender_id == _tender.c.id, or_(contains(_lot.c.title), contains(_lot.c.description))
+                ),
             )
         )
     if f.category_id:
-        conditions.append(Tender.category_id == f.category_id)
+        conditions.append(_tender.c.category_id == f.category_id)
     if f.district_id:
         conditions.append(
             exists().where(
-                Lot.tender_id == Tender.id, lot_district.c.lot_id == Lot.id, lot_district.c.district_id == f.district_id
+                _lot.c.tender_id == _tender.c.id,
+                lot_district.c.lot_id == _lot.c.id,
+                lot_district.c.district_id == f.district_id,
             )
         )
     if f.mode:
         conditions.append(
-            exists().where(Lot.tender_id == Tender.id, LotDeliveryMode.lot_id == Lot.id, LotDeliveryMode.mode == f.mode)
+            exists().where(_lot.c.tender_id == _tender.c.id, _mode.c.lot_id == _lot.c.id, _mode.c.mode == f.mode)
         )
     if f.closing_before:
         end_of_day = datetime.combine(f.closing_before, time(23, 59, 59), tzinfo=LONDON)
-        conditions.append(Tender.submission_deadline <= end_of_day)
+        conditions.append(_tender.c.submission_deadline <= end_of_day)
     if f.min_value_pence is not None:
-        conditions.append(Tender.estimated_value_pence >= f.min_value_pence)
+        conditions.append(_tender.c.estimated_value_pence >= f.min_value_pence)
     if f.max_value_pence is not None:
-        conditions.append(Tender.estimated_value_pence <= f.max_value_pence)
-    shown = Page(page, PAGE_SIZE, session.scalar(select(func.count(Tender.id)).where(*conditions)))
+        conditions.append(_tender.c.estimated_value_pence <= f.max_value_pence)
+    return conditions
+
+
+def _opportunity_statement(conditions: list, sort: str):
+    """One page of the opportunities matching ``conditions`` in the order ``sort`` names, beside
+    how many match, in one statement with the page bound ("limit", "offset"). The count is
+    one row, joined to the page's rows: a page with no rows still has its count."""
+    count = select(func.count(_tender.c.id).label("total")).where(*conditions).subquery()
+    newest = sort == "newest"
     order = (
-        (Tender.published_at.desc().nulls_last(), Tender.id.desc())
-        if f.sort == "newest"
-        else (Tender.submission_deadline, Tender.id)
+        (_tender.c.published_at.desc().nulls_last(), _tender.c.id.desc())
+        if newest
+        else (_tender.c.submission_deadline, _tender.c.id)
     )
-    rows = session.execute(
-        select(*_RESULT_COLUMNS)
-        .join(ServiceCategory, ServiceCategory.id == Tender.category_id)
+    rows = (
+        select(*_RESULT_COLUMNS, _tender.c.published_at)
+        .join(_category, _category.c.id == _tender.c.category_id)
         .where(*conditions)
         .order_by(*order)
-        .limit(shown.size)
-        .offset(shown.offset)
-    ).all()
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery()
+    )
+    return (
+        select(count.c.total, *(column for column in rows.c if column.key != "published_at"))
+        .select_from(count.outerjoin(rows, true()))
+        .order_by(
+            *(
+                (rows.c.published_at.desc().nulls_last(), rows.c.id.desc())
+                if newest
+                else (rows.c.submission_deadline, rows.c.id)
+            )
+        )
+    )
+
+
+@cache
+def _unfiltered_opportunities(show: str, sort: str):
+    """The statement for the opportunities with no filter but which to show, built once for each order."""
+    return _opportunity_statement(_opportunity_conditions(OpportunityFilter(show=show)), sort)
+
+
+def opportunities(
+    session: Session, f: OpportunityFilter, page: int, now: datetime
+) -> tuple[list[OpportunityResult], Page]:
+    """Published opportunities matching the filters, one page of them: soonest
+    closing first, or (``f.sort == "newest"``) the latest published first. The page
+    and the count in one query (two for a page past the last, which shows the last),
+    then the page's lots, districts and modes in one more.
+
+    "Open" means open for bids by the server's clock at ``now``: a tender past
+    its deadline is not listed as open even before the worker records its closing.
+    """
+    unfiltered = f == OpportunityFilter(show=f.show, sort=f.sort)
+    query = (
+        _unfiltered_opportunities(f.show, f.sort)
+        if unfiltered
+        else _opportunity_statement(_opportunity_conditions(f), f.sort)
+    )
+    params = {"now": now, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}
+    result = session.execute(query, params).all()
+    shown = Page(page, PAGE_SIZE, result[0].total)
+    if page > shown.count:
+        result = session.execute(query, {**params, "offset": shown.offset}).all()
+    rows = [row for row in result if row.id is not None]
     if not rows:
         return [], shown
     lot_ids, districts, modes = defaultdict(set), defaultdict(set), defaultdict(set)
-    for tender_id, what, value in session.execute(_RESULT_LOT_EXTRAS, {"tender_ids": [row.id for row in rows]}):
+    for tender_id, what, value in session.execute(_RESULT_LOT_EXTRAS, {"tender_ids": [row.id for row in rows]}).all():
         if what == "l":
             lot_ids[tender_id].add(value)
         elif what == "d":
@@ -237,7 +293,7 @@ def opportunities(
             modes[tender_id].add(DeliveryMode[value])
     return [
         OpportunityResult(
-            *row[1:],
+            *row[2:],  # after the count and the id
             lot_count=len(lot_ids[row.id]),
             districts=sorted(districts[row.id]),
             modes=[mode for mode in DeliveryMode if mode in modes[row.id]],
@@ -314,12 +370,21 @@ class AmendmentRow:
     published_at: datetime
 
 
+class DecisionRow(NamedTuple):
+    id: int
+    number: str
+    title: str
+
+
 @dataclass(frozen=True)
 class Opportunity:
-    """Everything an opportunity's page shows, read in a fixed number of queries: the tender
-    (with its category and decision), and its lots, questions, documents and amendments as rows."""
+    """Everything an opportunity's page shows, read in a fixed number of queries: the tender,
+    its category's name and its decision (id, number and title, None if not recorded), and its
+    lots, questions, documents and amendments as rows."""
 
     tender: Tender
+    category_name: str
+    decision: DecisionRow | None
     lots: list[LotRow]
     questions: list[QuestionRow]
     documents: list[DocumentRow]
@@ -331,40 +396,37 @@ class Opportunity:
 _question, _document, _file = Question.__table__, TenderDocument.__table__, StoredFile.__table__
 _amendment, _clarification = Amendment.__table__, Clarification.__table__
 _TENDER_ID = bindparam("tender_id")
+_decision = Decision.__table__
 _OPPORTUNITY_TENDER = (
-    select(Tender)
+    # The category's and the decision's columns beside the tender, not loaded as entities of their own.
+    select(Tender, _category.c.name, _decision.c.id, _decision.c.number, _decision.c.title)
+    .join(_category, _category.c.id == Tender.category_id)
+    .outerjoin(_decision, _decision.c.id == Tender.decision_id)
     .where(Tender.reference == bindparam("reference"))
-    .options(
-        joinedload(Tender.category),
-        joinedload(Tender.decision).load_only(Decision.id, Decision.number, Decision.title),
-        raiseload("*"),
-    )
+    .options(raiseload("*"))
 )
-_lot_extras = union_all(
-    # Each lot's districts (by name) and delivery modes (in the enum names' order), in one query.
-    select(lot_district.c.lot_id, literal_column("'d'").label("what"), _district.c.name.label("value"))
-    .join(_district, _district.c.id == lot_district.c.district_id)
-    .join(_lot, _lot.c.id == lot_district.c.lot_id)
-    .where(_lot.c.tender_id == _TENDER_ID),
-    select(_mode.c.lot_id, literal_column("'m'"), type_coerce(_mode.c.mode, String))
-    .join(_lot, _lot.c.id == _mode.c.lot_id)
-    .where(_lot.c.tender_id == _TENDER_ID),
-).subquery()
-_OPPORTUNITY_LOT_EXTRAS = select(_lot_extras.c.lot_id, _lot_extras.c.what, _lot_extras.c.value).order_by(
-    _lot_extras.c.lot_id, _lot_extras.c.value
-)
-_OPPORTUNITY_LOTS = (
+_no_lot_column = null()  # an extra's row has none of the lot's own columns
+_OPPORTUNITY_LOTS = union_all(
+    # The lots, each lot's districts (by name) and its delivery modes (in the enum names' order),
+    # in one query: "what" says which a row is ("l" a lot, "d" a district, "m" a mode).
     select(
         _lot.c.id,
+        literal_column("'l'").label("what"),
+        _no_lot_column.label("value"),
         _lot.c.number,
         _lot.c.title,
         _lot.c.description,
         _lot.c.estimated_annual_value_pence,
         _lot.c.max_providers,
-    )
-    .where(_lot.c.tender_id == _TENDER_ID)
-    .order_by(_lot.c.number)
-)
+    ).where(_lot.c.tender_id == _TENDER_ID),
+    select(lot_district.c.lot_id, literal_column("'d'"), _district.c.name, *[_no_lot_column] * 5)
+    .join(_district, _district.c.id == lot_district.c.district_id)
+    .join(_lot, _lot.c.id == lot_district.c.lot_id)
+    .where(_lot.c.tender_id == _TENDER_ID),
+    select(_mode.c.lot_id, literal_column("'m'"), type_coerce(_mode.c.mode, String), *[_no_lot_column] * 5)
+    .join(_lot, _lot.c.id == _mode.c.lot_id)
+    .where(_lot.c.tender_id == _TENDER_ID),
+).order_by("what", "number", "id", "value")
 _OPPORTUNITY_QUESTIONS = (
     select(
         _question.c.id,
@@ -418,29 +480,34 @@ _PUBLISHED_AND_OWN_CLARIFICATIONS = (
 
 def opportunity(session: Session, reference: str) -> Opportunity | None:
     """The opportunity page's tender and what it shows, selecting only the columns shown."""
-    tender = session.scalars(_OPPORTUNITY_TENDER, {"reference": reference}).one_or_none()
-    if tender is None:
+    found = session.execute(_OPPORTUNITY_TENDER, {"reference": reference}).one_or_none()
+    if found is None:
         return None
+    tender, category_name, decision_id, *decision = found
     params = {"tender_id": tender.id}
-    districts, modes = defaultdict(list), defaultdict(list)
-    for lot_id, what, value in session.execute(_OPPORTUNITY_LOT_EXTRAS, params):
+    districts, modes, lot_rows = defaultdict(list), defaultdict(list), []
+    # Each result fetched whole (.all()): iterating a result fetches row by row, at a cost per row.
+    for lot_id, what, value, *lot in session.execute(_OPPORTUNITY_LOTS, params).all():
         if what == "d":
             districts[lot_id].append(value)
-        else:
+        elif what == "m":
             modes[lot_id].append(DeliveryMode[value])
-    lots = [LotRow(*row, districts[row.id], modes[row.id]) for row in session.execute(_OPPORTUNITY_LOTS, params)]
+        else:
+            lot_rows.append((lot_id, *lot))
+    lots = [LotRow(*row, districts[row[0]], modes[row[0]]) for row in lot_rows]
     questions, by_id = [], {}
     for question_id, kind, text, word_limit, minimum_score, weight, lot_number in session.execute(
         _OPPORTUNITY_QUESTIONS, params
-    ):
+    ).all():
         if question_id not in by_id:
             by_id[question_id] = QuestionRow(kind, text, word_limit, minimum_score, weight, [])
             questions.append(by_id[question_id])
         if lot_number is not None:
             by_id[question_id].lots.append(lot_number)
-    documents = [DocumentRow(*row) for row in session.execute(_OPPORTUNITY_DOCUMENTS, params)]
-    amendments = [AmendmentRow(*row) for row in session.execute(_OPPORTUNITY_AMENDMENTS, params)]
-    return Opportunity(tender, lots, questions, documents, amendments)
+    documents = [DocumentRow(*row) for row in session.execute(_OPPORTUNITY_DOCUMENTS, params).all()]
+    amendments = [AmendmentRow(*row) for row in session.execute(_OPPORTUNITY_AMENDMENTS, params).all()]
+    decision = DecisionRow(decision_id, *decision) if decision_id is not None else None
+    return Opportunity(tender, category_name, decision, lots, questions, documents, amendments)
 
 
 @dataclass(frozen=True)
@@ -500,81 +567,102 @@ OFFICER_STATUS_FILTERS = {
 }
 
 
-@dataclass(frozen=True)
-class TenderRow:
-    """What a row of the officers' list shows, and nothing else."""
+class TenderRow(NamedTuple):
+    """What a row of the officers' list shows, and nothing else, its text worked out once
+    (the template unpacks the row)."""
 
     id: int
     reference: str
     title: str
     category: str
-    submission_deadline: datetime | None
-    status: TenderStatus  # as stored
-
-    status_at = Tender.status_at  # the one rule: open for bids past its deadline shows closed
+    deadline: str  # the submission deadline as pages show it, "Not set" for none
+    status: TenderStatus  # as the tender shows at the time asked (``Tender.status_at``)
 
 
-def _shown_status(status: TenderStatus, now: datetime):
+@dataclass(frozen=True)
+class OfficerTenders:
+    """The officers' list: one page of rows, which page it is, and how many tenders show each status."""
+
+    rows: list[TenderRow]
+    page: Page
+    counts: dict[TenderStatus, int]
+
+
+def _shown_status(status: TenderStatus, now):
     """``Tender.status_at`` as SQL: a published tender past its deadline shows as closed."""
-    passed = and_(Tender.submission_deadline.is_not(None), Tender.submission_deadline <= now)
+    deadline, stored = _tender.c.submission_deadline, _tender.c.status
+    passed = and_(deadline.is_not(None), deadline <= now)
     if status is TenderStatus.PUBLISHED:
-        return and_(Tender.status == TenderStatus.PUBLISHED, ~passed)
+        return and_(stored == TenderStatus.PUBLISHED, ~passed)
     if status is TenderStatus.CLOSED:
-        return or_(Tender.status == TenderStatus.CLOSED, and_(Tender.status == TenderStatus.PUBLISHED, passed))
-    return Tender.status == status
+        return or_(stored == TenderStatus.CLOSED, and_(stored == TenderStatus.PUBLISHED, passed))
+    return stored == status
 
 
-def officer_status_counts(session: Session, now: datetime) -> dict[TenderStatus, int]:
-    """How many tenders show each status at ``now``. One grouped query."""
-    counts = dict.fromkeys(TenderStatus, 0)
-    passed = case((and_(Tender.submission_deadline.is_not(None), Tender.submission_deadline <= now), 1), else_=0)
-    for status, total, past_deadline in session.execute(
-        select(Tender.status, func.count(Tender.id), func.sum(passed)).group_by(Tender.status)
-    ):
-        if status is TenderStatus.PUBLISHED:
-            counts[TenderStatus.CLOSED] += int(past_deadline or 0)
-            total -= int(past_deadline or 0)
-        counts[status] += total
-    return counts
-
-
-def officer_tenders(
-    session: Session, page: int, now: datetime, status: TenderStatus | None = None, total: int | None = None
-) -> tuple[list[TenderRow], Page]:
-    """One page of the tenders (those showing ``status`` at ``now``, or all), newest first,
-    with only the columns the list shows. ``total`` is how many match, when the caller
-    has counted them already (see :func:`officer_status_counts`). A page past the last
-    shows the last."""
-    condition = _shown_status(status, now) if status else None
-    if total is None:
-        count = select(func.count(Tender.id))
-        total = session.scalar(count if condition is None else count.where(condition))
-    shown = Page(page, OFFICER_PAGE_SIZE, total)
-    shown = Page(min(shown.number, shown.count), shown.size, shown.total)
-    query = select(
-        Tender.id,
-        Tender.reference,
-        Tender.title,
-        ServiceCategory.name,
-        Tender.submission_deadline,
-        Tender.status,
-    ).join(ServiceCategory, ServiceCategory.id == Tender.category_id)
-    if condition is not None:
-        query = query.where(condition)
-    rows = session.execute(
-        query.order_by(Tender.created_at.desc(), Tender.id.desc()).limit(shown.size).offset(shown.offset)
-    ).all()
-    return [
-        TenderRow(
-            tender_id,
-            reference,
-            title,
-            category,
-            deadline,
-            tender_status,
+@cache
+def _officer_statement(status: TenderStatus | None):
+    """One page of the tenders showing ``status`` (or all), newest first, beside how many
+    tenders show each status, in one statement with the time and the page bound ("now",
+    "limit", "offset"). The counts are one row, joined to the page's rows: a page with no
+    rows still has its row of counts. Built once for each status."""
+    counts = select(
+        *(func.sum(case((_shown_status(shown, _NOW), 1), else_=0)).label(shown.name) for shown in TenderStatus)
+    ).subquery()
+    rows = (
+        select(
+            _tender.c.id,
+            _tender.c.reference,
+            _tender.c.title,
+            _category.c.name.label("category"),
+            _tender.c.submission_deadline,
+            _tender.c.status,
+            _tender.c.created_at,
         )
-        for tender_id, reference, title, category, deadline, tender_status in rows
-    ], shown
+        .join(_category, _category.c.id == _tender.c.category_id)
+        .order_by(_tender.c.created_at.desc(), _tender.c.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    if status is not None:
+        rows = rows.where(_shown_status(status, _NOW))
+    rows = rows.subquery()
+    return (
+        select(counts, rows.c.id, rows.c.reference, rows.c.title, rows.c.category)
+        .add_columns(rows.c.submission_deadline, rows.c.status)
+        .select_from(counts.outerjoin(rows, true()))
+        .order_by(rows.c.created_at.desc(), rows.c.id.desc())
+    )
+
+
+def officer_tenders(session: Session, number: int, now: datetime, status: TenderStatus | None = None) -> OfficerTenders:
+    """One page of the tenders (those showing ``status`` at ``now``, or all), newest first,
+    with only the columns the list shows, and how many show each status. One query (two
+    for a page past the last, which shows the last)."""
+    query = _officer_statement(status)
+    size = OFFICER_PAGE_SIZE
+    result = session.execute(query, {"now": now, "limit": size, "offset": (number - 1) * size}).all()
+    counts = {shown: int(getattr(result[0], shown.name) or 0) for shown in TenderStatus}
+    page = Page(number, size, counts[status] if status else sum(counts.values()))
+    if page.number > page.count:
+        page = Page(page.count, size, page.total)
+        result = session.execute(query, {"now": now, "limit": size, "offset": page.offset}).all()
+    status_at = Tender.status_at  # the one rule, on the row's status and deadline
+    return OfficerTenders(
+        [
+            TenderRow(
+                row.id,
+                row.reference,
+                row.title,
+                row.category,
+                format_datetime(row.submission_deadline) if row.submission_deadline else "Not set",
+                status_at(row, now),
+            )
+            for row in result
+            if row.id is not None
+        ],
+        page,
+        counts,
+    )
 
 
 def tenders_under_decision(session: Session, decision_id: int, include_drafts: bool) -> list[Tender]:
