@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, exists, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
@@ -32,6 +33,17 @@ from portal.providers.models import District, Organisation, OrganisationType
 from portal.providers.vcse import VCSE_TYPES, is_vcse
 from portal.tenders.models import Lot, Tender
 from portal.tenders.queries import public_condition
+
+# Core tables: the register's statements select columns, so their rows are read without the ORM.
+_agreement = Agreement.__table__
+_organisation = Organisation.__table__
+_service_category = ServiceCategory.__table__
+_tender = Tender.__table__
+_decision = Decision.__table__
+_lot_award = LotAward.__table__
+_bid = Bid.__table__
+_lot = Lot.__table__
+_district = District.__table__
 
 PAGE_SIZE = 50
 MAX_PROVIDER_TEXT = 100
@@ -56,10 +68,10 @@ def status_of(end_date: date, replaced_at: datetime | None, today: date) -> Cont
 def _status_condition(status: ContractStatus, today: date):
     """:func:`status_of` as SQL, so the filter and the column cannot disagree."""
     if status is ContractStatus.REPLACED:
-        return Agreement.replaced_at.is_not(None)
+        return _agreement.c.replaced_at.is_not(None)
     if status is ContractStatus.ENDED:
-        return and_(Agreement.replaced_at.is_(None), Agreement.end_date < today)
-    return and_(Agreement.replaced_at.is_(None), Agreement.end_date >= today)
+        return and_(_agreement.c.replaced_at.is_(None), _agreement.c.end_date < today)
+    return and_(_agreement.c.replaced_at.is_(None), _agreement.c.end_date >= today)
 
 
 @dataclass(frozen=True)
@@ -84,9 +96,9 @@ class AwardedLot:
     decision_number: str | None
 
 
-@dataclass(frozen=True)
-class ContractRow:
-    """One row of the register, exactly what the page and the CSV show."""
+class ContractRow(NamedTuple):
+    """One row of the register, exactly what the page and the CSV show (a named tuple: a page
+    makes fifty, and a frozen dataclass costs several times more to make)."""
 
     id: int
     reference: str
@@ -144,78 +156,132 @@ def _like_text(typed: str) -> str:
     return f"%{escaped}%"
 
 
-def _conditions(f: ContractFilter, today: date) -> list:
-    """The WHERE conditions of a filter, over ``Agreement`` joined to ``Organisation``."""
-    conditions = []
-    if f.category_id is not None:
-        conditions.append(Agreement.category_id == f.category_id)
-    if f.district_id is not None:
-        conditions.append(
-            exists().where(
-                agreement_district.c.agreement_id == Agreement.id, agreement_district.c.district_id == f.district_id
-            )
-        )
-    if f.provider.strip():
-        conditions.append(func.lower(Organisation.name).like(_like_text(f.provider), escape="\\"))
-    if f.in_force_on is not None:
-        conditions.append(and_(Agreement.start_date <= f.in_force_on, Agreement.end_date >= f.in_force_on))
-    if f.status is not None:
-        conditions.append(_status_condition(f.status, today))
-    if f.vcse_only:
-        conditions.append(Organisation.organisation_type.in_(sorted(VCSE_TYPES, key=lambda t: t.name)))
-    return conditions
+# A filter's shape: which of its parts are used (and the status, which changes the condition's
+# form). The statements of each shape are built once, with the filter's values bound.
+_Shape = tuple[bool, bool, bool, bool, "ContractStatus | None", bool]
 
 
-def _filtered_ids(f: ContractFilter, today: date):
+def _shape(f: ContractFilter) -> _Shape:
     return (
-        select(Agreement.id)
-        .join(Organisation, Organisation.id == Agreement.organisation_id)
-        .where(*_conditions(f, today))
+        f.category_id is not None,
+        f.district_id is not None,
+        bool(f.provider.strip()),
+        f.in_force_on is not None,
+        f.status,
+        f.vcse_only,
     )
 
 
-ORDER = (Agreement.start_date.desc(), Agreement.reference, Agreement.id)
+def _params(f: ContractFilter, today: date) -> dict:
+    """The values the statements of a filter's shape are given."""
+    return {
+        "category_id": f.category_id,
+        "district_id": f.district_id,
+        "provider": _like_text(f.provider),
+        "in_force_on": f.in_force_on,
+        "today": today,
+    }
+
+
+def _conditions(shape: _Shape) -> list:
+    """The WHERE conditions of a filter's shape, over ``Agreement`` joined to ``Organisation``."""
+    category, district, provider, in_force, status, vcse_only = shape
+    conditions = []
+    if category:
+        conditions.append(_agreement.c.category_id == bindparam("category_id"))
+    if district:
+        conditions.append(
+            exists().where(
+                agreement_district.c.agreement_id == _agreement.c.id,
+                agreement_district.c.district_id == bindparam("district_id"),
+            )
+        )
+    if provider:
+        conditions.append(func.lower(_organisation.c.name).like(bindparam("provider"), escape="\\"))
+    if in_force:
+        in_force_on = bindparam("in_force_on")
+        conditions.append(and_(_agreement.c.start_date <= in_force_on, _agreement.c.end_date >= in_force_on))
+    if status is not None:
+        conditions.append(_status_condition(status, bindparam("today")))
+    if vcse_only:
+        conditions.append(_organisation.c.organisation_type.in_(sorted(VCSE_TYPES, key=lambda t: t.name)))
+    return conditions
+
+
+def _filtered_ids(shape: _Shape):
+    return (
+        select(_agreement.c.id)
+        .join(_organisation, _organisation.c.id == _agreement.c.organisation_id)
+        .where(*_conditions(shape))
+    )
+
+
+ORDER = (_agreement.c.start_date.desc(), _agreement.c.reference, _agreement.c.id)
 
 
 @cache
 def _all_rows_query():
     """The register's columns and joins, built once (only the conditions differ by request)."""
     awarded_from = (
-        select(Tender.id, Tender.reference, Tender.title, Tender.decision_id, Decision.number.label("decision_number"))
-        .outerjoin(Decision, Decision.id == Tender.decision_id)
+        select(
+            _tender.c.id,
+            _tender.c.reference,
+            _tender.c.title,
+            _tender.c.decision_id,
+            _decision.c.number.label("decision_number"),
+        )
+        .outerjoin(_decision, _decision.c.id == _tender.c.decision_id)
         # Only a tender with a public page is linked to: an awarded tender always has one.
         .where(public_condition())
         .subquery()
     )
     return (
         select(
-            Agreement.id,
-            Agreement.reference,
-            Organisation.name,
-            Organisation.charity_number,
-            Organisation.company_number,
-            Organisation.organisation_type,
-            Agreement.service_name,
-            ServiceCategory.name.label("category"),
-            Agreement.annual_value_pence,
-            Agreement.start_date,
-            Agreement.end_date,
-            Agreement.replaced_at,
+            _agreement.c.id,
+            _agreement.c.reference,
+            _organisation.c.name,
+            _organisation.c.charity_number,
+            _organisation.c.company_number,
+            _organisation.c.organisation_type,
+            _agreement.c.service_name,
+            _service_category.c.name.label("category"),
+            _agreement.c.annual_value_pence,
+            _agreement.c.start_date,
+            _agreement.c.end_date,
+            _agreement.c.replaced_at,
             awarded_from.c.reference.label("tender_reference"),
             awarded_from.c.title.label("tender_title"),
             awarded_from.c.decision_id,
             awarded_from.c.decision_number,
         )
-        .select_from(Agreement)
-        .join(Organisation, Organisation.id == Agreement.organisation_id)
-        .join(ServiceCategory, ServiceCategory.id == Agreement.category_id)
-        .outerjoin(awarded_from, awarded_from.c.id == Agreement.awarded_from_tender_id)
+        .select_from(_agreement)
+        .join(_organisation, _organisation.c.id == _agreement.c.organisation_id)
+        .join(_service_category, _service_category.c.id == _agreement.c.category_id)
+        .outerjoin(awarded_from, awarded_from.c.id == _agreement.c.awarded_from_tender_id)
         .order_by(*ORDER)
     )
 
 
-def _rows_query(f: ContractFilter, today: date):
-    return _all_rows_query().where(*_conditions(f, today))
+@cache
+def _rows_query(shape: _Shape):
+    return _all_rows_query().where(*_conditions(shape))
+
+
+@cache
+def _page_queries(shape: _Shape):
+    """The count and one page's rows of a filter's shape, built once (the page bound)."""
+    count = select(func.count()).select_from(_filtered_ids(shape).subquery())
+    rows = _rows_query(shape).limit(bindparam("limit")).offset(bindparam("offset"))
+    return count, rows
+
+
+@cache
+def _all_lots_query(shape: _Shape):
+    """The lots of every awarded row of a filter's shape (for the CSV), built once."""
+    return _lots_query(
+        # Not correlated: the subquery names the same table as the lots query around it.
+        _filtered_ids(shape).where(_agreement.c.awarded_from_tender_id.is_not(None)).correlate(None)
+    )
 
 
 LOT_IN_REFERENCE = re.compile(r"-L(\d+)-\d+$")
@@ -224,22 +290,22 @@ LOT_IN_REFERENCE = re.compile(r"-L(\d+)-\d+$")
 def _lots_query(agreement_ids):
     return (
         select(
-            Agreement.id,
-            Agreement.reference,
-            Agreement.service_name,
-            Lot.number,
-            Lot.title,
-            LotAward.decision_id,
-            Decision.number,
+            _agreement.c.id,
+            _agreement.c.reference,
+            _agreement.c.service_name,
+            _lot.c.number,
+            _lot.c.title,
+            _lot_award.c.decision_id,
+            _decision.c.number,
         )
-        .select_from(Agreement)
-        .join(LotAward, LotAward.tender_id == Agreement.awarded_from_tender_id)
-        .join(award_winner, award_winner.c.lot_award_id == LotAward.id)
-        .join(Bid, and_(Bid.id == award_winner.c.bid_id, Bid.organisation_id == Agreement.organisation_id))
-        .join(Lot, Lot.id == LotAward.lot_id)
-        .outerjoin(Decision, Decision.id == LotAward.decision_id)
-        .where(Agreement.id.in_(agreement_ids))
-        .order_by(Agreement.id, Lot.number)
+        .select_from(_agreement)
+        .join(_lot_award, _lot_award.c.tender_id == _agreement.c.awarded_from_tender_id)
+        .join(award_winner, award_winner.c.lot_award_id == _lot_award.c.id)
+        .join(_bid, and_(_bid.c.id == award_winner.c.bid_id, _bid.c.organisation_id == _agreement.c.organisation_id))
+        .join(_lot, _lot.c.id == _lot_award.c.lot_id)
+        .outerjoin(_decision, _decision.c.id == _lot_award.c.decision_id)
+        .where(_agreement.c.id.in_(agreement_ids))
+        .order_by(_agreement.c.id, _lot.c.number)
     )
 
 
@@ -249,8 +315,9 @@ def _lots_by_ids_query():
     return _lots_query(bindparam("ids", expanding=True))
 
 
-def _awarded_lots(session: Session, agreement_ids) -> dict[int, AwardedLot]:
-    """The lot each awarded agreement came from, in one query: the tender's lot awards
+def _awarded_lots(session: Session, statement, params: dict) -> dict[int, AwardedLot]:
+    """The lot each awarded agreement ``statement`` asks about came from, in one query
+    (``_lots_by_ids_query`` or ``_all_lots_query``): the tender's lot awards
     whose winners include the agreement's provider.
 
     A provider that won two lots of one tender has two agreements; the reference the
@@ -258,10 +325,7 @@ def _awarded_lots(session: Session, agreement_ids) -> dict[int, AwardedLot]:
     says which lot is whose, and the service name (``...: lot <n>, <title>``) when a
     long reference was cut short.
     """
-    if isinstance(agreement_ids, list):
-        rows = session.execute(_lots_by_ids_query(), {"ids": agreement_ids}).all()
-    else:
-        rows = session.execute(_lots_query(agreement_ids)).all()
+    rows = session.execute(statement, params).all()
     candidates: dict[int, list] = {}
     for row in rows:
         candidates.setdefault(row[0], []).append(row)
@@ -315,24 +379,23 @@ def _rows(result, lots: dict[int, AwardedLot], today: date) -> list[ContractRow]
 
 def register_page(session: Session, f: ContractFilter, today: date, number: int = 1) -> tuple[list[ContractRow], Page]:
     """One page of the filtered register, newest start first (a page past the last shows the last)."""
-    total = session.scalar(select(func.count()).select_from(_filtered_ids(f, today).subquery()))
+    count, rows = _page_queries(_shape(f))
+    params = _params(f, today)
+    total = session.scalar(count, params)
     page = Page(number, PAGE_SIZE, total)
     page = replace(page, number=min(page.number, page.count))
-    result = session.execute(_rows_query(f, today).limit(page.size).offset(page.offset)).all()
+    result = session.execute(rows, {**params, "limit": page.size, "offset": page.offset}).all()
     # Always asked, even for a page with no awarded rows, so the page's queries never vary.
-    lots = _awarded_lots(session, [r.id for r in result if r.tender_reference])
+    lots = _awarded_lots(session, _lots_by_ids_query(), {"ids": [r.id for r in result if r.tender_reference]})
     return _rows(result, lots, today), page
 
 
 def register_all(session: Session, f: ContractFilter, today: date) -> list[ContractRow]:
     """Every matching row, for the CSV: two queries whatever their number (the lots
     are asked for the whole filtered set at once, by subquery, not page by page)."""
-    result = session.execute(_rows_query(f, today)).all()
-    lots = _awarded_lots(
-        session,
-        # Not correlated: the subquery names the same table as the lots query around it.
-        _filtered_ids(f, today).where(Agreement.awarded_from_tender_id.is_not(None)).correlate(None),
-    )
+    shape, params = _shape(f), _params(f, today)
+    result = session.execute(_rows_query(shape), params).all()
+    lots = _awarded_lots(session, _all_lots_query(shape), params)
     return _rows(result, lots, today)
 
 
@@ -345,8 +408,8 @@ class FilterChoices:
 @cache
 def _choices_query():
     return union_all(
-        select(literal_column("0").label("kind"), ServiceCategory.id, ServiceCategory.name.label("name")),
-        select(literal_column("1"), District.id, District.name),
+        select(literal_column("0").label("kind"), _service_category.c.id, _service_category.c.name.label("name")),
+        select(literal_column("1"), _district.c.id, _district.c.name),
     ).order_by("kind", "name")
 
 
