@@ -116,6 +116,15 @@ def _filters():
     return session, choices, read_filters(request.args, choices)
 
 
+def _page_url(query_args: dict[str, str]):
+    """A page's address from its number, with the filters: url_for once, not once per link."""
+    first = url_for("contracts.index", **query_args, page=1)
+    if not first.endswith("page=1"):  # url_for adds the page last; were it ever not to, ask it each time
+        return lambda number: url_for("contracts.index", **query_args, page=number)
+    prefix = first.removesuffix("1")
+    return lambda number: f"{prefix}{number}"
+
+
 def _page(form, choices, rows=(), page=None, status=200):
     query_args = form.query_args()
     return render_template(
@@ -126,7 +135,7 @@ def _page(form, choices, rows=(), page=None, status=200):
         statuses=list(register.ContractStatus),
         table_rows=_table_rows(rows),
         page=page,
-        page_url=lambda number: url_for("contracts.index", **query_args, page=number),
+        page_url=_page_url(query_args),
         csv_url=url_for("contracts.download", **query_args),
         is_filtered=bool(query_args),
     ), status
