@@ -156,10 +156,22 @@ _AGREEMENTS = (
     .where(_agreement.c.organisation_id == bindparam("organisation_id"))
     .order_by(_agreement.c.end_date, _agreement.c.reference)
 )
-# Its notices, unread first, then newest.
-_NOTICES = (
-    select(_notice.c.id, _notice.c.subject, _notice.c.sent_at, _notice.c.read_at)
-    .where(_notice.c.organisation_id == bindparam("organisation_id"))
+# Its name, whether it has any current quality-assurance evidence, and its notices, unread first,
+# then newest: a row per notice (one row, without a notice, for none).
+_ORGANISATION_NOTICES = (
+    select(
+        _organisation.c.name,
+        exists()
+        .where(_evidence.c.organisation_id == bindparam("organisation_id"), _evidence.c.archived_at.is_(None))
+        .label("has_evidence"),
+        _notice.c.id,
+        _notice.c.subject,
+        _notice.c.sent_at,
+        _notice.c.read_at,
+    )
+    .select_from(_organisation)
+    .outerjoin(_notice, _notice.c.organisation_id == _organisation.c.id)
+    .where(_organisation.c.id == bindparam("organisation_id"))
     .order_by(_notice.c.read_at.is_not(None), _notice.c.sent_at.desc(), _notice.c.id.desc())
     .limit(100)
 )
@@ -188,13 +200,6 @@ _BIDS = (
     .where(_bid.c.organisation_id == bindparam("organisation_id"))
     .order_by(_tender.c.submission_deadline, _bid.c.id)
 )
-# Its name, and whether it has any current quality-assurance evidence.
-_ORGANISATION = select(
-    _organisation.c.name,
-    exists()
-    .where(_evidence.c.organisation_id == _organisation.c.id, _evidence.c.archived_at.is_(None))
-    .label("has_evidence"),
-).where(_organisation.c.id == bindparam("organisation_id"))
 
 
 def _opportunities_statement(by_category: bool, leaving_out: bool):
@@ -285,6 +290,7 @@ def _opportunities(
 
 
 def _tasks(home: Home, bids: list[_BidRow], now: datetime) -> list[Task]:
+    bid_url = _id_url("bids.show", "bid_id")
     tasks: list[Task] = []
     covered: set[str] = set()  # the replacement opportunities already asked for
     by_replacement: dict[str, list] = {}
@@ -313,7 +319,7 @@ def _tasks(home: Home, bids: list[_BidRow], now: datetime) -> list[Task]:
                 Task(
                     f"Finish and submit your bid for {replacement.title} by {deadline}.",
                     "Continue your bid",
-                    url_for("bids.show", bid_id=bid.id),
+                    bid_url(bid.id),
                     ending,
                     deadline=replacement.submission_deadline,
                 )
@@ -323,7 +329,7 @@ def _tasks(home: Home, bids: list[_BidRow], now: datetime) -> list[Task]:
                 Task(
                     f"Your bid for {replacement.title} is withdrawn. Bids must be submitted by {deadline}.",
                     "Go to your bid",
-                    url_for("bids.show", bid_id=bid.id),
+                    bid_url(bid.id),
                     ending,
                     deadline=replacement.submission_deadline,
                 )
@@ -336,7 +342,7 @@ def _tasks(home: Home, bids: list[_BidRow], now: datetime) -> list[Task]:
                 Task(
                     f"Finish and submit your bid for {bid.tender.title} by {deadline_in_words(deadline)}.",
                     "Continue your bid",
-                    url_for("bids.show", bid_id=bid.id),
+                    bid_url(bid.id),
                     deadline=deadline,
                 )
             )
@@ -367,9 +373,9 @@ def load(session: Session, organisation_id: int, now: datetime, today: date) -> 
     """Everything the page shows, in a fixed number of queries."""
     asked = {"organisation_id": organisation_id}
     agreements = session.execute(_AGREEMENTS, asked).all()  # one, with the replacing tenders
-    notices = session.execute(_NOTICES, asked).all()  # one
+    rows = session.execute(_ORGANISATION_NOTICES, asked).all()  # one: the organisation, with its notices
+    organisation, notices = rows[0], [row for row in rows if row.id is not None]
     bids = _bids(session, organisation_id, now)  # one
-    organisation = session.execute(_ORGANISATION, asked).one()  # one
     home = Home(
         organisation_name=organisation.name,
         current=[a for a in agreements if a.end_date >= today],
@@ -386,6 +392,12 @@ def load(session: Session, organisation_id: int, now: datetime, today: date) -> 
     categories = {a.category_id for a in agreements}
     home.opportunities = _opportunities(session, organisation_id, categories, leave_out, now)  # one
     return home, notices, bids
+
+
+def _id_url(endpoint: str, name: str):
+    """An address of ``endpoint`` from an id: url_for once, not once per link."""
+    prefix, _, suffix = url_for(endpoint, **{name: 0}).rpartition("/0")
+    return lambda id_: f"{prefix}/{id_}{suffix}"
 
 
 def time_left(end_date: date, today: date) -> str:
@@ -416,4 +428,6 @@ def page():
         bid_countdown=bid_display.countdown,
         bid_status=bid_display.status_label,
         bid_has_unsubmitted_changes=bid_display.has_unsubmitted_changes,
+        bid_url=_id_url("bids.show", "bid_id"),
+        notice_url=_id_url("agreements.notice", "notice_id"),
     )
