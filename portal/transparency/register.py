@@ -7,9 +7,10 @@ whether the provider is a VCSE. Nothing of a bid that did not win is read: the
 award is joined through its winners only (``award_winner``), and a bid's price
 or scores are never selected.
 
-A page costs three queries (the count, the rows, the lots of the awarded rows)
-and the CSV two, whatever the number of agreements: columns are selected as
-plain rows, never as objects with relationships to load one by one.
+A page costs two queries (the count; the rows, each with the lots its provider won
+in the tender it was awarded from) and the CSV two (the rows, the lots of the awarded
+rows), whatever the number of agreements: columns are selected as plain rows, never
+as objects with relationships to load one by one.
 """
 
 from __future__ import annotations
@@ -269,9 +270,43 @@ def _rows_query(shape: _Shape):
 
 @cache
 def _page_queries(shape: _Shape):
-    """The count and one page's rows of a filter's shape, built once (the page bound)."""
+    """The count, and one page's rows each with the lots its provider won in the tender it was
+    awarded from (a row per lot; one row, without a lot, for none), of a filter's shape: built
+    once, the page bound."""
     count = select(func.count()).select_from(_filtered_ids(shape).subquery())
-    rows = _rows_query(shape).limit(bindparam("limit")).offset(bindparam("offset"))
+    page = (
+        _rows_query(shape)
+        .add_columns(_agreement.c.awarded_from_tender_id, _agreement.c.organisation_id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery("page")
+    )
+    lot_decision = _decision.alias("lot_decision")
+    won = (
+        _lot_award.join(award_winner, award_winner.c.lot_award_id == _lot_award.c.id)
+        .join(_bid, _bid.c.id == award_winner.c.bid_id)
+        .join(_lot, _lot.c.id == _lot_award.c.lot_id)
+        .outerjoin(lot_decision, lot_decision.c.id == _lot_award.c.decision_id)
+    )
+    rows = (
+        select(
+            *(page.c[column.name] for column in _rows_query(shape).selected_columns),
+            _lot.c.number.label("lot_number"),
+            _lot.c.title.label("lot_title"),
+            _lot_award.c.decision_id.label("lot_decision_id"),
+            lot_decision.c.number.label("lot_decision_number"),
+        )
+        .select_from(page)
+        .outerjoin(
+            won,
+            and_(
+                page.c.tender_reference.is_not(None),  # as ``_rows``: a lot only for a linked tender
+                _lot_award.c.tender_id == page.c.awarded_from_tender_id,
+                _bid.c.organisation_id == page.c.organisation_id,
+            ),
+        )
+        .order_by(page.c.start_date.desc(), page.c.reference, page.c.id, _lot.c.number)
+    )
     return count, rows
 
 
@@ -309,34 +344,34 @@ def _lots_query(agreement_ids):
     )
 
 
-@cache
-def _lots_by_ids_query():
-    """:func:`_lots_query` for a list of ids, built once (the ids are its one parameter)."""
-    return _lots_query(bindparam("ids", expanding=True))
-
-
-def _awarded_lots(session: Session, statement, params: dict) -> dict[int, AwardedLot]:
-    """The lot each awarded agreement ``statement`` asks about came from, in one query
-    (``_lots_by_ids_query`` or ``_all_lots_query``): the tender's lot awards
-    whose winners include the agreement's provider.
+def _awarded_lots(session: Session, shape: _Shape, params: dict) -> dict[int, AwardedLot]:
+    """The lot each awarded agreement of the filter came from, in one query: the tender's
+    lot awards whose winners include the agreement's provider.
 
     A provider that won two lots of one tender has two agreements; the reference the
     award gave each (``<tender>-L<lot>-<n>``, see ``portal.awards.contracts.places``)
     says which lot is whose, and the service name (``...: lot <n>, <title>``) when a
     long reference was cut short.
     """
-    rows = session.execute(statement, params).all()
+    rows = session.execute(_all_lots_query(shape), params).all()
     candidates: dict[int, list] = {}
     for row in rows:
         candidates.setdefault(row[0], []).append(row)
     found = {}
     for agreement_id, lots in candidates.items():
-        chosen = lots[0] if len(lots) == 1 else _lot_named(lots)
-        if chosen is not None:
-            found[agreement_id] = AwardedLot(
-                number=chosen[3], title=chosen[4], decision_id=chosen[5], decision_number=chosen[6]
-            )
+        lot = _lot_of(lots)
+        if lot is not None:
+            found[agreement_id] = lot
     return found
+
+
+def _lot_of(lots: list) -> AwardedLot | None:
+    """Of the lots (id, reference, service name, lot number, title, decision id and number)
+    an agreement's provider won in its tender, the agreement's own."""
+    chosen = lots[0] if len(lots) == 1 else _lot_named(lots)
+    if chosen is None:
+        return None
+    return AwardedLot(number=chosen[3], title=chosen[4], decision_id=chosen[5], decision_number=chosen[6])
 
 
 def _lot_named(lots: list):
@@ -384,9 +419,15 @@ def register_page(session: Session, f: ContractFilter, today: date, number: int 
     total = session.scalar(count, params)
     page = Page(number, PAGE_SIZE, total)
     page = replace(page, number=min(page.number, page.count))
-    result = session.execute(rows, {**params, "limit": page.size, "offset": page.offset}).all()
-    # Always asked, even for a page with no awarded rows, so the page's queries never vary.
-    lots = _awarded_lots(session, _lots_by_ids_query(), {"ids": [r.id for r in result if r.tender_reference]})
+    result, candidates = [], {}
+    for r in session.execute(rows, {**params, "limit": page.size, "offset": page.offset}):
+        if not result or result[-1].id != r.id:  # a row per lot won: the agreement's first
+            result.append(r)
+        if r.lot_number is not None:
+            candidates.setdefault(r.id, []).append(
+                (r.id, r.reference, r.service_name, r.lot_number, r.lot_title, r.lot_decision_id, r.lot_decision_number)
+            )
+    lots = {agreement_id: lot for agreement_id, won in candidates.items() if (lot := _lot_of(won)) is not None}
     return _rows(result, lots, today), page
 
 
@@ -395,7 +436,7 @@ def register_all(session: Session, f: ContractFilter, today: date) -> list[Contr
     are asked for the whole filtered set at once, by subquery, not page by page)."""
     shape, params = _shape(f), _params(f, today)
     result = session.execute(_rows_query(shape), params).all()
-    lots = _awarded_lots(session, _all_lots_query(shape), params)
+    lots = _awarded_lots(session, shape, params)
     return _rows(result, lots, today)
 
 
