@@ -7,11 +7,10 @@ whether the provider is a VCSE. Nothing of a bid that did not win is read: the
 award is joined through its winners only (``award_winner``), and a bid's price
 or scores are never selected.
 
-A page costs one query (its rows, with the number that match and the lots each
-provider won in the tender it was awarded from; a page number past the last asks
-again for the last) and the CSV two (the rows, the lots of the awarded rows),
-whatever the number of agreements: columns are selected as plain rows, never as
-objects with relationships to load one by one.
+A page costs two queries (the count; the rows, each with the lots its provider won
+in the tender it was awarded from) and the CSV two (the rows, the lots of the awarded
+rows), whatever the number of agreements: columns are selected as plain rows, never
+as objects with relationships to load one by one.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, exists, func, literal_column, select, true, union_all
+from sqlalchemy import and_, bindparam, exists, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from portal.agreements.models import Agreement, ServiceCategory, agreement_district
@@ -270,11 +269,11 @@ def _rows_query(shape: _Shape):
 
 
 @cache
-def _page_query(shape: _Shape):
-    """One page of a filter's shape, built once (the page bound): the number of rows that match
-    beside each of the page's rows, each with the lots its provider won in the tender it was
-    awarded from (a row per lot). A page with no rows is one row of the number alone."""
-    total = select(func.count().label("total")).select_from(_filtered_ids(shape).subquery()).subquery("total")
+def _page_queries(shape: _Shape):
+    """The count, and one page's rows each with the lots its provider won in the tender it was
+    awarded from (a row per lot; one row, without a lot, for none), of a filter's shape: built
+    once, the page bound."""
+    count = select(func.count()).select_from(_filtered_ids(shape).subquery())
     page = (
         _rows_query(shape)
         .add_columns(_agreement.c.awarded_from_tender_id, _agreement.c.organisation_id)
@@ -289,30 +288,26 @@ def _page_query(shape: _Shape):
         .join(_lot, _lot.c.id == _lot_award.c.lot_id)
         .outerjoin(lot_decision, lot_decision.c.id == _lot_award.c.decision_id)
     )
-    return (
+    rows = (
         select(
-            total.c.total,
             *(page.c[column.name] for column in _rows_query(shape).selected_columns),
             _lot.c.number.label("lot_number"),
             _lot.c.title.label("lot_title"),
             _lot_award.c.decision_id.label("lot_decision_id"),
             lot_decision.c.number.label("lot_decision_number"),
         )
-        .select_from(
-            total.outerjoin(
-                page.outerjoin(
-                    won,
-                    and_(
-                        page.c.tender_reference.is_not(None),  # as ``_rows``: a lot only for a linked tender
-                        _lot_award.c.tender_id == page.c.awarded_from_tender_id,
-                        _bid.c.organisation_id == page.c.organisation_id,
-                    ),
-                ),
-                true(),
-            )
+        .select_from(page)
+        .outerjoin(
+            won,
+            and_(
+                page.c.tender_reference.is_not(None),  # as ``_rows``: a lot only for a linked tender
+                _lot_award.c.tender_id == page.c.awarded_from_tender_id,
+                _bid.c.organisation_id == page.c.organisation_id,
+            ),
         )
         .order_by(page.c.start_date.desc(), page.c.reference, page.c.id, _lot.c.number)
     )
+    return count, rows
 
 
 @cache
@@ -419,16 +414,13 @@ def _rows(result, lots: dict[int, AwardedLot], today: date) -> list[ContractRow]
 
 def register_page(session: Session, f: ContractFilter, today: date, number: int = 1) -> tuple[list[ContractRow], Page]:
     """One page of the filtered register, newest start first (a page past the last shows the last)."""
-    statement, params = _page_query(_shape(f)), _params(f, today)
-    found = session.execute(statement, {**params, "limit": PAGE_SIZE, "offset": (number - 1) * PAGE_SIZE}).all()
-    page = Page(number, PAGE_SIZE, found[0].total)
-    if page.number > page.count:  # past the last page: the last (asked again, now its number is known)
-        page = replace(page, number=page.count)
-        found = session.execute(statement, {**params, "limit": page.size, "offset": page.offset}).all()
+    count, rows = _page_queries(_shape(f))
+    params = _params(f, today)
+    total = session.scalar(count, params)
+    page = Page(number, PAGE_SIZE, total)
+    page = replace(page, number=min(page.number, page.count))
     result, candidates = [], {}
-    for r in found:
-        if r.id is None:  # the number alone: no rows on this page
-            continue
+    for r in session.execute(rows, {**params, "limit": page.size, "offset": page.offset}):
         if not result or result[-1].id != r.id:  # a row per lot won: the agreement's first
             result.append(r)
         if r.lot_number is not None:
