@@ -71,7 +71,7 @@ def question(bid_id, question_id):
         return login_manager.unauthorized()
     if current_user.role is not Role.PROVIDER:
         abort(403)
-    if request.method == "GET" and not request.args.get("resume"):
+    if request.method != "POST" and not request.args.get("resume"):
         return _question_page(bid_id, question_id)  # drawn from columns: no entities to load
     bid = _bid_or_404(bid_id)
     question = drafting.question_of(bid, question_id)  # NotPermitted (404): a question of another tender
@@ -79,9 +79,7 @@ def question(bid_id, question_id):
         if "resume" in request.form:
             return _use_or_discard_kept(bid, question, request.form["resume"])
         return _save_answer(bid, question)
-    if request.args.get("resume"):
-        return _kept_page(bid, question, request.args["resume"])
-    return _question_page(bid, question)
+    return _kept_page(bid, question, request.args["resume"])
 
 
 csrf.exempt(question)
