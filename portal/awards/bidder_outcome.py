@@ -9,15 +9,16 @@ returns only that organisation's sent summaries."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import Session
 
 from portal.awards.contracts import first_contract_day
 from portal.awards.models import AssessmentSummary, AwardNotice, Outcome
 from portal.bids.models import Bid
 from portal.filters import format_date
+from portal.providers.models import Organisation
 from portal.tenders.models import Tender
 from portal.working_days import MANDATORY_STANDSTILL_DAYS
 
@@ -34,20 +35,102 @@ _SENT = select(AssessmentSummary).where(
     AssessmentSummary.sent_at.is_not(None),
 )
 _NOTICE = select(AwardNotice).where(AwardNotice.tender_id == bindparam("tender_id"))
-_BID = (
-    select(Bid, AwardNotice)
-    .join(Bid.tender)
-    .join(Bid.organisation)
-    .outerjoin(AwardNotice, AwardNotice.tender_id == Bid.tender_id)
-    .where(Bid.id == bindparam("bid_id"))
-    .options(contains_eager(Bid.tender), contains_eager(Bid.organisation))
+
+
+@dataclass(frozen=True)
+class OutcomeTender:
+    """What the outcome page and its PDF show of the tender."""
+
+    title: str
+    reference: str
+    contract_start_date: date | None
+
+
+@dataclass(frozen=True)
+class NoticeDates:
+    """What the standstill and the next steps read of the award notice (as ``AwardNotice``)."""
+
+    published_at: datetime
+    standstill_days: int | None
+    standstill_ends_on: date | None
+
+
+@dataclass(frozen=True)
+class SentSummary:
+    """A sent assessment summary: what its page and PDF draw from (as ``AssessmentSummary``)."""
+
+    lot_id: int
+    outcome: Outcome
+    content: dict
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class BidOutcome:
+    """A bid as its outcome page reads it, with the summaries sent to ``organisation_id``."""
+
+    id: int
+    organisation_id: int
+    organisation_name: str
+    tender: OutcomeTender
+    notice: NoticeDates | None  # None until the award notice is published
+    summaries: list[SentSummary]  # lowest lot number first
+
+
+_bid, _tender, _organisation = Bid.__table__, Tender.__table__, Organisation.__table__
+_notice, _summary = AwardNotice.__table__, AssessmentSummary.__table__
+# The bid, its tender, organisation and award notice, and each summary sent to the organisation
+# asking (a row per summary; one row with none): columns of tables, read without entities.
+_OUTCOME = (
+    select(
+        _bid.c.organisation_id,
+        _organisation.c.name,
+        _tender.c.title,
+        _tender.c.reference,
+        _tender.c.contract_start_date,
+        _notice.c.id.label("notice_id"),
+        _notice.c.published_at,
+        _notice.c.standstill_days,
+        _notice.c.standstill_ends_on,
+        _summary.c.lot_id,
+        _summary.c.outcome,
+        _summary.c.content,
+        _summary.c.sent_at,
+    )
+    .select_from(_bid)
+    .join(_tender, _tender.c.id == _bid.c.tender_id)
+    .join(_organisation, _organisation.c.id == _bid.c.organisation_id)
+    .outerjoin(_notice, _notice.c.tender_id == _bid.c.tender_id)
+    .outerjoin(
+        _summary,
+        and_(
+            _summary.c.bid_id == _bid.c.id,
+            _summary.c.organisation_id == bindparam("organisation_id"),
+            _summary.c.sent_at.is_not(None),
+        ),
+    )
+    .where(_bid.c.id == bindparam("bid_id"))
 )
 
 
-def bid_with_notice(session: Session, bid_id: int) -> tuple[Bid | None, AwardNotice | None]:
-    """The bid (with its tender and organisation) and its tender's award notice, if published: one query."""
-    row = session.execute(_BID, {"bid_id": bid_id}).first()
-    return (row[0], row[1]) if row else (None, None)
+def bid_outcome(session: Session, bid_id: int, organisation_id: int | None) -> BidOutcome | None:
+    """The bid with its tender, organisation and award notice, and the summaries sent to
+    ``organisation_id`` for it (none for another organisation): one query. None: no such bid."""
+    rows = session.execute(_OUTCOME, {"bid_id": bid_id, "organisation_id": organisation_id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    summaries = [SentSummary(r.lot_id, r.outcome, r.content, r.sent_at) for r in rows if r.lot_id is not None]
+    return BidOutcome(
+        id=bid_id,
+        organisation_id=first.organisation_id,
+        organisation_name=first.name,
+        tender=OutcomeTender(first.title, first.reference, first.contract_start_date),
+        notice=None
+        if first.notice_id is None
+        else NoticeDates(first.published_at, first.standstill_days, first.standstill_ends_on),
+        summaries=sorted(summaries, key=lambda s: (s.content.get("lot", {}).get("number", 0), s.lot_id)),
+    )
 
 
 def sent_summaries(session: Session, bid_id: int, organisation_id: int) -> list[AssessmentSummary]:

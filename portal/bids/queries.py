@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, cast, func, literal, null, select, union_all
+from sqlalchemy import and_, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
+from portal.accounts.models import User
 from portal.bids.models import Bid, BidAnswer, BidAttachment, BidLot, BidStatus, Submission, bid_evidence
 from portal.files import StoredFile
 from portal.providers.models import Evidence, EvidenceKind, Organisation
@@ -466,24 +467,200 @@ def evidence_to_choose(session: Session, bid: Bid) -> list[Evidence]:
     )
 
 
-def earlier_answers(session: Session, bid: Bid, limit: int = 20) -> list[dict]:
-    """Quality answers this organisation gave in its other bids, newest first,
-    to copy in instead of retyping."""
-    rows = session.execute(
-        select(BidAnswer.text, Question.text, Tender.title, BidAnswer.updated_at)
-        .join(Bid, BidAnswer.bid_id == Bid.id)
-        .join(Question, BidAnswer.question_id == Question.id)
-        .join(Tender, Bid.tender_id == Tender.id)
-        .where(
-            Bid.organisation_id == bid.organisation_id,
-            Bid.id != bid.id,
-            BidAnswer.text.is_not(None),
-            BidAnswer.text != "",
+# --- The question page, as columns ------------------------------------------------------------------
+# Drawing a question page reads a handful of columns of the bid, its tender, the question and
+# its answer: read as rows by statements built once, not as the bid's entities and relationships
+# (loading those cost more than the rest of the page). Saving an answer still loads the bid
+# (``bid_for_question_page``): the services work on entities.
+
+_bid, _tender, _question, _answer = Bid.__table__, Tender.__table__, Question.__table__, BidAnswer.__table__
+_user, _lot = User.__table__, Lot.__table__
+
+_QUESTION_PAGE = (
+    select(
+        _bid.c.organisation_id,
+        _tender.c.status,
+        _tender.c.submission_deadline,
+        _tender.c.quality_weight,
+        _tender.c.price_weight,
+        _tender.c.score_descriptors,
+        _question.c.id.label("question_id"),
+        _question.c.kind,
+        _question.c.short_title,
+        _question.c.text,
+        _question.c.guidance,
+        _question.c.word_limit,
+        _question.c.weight,
+        _question.c.passing_answer,
+        _question.c.minimum_score,
+        _answer.c.id.label("answer_id"),
+        _answer.c.text.label("answer_text"),
+        _answer.c.yes_no,
+        _answer.c.is_complete,
+        _answer.c.version,
+        _answer.c.updated_by_id,
+        _answer.c.updated_at,
+        _user.c.full_name.label("saved_by"),
+    )
+    .select_from(_bid)
+    .join(_tender, _tender.c.id == _bid.c.tender_id)
+    .outerjoin(_question, and_(_question.c.tender_id == _tender.c.id, _question.c.id == bindparam("question_id")))
+    .outerjoin(_answer, and_(_answer.c.bid_id == _bid.c.id, _answer.c.question_id == _question.c.id))
+    .outerjoin(_user, _user.c.id == _answer.c.updated_by_id)
+    .where(_bid.c.id == bindparam("bid_id"))
+)
+
+# Every question of the tender in order, with its lots and whether the bid chose each: the
+# question's number among those the bid must answer (``drafting.questions_for``).
+_QUESTION_LOTS = (
+    select(_question.c.id, _question.c.kind, _lot.c.number, BidLot.__table__.c.lot_id.is_not(None))
+    .select_from(_bid)
+    .join(_question, _question.c.tender_id == _bid.c.tender_id)
+    .outerjoin(question_lot, question_lot.c.question_id == _question.c.id)
+    .outerjoin(_lot, _lot.c.id == question_lot.c.lot_id)
+    .outerjoin(
+        BidLot.__table__,
+        and_(BidLot.__table__.c.bid_id == _bid.c.id, BidLot.__table__.c.lot_id == question_lot.c.lot_id),
+    )
+    .where(_bid.c.id == bindparam("bid_id"))
+    .order_by(_question.c.position, _question.c.id, _lot.c.number)
+)
+
+_EARLIER_ANSWERS = (
+    select(_answer.c.text, _question.c.text, _tender.c.title)
+    .select_from(_answer)
+    .join(_bid, _answer.c.bid_id == _bid.c.id)
+    .join(_question, _answer.c.question_id == _question.c.id)
+    .join(_tender, _bid.c.tender_id == _tender.c.id)
+    .where(
+        _bid.c.organisation_id == bindparam("organisation_id"),
+        _bid.c.id != bindparam("bid_id"),
+        _answer.c.text.is_not(None),
+        _answer.c.text != "",
+    )
+    .order_by(_answer.c.updated_at.desc())
+    .limit(bindparam("limit"))
+)
+
+
+@dataclass(frozen=True)
+class PageQuestion:
+    """What a question page shows of its question (read as ``Question`` is, by ``bids.display``)."""
+
+    id: int
+    kind: QuestionKind
+    short_title: str | None
+    text: str
+    guidance: str
+    word_limit: int | None
+    weight: int
+    passing_answer: bool | None
+    minimum_score: int | None
+    lot_numbers: list[int]  # the lots it is asked for (none: every lot)
+
+
+@dataclass(frozen=True)
+class PageAnswer:
+    """The saved answer as the page shows it (read as ``BidAnswer`` is, by ``bids.display``)."""
+
+    text: str | None
+    yes_no: bool | None
+    is_complete: bool
+    version: int
+    updated_at: datetime
+    saved_by: str | None  # the name of who saved it last
+
+
+@dataclass(frozen=True)
+class QuestionPage:
+    """Everything a question page shows but the form, for a bid of ``organisation_id``."""
+
+    bid_id: int
+    organisation_id: int
+    status: TenderStatus
+    submission_deadline: datetime | None
+    quality_weight: int
+    price_weight: int
+    score_descriptors: dict
+    question: PageQuestion | None  # None: the question is not one of the tender's
+    answer: PageAnswer | None
+    number: int | None  # the question's number among those the bid must answer
+    total: int
+
+
+def question_page(session: Session, bid_id: int, question_id: int) -> QuestionPage | None:
+    """The question page of a bid in two queries (the bid, tender, question and its answer
+    with who saved it; then the tender's questions with their lots, for the question's number),
+    or None where there is no such bid. Its ``question`` is None (and nothing more is read)
+    where the question is not one of the bid's tender's: the caller refuses it."""
+    row = session.execute(_QUESTION_PAGE, {"bid_id": bid_id, "question_id": question_id}).first()
+    if row is None:
+        return None
+    if row.question_id is None:
+        return QuestionPage(
+            bid_id,
+            row.organisation_id,
+            row.status,
+            row.submission_deadline,
+            row.quality_weight,
+            row.price_weight,
+            row.score_descriptors,
+            question=None,
+            answer=None,
+            number=None,
+            total=0,
         )
-        .order_by(BidAnswer.updated_at.desc())
-        .limit(limit)
-    ).all()
-    return [{"text": text, "question": question, "tender": tender} for text, question, tender, _ in rows]
+    lots: dict[int, list[int]] = {}
+    kinds: dict[int, QuestionKind] = {}
+    chosen: set[int] = set()
+    for q_id, kind, lot_number, is_chosen in session.execute(_QUESTION_LOTS, {"bid_id": bid_id}):
+        kinds[q_id] = kind
+        numbers = lots.setdefault(q_id, [])
+        if lot_number is not None:
+            numbers.append(lot_number)
+        if is_chosen:
+            chosen.add(q_id)
+    # As ``drafting.questions_for``: every selection question, and the quality questions for a lot
+    # chosen or for every lot.
+    asked = [q for q, kind in kinds.items() if kind is QuestionKind.PASS_FAIL or not lots[q] or q in chosen]
+    number = asked.index(question_id) + 1 if question_id in asked else None
+    question = PageQuestion(
+        id=question_id,
+        kind=row.kind,
+        short_title=row.short_title,
+        text=row.text,
+        guidance=row.guidance,
+        word_limit=row.word_limit,
+        weight=row.weight,
+        passing_answer=row.passing_answer,
+        minimum_score=row.minimum_score,
+        lot_numbers=lots.get(question_id, []),
+    )
+    answer = (
+        None
+        if row.answer_id is None
+        else PageAnswer(row.answer_text, row.yes_no, row.is_complete, row.version, row.updated_at, row.saved_by)
+    )
+    return QuestionPage(
+        bid_id=bid_id,
+        organisation_id=row.organisation_id,
+        status=row.status,
+        submission_deadline=row.submission_deadline,
+        quality_weight=row.quality_weight,
+        price_weight=row.price_weight,
+        score_descriptors=row.score_descriptors,
+        question=question,
+        answer=answer,
+        number=number,
+        total=len(asked),
+    )
+
+
+def earlier_answers(session: Session, organisation_id: int, bid_id: int, limit: int = 20) -> list[dict]:
+    """Quality answers this organisation gave in its other bids, newest first,
+    to copy in instead of retyping (one statement, built once)."""
+    rows = session.execute(_EARLIER_ANSWERS, {"organisation_id": organisation_id, "bid_id": bid_id, "limit": limit})
+    return [{"text": text, "question": question, "tender": tender} for text, question, tender in rows]
 
 
 # --- What other domains ask (see receivers.py) --------------------------------------------------

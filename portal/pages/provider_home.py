@@ -20,17 +20,15 @@ from datetime import date, datetime
 
 from flask import render_template, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from portal import clock
-from portal.agreements.models import Agreement, AgreementStatus, ServiceCategory
-from portal.agreements.queries import provider_home
+from portal.agreements.models import Agreement, AgreementStatus, EndingNotice, ServiceCategory
 from portal.agreements.services import status_of
 from portal.agreements.signals import Replacement, deadline_in_words
 from portal.bids import display as bid_display
-from portal.bids.models import Bid, BidStatus
-from portal.bids.queries import organisation_bids
+from portal.bids.models import Bid, BidStatus, Submission
 from portal.bids.receivers import replacement_of
 from portal.db import get_session
 from portal.filters import format_date
@@ -54,16 +52,17 @@ class Task:
 
 @dataclass
 class Home:
+    organisation_name: str = ""
     tasks: list[Task] = field(default_factory=list)
-    current: list[Agreement] = field(default_factory=list)
-    ended: list[Agreement] = field(default_factory=list)
+    current: list = field(default_factory=list)  # agreement rows (``_AGREEMENTS``)
+    ended: list = field(default_factory=list)
     replacements: dict[int, Replacement | None] = field(default_factory=dict)
     ending_soon: set[int] = field(default_factory=set)
     opportunities: list[Opportunity] = field(default_factory=list)
     has_evidence: bool = False
 
 
-def _agreements_sentence(agreements: list[Agreement]) -> str:
+def _agreements_sentence(agreements: list) -> str:
     """'Your agreement KCC-EIP-052 ends 31 March 2027', or several, each with its end."""
     ends = sorted({a.end_date for a in agreements})
     references = " and ".join(", ".join(a.reference for a in agreements).rsplit(", ", 1))
@@ -99,26 +98,107 @@ class Opportunity:
     category: str
 
 
-# The page's own statements, built once (building one costs more than running it).
-_tender = Tender.__table__
-_REPLACEMENT_TENDERS = select(
-    _tender.c.id,
-    _tender.c.reference,
-    _tender.c.title,
-    _tender.c.status,
-    _tender.c.submission_deadline,
-    _tender.c.published_at,
-).where(_tender.c.id.in_(bindparam("ids", expanding=True)))
-_HAS_EVIDENCE = (
-    select(Evidence.__table__.c.id)
-    .where(
-        Evidence.__table__.c.organisation_id == bindparam("organisation_id"),
-        Evidence.__table__.c.archived_at.is_(None),
+@dataclass(frozen=True)
+class _BidTender:
+    """What the page shows of a bid's tender."""
+
+    reference: str
+    title: str
+    submission_deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class _LatestSubmission:
+    version: int
+    from_revision: int
+
+
+@dataclass(frozen=True)
+class _BidRow:
+    """What the page reads of one of the organisation's bids: its tender, and its latest
+    submission as the only one of ``submissions`` (all that ``bids.display``'s status label
+    and "changes not yet submitted" read of them)."""
+
+    id: int
+    tender_id: int
+    status: BidStatus
+    revision: int
+    tender: _BidTender
+    submissions: tuple[_LatestSubmission, ...]
+
+
+# The page's own statements, built once (building one costs more than running it), selecting
+# table columns: their rows are read without the ORM's entities (issue 13).
+_tender, _agreement, _category = Tender.__table__, Agreement.__table__, ServiceCategory.__table__
+_bid, _submission, _notice = Bid.__table__, Submission.__table__, EndingNotice.__table__
+_evidence, _organisation, _lot = Evidence.__table__, Organisation.__table__, Lot.__table__
+
+# The organisation's agreements, soonest ending first, each with the tender replacing it (if any).
+_AGREEMENTS = (
+    select(
+        _agreement.c.id,
+        _agreement.c.reference,
+        _agreement.c.service_name,
+        _agreement.c.category_id,
+        _category.c.name.label("category_name"),
+        _agreement.c.original_end_date,
+        _agreement.c.end_date,
+        _agreement.c.replacement_tender_id,
+        _tender.c.reference.label("tender_reference"),
+        _tender.c.title,
+        _tender.c.status,
+        _tender.c.submission_deadline,
+        _tender.c.published_at,
     )
-    .limit(1)
+    .select_from(_agreement)
+    .join(_category, _category.c.id == _agreement.c.category_id)
+    .outerjoin(_tender, _tender.c.id == _agreement.c.replacement_tender_id)
+    .where(_agreement.c.organisation_id == bindparam("organisation_id"))
+    .order_by(_agreement.c.end_date, _agreement.c.reference)
 )
-_ORGANISATION_NAME = select(Organisation.__table__.c.name).where(
-    Organisation.__table__.c.id == bindparam("organisation_id")
+# Its name, whether it has any current quality-assurance evidence, and its notices, unread first,
+# then newest: a row per notice (one row, without a notice, for none).
+_ORGANISATION_NOTICES = (
+    select(
+        _organisation.c.name,
+        exists()
+        .where(_evidence.c.organisation_id == bindparam("organisation_id"), _evidence.c.archived_at.is_(None))
+        .label("has_evidence"),
+        _notice.c.id,
+        _notice.c.subject,
+        _notice.c.sent_at,
+        _notice.c.read_at,
+    )
+    .select_from(_organisation)
+    .outerjoin(_notice, _notice.c.organisation_id == _organisation.c.id)
+    .where(_organisation.c.id == bindparam("organisation_id"))
+    .order_by(_notice.c.read_at.is_not(None), _notice.c.sent_at.desc(), _notice.c.id.desc())
+    .limit(100)
+)
+# Its bids with their tender and latest submission (by deadline; ``_bids`` puts open ones first).
+_latest_version = (
+    select(func.max(_submission.c.version))
+    .where(_submission.c.bid_id == _bid.c.id)
+    .correlate(_bid)  # the bid's own submissions: not the submission joined outside
+    .scalar_subquery()
+)
+_BIDS = (
+    select(
+        _bid.c.id,
+        _bid.c.tender_id,
+        _bid.c.status,
+        _bid.c.revision,
+        _tender.c.reference,
+        _tender.c.title,
+        _tender.c.submission_deadline,
+        _submission.c.version,
+        _submission.c.from_revision,
+    )
+    .select_from(_bid)
+    .join(_tender, _tender.c.id == _bid.c.tender_id)
+    .outerjoin(_submission, and_(_submission.c.bid_id == _bid.c.id, _submission.c.version == _latest_version))
+    .where(_bid.c.organisation_id == bindparam("organisation_id"))
+    .order_by(_tender.c.submission_deadline, _bid.c.id)
 )
 
 
@@ -126,8 +206,8 @@ def _opportunities_statement(by_category: bool, leaving_out: bool):
     """Open opportunities in the categories given (or any) with a lot in a district the organisation
     serves, but for those left out, soonest closing first; one statement for each of the four shapes."""
     in_its_districts = exists().where(
-        Lot.tender_id == Tender.id,
-        lot_district.c.lot_id == Lot.id,
+        _lot.c.tender_id == _tender.c.id,
+        lot_district.c.lot_id == _lot.c.id,
         lot_district.c.district_id.in_(
             select(organisation_district.c.district_id).where(
                 organisation_district.c.organisation_id == bindparam("organisation_id")
@@ -136,37 +216,63 @@ def _opportunities_statement(by_category: bool, leaving_out: bool):
     )
     query = (
         select(
-            Tender.reference,
-            Tender.title,
-            Tender.submission_deadline,
-            Tender.estimated_value_pence,
-            ServiceCategory.name,
+            _tender.c.reference,
+            _tender.c.title,
+            _tender.c.submission_deadline,
+            _tender.c.estimated_value_pence,
+            _category.c.name,
         )
-        .join(ServiceCategory, ServiceCategory.id == Tender.category_id)
-        .where(Tender.status == TenderStatus.PUBLISHED, Tender.submission_deadline > bindparam("now"), in_its_districts)
+        .join(_category, _category.c.id == _tender.c.category_id)
+        .where(
+            _tender.c.status == TenderStatus.PUBLISHED,
+            _tender.c.submission_deadline > bindparam("now"),
+            in_its_districts,
+        )
     )
     if by_category:
-        query = query.where(Tender.category_id.in_(bindparam("category_ids", expanding=True)))
+        query = query.where(_tender.c.category_id.in_(bindparam("category_ids", expanding=True)))
     if leaving_out:
-        query = query.where(Tender.id.not_in(bindparam("leave_out", expanding=True)))
-    return query.order_by(Tender.submission_deadline, Tender.id).limit(OPPORTUNITIES_SHOWN)
+        query = query.where(_tender.c.id.not_in(bindparam("leave_out", expanding=True)))
+    return query.order_by(_tender.c.submission_deadline, _tender.c.id).limit(OPPORTUNITIES_SHOWN)
 
 
 _OPPORTUNITIES = {(c, o): _opportunities_statement(c, o) for c in (False, True) for o in (False, True)}
 
 
-def _replacements(session: Session, agreements: list[Agreement], bids: dict[int, Bid], now: datetime):
-    """{agreement id: its replacement as a provider may see it, or None}: one query for the tenders."""
-    ids = {a.replacement_tender_id for a in agreements if a.replacement_tender_id}
-    tenders = (
-        {row.id: _TenderRow(*row) for row in session.execute(_REPLACEMENT_TENDERS, {"ids": list(ids)})} if ids else {}
-    )
+def _replacements(agreements: list, bids: dict[int, _BidRow], now: datetime):
+    """{agreement id: its replacement as a provider may see it, or None} (the tenders came with
+    the agreements)."""
     result = {}
-    for agreement in agreements:
-        tender = tenders.get(agreement.replacement_tender_id)
-        bid = bids.get(tender.id) if tender is not None else None
-        result[agreement.id] = replacement_of(tender, bid.id if bid is not None else None, now)
+    for a in agreements:
+        tender = None
+        if a.replacement_tender_id is not None:
+            tender = _TenderRow(
+                a.replacement_tender_id, a.tender_reference, a.title, a.status, a.submission_deadline, a.published_at
+            )
+        bid = bids.get(a.replacement_tender_id) if tender is not None else None
+        result[a.id] = replacement_of(tender, bid.id if bid is not None else None, now)
     return result
+
+
+def _bids(session: Session, organisation_id: int, now: datetime) -> list[_BidRow]:
+    """The organisation's bids, open ones first (soonest deadline first), then closed ones
+    (latest first), as ``bids.queries.organisation_bids`` orders them: one query."""
+    bids = [
+        _BidRow(
+            bid_id,
+            tender_id,
+            status,
+            revision,
+            _BidTender(reference, title, deadline),
+            () if version is None else (_LatestSubmission(version, from_revision),),
+        )
+        for bid_id, tender_id, status, revision, reference, title, deadline, version, from_revision in session.execute(
+            _BIDS, {"organisation_id": organisation_id}
+        )
+    ]
+    is_open = [b for b in bids if b.tender.submission_deadline is None or now < b.tender.submission_deadline]
+    closed = [b for b in bids if not (b.tender.submission_deadline is None or now < b.tender.submission_deadline)]
+    return is_open + closed[::-1]
 
 
 def _opportunities(
@@ -183,10 +289,11 @@ def _opportunities(
     return [Opportunity(*row) for row in session.execute(statement, params)]
 
 
-def _tasks(home: Home, bids: list[Bid], now: datetime) -> list[Task]:
+def _tasks(home: Home, bids: list[_BidRow], now: datetime) -> list[Task]:
+    bid_url = _id_url("bids.show", "bid_id")
     tasks: list[Task] = []
     covered: set[str] = set()  # the replacement opportunities already asked for
-    by_replacement: dict[str, list[Agreement]] = {}
+    by_replacement: dict[str, list] = {}
     for agreement in home.current:
         replacement = home.replacements.get(agreement.id)
         if replacement is not None and replacement.is_open_for_bids:
@@ -212,7 +319,7 @@ def _tasks(home: Home, bids: list[Bid], now: datetime) -> list[Task]:
                 Task(
                     f"Finish and submit your bid for {replacement.title} by {deadline}.",
                     "Continue your bid",
-                    url_for("bids.show", bid_id=bid.id),
+                    bid_url(bid.id),
                     ending,
                     deadline=replacement.submission_deadline,
                 )
@@ -222,7 +329,7 @@ def _tasks(home: Home, bids: list[Bid], now: datetime) -> list[Task]:
                 Task(
                     f"Your bid for {replacement.title} is withdrawn. Bids must be submitted by {deadline}.",
                     "Go to your bid",
-                    url_for("bids.show", bid_id=bid.id),
+                    bid_url(bid.id),
                     ending,
                     deadline=replacement.submission_deadline,
                 )
@@ -235,7 +342,7 @@ def _tasks(home: Home, bids: list[Bid], now: datetime) -> list[Task]:
                 Task(
                     f"Finish and submit your bid for {bid.tender.title} by {deadline_in_words(deadline)}.",
                     "Continue your bid",
-                    url_for("bids.show", bid_id=bid.id),
+                    bid_url(bid.id),
                     deadline=deadline,
                 )
             )
@@ -262,17 +369,21 @@ def _tasks(home: Home, bids: list[Bid], now: datetime) -> list[Task]:
     return tasks
 
 
-def load(session: Session, organisation_id: int, now: datetime, today: date) -> tuple[Home, list, list[Bid]]:
+def load(session: Session, organisation_id: int, now: datetime, today: date) -> tuple[Home, list, list[_BidRow]]:
     """Everything the page shows, in a fixed number of queries."""
-    agreements, notices = provider_home(session, organisation_id)  # two queries
-    bids = organisation_bids(session, organisation_id, now)  # one
+    asked = {"organisation_id": organisation_id}
+    agreements = session.execute(_AGREEMENTS, asked).all()  # one, with the replacing tenders
+    rows = session.execute(_ORGANISATION_NOTICES, asked).all()  # one: the organisation, with its notices
+    organisation, notices = rows[0], [row for row in rows if row.id is not None]
+    bids = _bids(session, organisation_id, now)  # one
     home = Home(
+        organisation_name=organisation.name,
         current=[a for a in agreements if a.end_date >= today],
         ended=sorted((a for a in agreements if a.end_date < today), key=lambda a: a.end_date, reverse=True),
     )
     home.ending_soon = {a.id for a in home.current if status_of(a, today) is AgreementStatus.ENDING_SOON}
-    home.replacements = _replacements(session, home.current, {b.tender_id: b for b in bids}, now)  # one
-    home.has_evidence = session.scalar(_HAS_EVIDENCE, {"organisation_id": organisation_id}) is not None
+    home.replacements = _replacements(home.current, {b.tender_id: b for b in bids}, now)
+    home.has_evidence = bool(organisation.has_evidence)
     home.tasks = _tasks(home, bids, now)
     # Opportunities already on the page (bid for, or replacing an agreement) are not offered again.
     leave_out = {b.tender_id for b in bids} | {
@@ -281,6 +392,12 @@ def load(session: Session, organisation_id: int, now: datetime, today: date) -> 
     categories = {a.category_id for a in agreements}
     home.opportunities = _opportunities(session, organisation_id, categories, leave_out, now)  # one
     return home, notices, bids
+
+
+def _id_url(endpoint: str, name: str):
+    """An address of ``endpoint`` from an id: url_for once, not once per link."""
+    prefix, _, suffix = url_for(endpoint, **{name: 0}).rpartition("/0")
+    return lambda id_: f"{prefix}/{id_}{suffix}"
 
 
 def time_left(end_date: date, today: date) -> str:
@@ -298,11 +415,10 @@ def time_left(end_date: date, today: date) -> str:
 def page():
     now = clock.now()
     today = clock.today()
-    session = get_session()
-    home, notices, bids = load(session, current_user.organisation_id, now, today)
+    home, notices, bids = load(get_session(), current_user.organisation_id, now, today)
     return render_template(
         "pages/dashboard_provider.html",
-        organisation_name=session.scalar(_ORGANISATION_NAME, {"organisation_id": current_user.organisation_id}),
+        organisation_name=home.organisation_name,
         time_left=lambda end_date: time_left(end_date, today),
         home=home,
         notices=notices,
@@ -312,4 +428,6 @@ def page():
         bid_countdown=bid_display.countdown,
         bid_status=bid_display.status_label,
         bid_has_unsubmitted_changes=bid_display.has_unsubmitted_changes,
+        bid_url=_id_url("bids.show", "bid_id"),
+        notice_url=_id_url("agreements.notice", "notice_id"),
     )

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from portal.bids import display
 from portal.bids.models import BidAnswer
 from portal.tenders.models import Question
-from tests.bids.conftest import FIRST_LIMIT, answer, questions_of
+from tests.bids.conftest import FIRST_LIMIT, answer, post_page, questions_of
 from tests.support import count_queries, csrf_token_from
 
 
@@ -118,6 +118,23 @@ def test_the_question_page_has_the_short_title_the_whole_question_and_how_it_is_
     with count_queries(app) as statements:
         assert "A bid scoring less than 2 on this question" in text_of(client.get(url))
     assert len(statements) == before
+
+
+def test_the_question_page_numbers_only_the_questions_for_the_lots_chosen(client, db, tender, bid):
+    """A quality question asked only for a lot the bid did not choose has no number, and the
+    others are counted without it; the lots a question is asked for are named."""
+    _selection, first, second = questions_of(tender)
+    lot_1, lot_2 = sorted(tender.lots, key=lambda lot: lot.number)
+    first.lots = [lot_2]
+    second.lots = [lot_2, lot_1]
+    db.commit()
+    assert post_page(client, f"/bids/{bid.id}/lots", {"lot_ids": [str(lot_1.id)]}).status_code == 302
+    page = text_of(client.get(f"/bids/{bid.id}/questions/{first.id}"))
+    assert '<span class="govuk-caption-l">quality question</span>' in page
+    assert "of the quality marks for lot 2." in page
+    page = text_of(client.get(f"/bids/{bid.id}/questions/{second.id}"))
+    assert '<span class="govuk-caption-l">Question 2 of 2: quality question</span>' in page
+    assert "of the quality marks for lot 1, lot 2." in page
 
 
 # --- Save and come back later; "In progress" ------------------------------------------------------

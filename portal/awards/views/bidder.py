@@ -16,27 +16,26 @@ from flask_login import current_user
 from portal.accounts.models import Role
 from portal.auth import roles
 from portal.awards import bidder_outcome, pdf
-from portal.awards.models import AwardNotice
 from portal.awards.policies import is_bidder_of
-from portal.bids.models import Bid
 from portal.db import get_session
 
 bp = Blueprint("award_outcome", __name__, url_prefix="/bids")
 
 
-def _own_bid_or_404(bid_id: int) -> tuple[Bid, AwardNotice | None]:
-    """The bid, with its tender's award notice (None until it is published)."""
-    bid, notice = bidder_outcome.bid_with_notice(get_session(), bid_id)
-    if bid is None or not is_bidder_of(current_user, bid.organisation_id):
+def _own_outcome_or_404(bid_id: int) -> bidder_outcome.BidOutcome:
+    """The bid with its award notice and the summaries sent for it; 404 unless the signed-in
+    provider acts for its organisation and some summary has been sent."""
+    outcome = bidder_outcome.bid_outcome(get_session(), bid_id, current_user.organisation_id)
+    if outcome is None or not is_bidder_of(current_user, outcome.organisation_id) or not outcome.summaries:
         abort(404)
-    return bid, notice
+    return outcome
 
 
-def _page_context(bid: Bid, notice: AwardNotice | None, summaries) -> dict:
-    tender = bid.tender
+def _page_context(outcome: bidder_outcome.BidOutcome, summaries) -> dict:
+    tender, notice = outcome.tender, outcome.notice
     views = [bidder_outcome.summary_view(s) for s in summaries]
     return {
-        "bid": bid,
+        "bid": outcome,
         "tender": tender,
         "summaries": views,
         "standstill": bidder_outcome.standstill(notice),
@@ -49,23 +48,19 @@ def _page_context(bid: Bid, notice: AwardNotice | None, summaries) -> dict:
 @roles(Role.PROVIDER)
 def outcome(bid_id):
     """The bid's outcome in each lot, with its assessment summary (the email sent with them links here)."""
-    bid, notice = _own_bid_or_404(bid_id)
-    summaries = bidder_outcome.sent_summaries(get_session(), bid.id, current_user.organisation_id)
-    if not summaries:
-        abort(404)
-    return render_template("awards/bidder/outcome.html", **_page_context(bid, notice, summaries))
+    outcome = _own_outcome_or_404(bid_id)
+    return render_template("awards/bidder/outcome.html", **_page_context(outcome, outcome.summaries))
 
 
 @bp.route("/<int:bid_id>/outcome/lots/<int:lot_id>.pdf")
 @roles(Role.PROVIDER)
 def outcome_pdf(bid_id, lot_id):
     """One lot's assessment summary as a PDF, with the same content as the page."""
-    bid, notice = _own_bid_or_404(bid_id)
-    summaries = bidder_outcome.sent_summaries(get_session(), bid.id, current_user.organisation_id)
-    summary = next((s for s in summaries if s.lot_id == lot_id), None)
+    outcome = _own_outcome_or_404(bid_id)
+    summary = next((s for s in outcome.summaries if s.lot_id == lot_id), None)
     if summary is None:
         abort(404)
-    context = _page_context(bid, notice, [summary])
+    context = _page_context(outcome, [summary])
     document = pdf.summary_pdf(
         context["summaries"][0],
         standstill=context["standstill"],

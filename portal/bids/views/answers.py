@@ -28,11 +28,12 @@ from portal.bids.drafting import SaveResult
 from portal.bids.forms import PassFailAnswerForm, QualityAnswerForm, parse_version
 from portal.bids.models import Bid
 from portal.bids.policies import DeadlinePassed
-from portal.bids.views import bp, csrf_failed, draft_tokens, is_editable, keep_if_too_late, require_editable
+from portal.bids.views import bp, csrf_failed, draft_tokens, keep_if_too_late, require_editable
 from portal.db import get_session
-from portal.errors import RuleViolation
+from portal.errors import NotPermitted, RuleViolation
 from portal.security import csrf
 from portal.tenders.models import Question, QuestionKind
+from portal.tenders.public_policies import is_open_for_bids
 
 MAX_STASHED_CHARACTERS = 100_000  # beyond the service's 50,000 limit, so the refusal can still show it all
 
@@ -70,15 +71,15 @@ def question(bid_id, question_id):
         return login_manager.unauthorized()
     if current_user.role is not Role.PROVIDER:
         abort(403)
+    if request.method != "POST" and not request.args.get("resume"):
+        return _question_page(bid_id, question_id)  # drawn from columns: no entities to load
     bid = _bid_or_404(bid_id)
     question = drafting.question_of(bid, question_id)  # NotPermitted (404): a question of another tender
     if request.method == "POST":
         if "resume" in request.form:
             return _use_or_discard_kept(bid, question, request.form["resume"])
         return _save_answer(bid, question)
-    if request.args.get("resume"):
-        return _kept_page(bid, question, request.args["resume"])
-    return _question_page(bid, question)
+    return _kept_page(bid, question, request.args["resume"])
 
 
 csrf.exempt(question)
@@ -163,10 +164,10 @@ def _apply_save(bid: Bid, question: Question, form, save: Callable[[], SaveResul
         raise
     except RuleViolation as violation:
         form.add_violation(violation)
-        return _question_page(bid, question, form, status=400, resumed=resumed)
+        return _question_page(bid.id, question.id, form, status=400, resumed=resumed, bid=bid)
     if not result.saved:
         form.base_version.data = str(result.version)
-        return _question_page(bid, question, form, status=409, conflict=result, resumed=resumed)
+        return _question_page(bid.id, question.id, form, status=409, conflict=result, resumed=resumed, bid=bid)
     return None
 
 
@@ -249,7 +250,7 @@ def _save_answer(bid: Bid, question: Question):
         flash("Your colleague's answer has been kept. Your text was not saved.", "success")
         return redirect(url_for("bids.question", bid_id=bid.id, question_id=question.id))
     if not form.validate():
-        return _question_page(bid, question, form, status=400)
+        return _question_page(bid.id, question.id, form, status=400, bid=bid)
     text, yes_no = _posted(question, form)
     later = action == "later"
     task_list = url_for("bids.show", bid_id=bid.id)
@@ -287,58 +288,85 @@ def _save_answer(bid: Bid, question: Question):
     ):
         # Said at once, on the question's own page, not only later on the task list.
         return redirect(url_for("bids.question", bid_id=bid.id, question_id=question.id))
-    return redirect(_next_url(bid, question))
+    return redirect(_next_url(bid, question.id))
 
 
-def _next_url(bid: Bid, question: Question) -> str:
+def _next_url(bid: Bid, question_id: int) -> str:
     """The next question not yet answered, or the task list."""
     answers = queries.answers_by_question(get_session(), bid)
     questions = drafting.questions_for(bid)
-    position = next((i for i, q in enumerate(questions) if q.id == question.id), -1)
+    position = next((i for i, q in enumerate(questions) if q.id == question_id), -1)
     for following in questions[position + 1 :]:
         if not display.is_answered(following, answers.get(following.id)):
             return url_for("bids.question", bid_id=bid.id, question_id=following.id)
     return url_for("bids.show", bid_id=bid.id)
 
 
-def _question_page(bid: Bid, question: Question, form=None, status: int = 200, conflict=None, resumed: bool = False):
+def _question_page(
+    bid_id: int,
+    question_id: int,
+    form=None,
+    status: int = 200,
+    conflict=None,
+    resumed: bool = False,
+    bid: Bid | None = None,
+):
+    """The question page, drawn from columns (``queries.question_page``): a fresh page (no
+    ``form``), or the form sent back with its errors (400) or beside a colleague's newer answer
+    (409). Someone who does not act for the bid's organisation gets 404, and a question of
+    another tender 404 too (as ``_bid_or_404`` and ``drafting.question_of``)."""
     session = get_session()
     now = clock.now()
-    answer = queries.answers_by_question(session, bid).get(question.id)
+    page = queries.question_page(session, bid_id, question_id)
+    if page is None or not policies.is_bidder(current_user, page):
+        abort(404)
+    question, answer = page.question, page.answer
+    if question is None:
+        raise NotPermitted()
+    is_quality = question.kind is QuestionKind.QUALITY
+    earlier = queries.earlier_answers(session, page.organisation_id, bid_id) if is_quality else []
     copied = False
-    earlier = queries.earlier_answers(session, bid) if question.kind is QuestionKind.QUALITY else []
     if form is None:
-        form = _answer_form(question)
-        if answer is not None:
-            form.answer.data = (
-                answer.text if question.kind is QuestionKind.QUALITY else {True: "yes", False: "no"}.get(answer.yes_no)
-            )
-        form.base_version.data = str(answer.version if answer is not None else 0)
+        # A fresh page: the saved answer (or an earlier one copied in) and the version it is based on.
+        if answer is None:
+            answer_data = None
+        else:
+            answer_data = answer.text if is_quality else {True: "yes", False: "no"}.get(answer.yes_no)
+        base_version = str(answer.version if answer is not None else 0)
+        error = None
         copy = request.args.get("copy", "")
         if copy.isdigit() and int(copy) < len(earlier):
-            form.answer.data = earlier[int(copy)]["text"]
+            answer_data = earlier[int(copy)]["text"]
             copied = True
-    form.draft_token.data = draft_tokens.issue(current_user, bid.id, question.id)
-    saved_by = session.get(User, answer.updated_by_id) if answer is not None and answer.updated_by_id else None
-    number, total = _position(bid, question)
+    else:
+        answer_data = form.answer.data
+        base_version = "" if form.base_version.data is None else str(form.base_version.data)
+        error = form.answer.errors[0] if form.answer.errors else None
     fails = display.fails_selection(question, answer) and conflict is None
+    saved_by = answer.saved_by if answer is not None else None
     return render_template(
         "bids/question.html",
         fails=fails,
-        next_url=_next_url(bid, question) if fails else None,
+        next_url=_next_url(bid or _bid_or_404(bid_id), question_id) if fails else None,
         title=display.question_title(question),
         form=form,
-        bid=bid,
+        answer_data=answer_data,
+        base_version=base_version,
+        draft_token=draft_tokens.issue(current_user, bid_id, question_id),
+        error=error,
+        page=page,
+        bid_id=bid_id,
         question=question,
+        is_quality=is_quality,
         answer=answer,
         conflict=conflict,
         colleague=saved_by if conflict is not None else None,
         earlier=earlier,
         copied=copied,
         resumed=resumed,
-        number=number,
-        total=total,
-        is_editable=is_editable(bid, now),
+        number=page.number,
+        total=page.total,
+        is_editable=is_open_for_bids(page, now),
         now=now,
         last_saved_by=saved_by,
     ), status

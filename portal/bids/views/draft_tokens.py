@@ -46,7 +46,13 @@ class _ClockSigner(TimestampSigner):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DRAFT_TOKEN_SALT, signer=_ClockSigner)
+    """The app's token serializer, made once per secret key (every question page signs a token)."""
+    secret = current_app.config["SECRET_KEY"]
+    made = current_app.extensions.get("bids.draft_token_serializer")
+    if made is None or made[0] != secret:
+        serializer = URLSafeTimedSerializer(secret, salt=DRAFT_TOKEN_SALT, signer=_ClockSigner)
+        made = current_app.extensions["bids.draft_token_serializer"] = (secret, serializer)
+    return made[1]
 
 
 def key_digest(key: str) -> str:
