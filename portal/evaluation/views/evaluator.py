@@ -31,10 +31,12 @@ bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 EVALUATORS = (Role.EVALUATOR, Role.OFFICER)  # an officer may be a lot's price evaluator
 
 
-def _tender_state(tender: Tender) -> TenderEvaluation:
+def _tender_state(tender: Tender, *, read_only: bool = False) -> TenderEvaluation:
+    """The evaluator's view of the tender: their own scores only (``read_only``: as rows,
+    for a page that changes nothing)."""
     if not is_readable(tender):
         abort(404)
-    state = load(get_session(), tender, scores_of=current_user.id)
+    state = load(get_session(), tender, scores_of=current_user.id, read_only=read_only)
     if not state.memberships(current_user.id):
         abort(404)
     return state
@@ -43,11 +45,11 @@ def _tender_state(tender: Tender) -> TenderEvaluation:
 _TENDER_OF_LOT = select(Tender).join(Lot, Lot.tender_id == Tender.id).where(Lot.id == bindparam("lot_id"))
 
 
-def _lot_state(lot_id: int) -> tuple[TenderEvaluation, Lot, list[PanelMember]]:
+def _lot_state(lot_id: int, *, read_only: bool = False) -> tuple[TenderEvaluation, Lot, list[PanelMember]]:
     tender = get_session().scalar(_TENDER_OF_LOT, {"lot_id": lot_id})  # the lot itself comes with the state
     if tender is None:
         abort(404)
-    state = _tender_state(tender)
+    state = _tender_state(tender, read_only=read_only)
     lot = state.lot(lot_id)
     members = [m for m in state.memberships(current_user.id) if m.lot_id == lot.id]
     if not members:
@@ -124,7 +126,7 @@ def declaration(tender_id):
 @bp.route("/lots/<int:lot_id>")
 @roles(*EVALUATORS)
 def lot(lot_id):
-    state, lot, members = _lot_state(lot_id)
+    state, lot, members = _lot_state(lot_id, read_only=True)
     quality = next((m for m in members if m.role is PanelRole.QUALITY), None)
     price = next((m for m in members if m.role is PanelRole.PRICE), None)
     rows = []

@@ -25,11 +25,12 @@ from portal.tenders.models import Tender
 bp = Blueprint("evaluation_admin", __name__, url_prefix="/tenders")
 
 
-def _state(tender_id: int, *, with_results: bool = False) -> TenderEvaluation:
+def _state(tender_id: int, *, with_results: bool = False, read_only: bool = False) -> TenderEvaluation:
+    """The tender's evaluation (``read_only``: as rows, for a page that changes nothing)."""
     tender = get_session().get(Tender, tender_id)
     if tender is None or not can_see_progress(current_user, tender):
         abort(404)
-    return load(get_session(), tender, with_results=with_results)
+    return load(get_session(), tender, with_results=with_results, read_only=read_only)
 
 
 def _lot(state: TenderEvaluation, lot_id: int):
@@ -73,7 +74,7 @@ def _helpers():
 @bp.route("/<int:tender_id>/evaluation")
 @roles(Role.OFFICER)
 def progress(tender_id):
-    state = _state(tender_id, with_results=True)
+    state = _state(tender_id, with_results=True, read_only=True)
     lots = []
     for lot in state.lots:
         quality = state.panel(lot, PanelRole.QUALITY)
@@ -304,7 +305,7 @@ def start_moderation(tender_id, lot_id):
 @bp.route("/<int:tender_id>/evaluation/lots/<int:lot_id>/moderation")
 @roles(Role.OFFICER)
 def moderation_page(tender_id, lot_id):
-    state = _state(tender_id)
+    state = _state(tender_id, read_only=True)
     lot = _lot(state, lot_id)
     status = state.status_of(lot)
     rows = []
