@@ -267,15 +267,17 @@ def award_page(session: Session, tender: Tender) -> AwardPage:
     """Everything the award page shows, in three queries (four while a lot takes proposals):
     the lots with their rankings, the awards with their winners, the counts with the notice."""
     by_tender = {"tender_id": tender.id}
+    session.flush()  # what a refused form's service changed, as the session's statements would see it
+    connection = session.connection()  # Core statements: nothing of the session but its transaction
     lots, statuses, ranking = [], {}, {}
-    for lot_id, number, title, max_providers, status, bid_id, *rest in session.execute(_LOTS_RANKED, by_tender):
+    for lot_id, number, title, max_providers, status, bid_id, *rest in connection.execute(_LOTS_RANKED, by_tender):
         if not lots or lots[-1].id != lot_id:
             lots.append(LotShown(lot_id, number, title, max_providers))
             statuses[lot_id], ranking[lot_id] = status, []
         if bid_id is not None:
             ranking[lot_id].append(Ranked(bid_id, *rest))
     awards, names, decisions, winners = {}, {}, {}, {}
-    for row in session.execute(_AWARDS, by_tender):
+    for row in connection.execute(_AWARDS, by_tender):
         lot_id, award_id = row[0], row[1]
         if lot_id not in awards:
             awards[lot_id] = AwardShown(*row[1:9])
@@ -284,7 +286,7 @@ def award_page(session: Session, tender: Tender) -> AwardPage:
             winners[award_id] = []
         if row[17] is not None:
             winners[award_id].append(row[17])
-    prepared, sent, sent_at, agreements, notice_id, *notice = session.execute(_COUNTS_AND_NOTICE, by_tender).one()
+    prepared, sent, sent_at, agreements, notice_id, *notice = connection.execute(_COUNTS_AND_NOTICE, by_tender).one()
     views = []
     for lot in lots:
         award = awards.get(lot.id)

@@ -513,11 +513,19 @@ _BID_ROWS = (
     .where(_bid.c.tender_id == bindparam("tender_id"), _bid.c.status == BidStatus.SUBMITTED)
     .order_by(func.lower(_organisation.c.name), _bid.c.id)
 )
+# The entrant bids' submissions (those ``_BID_ROWS`` reads) by the tender's id, not by a list of
+# ids: a list bound at each request costs more to expand than the subquery costs to run.
+_entrants = (
+    select(_submission.c.id)
+    .join(_bid, _bid.c.id == _submission.c.bid_id)
+    .join(_newest, (_newest.c.bid_id == _bid.c.id) & (_newest.c.version == _submission.c.version))
+    .where(_bid.c.tender_id == bindparam("tender_id"), _bid.c.status == BidStatus.SUBMITTED)
+)
 _decision, _score, _moderated = SelectionDecision.__table__, Score.__table__, ModeratedScore.__table__
-_DECISION_ROWS = select(_decision).where(_decision.c.submission_id.in_(_SUBMISSIONS))
-_SCORE_ROWS = select(_score).where(_score.c.submission_id.in_(_SUBMISSIONS))
+_DECISION_ROWS = select(_decision).where(_decision.c.submission_id.in_(_entrants))
+_SCORE_ROWS = select(_score).where(_score.c.submission_id.in_(_entrants))
 _SCORE_ROWS_OF = _SCORE_ROWS.where(_score.c.evaluator_id == bindparam("evaluator_id"))
-_MODERATED_ROWS = select(_moderated).where(_moderated.c.submission_id.in_(_SUBMISSIONS))
+_MODERATED_ROWS = select(_moderated).where(_moderated.c.submission_id.in_(_entrants))
 _RESULT_ROWS = (
     select(LotResult.__table__)
     .join(_lot, _lot.c.id == LotResult.__table__.c.lot_id)
@@ -527,13 +535,15 @@ _RESULT_ROWS = (
 
 
 def _load_rows(session: Session, tender: Tender, scores_of: int | None, with_results: bool) -> TenderEvaluation:
-    """``load`` as rows: the same statements, read without entities."""
+    """``load`` as rows: the same statements, read without entities (on the session's
+    connection: a Core statement needs nothing of the session but its transaction)."""
     by_tender = {"tender_id": tender.id}
-    lots = session.execute(_LOT_ROWS, by_tender).all()
+    connection = session.connection()
+    lots = connection.execute(_LOT_ROWS, by_tender).all()
     lot_evaluations = {lot.id: lot for lot in lots if lot.status is not None}  # what status_of asks: .status
     lot_by_id = {lot.id: lot for lot in lots}
     questions, by_id = [], {}
-    for question_id, kind, position, text, weight, minimum_score, passing_answer, lot_id in session.execute(
+    for question_id, kind, position, text, weight, minimum_score, passing_answer, lot_id in connection.execute(
         _QUESTION_ROWS, by_tender
     ):
         question = by_id.get(question_id)
@@ -549,7 +559,7 @@ def _load_rows(session: Session, tender: Tender, scores_of: int | None, with_res
             ids = set(question.lots)
             question.lots = [lot for lot in lots if lot.id in ids]
     members, member_by_id = [], {}
-    for member_id, lot_id, user_id, role, submitted_at, full_name, question_id in session.execute(
+    for member_id, lot_id, user_id, role, submitted_at, full_name, question_id in connection.execute(
         _MEMBER_ROWS, by_tender
     ):
         member = member_by_id.get(member_id)
@@ -564,20 +574,19 @@ def _load_rows(session: Session, tender: Tender, scores_of: int | None, with_res
         if member.questions:
             ids = set(member.questions)
             member.questions = [q for q in questions if q.id in ids]
-    declarations = session.execute(_DECLARATION_ROWS, by_tender).all()
-    bids = [EntrantBid(*row) for row in session.execute(_BID_ROWS, by_tender)]
-    by_submission = {"submission_ids": [b.submission_id for b in bids]}
-    decisions = {(d.submission_id, d.question_id): d for d in session.execute(_DECISION_ROWS, by_submission)}
+    declarations = connection.execute(_DECLARATION_ROWS, by_tender).all()
+    bids = [EntrantBid(*row) for row in connection.execute(_BID_ROWS, by_tender)]
+    decisions = {(d.submission_id, d.question_id): d for d in connection.execute(_DECISION_ROWS, by_tender)}
     if scores_of is None:
-        scores = session.execute(_SCORE_ROWS, by_submission).all()
+        scores = connection.execute(_SCORE_ROWS, by_tender).all()
     else:
-        scores = session.execute(_SCORE_ROWS_OF, {**by_submission, "evaluator_id": scores_of}).all()
+        scores = connection.execute(_SCORE_ROWS_OF, {**by_tender, "evaluator_id": scores_of}).all()
     moderated = {}
     if scores_of is None:  # agreed from everyone's scores: not for an evaluator's eyes either
-        moderated = {(m.submission_id, m.question_id): m for m in session.execute(_MODERATED_ROWS, by_submission)}
+        moderated = {(m.submission_id, m.question_id): m for m in connection.execute(_MODERATED_ROWS, by_tender)}
     results = defaultdict(list)
     if with_results:
-        for row in session.execute(_RESULT_ROWS, by_tender):
+        for row in connection.execute(_RESULT_ROWS, by_tender):
             results[row.lot_id].append(row)
     return TenderEvaluation(
         tender, lots, questions, bids, members, declarations, decisions, scores, moderated, lot_evaluations, results
