@@ -263,6 +263,15 @@ _COUNTS_AND_NOTICE = (  # the summaries' counts, the agreements made and the not
 )
 
 
+_TENDER_ROW = select(Tender.__table__).where(Tender.__table__.c.id == bindparam("tender_id"))
+
+
+def tender_row(session: Session, tender_id: int):
+    """The tender as a row of its columns (None if there is none), for the award page, which
+    changes nothing: the attributes of a Tender it and the policies read, not its relationships."""
+    return session.connection().execute(_TENDER_ROW, {"tender_id": tender_id}).one_or_none()
+
+
 def award_page(session: Session, tender: Tender) -> AwardPage:
     """Everything the award page shows, in three queries (four while a lot takes proposals):
     the lots with their rankings, the awards with their winners, the counts with the notice."""

@@ -448,6 +448,17 @@ class _Member:
         self.user, self.lot, self.questions = user, lot, []
 
 
+_tender = Tender.__table__
+_TENDER_ROW = select(_tender).where(_tender.c.id == bindparam("tender_id"))
+
+
+def tender_row(session: Session, tender_id: int):
+    """The tender as a row of its columns (None if there is none), for a page that changes
+    nothing: it has the attributes of a Tender the pages and the policies read, not its
+    relationships."""
+    return session.connection().execute(_TENDER_ROW, {"tender_id": tender_id}).one_or_none()
+
+
 _lot, _lot_evaluation, _question = Lot.__table__, LotEvaluation.__table__, Question.__table__
 _member, _user = PanelMember.__table__, User.__table__
 _bid, _organisation, _submission = Bid.__table__, Organisation.__table__, Submission.__table__

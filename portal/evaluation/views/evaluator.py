@@ -43,10 +43,20 @@ def _tender_state(tender: Tender, *, read_only: bool = False) -> TenderEvaluatio
 
 
 _TENDER_OF_LOT = select(Tender).join(Lot, Lot.tender_id == Tender.id).where(Lot.id == bindparam("lot_id"))
+_TENDER_ROW_OF_LOT = (  # its columns only, for a page that changes nothing
+    select(Tender.__table__)
+    .join(Lot.__table__, Lot.__table__.c.tender_id == Tender.__table__.c.id)
+    .where(Lot.__table__.c.id == bindparam("lot_id"))
+)
 
 
 def _lot_state(lot_id: int, *, read_only: bool = False) -> tuple[TenderEvaluation, Lot, list[PanelMember]]:
-    tender = get_session().scalar(_TENDER_OF_LOT, {"lot_id": lot_id})  # the lot itself comes with the state
+    session, by_lot = get_session(), {"lot_id": lot_id}
+    # the lot itself comes with the state
+    if read_only:
+        tender = session.connection().execute(_TENDER_ROW_OF_LOT, by_lot).one_or_none()
+    else:
+        tender = session.scalar(_TENDER_OF_LOT, by_lot)
     if tender is None:
         abort(404)
     state = _tender_state(tender, read_only=read_only)

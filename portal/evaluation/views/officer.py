@@ -18,7 +18,7 @@ from portal.evaluation import arithmetic, conflicts, moderation, panel, record_e
 from portal.evaluation.forms import HandlingForm, PanelForm, SelectionDecisionForm, moderation_form
 from portal.evaluation.models import LotEvaluationStatus, PanelRole
 from portal.evaluation.policies import can_manage, can_see_progress
-from portal.evaluation.state import PENDING, TenderEvaluation, load
+from portal.evaluation.state import PENDING, TenderEvaluation, load, tender_row
 from portal.forms import choices, handle_form
 from portal.tenders.models import Tender
 
@@ -27,7 +27,7 @@ bp = Blueprint("evaluation_admin", __name__, url_prefix="/tenders")
 
 def _state(tender_id: int, *, with_results: bool = False, read_only: bool = False) -> TenderEvaluation:
     """The tender's evaluation (``read_only``: as rows, for a page that changes nothing)."""
-    tender = get_session().get(Tender, tender_id)
+    tender = tender_row(get_session(), tender_id) if read_only else get_session().get(Tender, tender_id)
     if tender is None or not can_see_progress(current_user, tender):
         abort(404)
     return load(get_session(), tender, with_results=with_results, read_only=read_only)
