@@ -195,10 +195,17 @@ class TenderEvaluation:
         named = {b.organisation_id: b.organisation for b in self.bids}
         return sorted(named.items(), key=lambda item: item[1].lower())
 
+    @cached_property
+    def _has_declared(self) -> dict[int, bool]:
+        return {}
+
     def has_declared(self, user_id: int) -> bool:
         """A declaration about every organisation that bid (made after the opening, when they are known)."""
-        declared = self._declared.get(user_id, {})
-        return all(org_id in declared for org_id, _ in self.bidding_organisations)
+        answer = self._has_declared.get(user_id)
+        if answer is None:
+            declared = self._declared.get(user_id, {})
+            answer = self._has_declared[user_id] = all(org_id in declared for org_id, _ in self.bidding_organisations)
+        return answer
 
     def declaration(self, user_id: int, organisation_id: int) -> ConflictDeclaration | None:
         return self._declared.get(user_id, {}).get(organisation_id)

@@ -108,6 +108,9 @@ def progress(tender_id):
         state=state,
         tender=state.tender,
         lots=lots,
+        manage=can_manage(current_user, state.tender),  # asked once, not on each lot
+        my_id=current_user.id,
+        declared={m.user_id for m in state.members if state.has_declared(m.user_id)},
         bids_by_id={b.bid_id: b for b in state.bids},
         open_conflicts=open_conflicts,
         # the form to begin moderation shows only on a lot being scored that nothing holds back
