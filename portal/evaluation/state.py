@@ -531,19 +531,11 @@ _BID_ROWS = (
     .where(_bid.c.tender_id == bindparam("tender_id"), _bid.c.status == BidStatus.SUBMITTED)
     .order_by(func.lower(_organisation.c.name), _bid.c.id)
 )
-# The entrant bids' submissions (those ``_BID_ROWS`` reads) by the tender's id, not by a list of
-# ids: a list bound at each request costs more to expand than the subquery costs to run.
-_entrants = (
-    select(_submission.c.id)
-    .join(_bid, _bid.c.id == _submission.c.bid_id)
-    .join(_newest, (_newest.c.bid_id == _bid.c.id) & (_newest.c.version == _submission.c.version))
-    .where(_bid.c.tender_id == bindparam("tender_id"), _bid.c.status == BidStatus.SUBMITTED)
-)
 _decision, _score, _moderated = SelectionDecision.__table__, Score.__table__, ModeratedScore.__table__
-_DECISION_ROWS = select(_decision).where(_decision.c.submission_id.in_(_entrants))
-_SCORE_ROWS = select(_score).where(_score.c.submission_id.in_(_entrants))
+_DECISION_ROWS = select(_decision).where(_decision.c.submission_id.in_(_SUBMISSIONS))
+_SCORE_ROWS = select(_score).where(_score.c.submission_id.in_(_SUBMISSIONS))
 _SCORE_ROWS_OF = _SCORE_ROWS.where(_score.c.evaluator_id == bindparam("evaluator_id"))
-_MODERATED_ROWS = select(_moderated).where(_moderated.c.submission_id.in_(_entrants))
+_MODERATED_ROWS = select(_moderated).where(_moderated.c.submission_id.in_(_SUBMISSIONS))
 _RESULT_ROWS = (
     select(LotResult.__table__)
     .join(_lot, _lot.c.id == LotResult.__table__.c.lot_id)
@@ -594,14 +586,15 @@ def _load_rows(session: Session, tender: Tender, scores_of: int | None, with_res
             member.questions = [q for q in questions if q.id in ids]
     declarations = connection.execute(_DECLARATION_ROWS, by_tender).all()
     bids = [EntrantBid(*row) for row in connection.execute(_BID_ROWS, by_tender)]
-    decisions = {(d.submission_id, d.question_id): d for d in connection.execute(_DECISION_ROWS, by_tender)}
+    by_submission = {"submission_ids": [b.submission_id for b in bids]}
+    decisions = {(d.submission_id, d.question_id): d for d in connection.execute(_DECISION_ROWS, by_submission)}
     if scores_of is None:
-        scores = connection.execute(_SCORE_ROWS, by_tender).all()
+        scores = connection.execute(_SCORE_ROWS, by_submission).all()
     else:
-        scores = connection.execute(_SCORE_ROWS_OF, {**by_tender, "evaluator_id": scores_of}).all()
+        scores = connection.execute(_SCORE_ROWS_OF, {**by_submission, "evaluator_id": scores_of}).all()
     moderated = {}
     if scores_of is None:  # agreed from everyone's scores: not for an evaluator's eyes either
-        moderated = {(m.submission_id, m.question_id): m for m in connection.execute(_MODERATED_ROWS, by_tender)}
+        moderated = {(m.submission_id, m.question_id): m for m in connection.execute(_MODERATED_ROWS, by_submission)}
     results = defaultdict(list)
     if with_results:
         for row in connection.execute(_RESULT_ROWS, by_tender):
