@@ -263,12 +263,16 @@ _COUNTS_AND_NOTICE = (  # the summaries' counts, the agreements made and the not
 )
 
 
-_TENDER_ROW = select(Tender.__table__).where(Tender.__table__.c.id == bindparam("tender_id"))
+_t = Tender.__table__
+_TENDER_ROW = select(  # what the award page and the policies read of the tender
+    _t.c.id, _t.c.reference, _t.c.title, _t.c.status, _t.c.evaluation_started_at, _t.c.decision_id
+).where(_t.c.id == bindparam("tender_id"))
 
 
 def tender_row(session: Session, tender_id: int):
-    """The tender as a row of its columns (None if there is none), for the award page, which
-    changes nothing: the attributes of a Tender it and the policies read, not its relationships."""
+    """The tender as a row of the columns the award page reads (None if there is none), for
+    that page, which changes nothing: the attributes of a Tender it and the policies read, not
+    its relationships."""
     return session.connection().execute(_TENDER_ROW, {"tender_id": tender_id}).one_or_none()
 
 

@@ -456,12 +456,26 @@ class _Member:
 
 
 _tender = Tender.__table__
-_TENDER_ROW = select(_tender).where(_tender.c.id == bindparam("tender_id"))
+# What the read-only pages, the policies and the blockers read of the tender (not its long texts)
+TENDER_SHOWN = (
+    _tender.c.id,
+    _tender.c.reference,
+    _tender.c.title,
+    _tender.c.status,
+    _tender.c.evaluation_started_at,
+    _tender.c.contract_start_date,
+    _tender.c.decision_id,
+    _tender.c.quality_weight,
+    _tender.c.price_weight,
+    _tender.c.minimum_quality_score,
+    _tender.c.tie_break,
+)
+_TENDER_ROW = select(*TENDER_SHOWN).where(_tender.c.id == bindparam("tender_id"))
 
 
 def tender_row(session: Session, tender_id: int):
-    """The tender as a row of its columns (None if there is none), for a page that changes
-    nothing: it has the attributes of a Tender the pages and the policies read, not its
+    """The tender as a row of the columns ``TENDER_SHOWN`` (None if there is none), for a page
+    that changes nothing: the attributes of a Tender the pages and the policies read, not its
     relationships."""
     return session.connection().execute(_TENDER_ROW, {"tender_id": tender_id}).one_or_none()
 

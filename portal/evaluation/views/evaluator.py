@@ -22,7 +22,7 @@ from portal.evaluation import conflicts, scoring
 from portal.evaluation.forms import declaration_form, score_form
 from portal.evaluation.models import PanelMember, PanelRole
 from portal.evaluation.policies import READABLE, is_readable
-from portal.evaluation.state import TenderEvaluation, load
+from portal.evaluation.state import TENDER_SHOWN, TenderEvaluation, load
 from portal.forms import add_violation, form_page
 from portal.tenders.models import Lot, Tender
 
@@ -43,8 +43,8 @@ def _tender_state(tender: Tender, *, read_only: bool = False) -> TenderEvaluatio
 
 
 _TENDER_OF_LOT = select(Tender).join(Lot, Lot.tender_id == Tender.id).where(Lot.id == bindparam("lot_id"))
-_TENDER_ROW_OF_LOT = (  # its columns only, for a page that changes nothing
-    select(Tender.__table__)
+_TENDER_ROW_OF_LOT = (  # the columns a page that changes nothing reads
+    select(*TENDER_SHOWN)
     .join(Lot.__table__, Lot.__table__.c.tender_id == Tender.__table__.c.id)
     .where(Lot.__table__.c.id == bindparam("lot_id"))
 )
