@@ -141,10 +141,18 @@ def lot(lot_id):
     price = next((m for m in members if m.role is PanelRole.PRICE), None)
     rows = []
     if quality:
-        by_bid = {}
+        by_bid, me = {}, current_user.id
+        # Each answer's score sheet is under the lot's page (``score_sheet``'s route): its
+        # address is made once here, not by url_for on each row.
+        here = url_for("evaluation.lot", lot_id=lot.id)
         for bid, question in state.assignments(quality):
             by_bid.setdefault(bid.bid_id, {"bid": bid, "answers": []})["answers"].append(
-                {"question": question, "score": state.score_of(current_user.id, bid, question)}
+                {
+                    "question": question,
+                    "number": state.question_number(question),
+                    "href": f"{here}/bids/{bid.bid_id}/questions/{question.id}",
+                    "score": state.score_of(me, bid, question),
+                }
             )
         rows = list(by_bid.values())
     declared = state.has_declared(current_user.id)

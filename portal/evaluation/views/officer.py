@@ -313,8 +313,18 @@ def moderation_page(tender_id, lot_id):
     status = state.status_of(lot)
     rows = []
     if status is not LotEvaluationStatus.SCORING:  # the answers are listed once moderation has begun
+        # Each answer's page is under the moderation page (``moderate``'s route): its address
+        # is made once here, not by url_for on each row.
+        here = url_for("evaluation_admin.moderation_page", tender_id=tender_id, lot_id=lot.id)
         rows = [
-            {"bid": bid, "question": q, "moderated": state.moderated_score(bid, q), "scores": state.scores_for(bid, q)}
+            {
+                "bid": bid,
+                "question": q,
+                "number": state.question_number(q),
+                "href": f"{here}/{bid.bid_id}/{q.id}",
+                "moderated": state.moderated_score(bid, q),
+                "locked": ", ".join(str(s.score) for s in state.scores_for(bid, q) if s.locked_at) or "None",
+            }
             for bid, q in state.answers_to_moderate(lot)
         ]
     blockers = moderation.completion_blockers(state, lot)
