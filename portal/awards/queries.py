@@ -14,7 +14,9 @@ from portal.agreements.models import Agreement
 from portal.awards.models import AssessmentSummary, AwardNotice, LotAward, LotAwardStatus, Outcome, award_winner
 from portal.bids.models import Bid
 from portal.decisions.models import Decision
+from portal.evaluation import arithmetic
 from portal.evaluation.models import LotEvaluation, LotEvaluationStatus, LotResult
+from portal.filters import format_money
 from portal.providers.models import Organisation
 from portal.tenders.models import Lot, Tender, TenderStatus
 
@@ -33,6 +35,23 @@ class Ranked:
     price_score: object
     total_score: object
     reason: str
+
+    # The figures as the ranking table shows them (properties: no call through the template's context)
+    @property
+    def quality_shown(self) -> str:
+        return arithmetic.shown(self.quality_score)
+
+    @property
+    def price_shown(self) -> str:
+        return format_money(self.price_pence) if self.price_pence is not None else "–"
+
+    @property
+    def price_score_shown(self) -> str:
+        return arithmetic.shown(self.price_score)
+
+    @property
+    def total_shown(self) -> str:
+        return arithmetic.shown(self.total_score)
 
 
 @dataclass
