@@ -108,6 +108,7 @@ def progress(tender_id):
         state=state,
         tender=state.tender,
         lots=lots,
+        here=url_for("evaluation_admin.progress", tender_id=tender_id),  # the other pages' addresses under it
         manage=can_manage(current_user, state.tender),  # asked once, not on each lot
         my_id=current_user.id,
         declared={m.user_id for m in state.members if state.has_declared(m.user_id)},
