@@ -7,14 +7,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.agreements.models import Agreement
 from portal.awards.models import AssessmentSummary, AwardNotice, LotAward, LotAwardStatus, Outcome, award_winner
 from portal.bids.models import Bid
 from portal.decisions.models import Decision
+from portal.evaluation import arithmetic
 from portal.evaluation.models import LotEvaluation, LotEvaluationStatus, LotResult
+from portal.filters import format_money
 from portal.providers.models import Organisation
 from portal.tenders.models import Lot, Tender, TenderStatus
 
@@ -34,17 +36,34 @@ class Ranked:
     total_score: object
     reason: str
 
+    # The figures as the ranking table shows them (properties: no call through the template's context)
+    @property
+    def quality_shown(self) -> str:
+        return arithmetic.shown(self.quality_score)
+
+    @property
+    def price_shown(self) -> str:
+        return format_money(self.price_pence) if self.price_pence is not None else "–"
+
+    @property
+    def price_score_shown(self) -> str:
+        return arithmetic.shown(self.price_score)
+
+    @property
+    def total_shown(self) -> str:
+        return arithmetic.shown(self.total_score)
+
 
 @dataclass
 class LotView:
-    lot: Lot
+    lot: LotShown
     evaluation_status: LotEvaluationStatus | None
     ranking: list[Ranked]
-    award: LotAward | None
+    award: AwardShown | None
     winner_ids: list[int] = field(default_factory=list)
     proposed_by: str = ""
     approved_by: str = ""
-    decision: Decision | None = None
+    decision: DecisionShown | None = None
 
     @property
     def is_complete(self) -> bool:
@@ -80,7 +99,7 @@ class AwardPage:
     tender: Tender
     lots: list[LotView]
     summaries: SummaryCounts
-    notice: AwardNotice | None
+    notice: NoticeShown | None
     agreements: int
     decisions: list[tuple[int, str]]
 
@@ -137,54 +156,169 @@ def takes_proposals(tender: Tender, view: LotView) -> bool:
     return tender.status is TenderStatus.EVALUATION and not view.is_approved
 
 
-_LOTS = (
-    select(Lot, LotEvaluation.status)
-    .outerjoin(LotEvaluation, LotEvaluation.lot_id == Lot.id)
-    .where(Lot.tender_id == bindparam("tender_id"))
-    .order_by(Lot.number)
+@dataclass(frozen=True)
+class LotShown:
+    """A lot as the award page shows it."""
+
+    id: int
+    number: int
+    title: str
+    max_providers: int
+
+
+@dataclass(frozen=True)
+class AwardShown:
+    """A lot's award decision as the award page shows it."""
+
+    id: int
+    status: LotAwardStatus
+    is_no_award: bool
+    no_award_reason: str
+    proposed_by_id: int | None
+    proposed_at: datetime
+    approved_by_id: int | None
+    approved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DecisionShown:
+    """The decision that authorised an award, as the award page shows it."""
+
+    id: int
+    number: str
+    title: str
+    is_key_decision: bool
+    decision_maker: str
+    status: str
+
+
+@dataclass(frozen=True)
+class NoticeShown:
+    """The award notice as the award page shows it."""
+
+    published_at: datetime
+    standstill_days: int | None
+    standstill_ends_on: date | None
+    contracts_entered_at: datetime | None
+    details_notice_due_on: date | None
+    details_notice_published_at: datetime | None
+
+
+_lot, _result = Lot.__table__, LotResult.__table__
+_LOTS_RANKED = (  # each lot, with a row for each of its results (one row, with none, if it has none)
+    select(
+        _lot.c.id,
+        _lot.c.number,
+        _lot.c.title,
+        _lot.c.max_providers,
+        LotEvaluation.__table__.c.status,
+        _result.c.bid_id,
+        Organisation.__table__.c.name,
+        _result.c.rank,
+        _result.c.quality_score,
+        _result.c.price_pence,
+        _result.c.price_score,
+        _result.c.total_score,
+        _result.c.reason,
+    )
+    .outerjoin(LotEvaluation.__table__, LotEvaluation.__table__.c.lot_id == _lot.c.id)
+    .outerjoin(_result, _result.c.lot_id == _lot.c.id)
+    .outerjoin(Bid.__table__, Bid.__table__.c.id == _result.c.bid_id)
+    .outerjoin(Organisation.__table__, Organisation.__table__.c.id == Bid.__table__.c.organisation_id)
+    .where(_lot.c.tender_id == bindparam("tender_id"))
+    .order_by(_lot.c.number, _result.c.rank.is_(None), _result.c.rank, func.lower(Organisation.__table__.c.name))
 )
-_proposer, _approver = aliased(User), aliased(User)
-_AWARDS = (
-    select(LotAward, _proposer.full_name, _approver.full_name, Decision)
-    .outerjoin(_proposer, _proposer.id == LotAward.proposed_by_id)
-    .outerjoin(_approver, _approver.id == LotAward.approved_by_id)
-    .outerjoin(Decision, Decision.id == LotAward.decision_id)
-    .where(LotAward.tender_id == bindparam("tender_id"))
+_award, _decision = LotAward.__table__, Decision.__table__
+_proposer, _approver = User.__table__.alias("proposer"), User.__table__.alias("approver")
+_AWARDS = (  # each award with its names and decision, a row for each winner (one, with none, if none)
+    select(
+        _award.c.lot_id,
+        _award.c.id,
+        _award.c.status,
+        _award.c.is_no_award,
+        _award.c.no_award_reason,
+        _award.c.proposed_by_id,
+        _award.c.proposed_at,
+        _award.c.approved_by_id,
+        _award.c.approved_at,
+        _proposer.c.full_name,
+        _approver.c.full_name,
+        _decision.c.id,
+        _decision.c.number,
+        _decision.c.title,
+        _decision.c.is_key_decision,
+        _decision.c.decision_maker,
+        _decision.c.status,
+        award_winner.c.bid_id,
+    )
+    .outerjoin(_proposer, _proposer.c.id == _award.c.proposed_by_id)
+    .outerjoin(_approver, _approver.c.id == _award.c.approved_by_id)
+    .outerjoin(_decision, _decision.c.id == _award.c.decision_id)
+    .outerjoin(award_winner, award_winner.c.lot_award_id == _award.c.id)
+    .where(_award.c.tender_id == bindparam("tender_id"))
+    .order_by(_award.c.id, award_winner.c.bid_id)
 )
-_WINNERS = (
-    select(award_winner.c.lot_award_id, award_winner.c.bid_id)
-    .join(LotAward, LotAward.id == award_winner.c.lot_award_id)
-    .where(LotAward.tender_id == bindparam("tender_id"))
+_summary, _notice = AssessmentSummary.__table__, AwardNotice.__table__
+_by_tender = _summary.c.tender_id == bindparam("tender_id")
+_COUNTS_AND_NOTICE = (  # the summaries' counts, the agreements made and the notice, if any
+    select(
+        select(func.count(_summary.c.id)).where(_by_tender).scalar_subquery(),
+        select(func.count(_summary.c.sent_at)).where(_by_tender).scalar_subquery(),
+        select(func.max(_summary.c.sent_at)).where(_by_tender).scalar_subquery(),
+        select(func.count(Agreement.__table__.c.id))
+        .where(Agreement.__table__.c.awarded_from_tender_id == bindparam("tender_id"))
+        .scalar_subquery(),
+        _notice.c.id,
+        _notice.c.published_at,
+        _notice.c.standstill_days,
+        _notice.c.standstill_ends_on,
+        _notice.c.contracts_entered_at,
+        _notice.c.details_notice_due_on,
+        _notice.c.details_notice_published_at,
+    )
+    .select_from(Tender.__table__)
+    .outerjoin(_notice, _notice.c.tender_id == Tender.__table__.c.id)
+    .where(Tender.__table__.c.id == bindparam("tender_id"))
 )
-_COUNTS = select(
-    func.count(AssessmentSummary.id),
-    func.count(AssessmentSummary.sent_at),
-    func.max(AssessmentSummary.sent_at),
-    select(func.count(Agreement.id))
-    .where(Agreement.awarded_from_tender_id == bindparam("tender_id"))
-    .scalar_subquery(),
-).where(AssessmentSummary.tender_id == bindparam("tender_id"))
-_NOTICE = select(AwardNotice).where(AwardNotice.tender_id == bindparam("tender_id"))
+
+
+_t = Tender.__table__
+_TENDER_ROW = select(  # what the award page and the policies read of the tender
+    _t.c.id, _t.c.reference, _t.c.title, _t.c.status, _t.c.evaluation_started_at, _t.c.decision_id
+).where(_t.c.id == bindparam("tender_id"))
+
+
+def tender_row(session: Session, tender_id: int):
+    """The tender as a row of the columns the award page reads (None if there is none), for
+    that page, which changes nothing: the attributes of a Tender it and the policies read, not
+    its relationships."""
+    return session.connection().execute(_TENDER_ROW, {"tender_id": tender_id}).one_or_none()
 
 
 def award_page(session: Session, tender: Tender) -> AwardPage:
-    """Everything the award page shows, in six queries (seven while a lot takes proposals)."""
+    """Everything the award page shows, in three queries (four while a lot takes proposals):
+    the lots with their rankings, the awards with their winners, the counts with the notice."""
     by_tender = {"tender_id": tender.id}
-    lots, statuses = [], {}
-    for lot, status in session.execute(_LOTS, by_tender):
-        lots.append(lot)
-        statuses[lot.id] = status
-    ranking = _ranking(session, [lot.id for lot in lots])
-    awards, names, decisions = {}, {}, {}
-    for award, proposed_by, approved_by, decision in session.execute(_AWARDS, by_tender):
-        awards[award.lot_id] = award
-        names[award.id] = (proposed_by or "", approved_by or "")
-        decisions[award.id] = decision
-    winners: dict[int, list[int]] = {}
-    for award_id, bid_id in session.execute(_WINNERS, by_tender):
-        winners.setdefault(award_id, []).append(bid_id)
-    prepared, sent, sent_at, agreements = session.execute(_COUNTS, by_tender).one()
-    notice = session.scalar(_NOTICE, by_tender)
+    session.flush()  # what a refused form's service changed, as the session's statements would see it
+    connection = session.connection()  # Core statements: nothing of the session but its transaction
+    lots, statuses, ranking = [], {}, {}
+    for lot_id, number, title, max_providers, status, bid_id, *rest in connection.execute(_LOTS_RANKED, by_tender):
+        if not lots or lots[-1].id != lot_id:
+            lots.append(LotShown(lot_id, number, title, max_providers))
+            statuses[lot_id], ranking[lot_id] = status, []
+        if bid_id is not None:
+            ranking[lot_id].append(Ranked(bid_id, *rest))
+    awards, names, decisions, winners = {}, {}, {}, {}
+    for row in connection.execute(_AWARDS, by_tender):
+        lot_id, award_id = row[0], row[1]
+        if lot_id not in awards:
+            awards[lot_id] = AwardShown(*row[1:9])
+            names[award_id] = (row[9] or "", row[10] or "")
+            decisions[award_id] = DecisionShown(*row[11:17]) if row[11] is not None else None
+            winners[award_id] = []
+        if row[17] is not None:
+            winners[award_id].append(row[17])
+    prepared, sent, sent_at, agreements, notice_id, *notice = connection.execute(_COUNTS_AND_NOTICE, by_tender).one()
     views = []
     for lot in lots:
         award = awards.get(lot.id)
@@ -195,7 +329,7 @@ def award_page(session: Session, tender: Tender) -> AwardPage:
                 evaluation_status=statuses[lot.id],
                 ranking=ranking[lot.id],
                 award=award,
-                winner_ids=winners.get(award.id, []) if award else [],
+                winner_ids=winners[award.id] if award else [],
                 proposed_by=proposed_by,
                 approved_by=approved_by,
                 decision=decisions[award.id] if award else None,
@@ -207,7 +341,7 @@ def award_page(session: Session, tender: Tender) -> AwardPage:
         tender=tender,
         lots=views,
         summaries=SummaryCounts(prepared, sent, sent_at),
-        notice=notice,
+        notice=NoticeShown(*notice) if notice_id is not None else None,
         agreements=agreements or 0,
         decisions=offered,
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from portal.evaluation.models import SCALE_TOP
@@ -66,10 +66,17 @@ class Result:
         return self.rank is not None
 
 
+_HUNDREDTH, _ZERO = Decimal("0.01"), Decimal("0.00")
+
+
 def two_places(value: Fraction | Decimal | None) -> str:
     """A figure as shown: 2 decimal places, half up."""
     if value is None:
         return ""
+    if isinstance(value, Decimal) and value.is_finite():
+        # A Decimal is exact already: rounded half up (away from zero) in one step, as below.
+        rounded = value.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
+        return str(rounded if rounded else _ZERO)  # never "-0.00", as below
     # From the exact figure, not the stored one: rounding 12.34499 to 4 places first would show 12.35.
     hundredths = Fraction(value) * 100
     whole = math.floor(abs(hundredths) + Fraction(1, 2))  # half up (away from zero)

@@ -98,16 +98,27 @@ class TenderEvaluation:
     def pass_fail_questions(self) -> list[Question]:
         return [q for q in self.questions if q.kind is QuestionKind.PASS_FAIL]
 
+    @cached_property
+    def _quality_questions(self) -> dict[int, list[Question]]:
+        return {}
+
     def quality_questions(self, lot: Lot) -> list[Question]:
         """The quality questions that count in ``lot`` (those for every lot, and those for it)."""
-        return [
-            q
-            for q in self.questions
-            if q.kind is QuestionKind.QUALITY and (not q.lots or any(x.id == lot.id for x in q.lots))
-        ]
+        found = self._quality_questions.get(lot.id)
+        if found is None:
+            found = self._quality_questions[lot.id] = [
+                q
+                for q in self.questions
+                if q.kind is QuestionKind.QUALITY and (not q.lots or any(x.id == lot.id for x in q.lots))
+            ]
+        return list(found)
+
+    @cached_property
+    def _numbers(self) -> dict[int, int]:
+        return {q.id: i for i, q in enumerate(self.questions, start=1)}
 
     def question_number(self, question: Question) -> int:
-        return next(i for i, q in enumerate(self.questions, start=1) if q.id == question.id)
+        return self._numbers[question.id]
 
     def lot(self, lot_id: int) -> Lot | None:
         return next((lot for lot in self.lots if lot.id == lot_id), None)
@@ -117,9 +128,20 @@ class TenderEvaluation:
 
     # --- Selection (pass or fail) ---------------------------------------------------------------
 
+    @cached_property
+    def _selections(self) -> dict[int, Selection]:
+        return {}
+
     def selection(self, bid: EntrantBid) -> Selection:
         """Marked from the submitted answers; a failure counts once an officer upholds it,
-        and holds the bid back until an officer decides it."""
+        and holds the bid back until an officer decides it. Marked once per bid (pages ask
+        it of each bid many times; nothing changes the loaded decisions)."""
+        marked = self._selections.get(bid.submission_id)
+        if marked is None:
+            marked = self._selections[bid.submission_id] = self._select(bid)
+        return marked
+
+    def _select(self, bid: EntrantBid) -> Selection:
         failures = []
         for question in self.pass_fail_questions:
             answer = bid.answer_to(question.id)
@@ -143,8 +165,15 @@ class TenderEvaluation:
     def bids_in(self, lot: Lot) -> list[EntrantBid]:
         return [b for b in self.bids if lot.id in b.lot_ids]
 
+    @cached_property
+    def _going_forward(self) -> dict[int, list[EntrantBid]]:
+        return {}
+
     def bids_going_forward(self, lot: Lot) -> list[EntrantBid]:
-        return [b for b in self.bids_in(lot) if self.selection(b).status == PASSED]
+        going = self._going_forward.get(lot.id)
+        if going is None:
+            going = self._going_forward[lot.id] = [b for b in self.bids_in(lot) if self.selection(b).status == PASSED]
+        return list(going)
 
     # --- Panels, declarations, assignments ----------------------------------------------------
 
@@ -166,10 +195,17 @@ class TenderEvaluation:
         named = {b.organisation_id: b.organisation for b in self.bids}
         return sorted(named.items(), key=lambda item: item[1].lower())
 
+    @cached_property
+    def _has_declared(self) -> dict[int, bool]:
+        return {}
+
     def has_declared(self, user_id: int) -> bool:
         """A declaration about every organisation that bid (made after the opening, when they are known)."""
-        declared = self._declared.get(user_id, {})
-        return all(org_id in declared for org_id, _ in self.bidding_organisations)
+        answer = self._has_declared.get(user_id)
+        if answer is None:
+            declared = self._declared.get(user_id, {})
+            answer = self._has_declared[user_id] = all(org_id in declared for org_id, _ in self.bidding_organisations)
+        return answer
 
     def declaration(self, user_id: int, organisation_id: int) -> ConflictDeclaration | None:
         return self._declared.get(user_id, {}).get(organisation_id)
@@ -320,9 +356,21 @@ def _set_loaded(obj, key: str, value) -> None:
         set_committed_value(obj, key, value)
 
 
-def load(session: Session, tender: Tender, *, scores_of: int | None = None, with_results: bool = False):
+def load(
+    session: Session,
+    tender: Tender,
+    *,
+    scores_of: int | None = None,
+    with_results: bool = False,
+    read_only: bool = False,
+):
     """The tender's evaluation. ``scores_of`` (an evaluator's user id) loads only that
-    evaluator's scores, and no moderated scores; None loads everyone's, for officers only."""
+    evaluator's scores, and no moderated scores; None loads everyone's, for officers only.
+    ``read_only`` reads plain rows in place of entities (lots, questions, members,
+    declarations, decisions, scores, results), for pages that change nothing: faster, with
+    the same attributes, and the same rule on whose scores are read."""
+    if read_only:
+        return _load_rows(session, tender, scores_of, with_results)
     by_tender = {"tender_id": tender.id}
     lots, lot_evaluations = [], {}
     for lot, lot_evaluation in session.execute(_LOTS, by_tender):
@@ -363,6 +411,207 @@ def load(session: Session, tender: Tender, *, scores_of: int | None = None, with
     results = defaultdict(list)
     if with_results:
         for row in session.scalars(_RESULTS, by_tender):
+            results[row.lot_id].append(row)
+    return TenderEvaluation(
+        tender, lots, questions, bids, members, declarations, decisions, scores, moderated, lot_evaluations, results
+    )
+
+
+# --- Read-only: the pages' rows ---------------------------------------------------------------
+#
+# The progress, moderation and evaluator's lot pages change nothing, so ``load(read_only=True)``
+# reads plain rows (with the attribute names of the entities they stand for) instead of
+# entities: loading entities costs more than running the statements. Services are given
+# entities, which they may change.
+
+
+class _Question:
+    """A question as the pages read it."""
+
+    __slots__ = ("id", "kind", "lots", "minimum_score", "passing_answer", "position", "text", "weight")
+
+    def __init__(self, id, kind, position, text, weight, minimum_score, passing_answer):
+        self.id, self.kind, self.position, self.text = id, kind, position, text
+        self.weight, self.minimum_score, self.passing_answer = weight, minimum_score, passing_answer
+        self.lots = []
+
+
+class _Named:
+    """A panel member's user: the name the pages show."""
+
+    __slots__ = ("full_name", "id")
+
+    def __init__(self, id, full_name):
+        self.id, self.full_name = id, full_name
+
+
+class _Member:
+    """A panel member as the pages read it, with their user, lot and questions."""
+
+    __slots__ = ("id", "lot", "lot_id", "questions", "role", "submitted_at", "user", "user_id")
+
+    def __init__(self, id, lot_id, user_id, role, submitted_at, user, lot):
+        self.id, self.lot_id, self.user_id, self.role, self.submitted_at = id, lot_id, user_id, role, submitted_at
+        self.user, self.lot, self.questions = user, lot, []
+
+
+_tender = Tender.__table__
+# What the read-only pages, the policies and the blockers read of the tender (not its long texts)
+TENDER_SHOWN = (
+    _tender.c.id,
+    _tender.c.reference,
+    _tender.c.title,
+    _tender.c.status,
+    _tender.c.evaluation_started_at,
+    _tender.c.contract_start_date,
+    _tender.c.decision_id,
+    _tender.c.quality_weight,
+    _tender.c.price_weight,
+    _tender.c.minimum_quality_score,
+    _tender.c.tie_break,
+)
+_TENDER_ROW = select(*TENDER_SHOWN).where(_tender.c.id == bindparam("tender_id"))
+
+
+def tender_row(session: Session, tender_id: int):
+    """The tender as a row of the columns ``TENDER_SHOWN`` (None if there is none), for a page
+    that changes nothing: the attributes of a Tender the pages and the policies read, not its
+    relationships."""
+    return session.connection().execute(_TENDER_ROW, {"tender_id": tender_id}).one_or_none()
+
+
+_lot, _lot_evaluation, _question = Lot.__table__, LotEvaluation.__table__, Question.__table__
+_member, _user = PanelMember.__table__, User.__table__
+_bid, _organisation, _submission = Bid.__table__, Organisation.__table__, Submission.__table__
+_LOT_ROWS = (  # a lot's status is None until its evaluation has a row
+    select(_lot.c.id, _lot.c.tender_id, _lot.c.number, _lot.c.title, _lot.c.max_providers, _lot_evaluation.c.status)
+    .outerjoin(_lot_evaluation, _lot_evaluation.c.lot_id == _lot.c.id)
+    .where(_lot.c.tender_id == bindparam("tender_id"))
+    .order_by(_lot.c.number)
+)
+_QUESTION_ROWS = (
+    select(
+        _question.c.id,
+        _question.c.kind,
+        _question.c.position,
+        _question.c.text,
+        _question.c.weight,
+        _question.c.minimum_score,
+        _question.c.passing_answer,
+        question_lot.c.lot_id,
+    )
+    .outerjoin(question_lot, question_lot.c.question_id == _question.c.id)
+    .where(_question.c.tender_id == bindparam("tender_id"))
+    .order_by(_question.c.position, _question.c.id)
+)
+_MEMBER_ROWS = (
+    select(
+        _member.c.id,
+        _member.c.lot_id,
+        _member.c.user_id,
+        _member.c.role,
+        _member.c.submitted_at,
+        _user.c.full_name,
+        panel_member_question.c.question_id,
+    )
+    .join(_user, _user.c.id == _member.c.user_id)
+    .outerjoin(panel_member_question, panel_member_question.c.panel_member_id == _member.c.id)
+    .where(_member.c.tender_id == bindparam("tender_id"))
+    .order_by(_member.c.id)
+)
+_DECLARATION_ROWS = select(ConflictDeclaration.__table__).where(
+    ConflictDeclaration.__table__.c.tender_id == bindparam("tender_id")
+)
+_newest = (
+    select(_submission.c.bid_id, func.max(_submission.c.version).label("version"))
+    .join(_bid, _bid.c.id == _submission.c.bid_id)
+    .where(_bid.c.tender_id == bindparam("tender_id"))
+    .group_by(_submission.c.bid_id)
+    .subquery()
+)
+_BID_ROWS = (
+    select(
+        _bid.c.id,
+        _bid.c.organisation_id,
+        _organisation.c.name,
+        _submission.c.id,
+        _submission.c.sha256,
+        _submission.c.submitted_at,
+        _submission.c.content,
+    )
+    .join(_organisation, _organisation.c.id == _bid.c.organisation_id)
+    .join(_newest, _newest.c.bid_id == _bid.c.id)
+    .join(_submission, (_submission.c.bid_id == _bid.c.id) & (_submission.c.version == _newest.c.version))
+    .where(_bid.c.tender_id == bindparam("tender_id"), _bid.c.status == BidStatus.SUBMITTED)
+    .order_by(func.lower(_organisation.c.name), _bid.c.id)
+)
+_decision, _score, _moderated = SelectionDecision.__table__, Score.__table__, ModeratedScore.__table__
+_DECISION_ROWS = select(_decision).where(_decision.c.submission_id.in_(_SUBMISSIONS))
+_SCORE_ROWS = select(_score).where(_score.c.submission_id.in_(_SUBMISSIONS))
+_SCORE_ROWS_OF = _SCORE_ROWS.where(_score.c.evaluator_id == bindparam("evaluator_id"))
+_MODERATED_ROWS = select(_moderated).where(_moderated.c.submission_id.in_(_SUBMISSIONS))
+_RESULT_ROWS = (
+    select(LotResult.__table__)
+    .join(_lot, _lot.c.id == LotResult.__table__.c.lot_id)
+    .where(_lot.c.tender_id == bindparam("tender_id"))
+    .order_by(LotResult.__table__.c.rank.is_(None), LotResult.__table__.c.rank, LotResult.__table__.c.id)
+)
+
+
+def _load_rows(session: Session, tender: Tender, scores_of: int | None, with_results: bool) -> TenderEvaluation:
+    """``load`` as rows: the same statements, read without entities (on the session's
+    connection: a Core statement needs nothing of the session but its transaction)."""
+    by_tender = {"tender_id": tender.id}
+    connection = session.connection()
+    lots = connection.execute(_LOT_ROWS, by_tender).all()
+    lot_evaluations = {lot.id: lot for lot in lots if lot.status is not None}  # what status_of asks: .status
+    lot_by_id = {lot.id: lot for lot in lots}
+    questions, by_id = [], {}
+    for question_id, kind, position, text, weight, minimum_score, passing_answer, lot_id in connection.execute(
+        _QUESTION_ROWS, by_tender
+    ):
+        question = by_id.get(question_id)
+        if question is None:
+            question = by_id[question_id] = _Question(
+                question_id, kind, position, text, weight, minimum_score, passing_answer
+            )
+            questions.append(question)
+        if lot_id is not None:
+            question.lots.append(lot_id)
+    for question in questions:  # in lot number order, as the relationship orders them
+        if question.lots:
+            ids = set(question.lots)
+            question.lots = [lot for lot in lots if lot.id in ids]
+    members, member_by_id = [], {}
+    for member_id, lot_id, user_id, role, submitted_at, full_name, question_id in connection.execute(
+        _MEMBER_ROWS, by_tender
+    ):
+        member = member_by_id.get(member_id)
+        if member is None:
+            member = member_by_id[member_id] = _Member(
+                member_id, lot_id, user_id, role, submitted_at, _Named(user_id, full_name), lot_by_id[lot_id]
+            )
+            members.append(member)
+        if question_id is not None:
+            member.questions.append(question_id)
+    for member in members:  # in position order, as the relationship orders them
+        if member.questions:
+            ids = set(member.questions)
+            member.questions = [q for q in questions if q.id in ids]
+    declarations = connection.execute(_DECLARATION_ROWS, by_tender).all()
+    bids = [EntrantBid(*row) for row in connection.execute(_BID_ROWS, by_tender)]
+    by_submission = {"submission_ids": [b.submission_id for b in bids]}
+    decisions = {(d.submission_id, d.question_id): d for d in connection.execute(_DECISION_ROWS, by_submission)}
+    if scores_of is None:
+        scores = connection.execute(_SCORE_ROWS, by_submission).all()
+    else:
+        scores = connection.execute(_SCORE_ROWS_OF, {**by_submission, "evaluator_id": scores_of}).all()
+    moderated = {}
+    if scores_of is None:  # agreed from everyone's scores: not for an evaluator's eyes either
+        moderated = {(m.submission_id, m.question_id): m for m in connection.execute(_MODERATED_ROWS, by_submission)}
+    results = defaultdict(list)
+    if with_results:
+        for row in connection.execute(_RESULT_ROWS, by_tender):
             results[row.lot_id].append(row)
     return TenderEvaluation(
         tender, lots, questions, bids, members, declarations, decisions, scores, moderated, lot_evaluations, results

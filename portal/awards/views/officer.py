@@ -36,8 +36,9 @@ def _helpers():
     return {"shown": arithmetic.shown}
 
 
-def _tender(tender_id: int) -> Tender:
-    tender = get_session().get(Tender, tender_id)
+def _tender(tender_id: int, *, read_only: bool = False) -> Tender:
+    """The tender (``read_only``: a row of its columns, for a page that changes nothing)."""
+    tender = queries.tender_row(get_session(), tender_id) if read_only else get_session().get(Tender, tender_id)
     if tender is None or not policies.can_see_award(current_user, tender):
         abort(404)
     return tender
@@ -107,7 +108,7 @@ def _award_context(page: queries.AwardPage, failed=None) -> dict:
 @bp.route("/<int:tender_id>/award")
 @roles(Role.OFFICER)
 def award(tender_id):
-    tender = _tender(tender_id)
+    tender = _tender(tender_id, read_only=True)
     page = queries.award_page(get_session(), tender)
     return render_template("awards/officer/award.html", form=None, **_award_context(page))
 

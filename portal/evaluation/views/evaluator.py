@@ -22,7 +22,7 @@ from portal.evaluation import conflicts, scoring
 from portal.evaluation.forms import declaration_form, score_form
 from portal.evaluation.models import PanelMember, PanelRole
 from portal.evaluation.policies import READABLE, is_readable
-from portal.evaluation.state import TenderEvaluation, load
+from portal.evaluation.state import TENDER_SHOWN, TenderEvaluation, load
 from portal.forms import add_violation, form_page
 from portal.tenders.models import Lot, Tender
 
@@ -31,23 +31,35 @@ bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 EVALUATORS = (Role.EVALUATOR, Role.OFFICER)  # an officer may be a lot's price evaluator
 
 
-def _tender_state(tender: Tender) -> TenderEvaluation:
+def _tender_state(tender: Tender, *, read_only: bool = False) -> TenderEvaluation:
+    """The evaluator's view of the tender: their own scores only (``read_only``: as rows,
+    for a page that changes nothing)."""
     if not is_readable(tender):
         abort(404)
-    state = load(get_session(), tender, scores_of=current_user.id)
+    state = load(get_session(), tender, scores_of=current_user.id, read_only=read_only)
     if not state.memberships(current_user.id):
         abort(404)
     return state
 
 
 _TENDER_OF_LOT = select(Tender).join(Lot, Lot.tender_id == Tender.id).where(Lot.id == bindparam("lot_id"))
+_TENDER_ROW_OF_LOT = (  # the columns a page that changes nothing reads
+    select(*TENDER_SHOWN)
+    .join(Lot.__table__, Lot.__table__.c.tender_id == Tender.__table__.c.id)
+    .where(Lot.__table__.c.id == bindparam("lot_id"))
+)
 
 
-def _lot_state(lot_id: int) -> tuple[TenderEvaluation, Lot, list[PanelMember]]:
-    tender = get_session().scalar(_TENDER_OF_LOT, {"lot_id": lot_id})  # the lot itself comes with the state
+def _lot_state(lot_id: int, *, read_only: bool = False) -> tuple[TenderEvaluation, Lot, list[PanelMember]]:
+    session, by_lot = get_session(), {"lot_id": lot_id}
+    # the lot itself comes with the state
+    if read_only:
+        tender = session.connection().execute(_TENDER_ROW_OF_LOT, by_lot).one_or_none()
+    else:
+        tender = session.scalar(_TENDER_OF_LOT, by_lot)
     if tender is None:
         abort(404)
-    state = _tender_state(tender)
+    state = _tender_state(tender, read_only=read_only)
     lot = state.lot(lot_id)
     members = [m for m in state.memberships(current_user.id) if m.lot_id == lot.id]
     if not members:
@@ -124,15 +136,23 @@ def declaration(tender_id):
 @bp.route("/lots/<int:lot_id>")
 @roles(*EVALUATORS)
 def lot(lot_id):
-    state, lot, members = _lot_state(lot_id)
+    state, lot, members = _lot_state(lot_id, read_only=True)
     quality = next((m for m in members if m.role is PanelRole.QUALITY), None)
     price = next((m for m in members if m.role is PanelRole.PRICE), None)
     rows = []
     if quality:
-        by_bid = {}
+        by_bid, me = {}, current_user.id
+        # Each answer's score sheet is under the lot's page (``score_sheet``'s route): its
+        # address is made once here, not by url_for on each row.
+        here = url_for("evaluation.lot", lot_id=lot.id)
         for bid, question in state.assignments(quality):
             by_bid.setdefault(bid.bid_id, {"bid": bid, "answers": []})["answers"].append(
-                {"question": question, "score": state.score_of(current_user.id, bid, question)}
+                {
+                    "question": question,
+                    "number": state.question_number(question),
+                    "href": f"{here}/bids/{bid.bid_id}/questions/{question.id}",
+                    "score": state.score_of(me, bid, question),
+                }
             )
         rows = list(by_bid.values())
     declared = state.has_declared(current_user.id)

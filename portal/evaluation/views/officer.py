@@ -18,18 +18,19 @@ from portal.evaluation import arithmetic, conflicts, moderation, panel, record_e
 from portal.evaluation.forms import HandlingForm, PanelForm, SelectionDecisionForm, moderation_form
 from portal.evaluation.models import LotEvaluationStatus, PanelRole
 from portal.evaluation.policies import can_manage, can_see_progress
-from portal.evaluation.state import PENDING, TenderEvaluation, load
+from portal.evaluation.state import PENDING, TenderEvaluation, load, tender_row
 from portal.forms import choices, handle_form
 from portal.tenders.models import Tender
 
 bp = Blueprint("evaluation_admin", __name__, url_prefix="/tenders")
 
 
-def _state(tender_id: int, *, with_results: bool = False) -> TenderEvaluation:
-    tender = get_session().get(Tender, tender_id)
+def _state(tender_id: int, *, with_results: bool = False, read_only: bool = False) -> TenderEvaluation:
+    """The tender's evaluation (``read_only``: as rows, for a page that changes nothing)."""
+    tender = tender_row(get_session(), tender_id) if read_only else get_session().get(Tender, tender_id)
     if tender is None or not can_see_progress(current_user, tender):
         abort(404)
-    return load(get_session(), tender, with_results=with_results)
+    return load(get_session(), tender, with_results=with_results, read_only=read_only)
 
 
 def _lot(state: TenderEvaluation, lot_id: int):
@@ -73,7 +74,7 @@ def _helpers():
 @bp.route("/<int:tender_id>/evaluation")
 @roles(Role.OFFICER)
 def progress(tender_id):
-    state = _state(tender_id, with_results=True)
+    state = _state(tender_id, with_results=True, read_only=True)
     lots = []
     for lot in state.lots:
         quality = state.panel(lot, PanelRole.QUALITY)
@@ -107,6 +108,10 @@ def progress(tender_id):
         state=state,
         tender=state.tender,
         lots=lots,
+        here=url_for("evaluation_admin.progress", tender_id=tender_id),  # the other pages' addresses under it
+        manage=can_manage(current_user, state.tender),  # asked once, not on each lot
+        my_id=current_user.id,
+        declared={m.user_id for m in state.members if state.has_declared(m.user_id)},
         bids_by_id={b.bid_id: b for b in state.bids},
         open_conflicts=open_conflicts,
         # the form to begin moderation shows only on a lot being scored that nothing holds back
@@ -304,13 +309,23 @@ def start_moderation(tender_id, lot_id):
 @bp.route("/<int:tender_id>/evaluation/lots/<int:lot_id>/moderation")
 @roles(Role.OFFICER)
 def moderation_page(tender_id, lot_id):
-    state = _state(tender_id)
+    state = _state(tender_id, read_only=True)
     lot = _lot(state, lot_id)
     status = state.status_of(lot)
     rows = []
     if status is not LotEvaluationStatus.SCORING:  # the answers are listed once moderation has begun
+        # Each answer's page is under the moderation page (``moderate``'s route): its address
+        # is made once here, not by url_for on each row.
+        here = url_for("evaluation_admin.moderation_page", tender_id=tender_id, lot_id=lot.id)
         rows = [
-            {"bid": bid, "question": q, "moderated": state.moderated_score(bid, q), "scores": state.scores_for(bid, q)}
+            {
+                "bid": bid,
+                "question": q,
+                "number": state.question_number(q),
+                "href": f"{here}/{bid.bid_id}/{q.id}",
+                "moderated": state.moderated_score(bid, q),
+                "locked": ", ".join(str(s.score) for s in state.scores_for(bid, q) if s.locked_at) or "None",
+            }
             for bid, q in state.answers_to_moderate(lot)
         ]
     blockers = moderation.completion_blockers(state, lot)
