@@ -41,6 +41,7 @@ from portal.agreements.models import (
     status_rules,
 )
 from portal.agreements.signals import bid_stages_requested, outcomes_requested
+from portal.agreements.waves import AgreementWave, refresh_touched
 from portal.dates import add_months
 from portal.pagination import Page
 from portal.providers.models import District, Organisation
@@ -508,20 +509,48 @@ class Dashboard:
     unreached_total: int = 0
 
 
-def _registered():
-    return case((Organisation.registered_at.is_not(None), 1), else_=0)
+@cache
+def _summary_query():
+    """The statement of ``_summary``, built once: one row of sums over the stored waves (see
+    ``waves``) from ``since``: how many waves, how many of them ended before ``today``,
+    for each month (from ``m<n>`` to ``m<n+1>``, the last open-ended) its agreements and
+    value, and the providers to chase (summed over the waves still to end)."""
+    wave = AgreementWave.__table__
+    since, today = bindparam("since", type_=Date), bindparam("today", type_=Date)
+    read_from = bindparam("read_from", type_=Date)
+    starts = [bindparam(f"m{n}", type_=Date) for n in range(MONTHS_AHEAD + 1)]
+
+    def total(column, *conditions):
+        return func.coalesce(func.sum(case((and_(*conditions), column), else_=0)), 0)
+
+    columns = [total(1, wave.c.end_date >= since), total(1, wave.c.end_date >= since, wave.c.end_date < today)]
+    for n in range(MONTHS_AHEAD + 1):
+        ending = [wave.c.end_date >= starts[n]] + ([wave.c.end_date < starts[n + 1]] if n < MONTHS_AHEAD else [])
+        columns += [total(wave.c.agreements, *ending), total(wave.c.value_pence, *ending)]
+    columns.append(total(wave.c.last_chased, wave.c.end_date >= today))
+    return select(*columns).where(wave.c.end_date >= read_from)
 
 
-def _wave_page(session: Session, since: date, today: date, number: int | None) -> Page:
-    """Which page of waves (end dates from ``since``) to show: ``number``, or without one
-    the page holding the first wave still to end."""
-    # One row per end date, grouped along the end-date index (no set of dates built to count
-    # them distinct), then counted.
-    dates = select(Agreement.end_date.label("end_date")).where(Agreement.end_date >= since).group_by(Agreement.end_date)
-    dates = dates.subquery()
-    waves, ended = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((dates.c.end_date < today, 1), else_=0)), 0))
-    ).one()
+def _summary(session: Session, since: date, today: date) -> tuple[int, int, list, tuple[int, int], int]:
+    """(waves from ``since``, how many of them ended, agreements ending in each of the
+    MONTHS_AHEAD months from this one (months with none left out), (agreements, value)
+    ending after them, providers to chase). One query, of the stored waves."""
+    months = [add_months(today.replace(day=1), n) for n in range(MONTHS_AHEAD + 1)]
+    params = {f"m{n}": month for n, month in enumerate(months)}
+    params |= {"since": since, "read_from": min(since, months[0]), "today": today}
+    waves, ended, *counted, to_chase = session.connection().execute(_summary_query(), params).one()
+    by_month, later = [], (0, 0)
+    for n, (count, value) in enumerate(zip(counted[::2], counted[1::2], strict=True)):
+        if n == MONTHS_AHEAD:
+            later = (int(count), int(value))
+        elif count:
+            by_month.append((months[n], int(count), int(value)))
+    return int(waves), int(ended), by_month, later, int(to_chase)
+
+
+def _wave_page(waves: int, ended: int, number: int | None) -> Page:
+    """Which page of ``waves`` to show: ``number``, or without one the page holding the
+    first wave still to end (after the ``ended`` ones)."""
     page = Page(number or 1, WAVES_PER_PAGE, waves)
     if number is None:
         page = Page(min(ended, max(waves - 1, 0)) // WAVES_PER_PAGE + 1, WAVES_PER_PAGE, waves)
@@ -532,41 +561,25 @@ def _wave_page(session: Session, since: date, today: date, number: int | None) -
 def _wave_queries():
     """The statements of ``_waves`` that do not depend on who answers for bids, built once
     (their subqueries cost more to build than to run), with the dates and the page bound."""
+    wave = AgreementWave.__table__
     waves = (
-        select(Agreement.end_date, func.count(Agreement.id), func.coalesce(func.sum(Agreement.annual_value_pence), 0))
-        .where(Agreement.end_date >= bindparam("since", type_=Date))
-        .group_by(Agreement.end_date)
-        .order_by(Agreement.end_date)
+        select(
+            wave.c.end_date,
+            wave.c.agreements,
+            wave.c.value_pence,
+            wave.c.incumbents,
+            wave.c.notified,
+            wave.c.read,
+            wave.c.registered,
+            wave.c.reached,
+        )
+        .where(wave.c.end_date >= bindparam("since", type_=Date))
+        .order_by(wave.c.end_date)
         .limit(bindparam("size"))
         .offset(bindparam("offset"))
     )
     in_page = and_(
         Agreement.end_date >= bindparam("first", type_=Date), Agreement.end_date <= bindparam("last", type_=Date)
-    )
-    # One row per (wave, incumbent): whether it was sent a notice and read one.
-    pairs = (
-        select(
-            Agreement.end_date.label("end_date"),
-            Agreement.organisation_id.label("organisation_id"),
-            case((func.count(EndingNotice.id) > 0, 1), else_=0).label("notified"),
-            case((func.count(EndingNotice.read_at) > 0, 1), else_=0).label("read"),
-        )
-        .outerjoin(EndingNotice, EndingNotice.agreement_id == Agreement.id)
-        .where(in_page)
-        .group_by(Agreement.end_date, Agreement.organisation_id)
-        .subquery()
-    )
-    reached = (
-        select(
-            pairs.c.end_date,
-            func.count(),
-            func.sum(pairs.c.notified),
-            func.sum(pairs.c.read),
-            func.sum(_registered()),
-            func.sum(_registered() * pairs.c.read),
-        )
-        .join(Organisation, Organisation.id == pairs.c.organisation_id)
-        .group_by(pairs.c.end_date)
     )
     # Only incumbents whose agreements have a replacing tender can have bid for it.
     replacing = (
@@ -579,27 +592,21 @@ def _wave_queries():
         .group_by(Agreement.end_date, Agreement.organisation_id)
         .subquery()
     )
-    return waves, reached, replacing
+    return waves, replacing
 
 
 def _waves(session: Session, since: date, today: date, page: Page) -> list[Wave]:
-    """The page's waves with their counts, each counted in the database (one row per wave),
-    the bids and outcomes too: the domains above answer with SQL for the (incumbent,
+    """The page's waves with their counts, as stored (see ``waves``); the bids and outcomes
+    counted in the database: the domains above answer with SQL for the (incumbent,
     replacing tender) pairs of the page's waves, so no other bid is read."""
-    waves_query, reached_query, replacing = _wave_queries()
+    waves_query, replacing = _wave_queries()
     waves = {
-        end_date: Wave(end_date, count, value)
-        for end_date, count, value in session.execute(
-            waves_query, {"since": since, "size": page.size, "offset": page.offset}
-        )
+        row[0]: Wave(*row)
+        for row in session.connection().execute(waves_query, {"since": since, "size": page.size, "offset": page.offset})
     }
     if not waves:
         return []
     bounds = {"first": min(waves), "last": max(waves)}
-    for end_date, incumbents, notified, read, registered, reached in session.execute(reached_query, bounds):
-        wave = waves[end_date]
-        wave.incumbents, wave.notified, wave.read = incumbents, int(notified), int(read)
-        wave.registered, wave.reached = int(registered), int(reached)
     stage, outcome = _bid_answers(session, replacing.c.organisation_id, replacing.c.tender_id)
     if stage is not None or outcome is not None:
         for wave in waves.values():
@@ -630,37 +637,6 @@ def _waves(session: Session, since: date, today: date, page: Page) -> list[Wave]
     for wave in waves.values():
         wave.status = wave_status(wave, today)
     return list(waves.values())
-
-
-@cache
-def _by_month_query():
-    """The statement of ``_by_month``, built once: for each month (from ``m<n>`` to
-    ``m<n+1>``, the last open-ended) its count and value, each a range of the (end date,
-    ...) index read from the index alone. One row of scalar subqueries: a UNION of the
-    months got a parallel plan on PostgreSQL, which cost more than the counting."""
-    starts = [bindparam(f"m{n}", type_=Date) for n in range(MONTHS_AHEAD + 1)]
-    columns = []
-    for n in range(MONTHS_AHEAD + 1):
-        ending = [Agreement.end_date >= starts[n]] + ([Agreement.end_date < starts[n + 1]] if n < MONTHS_AHEAD else [])
-        columns += [
-            select(func.count(Agreement.id)).where(*ending).scalar_subquery(),
-            select(func.coalesce(func.sum(Agreement.annual_value_pence), 0)).where(*ending).scalar_subquery(),
-        ]
-    return select(*columns)
-
-
-def _by_month(session: Session, today: date) -> tuple[list[tuple[date, int, int]], tuple[int, int]]:
-    """Agreements ending in each of the MONTHS_AHEAD months from this one (months with
-    none left out), and (agreements, value) ending after them. One query."""
-    months = [add_months(today.replace(day=1), n) for n in range(MONTHS_AHEAD + 1)]
-    by_month, later = [], (0, 0)
-    counted = session.execute(_by_month_query(), {f"m{n}": month for n, month in enumerate(months)}).one()
-    for n, (count, value) in enumerate(zip(counted[::2], counted[1::2], strict=True)):
-        if n == MONTHS_AHEAD:
-            later = (count, int(value))
-        elif count:
-            by_month.append((months[n], count, int(value)))
-    return sorted(by_month), later
 
 
 def _read_in_wave(organisation_id, end_date):
@@ -747,9 +723,12 @@ def _unreached_queries(shown: int):
     return rows, total
 
 
-def _unreached(session: Session, today: date, shown: int, waves: list[Wave] = ()) -> tuple[list[dict], int]:
+def _unreached(
+    session: Session, today: date, shown: int, waves: list[Wave] = (), total: int | None = None
+) -> tuple[list[dict], int]:
     """The providers with agreements still to end that in some wave have not registered or
-    read no notice, soonest ending first (the first ``shown``), and how many there are.
+    read no notice, soonest ending first (the first ``shown``), and how many there are:
+    ``total`` when given (the dashboard sums it from the stored waves), else counted.
 
     The first ``shown`` are read along the end-date index, stopping once there are enough:
     a (wave, provider) is a row when it is the provider's first wave to chase (none earlier
@@ -758,7 +737,7 @@ def _unreached(session: Session, today: date, shown: int, waves: list[Wave] = ()
     ``waves`` (already counted) bound the search: every provider not reached in a wave still
     to end has its first wave to chase on or before it, so once one wave has ``shown`` such
     providers, the first ``shown`` all end by then, and later agreements need not be read."""
-    rows, total = _unreached_queries(shown)
+    rows, count = _unreached_queries(shown)
     until = min(
         (w.end_date for w in waves if w.end_date >= today and w.incumbents - w.reached >= shown),
         default=date.max,
@@ -777,7 +756,7 @@ def _unreached(session: Session, today: date, shown: int, waves: list[Wave] = ()
         for organisation_id, name, contact_email, registered_at, end_date, notices, reads, last_sent in session.execute(
             rows, {"today": today, "until": until}
         )
-    ], session.scalar(total, {"today": today})
+    ], (session.scalar(count, {"today": today}) if total is None else total)
 
 
 def dashboard(
@@ -793,14 +772,17 @@ def dashboard(
     registered (and started or submitted a bid for the replacing tender, and were awarded or
     not: asked of the domains above, left None when they are not there), and its status;
     agreements ending in each month of the year ahead; and the first incumbents not yet
-    reached (not registered, or no notice read), with how many there are. Everything is
-    counted in the database, in a fixed number of queries whatever the size."""
+    reached (not registered, or no notice read), with how many there are. The counts are
+    read from the stored waves (``waves``: a row per end date, whatever the number of
+    agreements); the bids, outcomes and incumbents shown are read for the page's waves and
+    the providers shown only. A fixed number of queries whatever the size."""
     since = add_months(today, -months_back)
+    refresh_touched(session)  # this transaction's own changes, if it made any, are counted
     result = Dashboard()
-    result.wave_page = _wave_page(session, since, today, page)
+    waves, ended, result.by_month, result.later, to_chase = _summary(session, since, today)
+    result.wave_page = _wave_page(waves, ended, page)
     result.waves = _waves(session, since, today, result.wave_page)
-    result.by_month, result.later = _by_month(session, today)
-    result.unreached, result.unreached_total = _unreached(session, today, unreached_shown, result.waves)
+    result.unreached, result.unreached_total = _unreached(session, today, unreached_shown, result.waves, total=to_chase)
     return result
 
 

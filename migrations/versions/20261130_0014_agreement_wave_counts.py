@@ -1,0 +1,42 @@
+"""agreements: the transition dashboard's counts stored per wave (end date)
+
+One row per end date: its agreements and value, and how many of its incumbents were
+notified, read a notice, registered, were reached, and are reached in every later wave but
+not this one (the providers to chase, summed over the waves still to end). Kept current by
+the transactions that change them (portal/agreements/waves.py), so that the dashboard reads
+a row per wave rather than counting the register. Filled here from the register.
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-11-30 15:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0014'
+down_revision = '0013'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('agreement_wave',
+    sa.Column('end_date', sa.Date(), nullable=False),
+    sa.Column('agreements', sa.Integer(), nullable=False),
+    sa.Column('value_pence', sa.BigInteger(), nullable=False),
+    sa.Column('incumbents', sa.Integer(), nullable=False),
+    sa.Column('notified', sa.Integer(), nullable=False),
+    sa.Column('read', sa.Integer(), nullable=False),
+    sa.Column('registered', sa.Integer(), nullable=False),
+    sa.Column('reached', sa.Integer(), nullable=False),
+    sa.Column('last_chased', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('end_date', name=op.f('pk_agreement_wave'))
+    )
+    from portal.agreements.waves import refresh
+
+    refresh(op.get_bind())
+
+
+def downgrade() -> None:
+    op.drop_table('agreement_wave')
