@@ -14,12 +14,14 @@ from markupsafe import Markup
 from portal.agreements.queries import Dashboard, Wave
 from portal.filters import format_date, format_money
 
-_LINK = Markup('<a class="govuk-link" href="{}" aria-label="{} {}, ending {}">{}</a>')
-
 
 def _count(n: int, href: str, what: str, ending: str) -> Markup | int:
-    """A count linking to the list it counts (just the number when it is nought)."""
-    return _LINK.format(href, n, what, ending, n) if n else n
+    """A count linking to the list it counts (just the number when it is nought). The link
+    and label are this module's own text, dates and numbers: only the ``&`` needs escaping."""
+    if not n:
+        return n
+    href = href.replace("&", "&amp;")
+    return Markup(f'<a class="govuk-link" href="{href}" aria-label="{n} {what}, ending {ending}">{n}</a>')  # noqa: S704
 
 
 def wave_rows(waves: list[Wave], incumbents_url: str, register_url: str) -> list[SimpleNamespace]:

@@ -595,6 +595,39 @@ def _wave_queries():
     return waves, replacing
 
 
+_BIDS_QUERIES: dict = {}
+
+
+def _bids_query(session: Session, replacing):
+    """(whether bids are answered, whether outcomes are, the statement counting them per wave
+    of the page), or None when neither domain answers. The domains' answers are SQL built
+    from the asking columns alone, so the statement is built once for the receivers
+    connected (the cache is keyed on them: an app without a domain answers differently)."""
+    key = (tuple(bid_stages_requested.receivers), tuple(outcomes_requested.receivers))
+    if key not in _BIDS_QUERIES:
+        stage, outcome = _bid_answers(session, replacing.c.organisation_id, replacing.c.tender_id)
+        statement = None
+        if stage is not None or outcome is not None:
+            answers = select(
+                replacing.c.end_date,
+                (stage if stage is not None else null()).label("stage"),
+                (outcome if outcome is not None else null()).label("outcome"),
+            ).subquery()
+            statement = (
+                stage is not None,
+                outcome is not None,
+                select(
+                    answers.c.end_date,
+                    func.sum(case((answers.c.stage == "started", 1), else_=0)),
+                    func.sum(case((answers.c.stage == "submitted", 1), else_=0)),
+                    func.sum(case((answers.c.outcome == 1, 1), else_=0)),
+                    func.sum(case((answers.c.outcome == 0, 1), else_=0)),
+                ).group_by(answers.c.end_date),
+            )
+        _BIDS_QUERIES[key] = statement
+    return _BIDS_QUERIES[key]
+
+
 def _waves(session: Session, since: date, today: date, page: Page) -> list[Wave]:
     """The page's waves with their counts, as stored (see ``waves``); the bids and outcomes
     counted in the database: the domains above answer with SQL for the (incumbent,
@@ -606,33 +639,20 @@ def _waves(session: Session, since: date, today: date, page: Page) -> list[Wave]
     }
     if not waves:
         return []
-    bounds = {"first": min(waves), "last": max(waves)}
-    stage, outcome = _bid_answers(session, replacing.c.organisation_id, replacing.c.tender_id)
-    if stage is not None or outcome is not None:
+    bids = _bids_query(session, replacing)
+    if bids is not None:
+        stage, outcome, statement = bids
         for wave in waves.values():
-            if stage is not None:
+            if stage:
                 wave.bid_started = wave.bid_submitted = 0
-            if outcome is not None:
+            if outcome:
                 wave.awarded = wave.not_awarded = 0
-        answers = select(
-            replacing.c.end_date,
-            (stage if stage is not None else null()).label("stage"),
-            (outcome if outcome is not None else null()).label("outcome"),
-        ).subquery()
-        for end_date, started, submitted, awarded, not_awarded in session.execute(
-            select(
-                answers.c.end_date,
-                func.sum(case((answers.c.stage == "started", 1), else_=0)),
-                func.sum(case((answers.c.stage == "submitted", 1), else_=0)),
-                func.sum(case((answers.c.outcome == 1, 1), else_=0)),
-                func.sum(case((answers.c.outcome == 0, 1), else_=0)),
-            ).group_by(answers.c.end_date),
-            bounds,
-        ):
+        bounds = {"first": min(waves), "last": max(waves)}
+        for end_date, started, submitted, awarded, not_awarded in session.connection().execute(statement, bounds):
             wave = waves[end_date]
-            if stage is not None:
+            if stage:
                 wave.bid_started, wave.bid_submitted = int(started), int(submitted)
-            if outcome is not None:
+            if outcome:
                 wave.awarded, wave.not_awarded = int(awarded), int(not_awarded)
     for wave in waves.values():
         wave.status = wave_status(wave, today)
