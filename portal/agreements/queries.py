@@ -520,10 +520,13 @@ def _summary_query():
     read_from = bindparam("read_from", type_=Date)
     starts = [bindparam(f"m{n}", type_=Date) for n in range(MONTHS_AHEAD + 1)]
 
-    def total(column, *conditions):
-        return func.coalesce(func.sum(case((and_(*conditions), column), else_=0)), 0)
+    # Literal noughts and ones: fewer parameters to send and plan with.
+    one, nought = literal_column("1"), literal_column("0")
 
-    columns = [total(1, wave.c.end_date >= since), total(1, wave.c.end_date >= since, wave.c.end_date < today)]
+    def total(column, *conditions):
+        return func.coalesce(func.sum(case((and_(*conditions), column), else_=nought)), nought)
+
+    columns = [total(one, wave.c.end_date >= since), total(one, wave.c.end_date >= since, wave.c.end_date < today)]
     for n in range(MONTHS_AHEAD + 1):
         ending = [wave.c.end_date >= starts[n]] + ([wave.c.end_date < starts[n + 1]] if n < MONTHS_AHEAD else [])
         columns += [total(wave.c.agreements, *ending), total(wave.c.value_pence, *ending)]
@@ -608,6 +611,7 @@ def _bids_query(session: Session, replacing):
         stage, outcome = _bid_answers(session, replacing.c.organisation_id, replacing.c.tender_id)
         statement = None
         if stage is not None or outcome is not None:
+            one, nought = literal_column("1"), literal_column("0")  # literals: fewer parameters
             answers = select(
                 replacing.c.end_date,
                 (stage if stage is not None else null()).label("stage"),
@@ -618,10 +622,10 @@ def _bids_query(session: Session, replacing):
                 outcome is not None,
                 select(
                     answers.c.end_date,
-                    func.sum(case((answers.c.stage == "started", 1), else_=0)),
-                    func.sum(case((answers.c.stage == "submitted", 1), else_=0)),
-                    func.sum(case((answers.c.outcome == 1, 1), else_=0)),
-                    func.sum(case((answers.c.outcome == 0, 1), else_=0)),
+                    func.sum(case((answers.c.stage == literal_column("'started'"), one), else_=nought)),
+                    func.sum(case((answers.c.stage == literal_column("'submitted'"), one), else_=nought)),
+                    func.sum(case((answers.c.outcome == one, one), else_=nought)),
+                    func.sum(case((answers.c.outcome == nought, one), else_=nought)),
                 ).group_by(answers.c.end_date),
             )
         _BIDS_QUERIES[key] = statement
@@ -726,7 +730,6 @@ def _unreached_queries(shown: int):
             Organisation.contact_email,
             Organisation.registered_at,
             first.c.next_end,
-            over_chased(func.count(notice.id)),
             over_chased(func.count(notice.read_at)),
             over_chased(func.max(notice.sent_at)),
         )
@@ -768,12 +771,12 @@ def _unreached(
             "name": name,
             "contact_email": contact_email,
             "registered": registered_at is not None,
-            "notified": bool(notices),
+            "notified": last_sent is not None,  # every notice has its time sent
             "read": bool(reads),
             "next_end": end_date,
             "last_sent": last_sent,
         }
-        for organisation_id, name, contact_email, registered_at, end_date, notices, reads, last_sent in session.execute(
+        for organisation_id, name, contact_email, registered_at, end_date, reads, last_sent in session.execute(
             rows, {"today": today, "until": until}
         )
     ], (session.scalar(count, {"today": today}) if total is None else total)
