@@ -269,10 +269,9 @@ def _note_statement(state) -> None:
 def refresh_touched(session: Session) -> None:
     """Count again the waves this transaction's changes touched, if any (before it commits,
     and before the dashboard reads the rows within it)."""
-    touched = session.info.get(_KEY)
-    if not touched:
+    if not (session.info.get(_KEY) or session.new or session.dirty or session.deleted):
         return
-    session.flush()
+    session.flush()  # the changes not yet flushed are noted as they are
     touched = session.info.pop(_KEY, None)
     if not touched:
         return
