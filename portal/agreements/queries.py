@@ -41,7 +41,7 @@ from portal.agreements.models import (
     status_rules,
 )
 from portal.agreements.signals import bid_stages_requested, outcomes_requested
-from portal.agreements.waves import AgreementWave, refresh_touched
+from portal.agreements.waves import AgreementChase, AgreementWave, refresh_touched
 from portal.dates import add_months
 from portal.pagination import Page
 from portal.providers.models import District, Organisation
@@ -687,39 +687,35 @@ def _unreached_queries(shown: int):
     def chased(agreement):
         return or_(Organisation.registered_at.is_(None), ~_read_in_wave(agreement.organisation_id, agreement.end_date))
 
-    earlier, same = aliased(Agreement), aliased(Agreement)
+    # The first ``shown`` (wave, provider) rows of the stored incumbents to chase (see
+    # ``waves``), each the provider's first wave to chase still to end, soonest first.
+    chase = AgreementChase.__table__
+    earlier, later = chase.alias("earlier"), chase.alias("later")
     first = (
-        select(Agreement.organisation_id.label("id"), Agreement.end_date.label("next_end"))
-        .join(Organisation, Organisation.id == Agreement.organisation_id)
+        select(chase.c.organisation_id.label("id"), chase.c.end_date.label("next_end"))
+        .join(Organisation, Organisation.id == chase.c.organisation_id)
         .where(
-            Agreement.end_date >= today,
-            Agreement.end_date <= bindparam("until", type_=Date),
-            chased(Agreement),
-            ~select(earlier.id)
+            chase.c.end_date >= today,
+            chase.c.end_date <= bindparam("until", type_=Date),
+            ~select(earlier.c.end_date)
             .where(
-                earlier.organisation_id == Agreement.organisation_id,
-                earlier.end_date >= today,
-                earlier.end_date < Agreement.end_date,
-                chased(earlier),
+                earlier.c.organisation_id == chase.c.organisation_id,
+                earlier.c.end_date >= today,
+                earlier.c.end_date < chase.c.end_date,
             )
             .exists(),
-            Agreement.id
-            == select(func.min(same.id))
-            .where(same.organisation_id == Agreement.organisation_id, same.end_date == Agreement.end_date)
-            .scalar_subquery(),
         )
-        .order_by(Agreement.end_date, Organisation.name, Organisation.id)
+        .order_by(chase.c.end_date, Organisation.name, Organisation.id)
         .limit(shown)
         .subquery()
     )
-    # Notices about the agreements in the waves chased, for the providers shown only.
-    notice, agreement = aliased(EndingNotice), aliased(Agreement)
 
+    # Over the provider's waves to chase still to end: whether it read a notice about their
+    # agreements, and when it was last sent one.
     def over_chased(column):
         return (
             select(column)
-            .join(agreement, agreement.id == notice.agreement_id)
-            .where(agreement.organisation_id == Organisation.id, agreement.end_date >= today, chased(agreement))
+            .where(later.c.organisation_id == Organisation.id, later.c.end_date >= today)
             .scalar_subquery()
         )
 
@@ -730,8 +726,8 @@ def _unreached_queries(shown: int):
             Organisation.contact_email,
             Organisation.registered_at,
             first.c.next_end,
-            over_chased(func.count(notice.read_at)),
-            over_chased(func.max(notice.sent_at)),
+            over_chased(func.max(later.c.read)),
+            over_chased(func.max(later.c.last_sent)),
         )
         .join(first, first.c.id == Organisation.id)
         .order_by(first.c.next_end, Organisation.name, Organisation.id)
@@ -753,13 +749,13 @@ def _unreached(
     read no notice, soonest ending first (the first ``shown``), and how many there are:
     ``total`` when given (the dashboard sums it from the stored waves), else counted.
 
-    The first ``shown`` are read along the end-date index, stopping once there are enough:
-    a (wave, provider) is a row when it is the provider's first wave to chase (none earlier
-    still to end), counted once (its first agreement that day).
+    The first ``shown`` are read from the stored (wave, provider) rows of the incumbents
+    not reached (see ``waves``), soonest wave first, stopping once there are enough: a row is
+    shown when it is the provider's first wave to chase (none earlier still to end).
 
     ``waves`` (already counted) bound the search: every provider not reached in a wave still
     to end has its first wave to chase on or before it, so once one wave has ``shown`` such
-    providers, the first ``shown`` all end by then, and later agreements need not be read."""
+    providers, the first ``shown`` all end by then, and later rows need not be read."""
     rows, count = _unreached_queries(shown)
     until = min(
         (w.end_date for w in waves if w.end_date >= today and w.incumbents - w.reached >= shown),
@@ -776,8 +772,8 @@ def _unreached(
             "next_end": end_date,
             "last_sent": last_sent,
         }
-        for organisation_id, name, contact_email, registered_at, end_date, reads, last_sent in session.execute(
-            rows, {"today": today, "until": until}
+        for organisation_id, name, contact_email, registered_at, end_date, reads, last_sent in (
+            session.connection().execute(rows, {"today": today, "until": until})
         )
     ], (session.scalar(count, {"today": today}) if total is None else total)
 

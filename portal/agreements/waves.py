@@ -1,10 +1,12 @@
-"""The transition dashboard's stored counts: one row per wave (agreements sharing an end date).
+"""The transition dashboard's stored counts: one row per wave (agreements sharing an end date),
+and one per incumbent still to reach in a wave.
 
 The dashboard shows, for every wave, how many agreements end and their value, how many
 incumbents were notified, read a notice, registered and were reached; for the year ahead,
 the agreements ending each month; and how many providers are still to chase. Counted from
 the register on every request, that work grows with the register; read from these rows it
-grows only with the number of end dates.
+grows only with the number of end dates; the first providers to chase are read from the
+(wave, incumbent) rows of those not reached, without looking at their agreements and notices.
 
 The rows are kept current in the transaction that changes what they count, whatever domain
 makes the change (an import, an extension, a notice sent or read, a provider registering, an
@@ -24,12 +26,14 @@ and in READ COMMITTED its statements see that commit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import (
     BigInteger,
     Date,
+    ForeignKey,
+    Index,
     and_,
     bindparam,
     case,
@@ -46,7 +50,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.agreements.models import Agreement, EndingNotice
-from portal.db import Base
+from portal.db import Base, UtcDateTime
 from portal.providers.models import Organisation
 
 
@@ -66,6 +70,20 @@ class AgreementWave(Base):
     # Incumbents not reached in this wave (not registered, or no notice read) and reached in
     # every later wave of theirs: summed over the waves still to end, the providers to chase.
     last_chased: Mapped[int]
+
+
+class AgreementChase(Base):
+    """An incumbent not reached in a wave (not registered, or no notice read about its
+    agreements ending then): the dashboard's providers to chase are read from these rows,
+    soonest first, with whether it read a notice and when it was last sent one."""
+
+    __tablename__ = "agreement_chase"
+    __table_args__ = (Index("ix_agreement_chase_organisation_end_date", "organisation_id", "end_date"),)
+
+    end_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True)
+    read: Mapped[int]  # 1 when it read a notice about one of them (registered providers never)
+    last_sent: Mapped[datetime | None] = mapped_column(UtcDateTime)  # its newest notice about them
 
 
 COUNTS = ("agreements", "value_pence", "incumbents", "notified", "read", "registered", "reached", "last_chased")
@@ -95,6 +113,7 @@ def _count_statements(every: bool):
             agreement.c.organisation_id.label("organisation_id"),
             func.max(case((notice.c.id.is_not(None), 1), else_=0)).label("notified"),
             func.max(case((notice.c.read_at.is_not(None), 1), else_=0)).label("read"),
+            func.max(notice.c.sent_at).label("last_sent"),
         )
         .select_from(agreement.outerjoin(notice, notice.c.agreement_id == agreement.c.id))
         .where(*chosen)
@@ -133,7 +152,12 @@ def _count_statements(every: bool):
         .select_from(pairs.join(organisation, organisation.c.id == pairs.c.organisation_id))
         .group_by(pairs.c.end_date)
     )
-    return amounts, incumbents
+    chase = (
+        select(pairs.c.end_date, pairs.c.organisation_id, pairs.c.read, pairs.c.last_sent)
+        .select_from(pairs.join(organisation, organisation.c.id == pairs.c.organisation_id))
+        .where(chased)
+    )
+    return amounts, incumbents, chase
 
 
 def _connection(session: Session | Connection) -> Connection:
@@ -142,7 +166,7 @@ def _connection(session: Session | Connection) -> Connection:
 
 def recount(session: Session | Connection, dates: list[date] | None = None) -> dict[date, dict[str, int]]:
     """The rows the waves on ``dates`` (or every wave) should hold, counted from the register."""
-    amounts, incumbents = _count_statements(dates is None)
+    amounts, incumbents, _chase = _count_statements(dates is None)
     params = {} if dates is None else {"dates": list(dates)}
     connection = _connection(session)
     rows = {
@@ -154,10 +178,31 @@ def recount(session: Session | Connection, dates: list[date] | None = None) -> d
     return rows
 
 
+def rechase(session: Session | Connection, dates: list[date] | None = None) -> list[dict]:
+    """The incumbents to chase in the waves on ``dates`` (or every wave), from the register."""
+    params = {} if dates is None else {"dates": list(dates)}
+    rows = [
+        {"end_date": end_date, "organisation_id": organisation_id, "read": int(read), "last_sent": last_sent}
+        for end_date, organisation_id, read, last_sent in _connection(session).execute(
+            _count_statements(dates is None)[2], params
+        )
+    ]
+    return sorted(rows, key=lambda row: (row["end_date"], row["organisation_id"]))
+
+
 def stored(session: Session) -> dict[date, dict[str, int]]:
-    """Every stored row, as :func:`recount` gives them (for the tests that compare the two)."""
+    """Every stored wave, as :func:`recount` gives them (for the tests that compare the two)."""
     table = AgreementWave.__table__
     return {row.end_date: dict(row._mapping) for row in session.connection().execute(select(table))}
+
+
+def stored_chase(session: Session) -> list[dict]:
+    """Every stored incumbent to chase, as :func:`rechase` gives them, in its order."""
+    table = AgreementChase.__table__
+    return sorted(
+        (dict(row._mapping) for row in session.connection().execute(select(table))),
+        key=lambda row: (row["end_date"], row["organisation_id"]),
+    )
 
 
 def refresh(session: Session | Connection, dates: list[date] | None = None) -> None:
@@ -167,11 +212,13 @@ def refresh(session: Session | Connection, dates: list[date] | None = None) -> N
         # Held to the commit: the next transaction to count a wave does so after this one's
         # changes are committed (and visible to its statements), never beside them.
         connection.execute(text("SELECT pg_advisory_xact_lock(20261130)"))
-    rows = recount(session, dates)
-    table = AgreementWave.__table__
-    connection.execute(delete(table) if dates is None else delete(table).where(table.c.end_date.in_(dates)))
-    if rows:
-        connection.execute(insert(table), list(rows.values()))
+    for table, rows in (
+        (AgreementWave.__table__, list(recount(connection, dates).values())),
+        (AgreementChase.__table__, rechase(connection, dates)),
+    ):
+        connection.execute(delete(table) if dates is None else delete(table).where(table.c.end_date.in_(dates)))
+        if rows:
+            connection.execute(insert(table), rows)
 
 
 # --- Keeping the rows current ------------------------------------------------------------

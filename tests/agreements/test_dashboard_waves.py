@@ -3,7 +3,7 @@ register after every kind of change that moves them, whichever domain makes it."
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select
@@ -26,6 +26,7 @@ def assert_current(db):
     assert sorted(stored) == sorted(counted)
     for end_date, row in counted.items():
         assert stored[end_date] == row, end_date
+    assert waves.stored_chase(db) == waves.rechase(db)
 
 
 def register(organisation: Organisation) -> None:
@@ -197,3 +198,55 @@ def test_the_providers_to_chase_are_those_counted_from_the_register(db, register
     for day in (date(2026, 1, 1), TODAY, date(2027, 2, 1), date(2028, 1, 1)):
         _rows, counted = queries._unreached(db, day, 20)
         assert queries.dashboard(db, day).unreached_total == counted
+
+
+def chase_from_register(db, today: date) -> tuple[list[tuple], int]:
+    """The providers to chase, worked out in Python from every agreement and notice still to
+    end: (name, next wave to chase, registered, read a notice there, newest notice), and how many."""
+    registered = dict(db.execute(select(Organisation.id, Organisation.registered_at.is_not(None))).all())
+    names = dict(db.execute(select(Organisation.id, Organisation.name)).all())
+    in_wave: dict[tuple, list] = {}
+    for organisation_id, end_date, read_at, sent_at in db.execute(
+        select(Agreement.organisation_id, Agreement.end_date, EndingNotice.read_at, EndingNotice.sent_at)
+        .outerjoin(EndingNotice, EndingNotice.agreement_id == Agreement.id)
+        .where(Agreement.end_date >= today)
+    ):
+        seen = in_wave.setdefault((organisation_id, end_date), [False, None])
+        seen[0] = seen[0] or read_at is not None
+        if sent_at is not None:
+            seen[1] = max(seen[1], sent_at) if seen[1] else sent_at
+    chased: dict[int, list] = {}
+    for (organisation_id, end_date), (read, sent) in in_wave.items():
+        if registered[organisation_id] and read:
+            continue
+        first, any_read, newest = chased.get(organisation_id, (end_date, False, None))
+        chased[organisation_id] = (
+            min(first, end_date),
+            any_read or read,
+            max(newest, sent) if newest and sent else (newest or sent),
+        )
+    rows = sorted(
+        (first, names[organisation_id], organisation_id, registered[organisation_id], read, newest)
+        for organisation_id, (first, read, newest) in chased.items()
+    )
+    return [(name, first, reg, read, newest) for first, name, _id, reg, read, newest in rows], len(rows)
+
+
+def test_the_providers_to_chase_are_those_the_register_gives(db, defaults):
+    from tests.agreements.test_dashboard_scale import register as register_many
+
+    register_many(db, 600, 120, [TODAY + timedelta(days=30 * n) for n in range(-3, 12)], "Chase")
+    # Some registered providers read a notice in their first wave still to end.
+    for notice in db.scalars(select(EndingNotice).where(EndingNotice.read_at.is_(None)).limit(40)):
+        notice.read_at = NOW
+    assert_current(db)
+    for day in (TODAY, TODAY + timedelta(days=100), TODAY + timedelta(days=300)):
+        expected, total = chase_from_register(db, day)
+        assert total and any(read for _name, _end, _registered, read, _sent in expected)
+        if day == TODAY:  # more than are shown, and registered providers among them
+            assert total > queries.UNREACHED_SHOWN and any(registered for _n, _e, registered, *_ in expected)
+        for page in (None, 2):
+            shown = queries.dashboard(db, day, page=page)
+            assert shown.unreached_total == total
+            keys = ("name", "next_end", "registered", "read", "last_sent")
+            assert [tuple(row[key] for key in keys) for row in shown.unreached] == expected[: queries.UNREACHED_SHOWN]
