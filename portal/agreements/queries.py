@@ -611,22 +611,19 @@ def _bids_query(session: Session, replacing):
         stage, outcome = _bid_answers(session, replacing.c.organisation_id, replacing.c.tender_id)
         statement = None
         if stage is not None or outcome is not None:
-            one, nought = literal_column("1"), literal_column("0")  # literals: fewer parameters
             answers = select(
                 replacing.c.end_date,
                 (stage if stage is not None else null()).label("stage"),
                 (outcome if outcome is not None else null()).label("outcome"),
             ).subquery()
+            # Grouped by the answers, each asked once per incumbent (a sum per answer would
+            # ask it again in every sum), and added up per wave by the caller.
             statement = (
                 stage is not None,
                 outcome is not None,
-                select(
-                    answers.c.end_date,
-                    func.sum(case((answers.c.stage == literal_column("'started'"), one), else_=nought)),
-                    func.sum(case((answers.c.stage == literal_column("'submitted'"), one), else_=nought)),
-                    func.sum(case((answers.c.outcome == one, one), else_=nought)),
-                    func.sum(case((answers.c.outcome == nought, one), else_=nought)),
-                ).group_by(answers.c.end_date),
+                select(answers.c.end_date, answers.c.stage, answers.c.outcome, func.count()).group_by(
+                    answers.c.end_date, answers.c.stage, answers.c.outcome
+                ),
             )
         _BIDS_QUERIES[key] = statement
     return _BIDS_QUERIES[key]
@@ -652,12 +649,16 @@ def _waves(session: Session, since: date, today: date, page: Page) -> list[Wave]
             if outcome:
                 wave.awarded = wave.not_awarded = 0
         bounds = {"first": min(waves), "last": max(waves)}
-        for end_date, started, submitted, awarded, not_awarded in session.connection().execute(statement, bounds):
+        for end_date, stage_is, outcome_is, count in session.connection().execute(statement, bounds):
             wave = waves[end_date]
-            if stage:
-                wave.bid_started, wave.bid_submitted = int(started), int(submitted)
-            if outcome:
-                wave.awarded, wave.not_awarded = int(awarded), int(not_awarded)
+            if stage_is == "started":
+                wave.bid_started += count
+            elif stage_is == "submitted":
+                wave.bid_submitted += count
+            if outcome_is == 1:
+                wave.awarded += count
+            elif outcome_is == 0:
+                wave.not_awarded += count
     for wave in waves.values():
         wave.status = wave_status(wave, today)
     return list(waves.values())
