@@ -309,8 +309,6 @@ def dashboard():
         ),
         month_rows=dashboard_page.month_rows(data),
         unreached_rows=dashboard_page.unreached_rows(data),
-        today=today,
-        wave_statuses=queries.WAVE_STATUSES,
         page=data.wave_page,
         page_url=lambda n: f"{here}?page={n}",
     )
