@@ -3,7 +3,8 @@
 One row per end date: its agreements and value, and how many of its incumbents were
 notified, read a notice, registered, were reached, and are reached in every later wave but
 not this one (the providers to chase, summed over the waves still to end); and one row per
-incumbent not reached in a wave, with whether it read a notice and when it was last sent one,
+incumbent not reached in a wave (with its name, to list them in order), whether it read a
+notice and when it was last sent one,
 from which the dashboard lists the first providers to chase. Kept current by
 the transactions that change them (portal/agreements/waves.py), so that the dashboard reads
 a row per wave rather than counting the register. Filled here from the register.
@@ -39,13 +40,15 @@ def upgrade() -> None:
     op.create_table('agreement_chase',
     sa.Column('end_date', sa.Date(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=160), nullable=False),
     sa.Column('read', sa.Integer(), nullable=False),
     sa.Column('last_sent', portal.db.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_agreement_chase_organisation_id_organisation'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('end_date', 'organisation_id', name=op.f('pk_agreement_chase'))
     )
     with op.batch_alter_table('agreement_chase', schema=None) as batch_op:
-        batch_op.create_index('ix_agreement_chase_organisation_end_date', ['organisation_id', 'end_date'], unique=False)
+        batch_op.create_index('ix_agreement_chase_end_date_name', ['end_date', 'name', 'organisation_id'], unique=False)
+        batch_op.create_index('ix_agreement_chase_organisation_end_date', ['organisation_id', 'end_date', 'read', 'last_sent'], unique=False)
     from portal.agreements.waves import refresh
 
     refresh(op.get_bind())

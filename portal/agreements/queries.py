@@ -694,7 +694,6 @@ def _unreached_queries(shown: int):
     earlier, later = chase.alias("earlier"), chase.alias("later")
     first = (
         select(chase.c.organisation_id.label("id"), chase.c.end_date.label("next_end"))
-        .join(Organisation, Organisation.id == chase.c.organisation_id)
         .where(
             chase.c.end_date >= today,
             chase.c.end_date <= bindparam("until", type_=Date),
@@ -706,7 +705,7 @@ def _unreached_queries(shown: int):
             )
             .exists(),
         )
-        .order_by(chase.c.end_date, Organisation.name, Organisation.id)
+        .order_by(chase.c.end_date, chase.c.name, chase.c.organisation_id)
         .limit(shown)
         .subquery()
     )

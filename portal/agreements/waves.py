@@ -34,6 +34,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    String,
     and_,
     bindparam,
     case,
@@ -78,10 +79,16 @@ class AgreementChase(Base):
     soonest first, with whether it read a notice and when it was last sent one."""
 
     __tablename__ = "agreement_chase"
-    __table_args__ = (Index("ix_agreement_chase_organisation_end_date", "organisation_id", "end_date"),)
+    __table_args__ = (
+        # The dashboard's order (soonest wave, then name): its first rows read in order, no sort.
+        Index("ix_agreement_chase_end_date_name", "end_date", "name", "organisation_id"),
+        # A provider's waves to chase (is there an earlier one; what it read and was sent).
+        Index("ix_agreement_chase_organisation_end_date", "organisation_id", "end_date", "read", "last_sent"),
+    )
 
     end_date: Mapped[date] = mapped_column(Date, primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))  # the organisation's, to order by
     read: Mapped[int]  # 1 when it read a notice about one of them (registered providers never)
     last_sent: Mapped[datetime | None] = mapped_column(UtcDateTime)  # its newest notice about them
 
@@ -153,7 +160,7 @@ def _count_statements(every: bool):
         .group_by(pairs.c.end_date)
     )
     chase = (
-        select(pairs.c.end_date, pairs.c.organisation_id, pairs.c.read, pairs.c.last_sent)
+        select(pairs.c.end_date, pairs.c.organisation_id, organisation.c.name, pairs.c.read, pairs.c.last_sent)
         .select_from(pairs.join(organisation, organisation.c.id == pairs.c.organisation_id))
         .where(chased)
     )
@@ -182,8 +189,8 @@ def rechase(session: Session | Connection, dates: list[date] | None = None) -> l
     """The incumbents to chase in the waves on ``dates`` (or every wave), from the register."""
     params = {} if dates is None else {"dates": list(dates)}
     rows = [
-        {"end_date": end_date, "organisation_id": organisation_id, "read": int(read), "last_sent": last_sent}
-        for end_date, organisation_id, read, last_sent in _connection(session).execute(
+        {"end_date": end_date, "organisation_id": organisation_id, "name": name, "read": int(read), "last_sent": sent}
+        for end_date, organisation_id, name, read, sent in _connection(session).execute(
             _count_statements(dates is None)[2], params
         )
     ]
@@ -300,7 +307,7 @@ def _note_changed(session: Session, _context) -> None:
                 touched = touched or _touched(session)
                 touched.agreements.update(n for n in [obj.agreement_id, *_old(obj, "agreement_id")] if n)
                 touched.agreements.update(old.id for old in _old(obj, "agreement"))
-        elif isinstance(obj, Organisation) and _changed(obj, "registered_at"):
+        elif isinstance(obj, Organisation) and _changed(obj, "registered_at", "name"):
             touched = touched or _touched(session)
             touched.organisations.add(obj.id)
 

@@ -250,3 +250,10 @@ def test_the_providers_to_chase_are_those_the_register_gives(db, defaults):
             assert shown.unreached_total == total
             keys = ("name", "next_end", "registered", "read", "last_sent")
             assert [tuple(row[key] for key in keys) for row in shown.unreached] == expected[: queries.UNREACHED_SHOWN]
+
+
+def test_a_provider_renamed_is_listed_under_its_new_name(db, register_of):
+    providers, _agreements = register_of
+    db.merge(providers[2]).name = "Aardvark Care"
+    assert_current(db)
+    assert queries.dashboard(db, TODAY).unreached[0]["name"] == "Aardvark Care"
