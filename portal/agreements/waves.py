@@ -303,7 +303,7 @@ def _note_changed(session: Session, _context) -> None:
                 touched.organisations.update([obj.organisation_id, *_old(obj, "organisation_id")])
                 touched.organisations.update(old.id for old in _old(obj, "organisation"))
         elif isinstance(obj, EndingNotice):
-            if _changed(obj, "read_at", "agreement_id", "agreement"):
+            if _changed(obj, "read_at", "sent_at", "agreement_id", "agreement"):
                 touched = touched or _touched(session)
                 touched.agreements.update(n for n in [obj.agreement_id, *_old(obj, "agreement_id")] if n)
                 touched.agreements.update(old.id for old in _old(obj, "agreement"))
