@@ -43,6 +43,7 @@ from portal.agreements.models import (
     status_rules,
 )
 from portal.agreements.signals import bid_stages_requested, outcomes_requested
+from portal.agreements.waves import AgreementChase, AgreementWave, refresh_touched
 from portal.dates import add_months
 from portal.filters import format_date, format_money
 from portal.pagination import Page
@@ -572,20 +573,51 @@ class Dashboard:
     unreached_total: int = 0
 
 
-def _registered():
-    return case((Organisation.registered_at.is_not(None), 1), else_=0)
+@cache
+def _summary_query():
+    """The statement of ``_summary``, built once: one row of sums over the stored waves (see
+    ``waves``) from ``since``: how many waves, how many of them ended before ``today``,
+    for each month (from ``m<n>`` to ``m<n+1>``, the last open-ended) its agreements and
+    value, and the providers to chase (summed over the waves still to end)."""
+    wave = AgreementWave.__table__
+    since, today = bindparam("since", type_=Date), bindparam("today", type_=Date)
+    read_from = bindparam("read_from", type_=Date)
+    starts = [bindparam(f"m{n}", type_=Date) for n in range(MONTHS_AHEAD + 1)]
+
+    # Literal noughts and ones: fewer parameters to send and plan with.
+    one, nought = literal_column("1"), literal_column("0")
+
+    def total(column, *conditions):
+        return func.coalesce(func.sum(case((and_(*conditions), column), else_=nought)), nought)
+
+    columns = [total(one, wave.c.end_date >= since), total(one, wave.c.end_date >= since, wave.c.end_date < today)]
+    for n in range(MONTHS_AHEAD + 1):
+        ending = [wave.c.end_date >= starts[n]] + ([wave.c.end_date < starts[n + 1]] if n < MONTHS_AHEAD else [])
+        columns += [total(wave.c.agreements, *ending), total(wave.c.value_pence, *ending)]
+    columns.append(total(wave.c.last_chased, wave.c.end_date >= today))
+    return select(*columns).where(wave.c.end_date >= read_from)
 
 
-def _wave_page(session: Session, since: date, today: date, number: int | None) -> Page:
-    """Which page of waves (end dates from ``since``) to show: ``number``, or without one
-    the page holding the first wave still to end."""
-    # One row per end date, grouped along the end-date index (no set of dates built to count
-    # them distinct), then counted.
-    dates = select(Agreement.end_date.label("end_date")).where(Agreement.end_date >= since).group_by(Agreement.end_date)
-    dates = dates.subquery()
-    waves, ended = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((dates.c.end_date < today, 1), else_=0)), 0))
-    ).one()
+def _summary(session: Session, since: date, today: date) -> tuple[int, int, list, tuple[int, int], int]:
+    """(waves from ``since``, how many of them ended, agreements ending in each of the
+    MONTHS_AHEAD months from this one (months with none left out), (agreements, value)
+    ending after them, providers to chase). One query, of the stored waves."""
+    months = [add_months(today.replace(day=1), n) for n in range(MONTHS_AHEAD + 1)]
+    params = {f"m{n}": month for n, month in enumerate(months)}
+    params |= {"since": since, "read_from": min(since, months[0]), "today": today}
+    waves, ended, *counted, to_chase = session.connection().execute(_summary_query(), params).one()
+    by_month, later = [], (0, 0)
+    for n, (count, value) in enumerate(zip(counted[::2], counted[1::2], strict=True)):
+        if n == MONTHS_AHEAD:
+            later = (int(count), int(value))
+        elif count:
+            by_month.append((months[n], int(count), int(value)))
+    return int(waves), int(ended), by_month, later, int(to_chase)
+
+
+def _wave_page(waves: int, ended: int, number: int | None) -> Page:
+    """Which page of ``waves`` to show: ``number``, or without one the page holding the
+    first wave still to end (after the ``ended`` ones)."""
     page = Page(number or 1, WAVES_PER_PAGE, waves)
     if number is None:
         page = Page(min(ended, max(waves - 1, 0)) // WAVES_PER_PAGE + 1, WAVES_PER_PAGE, waves)
@@ -596,41 +628,25 @@ def _wave_page(session: Session, since: date, today: date, number: int | None) -
 def _wave_queries():
     """The statements of ``_waves`` that do not depend on who answers for bids, built once
     (their subqueries cost more to build than to run), with the dates and the page bound."""
+    wave = AgreementWave.__table__
     waves = (
-        select(Agreement.end_date, func.count(Agreement.id), func.coalesce(func.sum(Agreement.annual_value_pence), 0))
-        .where(Agreement.end_date >= bindparam("since", type_=Date))
-        .group_by(Agreement.end_date)
-        .order_by(Agreement.end_date)
+        select(
+            wave.c.end_date,
+            wave.c.agreements,
+            wave.c.value_pence,
+            wave.c.incumbents,
+            wave.c.notified,
+            wave.c.read,
+            wave.c.registered,
+            wave.c.reached,
+        )
+        .where(wave.c.end_date >= bindparam("since", type_=Date))
+        .order_by(wave.c.end_date)
         .limit(bindparam("size"))
         .offset(bindparam("offset"))
     )
     in_page = and_(
         Agreement.end_date >= bindparam("first", type_=Date), Agreement.end_date <= bindparam("last", type_=Date)
-    )
-    # One row per (wave, incumbent): whether it was sent a notice and read one.
-    pairs = (
-        select(
-            Agreement.end_date.label("end_date"),
-            Agreement.organisation_id.label("organisation_id"),
-            case((func.count(EndingNotice.id) > 0, 1), else_=0).label("notified"),
-            case((func.count(EndingNotice.read_at) > 0, 1), else_=0).label("read"),
-        )
-        .outerjoin(EndingNotice, EndingNotice.agreement_id == Agreement.id)
-        .where(in_page)
-        .group_by(Agreement.end_date, Agreement.organisation_id)
-        .subquery()
-    )
-    reached = (
-        select(
-            pairs.c.end_date,
-            func.count(),
-            func.sum(pairs.c.notified),
-            func.sum(pairs.c.read),
-            func.sum(_registered()),
-            func.sum(_registered() * pairs.c.read),
-        )
-        .join(Organisation, Organisation.id == pairs.c.organisation_id)
-        .group_by(pairs.c.end_date)
     )
     # Only incumbents whose agreements have a replacing tender can have bid for it.
     replacing = (
@@ -643,88 +659,73 @@ def _wave_queries():
         .group_by(Agreement.end_date, Agreement.organisation_id)
         .subquery()
     )
-    return waves, reached, replacing
+    return waves, replacing
+
+
+_BIDS_QUERIES: dict = {}
+
+
+def _bids_query(session: Session, replacing):
+    """(whether bids are answered, whether outcomes are, the statement counting them per wave
+    of the page), or None when neither domain answers. The domains' answers are SQL built
+    from the asking columns alone, so the statement is built once for the receivers
+    connected (the cache is keyed on them: an app without a domain answers differently)."""
+    key = (tuple(bid_stages_requested.receivers), tuple(outcomes_requested.receivers))
+    if key not in _BIDS_QUERIES:
+        stage, outcome = _bid_answers(session, replacing.c.organisation_id, replacing.c.tender_id)
+        statement = None
+        if stage is not None or outcome is not None:
+            answers = select(
+                replacing.c.end_date,
+                (stage if stage is not None else null()).label("stage"),
+                (outcome if outcome is not None else null()).label("outcome"),
+            ).subquery()
+            # Grouped by the answers, each asked once per incumbent (a sum per answer would
+            # ask it again in every sum), and added up per wave by the caller.
+            statement = (
+                stage is not None,
+                outcome is not None,
+                select(answers.c.end_date, answers.c.stage, answers.c.outcome, func.count()).group_by(
+                    answers.c.end_date, answers.c.stage, answers.c.outcome
+                ),
+            )
+        _BIDS_QUERIES[key] = statement
+    return _BIDS_QUERIES[key]
 
 
 def _waves(session: Session, since: date, today: date, page: Page) -> list[Wave]:
-    """The page's waves with their counts, each counted in the database (one row per wave),
-    the bids and outcomes too: the domains above answer with SQL for the (incumbent,
+    """The page's waves with their counts, as stored (see ``waves``); the bids and outcomes
+    counted in the database: the domains above answer with SQL for the (incumbent,
     replacing tender) pairs of the page's waves, so no other bid is read."""
-    waves_query, reached_query, replacing = _wave_queries()
+    waves_query, replacing = _wave_queries()
     waves = {
-        end_date: Wave(end_date, count, value)
-        for end_date, count, value in session.execute(
-            waves_query, {"since": since, "size": page.size, "offset": page.offset}
-        )
+        row[0]: Wave(*row)
+        for row in session.connection().execute(waves_query, {"since": since, "size": page.size, "offset": page.offset})
     }
     if not waves:
         return []
-    bounds = {"first": min(waves), "last": max(waves)}
-    for end_date, incumbents, notified, read, registered, reached in session.execute(reached_query, bounds):
-        wave = waves[end_date]
-        wave.incumbents, wave.notified, wave.read = incumbents, int(notified), int(read)
-        wave.registered, wave.reached = int(registered), int(reached)
-    stage, outcome = _bid_answers(session, replacing.c.organisation_id, replacing.c.tender_id)
-    if stage is not None or outcome is not None:
+    bids = _bids_query(session, replacing)
+    if bids is not None:
+        stage, outcome, statement = bids
         for wave in waves.values():
-            if stage is not None:
+            if stage:
                 wave.bid_started = wave.bid_submitted = 0
-            if outcome is not None:
+            if outcome:
                 wave.awarded = wave.not_awarded = 0
-        answers = select(
-            replacing.c.end_date,
-            (stage if stage is not None else null()).label("stage"),
-            (outcome if outcome is not None else null()).label("outcome"),
-        ).subquery()
-        for end_date, started, submitted, awarded, not_awarded in session.execute(
-            select(
-                answers.c.end_date,
-                func.sum(case((answers.c.stage == "started", 1), else_=0)),
-                func.sum(case((answers.c.stage == "submitted", 1), else_=0)),
-                func.sum(case((answers.c.outcome == 1, 1), else_=0)),
-                func.sum(case((answers.c.outcome == 0, 1), else_=0)),
-            ).group_by(answers.c.end_date),
-            bounds,
-        ):
+        bounds = {"first": min(waves), "last": max(waves)}
+        for end_date, stage_is, outcome_is, count in session.connection().execute(statement, bounds):
             wave = waves[end_date]
-            if stage is not None:
-                wave.bid_started, wave.bid_submitted = int(started), int(submitted)
-            if outcome is not None:
-                wave.awarded, wave.not_awarded = int(awarded), int(not_awarded)
+            if stage_is == "started":
+                wave.bid_started += count
+            elif stage_is == "submitted":
+                wave.bid_submitted += count
+            if outcome_is == 1:
+                wave.awarded += count
+            elif outcome_is == 0:
+                wave.not_awarded += count
     for wave in waves.values():
         wave.status = wave_status(wave, today)
     return list(waves.values())
-
-
-@cache
-def _by_month_query():
-    """The statement of ``_by_month``, built once: for each month (from ``m<n>`` to
-    ``m<n+1>``, the last open-ended) its count and value, each a range of the (end date,
-    ...) index read from the index alone. One row of scalar subqueries: a UNION of the
-    months got a parallel plan on PostgreSQL, which cost more than the counting."""
-    starts = [bindparam(f"m{n}", type_=Date) for n in range(MONTHS_AHEAD + 1)]
-    columns = []
-    for n in range(MONTHS_AHEAD + 1):
-        ending = [Agreement.end_date >= starts[n]] + ([Agreement.end_date < starts[n + 1]] if n < MONTHS_AHEAD else [])
-        columns += [
-            select(func.count(Agreement.id)).where(*ending).scalar_subquery(),
-            select(func.coalesce(func.sum(Agreement.annual_value_pence), 0)).where(*ending).scalar_subquery(),
-        ]
-    return select(*columns)
-
-
-def _by_month(session: Session, today: date) -> tuple[list[tuple[date, int, int]], tuple[int, int]]:
-    """Agreements ending in each of the MONTHS_AHEAD months from this one (months with
-    none left out), and (agreements, value) ending after them. One query."""
-    months = [add_months(today.replace(day=1), n) for n in range(MONTHS_AHEAD + 1)]
-    by_month, later = [], (0, 0)
-    counted = session.execute(_by_month_query(), {f"m{n}": month for n, month in enumerate(months)}).one()
-    for n, (count, value) in enumerate(zip(counted[::2], counted[1::2], strict=True)):
-        if n == MONTHS_AHEAD:
-            later = (count, int(value))
-        elif count:
-            by_month.append((months[n], count, int(value)))
-    return sorted(by_month), later
 
 
 def _read_in_wave(organisation_id, end_date):
@@ -751,39 +752,34 @@ def _unreached_queries(shown: int):
     def chased(agreement):
         return or_(Organisation.registered_at.is_(None), ~_read_in_wave(agreement.organisation_id, agreement.end_date))
 
-    earlier, same = aliased(Agreement), aliased(Agreement)
+    # The first ``shown`` (wave, provider) rows of the stored incumbents to chase (see
+    # ``waves``), each the provider's first wave to chase still to end, soonest first.
+    chase = AgreementChase.__table__
+    earlier, later = chase.alias("earlier"), chase.alias("later")
     first = (
-        select(Agreement.organisation_id.label("id"), Agreement.end_date.label("next_end"))
-        .join(Organisation, Organisation.id == Agreement.organisation_id)
+        select(chase.c.organisation_id.label("id"), chase.c.end_date.label("next_end"))
         .where(
-            Agreement.end_date >= today,
-            Agreement.end_date <= bindparam("until", type_=Date),
-            chased(Agreement),
-            ~select(earlier.id)
+            chase.c.end_date >= today,
+            chase.c.end_date <= bindparam("until", type_=Date),
+            ~select(earlier.c.end_date)
             .where(
-                earlier.organisation_id == Agreement.organisation_id,
-                earlier.end_date >= today,
-                earlier.end_date < Agreement.end_date,
-                chased(earlier),
+                earlier.c.organisation_id == chase.c.organisation_id,
+                earlier.c.end_date >= today,
+                earlier.c.end_date < chase.c.end_date,
             )
             .exists(),
-            Agreement.id
-            == select(func.min(same.id))
-            .where(same.organisation_id == Agreement.organisation_id, same.end_date == Agreement.end_date)
-            .scalar_subquery(),
         )
-        .order_by(Agreement.end_date, Organisation.name, Organisation.id)
+        .order_by(chase.c.end_date, chase.c.name, chase.c.organisation_id)
         .limit(shown)
         .subquery()
     )
-    # Notices about the agreements in the waves chased, for the providers shown only.
-    notice, agreement = aliased(EndingNotice), aliased(Agreement)
 
+    # Over the provider's waves to chase still to end: whether it read a notice about their
+    # agreements, and when it was last sent one.
     def over_chased(column):
         return (
             select(column)
-            .join(agreement, agreement.id == notice.agreement_id)
-            .where(agreement.organisation_id == Organisation.id, agreement.end_date >= today, chased(agreement))
+            .where(later.c.organisation_id == Organisation.id, later.c.end_date >= today)
             .scalar_subquery()
         )
 
@@ -794,9 +790,8 @@ def _unreached_queries(shown: int):
             Organisation.contact_email,
             Organisation.registered_at,
             first.c.next_end,
-            over_chased(func.count(notice.id)),
-            over_chased(func.count(notice.read_at)),
-            over_chased(func.max(notice.sent_at)),
+            over_chased(func.max(later.c.read)),
+            over_chased(func.max(later.c.last_sent)),
         )
         .join(first, first.c.id == Organisation.id)
         .order_by(first.c.next_end, Organisation.name, Organisation.id)
@@ -811,18 +806,21 @@ def _unreached_queries(shown: int):
     return rows, total
 
 
-def _unreached(session: Session, today: date, shown: int, waves: list[Wave] = ()) -> tuple[list[dict], int]:
+def _unreached(
+    session: Session, today: date, shown: int, waves: list[Wave] = (), total: int | None = None
+) -> tuple[list[dict], int]:
     """The providers with agreements still to end that in some wave have not registered or
-    read no notice, soonest ending first (the first ``shown``), and how many there are.
+    read no notice, soonest ending first (the first ``shown``), and how many there are:
+    ``total`` when given (the dashboard sums it from the stored waves), else counted.
 
-    The first ``shown`` are read along the end-date index, stopping once there are enough:
-    a (wave, provider) is a row when it is the provider's first wave to chase (none earlier
-    still to end), counted once (its first agreement that day).
+    The first ``shown`` are read from the stored (wave, provider) rows of the incumbents
+    not reached (see ``waves``), soonest wave first, stopping once there are enough: a row is
+    shown when it is the provider's first wave to chase (none earlier still to end).
 
     ``waves`` (already counted) bound the search: every provider not reached in a wave still
     to end has its first wave to chase on or before it, so once one wave has ``shown`` such
-    providers, the first ``shown`` all end by then, and later agreements need not be read."""
-    rows, total = _unreached_queries(shown)
+    providers, the first ``shown`` all end by then, and later rows need not be read."""
+    rows, count = _unreached_queries(shown)
     until = min(
         (w.end_date for w in waves if w.end_date >= today and w.incumbents - w.reached >= shown),
         default=date.max,
@@ -833,15 +831,15 @@ def _unreached(session: Session, today: date, shown: int, waves: list[Wave] = ()
             "name": name,
             "contact_email": contact_email,
             "registered": registered_at is not None,
-            "notified": bool(notices),
+            "notified": last_sent is not None,  # every notice has its time sent
             "read": bool(reads),
             "next_end": end_date,
             "last_sent": last_sent,
         }
-        for organisation_id, name, contact_email, registered_at, end_date, notices, reads, last_sent in session.execute(
-            rows, {"today": today, "until": until}
+        for organisation_id, name, contact_email, registered_at, end_date, reads, last_sent in (
+            session.connection().execute(rows, {"today": today, "until": until})
         )
-    ], session.scalar(total, {"today": today})
+    ], (session.scalar(count, {"today": today}) if total is None else total)
 
 
 def dashboard(
@@ -857,14 +855,17 @@ def dashboard(
     registered (and started or submitted a bid for the replacing tender, and were awarded or
     not: asked of the domains above, left None when they are not there), and its status;
     agreements ending in each month of the year ahead; and the first incumbents not yet
-    reached (not registered, or no notice read), with how many there are. Everything is
-    counted in the database, in a fixed number of queries whatever the size."""
+    reached (not registered, or no notice read), with how many there are. The counts are
+    read from the stored waves (``waves``: a row per end date, whatever the number of
+    agreements); the bids, outcomes and incumbents shown are read for the page's waves and
+    the providers shown only. A fixed number of queries whatever the size."""
     since = add_months(today, -months_back)
+    refresh_touched(session)  # this transaction's own changes, if it made any, are counted
     result = Dashboard()
-    result.wave_page = _wave_page(session, since, today, page)
+    waves, ended, result.by_month, result.later, to_chase = _summary(session, since, today)
+    result.wave_page = _wave_page(waves, ended, page)
     result.waves = _waves(session, since, today, result.wave_page)
-    result.by_month, result.later = _by_month(session, today)
-    result.unreached, result.unreached_total = _unreached(session, today, unreached_shown, result.waves)
+    result.unreached, result.unreached_total = _unreached(session, today, unreached_shown, result.waves, total=to_chase)
     return result
 
 

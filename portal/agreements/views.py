@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from portal import clock
 from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import Role
-from portal.agreements import exports, importing, queries, services
+from portal.agreements import dashboard_page, exports, importing, queries, services
 from portal.agreements.forms import CategoryForm, ExtensionForm, ImportForm, ManualNoticeForm, PeriodForm, ScheduleForm
 from portal.agreements.models import Agreement, AgreementStatus, DeliveryMode, EndingNotice, ServiceCategory
 from portal.agreements.policies import REGISTER_ROLES, can_read_notice
@@ -343,13 +343,17 @@ def dashboard():
     # incumbents bid, and who was awarded, the queries ask of the bids and awards domains.
     number = page_number(request.args["page"]) if "page" in request.args else None
     data = queries.dashboard(session, today, page=number)
+    here = url_for("agreements.dashboard")
     return render_template(
         "agreements/dashboard.html",
         data=data,
-        today=today,
-        wave_statuses=queries.WAVE_STATUSES,
+        wave_rows=dashboard_page.wave_rows(
+            data.waves, url_for("agreements.incumbents"), url_for("agreements.register")
+        ),
+        month_rows=dashboard_page.month_rows(data),
+        unreached_rows=dashboard_page.unreached_rows(data),
         page=data.wave_page,
-        page_url=lambda n: url_for("agreements.dashboard", page=n),
+        page_url=lambda n: f"{here}?page={n}",
     )
 
 

@@ -174,14 +174,14 @@ def test_the_incumbents_to_chase_are_the_same_when_read_only_up_to_a_full_wave(d
     seen = []
     real = queries._unreached
 
-    def spy(session, today, shown, waves=()):
+    def spy(session, today, shown, waves=(), **stored):
         bounding = [w.end_date for w in waves if w.end_date >= today and w.incumbents - w.reached >= shown]
         seen.append(min(bounding, default=None))
-        return real(session, today, shown, waves)
+        return real(session, today, shown, waves, **stored)
 
     monkeypatch.setattr(queries, "_unreached", spy)
     for page in (None, 1, 3):
         shown = queries.dashboard(db, TODAY, page=page)
-        every = real(db, TODAY, UNREACHED_SHOWN)  # no waves given: no bound
+        every = real(db, TODAY, UNREACHED_SHOWN)  # no waves given: no bound, and counted
         assert (shown.unreached, shown.unreached_total) == every
     assert seen[0] is not None and seen[0] >= TODAY  # the landing page's waves did bound the read
