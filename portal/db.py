@@ -275,6 +275,7 @@ def init_app(app: Flask) -> None:
     maker = sessionmaker(bind=engine, expire_on_commit=False, class_=PortalSession)
     # Once for every session the maker makes (listening per session costs on every request).
     event.listen(maker, "after_flush", _note_write)
+    event.listen(maker, "do_orm_execute", _note_statement_write)
     app.extensions["db_sessionmaker"] = maker
 
     @app.teardown_request
@@ -297,6 +298,14 @@ def get_session() -> Session:
 
 def _note_write(session: Session, _flush_context) -> None:
     session.info["wrote"] = True
+
+
+def _note_statement_write(orm_execute_state) -> None:
+    # Anything but a SELECT given to session.execute (an INSERT, UPDATE or DELETE, or
+    # text) counts as a write, as a flush does. (A SELECT of columns does not come here:
+    # PortalSession runs it on the connection.)
+    if not orm_execute_state.is_select:
+        orm_execute_state.session.info["wrote"] = True
 
 
 def _forget_queued(session: Session) -> None:
@@ -384,8 +393,12 @@ def unit_of_work(view: Callable) -> Callable:
                 raise WriteOnGet(f"{request.method} {request.path} wrote to the database")
             if wrote or response.status_code >= 400:
                 discard()
-            # A page that only read has nothing to undo: the teardown's close ends its
-            # transaction, and a rollback here would be a second one on every page.
+            elif not (session.new or session.dirty or session.deleted):
+                # A page that only read, with nothing pending, ends its transaction with a
+                # COMMIT, which has nothing to keep: on PostgreSQL a ROLLBACK makes psycopg
+                # forget the statements it had prepared on the connection, so every page
+                # would have each of its statements parsed and planned again (issue 13).
+                session.commit()
         return response
 
     return run_in_transaction

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +19,7 @@ from portal import create_app
 from portal import db as portal_db
 from portal.auth import public
 from portal.providers.models import District
+from tests import factories
 
 
 class TooLate(Exception):
@@ -90,6 +91,21 @@ def uow_app(app):
         add("Read receipt")
         return "ok"
 
+    @route("/uow/get-reads", methods=("GET",))
+    def get_reads():
+        return str(len(portal_db.get_session().scalars(select(District.name)).all()))
+
+    @route("/uow/get-changes-unflushed", methods=("GET",))
+    def get_changes_unflushed():
+        district = portal_db.get_session().scalar(select(District))
+        district.name = "Changed on GET"  # never flushed
+        return "ok"
+
+    @route("/uow/get-executes-a-write", methods=("GET",))
+    def get_executes_a_write():
+        portal_db.get_session().execute(update(District).values(name="Updated on GET"))
+        return "ok"
+
     @route("/uow/too-late")
     def too_late():
         add("Too late")
@@ -147,6 +163,32 @@ def test_a_get_that_writes_is_an_error_and_writes_nothing(uow_app, db):
     finally:
         uow_app.config["PROPAGATE_UNEXPECTED"] = False
     assert names(db) == set()
+
+
+def test_a_page_that_only_read_ends_with_a_commit_and_one_with_changes_pending_keeps_none(uow_app, db):
+    """A read-only page's transaction ends with COMMIT (on PostgreSQL a ROLLBACK makes the
+    driver forget its prepared statements); one holding an unflushed change is rolled back,
+    and a statement that writes is a write on GET like a flush."""
+    make = factories.make_district
+    make(db, "Kept")
+    db.commit()
+    commits = []
+    maker = uow_app.extensions["db_sessionmaker"]
+    listener = lambda session: commits.append(session)  # noqa: E731
+    event.listen(maker, "after_commit", listener)
+    try:
+        client = uow_app.test_client()
+        assert client.get("/uow/get-reads").get_data(as_text=True) == "1"
+        assert len(commits) == 1
+        assert client.get("/uow/get-changes-unflushed").status_code == 200
+        assert len(commits) == 1
+        uow_app.config["PROPAGATE_UNEXPECTED"] = True
+        with pytest.raises(portal_db.WriteOnGet):
+            client.get("/uow/get-executes-a-write")
+    finally:
+        uow_app.config["PROPAGATE_UNEXPECTED"] = False
+        event.remove(maker, "after_commit", listener)
+    assert names(db) == {"Kept"}
 
 
 def test_a_get_may_write_only_when_the_view_says_so(uow_app, db):
