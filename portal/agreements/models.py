@@ -113,6 +113,8 @@ class Agreement(Base):
         ),
         # An incumbent's agreements in a wave (the incumbents still to chase).
         Index("ix_agreement_organisation_end_date", "organisation_id", "end_date"),
+        # The register's default order, read from the index rather than sorted per page.
+        Index("ix_agreement_end_date_reference", "end_date", "reference"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
