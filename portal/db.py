@@ -8,8 +8,13 @@ roll back; services ``flush`` (so a constraint fails inside the service, where
 it can be handled). GET requests never write: their work is rolled back, except
 where a view calls :func:`allow_write_on_get`. The documented exceptions: a
 notice marked read when its reader opens it, the emailed email-verification
-link.
+link. (A GET that only read, with nothing written or pending, ends with a COMMIT
+that has nothing to keep: see :func:`unit_of_work`.)
 ``flask`` commands and the worker use :func:`transaction`, one per item.
+
+The session is a :class:`PortalSession`: a SELECT of columns runs on its connection,
+without the ORM's result machinery. On SQLite, writers take turns on a file lock
+(:class:`SqliteWriterLock`) rather than SQLite's sleeping busy handler.
 """
 
 from __future__ import annotations
