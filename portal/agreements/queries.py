@@ -209,15 +209,21 @@ def _register_statements(conditions: list, sort: str) -> tuple[Select, Select]:
 
     The rows, each with the number of matching agreements (counted once, by a subquery not
     correlated with the rows). Then the districts and delivery modes of the same page's
-    agreements (each in the order the entity's relationships keep them: district by name, mode
-    by its stored name) and the filter's categories and districts, in one round trip: the
-    page's ids picked again by the database rather than sent as a list of parameters."""
-    total = _register_count(conditions).correlate(None).scalar_subquery()
+    agreements, given as the list "ids" (each in the order the entity's relationships keep
+    them: district by name, mode by its stored name) and the filter's categories and
+    districts, in one round trip. The
+    unfiltered register's total is the sum of the waves' stored counts (``waves``), which
+    grows with the number of end dates, not of agreements."""
+    if conditions:
+        total = _register_count(conditions).correlate(None).scalar_subquery()
+    else:  # every agreement: the waves' stored counts add up to it, without counting them all
+        total = select(func.coalesce(func.sum(AgreementWave.__table__.c.agreements), 0)).scalar_subquery()
     rows = _register_page_of((*_REGISTER_COLUMNS, total), conditions, sort).join(
         _category, _agreement.c.category_id == _category.c.id
     )
-    page = _register_page_of((_agreement.c.id,), conditions, sort).cte("page")
-    ids = select(page.c.id)
+    # The page's ids, sent back as a list: picked again by the database (a CTE of the page),
+    # PostgreSQL joined them to every agreement's districts and modes by a full scan.
+    ids = bindparam("ids", expanding=True)
     details = union_all(
         select(
             agreement_district.c.agreement_id.label("id"),
@@ -263,7 +269,7 @@ def register_page(session: Session, f: RegisterFilter, today: date, number: int 
         page = Page(1, PAGE_SIZE, 0)
     districts, modes = defaultdict(list), defaultdict(list)
     categories, district_choices = [], []
-    for row_id, kind, name in session.execute(details_query, bounds).all():
+    for row_id, kind, name in session.execute(details_query, {"ids": [row[0] for row in result]}).all():
         if kind == _DETAIL_DISTRICT:
             districts[row_id].append(name)
         elif kind == _DETAIL_MODE:
