@@ -912,27 +912,3 @@ def ending_in_financial_year_with_extensions(session: Session, start: date, end:
         .group_by(Agreement.end_date)
     ).all()
     return {end_date: int(extended) for end_date, extended in rows}
-
-
-# Built once, with a bound parameter: a provider's home page runs both on every visit.
-_PROVIDER_AGREEMENTS = (
-    select(Agreement)
-    .where(Agreement.organisation_id == bindparam("organisation_id"))
-    .options(joinedload(Agreement.category))
-    .order_by(Agreement.end_date, Agreement.reference)
-)
-_PROVIDER_NOTICES = (
-    select(EndingNotice)
-    .where(EndingNotice.organisation_id == bindparam("organisation_id"))
-    .order_by(EndingNotice.read_at.is_not(None), EndingNotice.sent_at.desc(), EndingNotice.id.desc())
-    .limit(100)
-)
-
-
-def provider_home(session: Session, organisation_id: int) -> tuple[list[Agreement], list[EndingNotice]]:
-    """A provider's own agreements (soonest ending first) and notices (unread first)."""
-    asked = {"organisation_id": organisation_id}
-    return (
-        session.scalars(_PROVIDER_AGREEMENTS, asked).unique().all(),
-        session.scalars(_PROVIDER_NOTICES, asked).all(),
-    )
