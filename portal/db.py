@@ -24,15 +24,19 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC
 from functools import wraps
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import CompoundSelect, Enum, MetaData, Select, create_engine, event
+from sqlalchemy import CompoundSelect, Enum, MetaData, Select, create_engine, event, exc
 from sqlalchemy.engine import Engine, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import ColumnClause
+from sqlalchemy.sql.selectable import CTE
 from sqlalchemy.types import DateTime, TypeDecorator
 
 NAMING_CONVENTION = {
@@ -222,21 +226,84 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    engine = create_engine(url, echo=echo)
+    _ping_connections_back_from_idle(engine)
+    return engine
 
 
-def _reads_columns_only(statement) -> bool:
-    """Whether ``statement`` is a SELECT of columns (and expressions of them), not of mapped
-    entities or bundles: its rows are plain rows, with nothing for the ORM to build."""
+PING_AFTER_IDLE_SECONDS = 1.0  # a pooled connection unused for longer is pinged before use
+_RETURNED_AT = "portal.returned_to_pool_at"
+
+
+def _ping_connections_back_from_idle(engine: Engine) -> None:
+    """Ping a pooled connection before it is used only if it has been idle for a while.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: one more round trip on
+    every request, and on PostgreSQL a request is a handful of them (issue 13's
+    submission). Under load a connection goes back to work within milliseconds of
+    its last request, which has just proven it alive; the ones that may have died
+    (a database restarted, a server that dropped idle connections) are the idle ones,
+    and those are pinged. A ping that finds the connection dead invalidates the
+    pool's connections opened before it, and the pool connects afresh, as
+    pre-ping would; a request that meets a connection dropped in the last second
+    fails like any database error (and invalidates the pool in the same way).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _remember_when_returned(_dbapi_connection, record) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        returned_at = record.info.get(_RETURNED_AT)  # none yet: connected just now
+        if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.InvalidatePoolError() from error  # the pool connects afresh
+            raise
+
+
+READS, WRITES = "reads", "writes"
+
+
+def _select_of_columns(statement) -> str | None:
+    """``READS`` for a SELECT of columns (and expressions of them), not of mapped entities
+    or bundles, whose rows are plain rows with nothing for the ORM to build; ``WRITES`` for
+    such a SELECT that also writes in its WITH (PostgreSQL's data-modifying CTEs); None for
+    anything else. Worked out once per statement: statements are immutable, and most are
+    built once and run on every request."""
+    if not isinstance(statement, (Select, CompoundSelect)):
+        return None
+    kind = _KINDS.get(statement)
+    if kind is None:
+        kind = _KINDS[statement] = _kind_of_select(statement)
+    return kind or None
+
+
+_KINDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # statement -> kind, "" for neither
+
+
+def _kind_of_select(statement) -> str:
     if isinstance(statement, CompoundSelect):  # a UNION of such SELECTs
-        return all(_reads_columns_only(part) for part in statement.selects)
+        kinds = {_kind_of_select(part) for part in statement.selects}
+        return "" if "" in kinds else WRITES if WRITES in kinds else READS
     if not isinstance(statement, Select):
-        return False
+        return ""
+    kind = READS
+    if (statement._independent_ctes or statement._from_obj) and _writes_in_ctes(
+        statement._independent_ctes, statement._from_obj
+    ):
+        kind = WRITES
     for column in statement._raw_columns:  # what select() was given, before any compiling
         marks = column._annotations
         if "bundle" in marks or ("parententity" in marks and column.is_selectable):
-            return False
-    return True
+            return ""
+        if isinstance(column, ColumnClause) and _is_a_write(column.table):  # a column of a CTE that writes
+            kind = WRITES
+    return kind
 
 
 class PortalSession(Session):
@@ -246,25 +313,35 @@ class PortalSession(Session):
     connection (the ORM's result set-up, per execution), for rows that are the same: most
     page reads select only the columns they show, so that was a large share of every
     page's time (issue 13). Pending changes are still flushed first, as autoflush would.
-    Entities, bundles, DML and any call with options go through the ORM as before.
+    A SELECT of columns that writes in its WITH (a data-modifying CTE) runs there too, and
+    counts as a write, as a flush does. Entities, bundles, DML and any call with options
+    go through the ORM as before.
     """
 
     def execute(self, statement, params=None, **options) -> Result:
-        if options or not _reads_columns_only(statement):
+        kind = None if options else _select_of_columns(statement)
+        if kind is None:
             return super().execute(statement, params, **options)
-        if self.autoflush and not self._flushing:
-            self.flush()  # does nothing when there is nothing pending
-        return self.connection().execute(statement, params)
+        return self._on_connection(statement, params, kind)
 
     def scalar(self, statement, params=None, **options):
-        if options or not _reads_columns_only(statement):
+        kind = None if options else _select_of_columns(statement)
+        if kind is None:
             return super().scalar(statement, params, **options)
-        return self.execute(statement, params).scalar()
+        return self._on_connection(statement, params, kind).scalar()
 
     def scalars(self, statement, params=None, **options):
-        if options or not _reads_columns_only(statement):
+        kind = None if options else _select_of_columns(statement)
+        if kind is None:
             return super().scalars(statement, params, **options)
-        return self.execute(statement, params).scalars()
+        return self._on_connection(statement, params, kind).scalars()
+
+    def _on_connection(self, statement, params, kind: str) -> Result:
+        if self.autoflush and not self._flushing:
+            self.flush()  # does nothing when there is nothing pending
+        if kind == WRITES:
+            self.info["wrote"] = True
+        return self.connection().execute(statement, params)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -307,10 +384,31 @@ def _note_write(session: Session, _flush_context) -> None:
 
 def _note_statement_write(orm_execute_state) -> None:
     # Anything but a SELECT given to session.execute (an INSERT, UPDATE or DELETE, or
-    # text) counts as a write, as a flush does. (A SELECT of columns does not come here:
-    # PortalSession runs it on the connection.)
-    if not orm_execute_state.is_select:
+    # text), or a SELECT that writes in its WITH, counts as a write, as a flush does. (A
+    # SELECT of columns that only reads does not come here: PortalSession runs it on the
+    # connection.)
+    if not orm_execute_state.is_select or _writes_in_with(orm_execute_state.statement):
         orm_execute_state.session.info["wrote"] = True
+
+
+def _writes_in_with(statement) -> bool:
+    """Whether a SELECT writes: an INSERT, UPDATE or DELETE as a CTE (PostgreSQL's
+    data-modifying WITH) that it selects from (by a column or in its FROM) or that was
+    added to it with ``add_cte``. (Read from what the SELECT was given: working out its
+    final FROM list costs as much as compiling it.)"""
+    if not isinstance(statement, Select):
+        return False
+    named = (column.table for column in statement._raw_columns if isinstance(column, ColumnClause))
+    return _writes_in_ctes(statement._independent_ctes, statement._from_obj, named)
+
+
+def _writes_in_ctes(*groups) -> bool:
+    return any(_is_a_write(cte) for group in groups for cte in group)
+
+
+def _is_a_write(selectable) -> bool:
+    """Whether ``selectable`` is a CTE of an INSERT, UPDATE or DELETE."""
+    return isinstance(selectable, CTE) and isinstance(selectable.element, UpdateBase)
 
 
 def _forget_queued(session: Session) -> None:

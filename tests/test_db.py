@@ -106,6 +106,14 @@ def uow_app(app):
         portal_db.get_session().execute(update(District).values(name="Updated on GET"))
         return "ok"
 
+    @route("/uow/get-selects-from-a-write", methods=("GET",))
+    def get_selects_from_a_write():
+        # A SELECT of columns that writes in its WITH (PostgreSQL): run on the connection
+        # (PortalSession), yet a write like any other.
+        table = District.__table__
+        renamed = update(table).values(name="Renamed in a CTE").returning(table.c.id).cte("renamed")
+        return str(len(portal_db.get_session().execute(select(renamed.c.id)).all()))
+
     @route("/uow/too-late")
     def too_late():
         add("Too late")
@@ -155,13 +163,17 @@ def test_a_refused_or_failed_request_writes_nothing(uow_app, db, path, status):
     assert names(db) == set()
 
 
-def test_a_get_that_writes_is_an_error_and_writes_nothing(uow_app, db):
+def assert_refused_as_a_write_on_get(uow_app, path: str) -> None:
     uow_app.config["PROPAGATE_UNEXPECTED"] = True
     try:
         with pytest.raises(portal_db.WriteOnGet):
-            uow_app.test_client().get("/uow/get-writes")
+            uow_app.test_client().get(path)
     finally:
         uow_app.config["PROPAGATE_UNEXPECTED"] = False
+
+
+def test_a_get_that_writes_is_an_error_and_writes_nothing(uow_app, db):
+    assert_refused_as_a_write_on_get(uow_app, "/uow/get-writes")
     assert names(db) == set()
 
 
@@ -188,6 +200,22 @@ def test_a_page_that_only_read_ends_with_a_commit_and_one_with_changes_pending_k
     finally:
         uow_app.config["PROPAGATE_UNEXPECTED"] = False
         event.remove(maker, "after_commit", listener)
+    assert names(db) == {"Kept"}
+
+
+def test_a_select_that_writes_in_its_with_runs_on_the_connection_and_counts_as_a_write(uow_app, db):
+    """A SELECT of columns over a data-modifying CTE (PostgreSQL's one-round-trip writes)
+    takes PortalSession's short path, but a GET that runs one is refused like any write."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has no data-modifying WITH")
+    factories.make_district(db, "Kept")
+    db.commit()
+    table = District.__table__
+    renamed = update(table).values(name="x").returning(table.c.id).cte("renamed")
+    assert portal_db._select_of_columns(select(renamed.c.id)) == portal_db.WRITES
+    assert portal_db._select_of_columns(select(table.c.id).add_cte(renamed)) == portal_db.WRITES
+    assert portal_db._select_of_columns(select(table.c.id)) == portal_db.READS
+    assert_refused_as_a_write_on_get(uow_app, "/uow/get-selects-from-a-write")
     assert names(db) == {"Kept"}
 
 
@@ -328,4 +356,40 @@ def test_sqlite_writers_queue_on_the_writer_lock_and_it_is_let_go_however_a_tran
         connection.execute(text("INSERT INTO row (n) VALUES (4)"))
     with engine.connect() as connection:
         assert connection.execute(text("SELECT n FROM row ORDER BY n")).scalars().all() == [1, 2, 4]
+    engine.dispose()
+
+
+def test_a_pooled_connection_is_pinged_only_after_idling_and_a_dead_one_is_replaced(database_url, monkeypatch):
+    """On PostgreSQL a connection back at work within ``PING_AFTER_IDLE_SECONDS`` is used
+    without a ping (one round trip less per request); one idle for longer is pinged, and
+    if the database has dropped it, the pool connects afresh and the request never sees it."""
+    from sqlalchemy import text
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite's connections are files in this process: nothing to ping")
+    engine = portal_db.make_engine(database_url)
+    pings = []
+    real_ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda connection: pings.append(1) or real_ping(connection))
+
+    def backend_pid():
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT pg_backend_pid()")).scalar()
+
+    first = backend_pid()  # a new connection: not pinged
+    monkeypatch.setattr(portal_db, "PING_AFTER_IDLE_SECONDS", 60.0)
+    assert backend_pid() == first  # back within the minute: the same connection, not pinged
+    assert pings == []
+
+    monkeypatch.setattr(portal_db, "PING_AFTER_IDLE_SECONDS", 0.0)
+    assert backend_pid() == first  # idle "long enough": pinged, alive, kept
+    assert len(pings) == 1
+
+    with engine.connect() as pooled, engine.connect() as killer:  # a second connection...
+        assert pooled.execute(text("SELECT pg_backend_pid()")).scalar() == first  # (pinged: 2)
+        pooled.close()  # ...the first back in the pool, then ended by the database
+        assert killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first}).scalar() is True
+    replaced = backend_pid()  # the first again, pinged, found dead: a fresh connection, no error
+    assert replaced != first
+    assert len(pings) == 3
     engine.dispose()

@@ -14,12 +14,15 @@ def is_active_verified() -> ColumnElement[bool]:
     return User.deactivated_at.is_(None) & User.email_verified_at.is_not(None)
 
 
-# Built once, with a bound parameter: every submission and withdrawal emails them.
-_ACTIVE_EMAILS = (
-    select(User.email)
-    .where(User.organisation_id == bindparam("organisation_id"), User.role == Role.PROVIDER, is_active_verified())
-    .order_by(User.email)
-)
+def is_active_member_of(organisation_id) -> ColumnElement[bool]:
+    """An organisation's people who are written to about its work (its providers, active
+    and verified); ``organisation_id`` a value or a bound parameter."""
+    return (User.organisation_id == organisation_id) & (User.role == Role.PROVIDER) & is_active_verified()
+
+
+# Built once, with a bound parameter: every withdrawal emails them (a submission reads them
+# with the bid: ``bids.queries.bid_to_submit``).
+_ACTIVE_EMAILS = select(User.email).where(is_active_member_of(bindparam("organisation_id"))).order_by(User.email)
 
 
 def active_emails(session: Session, organisation_id: int) -> list[str]:

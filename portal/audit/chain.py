@@ -136,8 +136,10 @@ def seal(session: Session) -> None:
 
     Two transactions must not read the same head. On PostgreSQL a transaction-scoped
     advisory lock is taken before the head is read: a second committing transaction waits
-    for the first to commit (or roll back), and then, at READ COMMITTED, its next statement
-    sees the first one's events. On SQLite the transaction holds the database's one write
+    for the first to commit (or roll back), and then, at READ COMMITTED, it reads the head
+    with a fresh snapshot and sees the first one's events. Both happen in one round trip,
+    in a PL/pgSQL function (migration 0016) whose SELECT takes its own snapshot after the
+    lock is granted. On SQLite the transaction holds the database's one write
     lock before the head is read (a transaction that has written holds it until it ends,
     and one that has not yet written takes it with ``BEGIN IMMEDIATE``), so nobody else can
     extend the chain meanwhile; and a transaction holding that lock has seen every commit
@@ -175,10 +177,15 @@ def seal(session: Session) -> None:
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(_TAKE_CHAIN_LOCK, {"key": CHAIN_LOCK_KEY})
-    elif connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, before the head is read
-    position, prev_hash = head(session) or (0, GENESIS)
+        # The lock, then the head read afresh once it is granted, in one round trip
+        # (migration 0016's function).
+        row = connection.execute(_HEAD_UNDER_CHAIN_LOCK, {"key": CHAIN_LOCK_KEY}).one()
+        locked_head = (row.head_position, row.head_hash) if row.head_position is not None else None
+    else:
+        if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, before the head is read
+        locked_head = head(session)
+    position, prev_hash = locked_head or (0, GENESIS)
     for audit_event in events:
         if audit_event.occurred_at is None:  # the column defaults, as an insert would give them
             audit_event.occurred_at = clock_now()
@@ -219,17 +226,21 @@ def _insert_sealed(session: Session, events: list[AuditEvent]) -> None:
     if not events:
         return
     rows = [{name: getattr(e, name) for name in _EVENT_COLUMNS} for e in events]
+    # On the connection: the transaction is committing, and the ORM's execution path would
+    # only add its own set-up to a plain INSERT of the audit table.
+    connection = session.connection()
     if len(rows) == 1:  # the usual case: one plain INSERT
-        ids = session.execute(_INSERT_EVENT, rows[0]).inserted_primary_key
+        ids = connection.execute(_INSERT_EVENT, rows[0]).inserted_primary_key
     else:
-        ids = session.execute(_INSERT_EVENTS, rows).scalars().all()
+        ids = connection.execute(_INSERT_EVENTS, rows).scalars().all()
     for audit_event, event_id in zip(events, ids, strict=True):
         audit_event.id = event_id
         make_transient_to_detached(audit_event)
         session.add(audit_event)
 
 
-_TAKE_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+# PostgreSQL: take the chain's advisory lock, then read the head (migration 0016).
+_HEAD_UNDER_CHAIN_LOCK = text("SELECT head_position, head_hash FROM audit_chain_head_locked(:key)")
 
 
 def _forget_unsealed(session: Session, transaction) -> None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, bindparam, cast, func, literal, null, select, union_all
+from sqlalchemy import and_, bindparam, cast, func, literal, null, select, type_coerce, union_all
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from portal.accounts.models import User
+from portal.accounts.queries import is_active_member_of
 from portal.bids.models import Bid, BidAnswer, BidAttachment, BidLot, BidStatus, Submission, bid_evidence
 from portal.files import StoredFile
 from portal.providers.models import Evidence, EvidenceKind, Organisation
@@ -162,6 +163,7 @@ class BidToSubmit:
     answers: list[AnswerToSubmit]
     attachments: list[FileToSubmit]
     evidence: list[EvidenceToSubmit]
+    recipients: list[str]
 
 
 # The tables' own columns, not the mapped attributes: a statement of plain columns skips the
@@ -187,6 +189,8 @@ _bid, _tender, _organisation, _question, _answer = (
 _bid_lot, _lot, _attachment, _file, _evidence, _submission = (
     t.c for t in (_bid_lot_table, _lot_table, _attachment_table, _file_table, _evidence_table, _submission_table)
 )
+_account_table = User.__table__
+_account = _account_table.c
 _latest_version = select(func.coalesce(func.max(_submission.version), 0)).where(_submission.bid_id == _bid.id)
 _from_revision = select(_submission.id).where(_submission.bid_id == _bid.id, _submission.from_revision == _bid.revision)
 
@@ -214,11 +218,11 @@ _BID_TO_SUBMIT = (
     .with_for_update(of=_bid_table)
 )
 # Everything else a submission reads, in one statement (one round trip): a UNION ALL of
-# four parts, told apart by ``part`` and in order within each by ``seq``. Each part fills
+# five parts, told apart by ``part`` and in order within each by ``seq``. Each part fills
 # its own columns and leaves the others NULL (cast to their type, so every row is read as
 # its column says): the tender's questions (a row per lot, with this bid's answer), the
-# lots chosen, the files and the evidence.
-_QUESTION, _LOT, _FILE, _EVIDENCE = 1, 2, 3, 4
+# lots chosen, the files, the evidence, and the addresses the receipt goes to.
+_QUESTION, _LOT, _FILE, _EVIDENCE, _RECIPIENT = 1, 2, 3, 4, 5
 _DETAIL_COLUMNS = {
     "question_id": _question.id,
     "kind": _question.kind,
@@ -244,13 +248,19 @@ _DETAIL_COLUMNS = {
     "evidence_kind": _evidence.kind,
     "evidence_title": _evidence.title,
     "expires_on": _evidence.expires_on,
+    "recipient": _account.email,
 }
 
 
-def _part(number: int, order_by: tuple, **filled):
-    """One part of the details: its own columns filled, every other one a typed NULL."""
+def _part(number: int, order_by: tuple, *, first: bool = False, **filled):
+    """One part of the details: its own columns filled, every other one NULL. The first
+    part's NULLs are cast to their columns' types, which PostgreSQL then gives the NULLs of
+    the parts after it (a plain NULL in two parts before a typed value would be text);
+    theirs are plain NULLs, which keeps the statement short enough for the driver to keep
+    it parsed."""
+    null_of = (lambda type_: cast(null(), type_)) if first else (lambda type_: type_coerce(null(), type_))
     columns = [
-        (filled[name] if name in filled else cast(null(), column.type)).label(name)
+        (filled[name] if name in filled else null_of(column.type)).label(name)
         for name, column in _DETAIL_COLUMNS.items()
     ]
     return select(literal(number).label("part"), func.row_number().over(order_by=order_by).label("seq"), *columns)
@@ -260,6 +270,7 @@ _BID_DETAILS = union_all(
     _part(
         _QUESTION,
         (_question.position, _question.id, question_lot.c.lot_id),
+        first=True,
         question_id=_question.id,
         kind=_question.kind,
         short_title=_question.short_title,
@@ -312,6 +323,9 @@ _BID_DETAILS = union_all(
     .join(bid_evidence, bid_evidence.c.evidence_id == _evidence.id)
     .join(_file_table, _file.id == _evidence.file_id)
     .where(bid_evidence.c.bid_id == bindparam("bid_id")),
+    _part(_RECIPIENT, (_account.email,), recipient=_account.email)
+    .select_from(_account_table)
+    .where(is_active_member_of(bindparam("organisation_id"))),
 ).order_by("part", "seq")
 
 
@@ -322,12 +336,13 @@ class _Details:
     lots: list[BidLotToSubmit]
     attachments: list[FileToSubmit]
     evidence: list[EvidenceToSubmit]
+    recipients: list[str]
 
 
 def _details(rows) -> _Details:
     questions: dict[int, tuple] = {}
     question_lots: dict[int, list[QuestionLot]] = {}
-    answers, lots, attachments, evidence = [], [], [], []
+    answers, lots, attachments, evidence, recipients = [], [], [], [], []
     for row in rows:
         if row.part == _QUESTION:
             if row.question_id not in questions:
@@ -343,6 +358,8 @@ def _details(rows) -> _Details:
             )
         elif row.part == _FILE:
             attachments.append(FileToSubmit(row.file_title, row.file_id, row.filename, row.sha256, row.size))
+        elif row.part == _RECIPIENT:
+            recipients.append(row.recipient)
         else:
             evidence.append(
                 EvidenceToSubmit(row.evidence_id, row.evidence_kind, row.evidence_title, row.sha256, row.expires_on)
@@ -364,6 +381,7 @@ def _details(rows) -> _Details:
         lots=lots,
         attachments=attachments,
         evidence=evidence,
+        recipients=recipients,
     )
 
 
@@ -373,8 +391,9 @@ def bid_to_submit(session: Session, bid_id: int, organisation_id: int | None) ->
     database: its tender and organisation, its submissions' newest version and the
     one made from this revision; then the tender's questions with their lots and
     this bid's answers, the lots chosen with their lot, the files and the evidence
-    by hash. Two queries, whatever the number of questions, lots or files. Only a
-    bid of ``organisation_id`` is read (None otherwise), so a request for another
+    by hash, and the organisation's people the receipt is emailed to. Two queries,
+    whatever the number of questions, lots or files. Only a bid of
+    ``organisation_id`` is read (None otherwise), so a request for another
     organisation's bid locks nothing.
 
     ``FOR UPDATE OF bid`` locks the bid's row only: the tender is not ours to
@@ -384,7 +403,11 @@ def bid_to_submit(session: Session, bid_id: int, organisation_id: int | None) ->
     row = session.execute(_BID_TO_SUBMIT, {"bid_id": bid_id, "organisation_id": organisation_id}).first()
     if row is None:
         return None
-    details = _details(session.execute(_BID_DETAILS, {"bid_id": bid_id, "tender_id": row.tender_id}))
+    details = _details(
+        session.execute(
+            _BID_DETAILS, {"bid_id": bid_id, "tender_id": row.tender_id, "organisation_id": row.organisation_id}
+        )
+    )
     bid = BidToSubmit(
         id=row.id,
         tender_id=row.tender_id,
@@ -403,6 +426,7 @@ def bid_to_submit(session: Session, bid_id: int, organisation_id: int | None) ->
         answers=details.answers,
         attachments=details.attachments,
         evidence=details.evidence,
+        recipients=details.recipients,
     )
     session.info[_LOCKED] = (session.get_transaction(), bid)
     return bid

@@ -27,7 +27,7 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, exists, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -42,10 +42,17 @@ from portal.bids.drafting import mark_changed, missing_items, questions_for
 from portal.bids.models import Bid, BidStatus, Submission
 from portal.bids.policies import DeadlinePassed, require_editable
 from portal.bids.queries import BidToSubmit, bid_to_submit, is_loaded_to_submit
+from portal.clock import now as clock_now
 from portal.db import before_commit
 from portal.errors import RuleViolation
 from portal.links import external_url
-from portal.notifications.services import queue_email, queue_rendered, render_email
+from portal.notifications.services import (
+    queue_email,
+    queue_rendered,
+    queue_rendered_parameters,
+    queue_rendered_when,
+    render_email,
+)
 from portal.states import StateMachine
 from portal.tenders.models import Tender
 
@@ -139,12 +146,12 @@ def _judge_the_deadline_again_at_commit(session: Session, tender_id: int, arrive
 # still fails as an error.
 _tender = Tender.__table__.c
 _DEADLINE = select(_tender.submission_deadline).where(_tender.id == bindparam("tender_id"))
-_INSERT_SUBMISSION = {
-    name: dialect_insert(Submission.__table__)
+_submission = Submission.__table__
+_INSERT_SUBMISSION = (
+    sqlite_insert(_submission)
     .on_conflict_do_nothing(index_elements=["bid_id", "from_revision"])
-    .returning(Submission.__table__.c.id)
-    for name, dialect_insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
-}
+    .returning(_submission.c.id)
+)
 _SUBMISSION_FROM_REVISION = select(Submission).where(
     Submission.bid_id == bindparam("bid_id"), Submission.from_revision == bindparam("revision")
 )
@@ -154,6 +161,37 @@ _MARK_SUBMITTED = (
     .where(_bid.c.id == bindparam("bid_id"))
     .values(status=bindparam("status"), submitted_at=bindparam("submitted_at"), withdrawn_at=None)
 )
+
+
+def _submit_in_one_statement():
+    """PostgreSQL: the submission, the bid's new status and the receipts to queue, written in
+    one statement (one round trip instead of three), as data-modifying CTEs. The bid and the
+    emails are written only if the submission was (no race lost to another tab); the
+    submission's id comes back, or none."""
+    new_submission = (
+        postgresql_insert(_submission)
+        .values({name: bindparam(name, type_=_submission.c[name].type) for name in _SUBMISSION_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["bid_id", "from_revision"])
+        .returning(_submission.c.id)
+        .cte("new_submission")
+    )
+    written = exists(select(literal(1)).select_from(new_submission))
+    mark_submitted = _MARK_SUBMITTED.where(written).cte("mark_submitted")
+    receipts = queue_rendered_when(written).cte("receipts")
+    return select(new_submission.c.id).add_cte(mark_submitted, receipts)
+
+
+_SUBMISSION_COLUMNS = (
+    "bid_id",
+    "version",
+    "from_revision",
+    "submitted_at",
+    "submitted_by_id",
+    "receipt_reference",
+    "sha256",
+    "content",
+)
+_SUBMIT_ON_POSTGRESQL = _submit_in_one_statement()
 
 
 def _the_bid_as_written(session: Session, bid: BidToSubmit) -> None:
@@ -179,9 +217,11 @@ def submit(session: Session, user: User, bid: Bid | BidToSubmit, now: datetime) 
     emailed the receipt (queued, sent by the worker after the commit).
 
     ``bid`` is read again, locked, unless it is what ``queries.bid_to_submit``
-    read in this transaction (as the view does). The bid, its submission, audit
-    event and emails are written by statements, not through mapped objects: a
-    mapped copy of the bid already in the session is updated to match.
+    read in this transaction (as the view does), with the addresses the receipt
+    goes to. The bid, its submission, audit event and emails are written by
+    statements, not through mapped objects (on PostgreSQL the submission, the
+    bid's status and the emails in one): a mapped copy of the bid already in the
+    session is updated to match.
 
     Raises:
         DeadlinePassed: the request arrived at or after the deadline (nothing is written).
@@ -224,20 +264,22 @@ def submit(session: Session, user: User, bid: Bid | BidToSubmit, now: datetime) 
         receipt_url=external_url("bids.receipt", bid_id=bid.id, version=version),
         submitted_at=format_datetime_seconds(now),
     )
-    recipients = active_emails(session, bid.organisation_id)
-    written = session.execute(
-        _INSERT_SUBMISSION[session.get_bind().dialect.name],
-        {
-            "bid_id": submission.bid_id,
-            "version": version,
-            "from_revision": submission.from_revision,
-            "submitted_at": now,
-            "submitted_by_id": submission.submitted_by_id,
-            "receipt_reference": submission.receipt_reference,
-            "sha256": submission.sha256,
-            "content": content,
-        },
-    ).scalar()
+    row = {
+        "bid_id": submission.bid_id,
+        "version": version,
+        "from_revision": submission.from_revision,
+        "submitted_at": now,
+        "submitted_by_id": submission.submitted_by_id,
+        "receipt_reference": submission.receipt_reference,
+        "sha256": submission.sha256,
+        "content": content,
+    }
+    in_one_statement = session.get_bind().dialect.name == "postgresql"
+    if in_one_statement:  # the bid's new status as BID_STATES.move gives it, below
+        row |= {"status": BidStatus.SUBMITTED} | queue_rendered_parameters(bid.recipients, receipt, clock_now())
+        written = session.execute(_SUBMIT_ON_POSTGRESQL, row).scalar()
+    else:
+        written = session.execute(_INSERT_SUBMISSION, row).scalar()
     if written is None:
         # Another tab (or a colleague) submitted this same draft a moment earlier:
         # theirs is the submission, and its receipt is this one's too.
@@ -258,9 +300,10 @@ def submit(session: Session, user: User, bid: Bid | BidToSubmit, now: datetime) 
             receipt=submission.receipt_reference,
             sha256=submission.sha256,
         )
-        session.execute(_MARK_SUBMITTED, {"bid_id": bid.id, "status": bid.status, "submitted_at": bid.submitted_at})
+        if not in_one_statement:  # SQLite: the bid and the receipts, written separately
+            session.execute(_MARK_SUBMITTED, {"bid_id": bid.id, "status": bid.status, "submitted_at": bid.submitted_at})
+            queue_rendered(session, bid.recipients, receipt)
         _the_bid_as_written(session, bid)
-        queue_rendered(session, recipients, receipt)
     _judge_the_deadline_again_at_commit(session, bid.tender_id, now)
     return submission, True
 

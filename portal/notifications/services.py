@@ -8,11 +8,15 @@ for a mail server.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import render_template
-from sqlalchemy import insert
+from sqlalchemy import String, Text, bindparam, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, Insert
 
+from portal.db import UtcDateTime
 from portal.notifications.models import OutgoingEmail
 
 
@@ -48,6 +52,34 @@ def queue_rendered(session: Session, to_addresses: list[str], email: RenderedEma
 
 # Built once: a submission's receipts are queued with it.
 _QUEUE = insert(OutgoingEmail.__table__)
+
+
+def queue_rendered_when(condition: ColumnElement[bool]) -> Insert:
+    """``queue_rendered`` as a statement for PostgreSQL that queues only when ``condition``
+    (SQL) holds: a part (a CTE) of another service's one statement that writes its change
+    and the emails about it together (one round trip). Its parameters are
+    ``queue_rendered_parameters``."""
+    rows = select(
+        func.unnest(bindparam("email_to", type_=ARRAY(String))),
+        bindparam("email_subject", type_=String),
+        bindparam("email_body", type_=Text),
+        bindparam("email_created_at", type_=UtcDateTime()),
+        literal(0),
+    ).where(condition)
+    return insert(OutgoingEmail.__table__).from_select(
+        ["to_address", "subject", "body_text", "created_at", "attempts"], rows
+    )
+
+
+def queue_rendered_parameters(to_addresses: list[str], email: RenderedEmail, now: datetime) -> dict:
+    """The parameters of a ``queue_rendered_when`` statement: ``email`` to each of
+    ``to_addresses``, queued at ``now``."""
+    return {
+        "email_to": list(to_addresses),
+        "email_subject": email.subject,
+        "email_body": email.body_text,
+        "email_created_at": now,
+    }
 
 
 def queue_email(session: Session, to_address: str, template: str, **context) -> OutgoingEmail:

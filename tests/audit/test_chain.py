@@ -306,6 +306,36 @@ def test_concurrent_writers_keep_the_chain_whole(app, db):
     assert [r.position for r in _rows(db)] == list(range(1, threads_count * commits + 1))
 
 
+def test_on_postgresql_the_head_is_read_afresh_once_the_chain_lock_is_granted(app, db):
+    """Migration 0016's function takes the chain's lock and then reads the head: a second
+    transaction that waited for the lock reads the head the first one committed, not the
+    head as it stood when its call began (as one plain statement would)."""
+    from sqlalchemy import text
+
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time instead of the advisory lock")
+    locked_head = text("SELECT head_position, head_hash FROM audit_chain_head_locked(:key)")
+    sessionmaker = app.extensions["db_sessionmaker"]
+    first, second = sessionmaker(), sessionmaker()
+    seen = []
+    try:
+        assert first.execute(locked_head, {"key": chain.CHAIN_LOCK_KEY}).one() == (None, None)  # empty, locked
+        waiter = threading.Thread(
+            target=lambda: seen.append(tuple(second.execute(locked_head, {"key": chain.CHAIN_LOCK_KEY}).one()))
+        )
+        waiter.start()
+        waiter.join(0.5)
+        assert waiter.is_alive() and seen == []  # waiting for the lock
+        event = record(first, None, "test.first", None)
+        first.commit()  # sealed (position 1) and the lock let go
+        waiter.join(30)
+        assert seen == [(1, event.hash)]
+    finally:
+        second.rollback()
+        first.close()
+        second.close()
+
+
 def test_the_unit_of_work_seals_before_its_last_moment_checks(app, db):
     """The chain's lock is waited for before the deadline is judged, never after it."""
     from portal.db import before_commit, transaction

@@ -15,6 +15,8 @@ from sqlalchemy import func, select, update
 
 from portal.bids import submission as submitting
 from portal.bids.models import Bid, BidAnswer, BidAttachment, BidStatus, Submission
+from portal.notifications.models import OutgoingEmail
+from portal.notifications.services import RenderedEmail, queue_rendered_parameters
 from portal.tenders.models import Tender
 from tests.bids.conftest import DEADLINE, answer, post_page, questions_of
 from tests.conftest import PASSWORD
@@ -345,8 +347,46 @@ def test_losing_the_race_to_another_tab_shows_its_receipt(app, client, db, tende
         return content
 
     monkeypatch.setattr(submitting, "snapshot", other_tab_commits_first)
+    queued_before = db.scalar(select(func.count(OutgoingEmail.id)))
     response = submit(client, bid.id)
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/bids/{bid.id}/receipts/1")
+    assert [s.receipt_reference for s in submissions(db)] == ["OTHER-TAB-1"]
+    db.expire_all()
+    assert db.get(Bid, bid.id).status is BidStatus.DRAFT  # the lost race wrote nothing of its own
+    assert db.scalar(select(func.count(OutgoingEmail.id))) == queued_before
+
+
+def test_on_postgresql_the_one_statement_writes_nothing_else_when_the_revision_was_submitted(
+    client, db, tender, bid, complete_bid, provider
+):
+    """The submission, the bid's status and the receipts are one statement on PostgreSQL: if
+    a submission from the same revision is already there, it returns no id and neither
+    marks the bid nor queues a receipt. (Through the view the bid's row lock makes this race
+    unreachable on PostgreSQL; the statement still refuses it.)"""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite writes the three separately (see the race above)")
+    complete_bid(client, bid, tender)
+    revision = db.get(Bid, bid.id).revision
+    row = {
+        "bid_id": bid.id,
+        "version": 1,
+        "from_revision": revision,
+        "submitted_at": DEADLINE - timedelta(days=1),
+        "submitted_by_id": provider.id,
+        "receipt_reference": "OTHER-TAB-1",
+        "sha256": "0" * 64,
+        "content": {},
+    }
+    db.execute(Submission.__table__.insert().values(**row))
+    db.commit()
+    queued_before = db.scalar(select(func.count(OutgoingEmail.id)))
+    again = row | {"version": 2, "receipt_reference": "THIS-TAB-2", "status": BidStatus.SUBMITTED}
+    again |= queue_rendered_parameters([provider.email], RenderedEmail("Bid received", "Body"), DEADLINE)
+    assert db.execute(submitting._SUBMIT_ON_POSTGRESQL, again).scalar() is None
+    db.commit()
+    db.expire_all()
+    assert db.get(Bid, bid.id).status is BidStatus.DRAFT
+    assert db.scalar(select(func.count(OutgoingEmail.id))) == queued_before
     assert [s.receipt_reference for s in submissions(db)] == ["OTHER-TAB-1"]
 
 
