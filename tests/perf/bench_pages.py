@@ -43,7 +43,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, select
 
-from tests.perf.common import make_bench_app, migrate, start_gunicorn, stop, table
+from tests.perf.common import analyse, make_bench_app, migrate, start_gunicorn, stop, table
 from tests.support import CSRF_INPUT, count_queries, free_port, throwaway_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -358,13 +358,6 @@ def add_data(app, share: float) -> None:
             if n % 50 == 49:
                 session.flush()
         session.commit()
-
-
-def analyse(url: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.exec_driver_sql("ANALYZE")
-    engine.dispose()
 
 
 def timed_side_by_side(servers: list[tuple[str, Page, str | None]], repeats: int) -> list[float]:

@@ -36,6 +36,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from tests.perf.common import (
+    analyse,
     complete_draft,
     make_bench_app,
     migrate,
@@ -130,6 +131,7 @@ def prepare(database_url: str, instance: Path, bids: int) -> list[int]:
             ids.append(bid.id)
         session.commit()
     app.extensions["db_engine"].dispose()
+    analyse(database_url)
     return ids
 
 
@@ -266,9 +268,9 @@ def spread(rates: list[float]) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--databases", default="sqlite,postgresql", help="sqlite, postgresql, or both (comma)")
-    parser.add_argument("--bids", type=int, default=200, help="submissions in each pass")
-    parser.add_argument("--inserts", type=int, default=1000, help="bare inserts in each pass")
-    parser.add_argument("--passes", type=int, default=2)
+    parser.add_argument("--bids", type=int, default=400, help="submissions in each pass")
+    parser.add_argument("--inserts", type=int, default=2000, help="bare inserts in each pass")
+    parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--clients", type=int, default=8, help="client threads, for both")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers, for both")
     parser.add_argument(
