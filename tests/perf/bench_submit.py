@@ -28,6 +28,7 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -156,20 +157,31 @@ def sign_in(port: int) -> tuple[str, str]:
     return cookie, token.group(1)
 
 
-def post(port: int, path: str, body: str, headers: dict) -> tuple[int, str]:
+def post(port: int, path: str, body: str, headers: dict) -> tuple[int, str, list[str]]:
+    """(status, Location, the cookies set) of one POST, on a connection of its own."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     try:
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
         response.read()
-        return response.status, response.getheader("Location") or ""
+        return response.status, response.getheader("Location") or "", response.headers.get_all("Set-Cookie") or []
     finally:
         connection.close()
 
 
+def keep_cookies(cookie_header: str, set_cookies: list[str]) -> str:
+    """The Cookie header after a response set ``set_cookies``, as a browser keeps them (the
+    portal sends its session cookie again now and then, to push its expiry on)."""
+    jar = SimpleCookie()
+    jar.load(cookie_header)
+    for set_cookie in set_cookies:
+        jar.load(set_cookie)
+    return "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items())
+
+
 def hammer(port: int, jobs: list[list[tuple[str, str, dict]]]) -> tuple[float, int, list[str]]:
-    """Each thread makes its list of POSTs one after another; returns (seconds, answered with a
-    redirect, what went wrong)."""
+    """Each thread makes its list of POSTs one after another, keeping the cookies it is sent
+    as a browser would; returns (seconds, answered with a redirect, what went wrong)."""
     failures: list[str] = []
     done = [0]
     lock = threading.Lock()
@@ -177,9 +189,14 @@ def hammer(port: int, jobs: list[list[tuple[str, str, dict]]]) -> tuple[float, i
 
     def work(mine):
         go.wait()
+        cookie = None
         for path, body, headers in mine:
+            if cookie is not None:
+                headers = {**headers, "Cookie": cookie}
             try:
-                status, location = post(port, path, body, headers)
+                status, location, set_cookies = post(port, path, body, headers)
+                if set_cookies and "Cookie" in headers:
+                    cookie = keep_cookies(headers["Cookie"], set_cookies)
             except OSError as error:
                 status, location = f"{type(error).__name__}", ""
             with lock:
