@@ -35,8 +35,6 @@ from sqlalchemy import CompoundSelect, Enum, MetaData, Select, create_engine, ev
 from sqlalchemy.engine import Engine, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.dml import UpdateBase
-from sqlalchemy.sql.elements import ColumnClause
-from sqlalchemy.sql.selectable import CTE
 from sqlalchemy.types import DateTime, TypeDecorator
 
 NAMING_CONVENTION = {
@@ -266,44 +264,40 @@ def _ping_connections_back_from_idle(engine: Engine) -> None:
             raise
 
 
-READS, WRITES = "reads", "writes"
-
-
-def _select_of_columns(statement) -> str | None:
-    """``READS`` for a SELECT of columns (and expressions of them), not of mapped entities
-    or bundles, whose rows are plain rows with nothing for the ORM to build; ``WRITES`` for
-    such a SELECT that also writes in its WITH (PostgreSQL's data-modifying CTEs); None for
-    anything else. Worked out once per statement: statements are immutable, and most are
-    built once and run on every request."""
+def _is_select_of_columns(statement) -> bool:
+    """Whether ``statement`` is a SELECT of columns (and expressions of them), or a UNION of
+    such SELECTs, not of mapped entities or bundles: its rows are plain rows, with nothing
+    for the ORM to build. Worked out once per statement: statements are immutable, and most
+    are built once and run on every request."""
     if not isinstance(statement, (Select, CompoundSelect)):
-        return None
-    kind = _KINDS.get(statement)
-    if kind is None:
-        kind = _KINDS[statement] = _kind_of_select(statement)
-    return kind or None
+        return False
+    answer = _SELECTS_OF_COLUMNS.get(statement)
+    if answer is None:
+        answer = _SELECTS_OF_COLUMNS[statement] = _selects_columns_only(statement)
+    return answer
 
 
-_KINDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # statement -> kind, "" for neither
+_SELECTS_OF_COLUMNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # statement -> bool
 
 
-def _kind_of_select(statement) -> str:
-    if isinstance(statement, CompoundSelect):  # a UNION of such SELECTs
-        kinds = {_kind_of_select(part) for part in statement.selects}
-        return "" if "" in kinds else WRITES if WRITES in kinds else READS
+def _selects_columns_only(statement) -> bool:
+    if isinstance(statement, CompoundSelect):
+        return all(_selects_columns_only(part) for part in statement.selects)
     if not isinstance(statement, Select):
-        return ""
-    kind = READS
-    if (statement._independent_ctes or statement._from_obj) and _writes_in_ctes(
-        statement._independent_ctes, statement._from_obj
-    ):
-        kind = WRITES
+        return False
     for column in statement._raw_columns:  # what select() was given, before any compiling
         marks = column._annotations
         if "bundle" in marks or ("parententity" in marks and column.is_selectable):
-            return ""
-        if isinstance(column, ColumnClause) and _is_a_write(column.table):  # a column of a CTE that writes
-            kind = WRITES
-    return kind
+            return False
+    return True
+
+
+def _wrote_in_with(result: Result) -> bool:
+    """Whether the statement just run wrote in its WITH (PostgreSQL's data-modifying CTEs,
+    however deep in the statement they were written: the compiled statement lists every CTE
+    it rendered)."""
+    ctes = getattr(result.context.compiled, "ctes", None)
+    return bool(ctes) and any(isinstance(cte.element, UpdateBase) for cte in ctes)
 
 
 class PortalSession(Session):
@@ -319,29 +313,27 @@ class PortalSession(Session):
     """
 
     def execute(self, statement, params=None, **options) -> Result:
-        kind = None if options else _select_of_columns(statement)
-        if kind is None:
+        if options or not _is_select_of_columns(statement):
             return super().execute(statement, params, **options)
-        return self._on_connection(statement, params, kind)
+        return self._on_connection(statement, params)
 
     def scalar(self, statement, params=None, **options):
-        kind = None if options else _select_of_columns(statement)
-        if kind is None:
+        if options or not _is_select_of_columns(statement):
             return super().scalar(statement, params, **options)
-        return self._on_connection(statement, params, kind).scalar()
+        return self._on_connection(statement, params).scalar()
 
     def scalars(self, statement, params=None, **options):
-        kind = None if options else _select_of_columns(statement)
-        if kind is None:
+        if options or not _is_select_of_columns(statement):
             return super().scalars(statement, params, **options)
-        return self._on_connection(statement, params, kind).scalars()
+        return self._on_connection(statement, params).scalars()
 
-    def _on_connection(self, statement, params, kind: str) -> Result:
+    def _on_connection(self, statement, params) -> Result:
         if self.autoflush and not self._flushing:
             self.flush()  # does nothing when there is nothing pending
-        if kind == WRITES:
+        result = self.connection().execute(statement, params)
+        if _wrote_in_with(result):
             self.info["wrote"] = True
-        return self.connection().execute(statement, params)
+        return result
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -384,31 +376,11 @@ def _note_write(session: Session, _flush_context) -> None:
 
 def _note_statement_write(orm_execute_state) -> None:
     # Anything but a SELECT given to session.execute (an INSERT, UPDATE or DELETE, or
-    # text), or a SELECT that writes in its WITH, counts as a write, as a flush does. (A
-    # SELECT of columns that only reads does not come here: PortalSession runs it on the
-    # connection.)
-    if not orm_execute_state.is_select or _writes_in_with(orm_execute_state.statement):
+    # text) counts as a write, as a flush does. (A SELECT of columns does not come here:
+    # PortalSession runs it on the connection, and notes there whether its WITH wrote.
+    # A SELECT of entities that writes in its WITH would not be noticed: the portal has none.)
+    if not orm_execute_state.is_select:
         orm_execute_state.session.info["wrote"] = True
-
-
-def _writes_in_with(statement) -> bool:
-    """Whether a SELECT writes: an INSERT, UPDATE or DELETE as a CTE (PostgreSQL's
-    data-modifying WITH) that it selects from (by a column or in its FROM) or that was
-    added to it with ``add_cte``. (Read from what the SELECT was given: working out its
-    final FROM list costs as much as compiling it.)"""
-    if not isinstance(statement, Select):
-        return False
-    named = (column.table for column in statement._raw_columns if isinstance(column, ColumnClause))
-    return _writes_in_ctes(statement._independent_ctes, statement._from_obj, named)
-
-
-def _writes_in_ctes(*groups) -> bool:
-    return any(_is_a_write(cte) for group in groups for cte in group)
-
-
-def _is_a_write(selectable) -> bool:
-    """Whether ``selectable`` is a CTE of an INSERT, UPDATE or DELETE."""
-    return isinstance(selectable, CTE) and isinstance(selectable.element, UpdateBase)
 
 
 def _forget_queued(session: Session) -> None:

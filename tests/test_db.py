@@ -10,7 +10,7 @@ the rest of its transaction.
 from __future__ import annotations
 
 import pytest
-from flask import abort
+from flask import abort, request
 from sqlalchemy import event, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
@@ -109,10 +109,13 @@ def uow_app(app):
     @route("/uow/get-selects-from-a-write", methods=("GET",))
     def get_selects_from_a_write():
         # A SELECT of columns that writes in its WITH (PostgreSQL): run on the connection
-        # (PortalSession), yet a write like any other.
+        # (PortalSession), yet a write like any other, however deep the CTE is named.
         table = District.__table__
         renamed = update(table).values(name="Renamed in a CTE").returning(table.c.id).cte("renamed")
-        return str(len(portal_db.get_session().execute(select(renamed.c.id)).all()))
+        statement = select(renamed.c.id)
+        if request.args.get("nested"):
+            statement = select(table.c.name).where(table.c.id.in_(select(renamed.c.id)))
+        return str(len(portal_db.get_session().execute(statement).all()))
 
     @route("/uow/too-late")
     def too_late():
@@ -203,19 +206,24 @@ def test_a_page_that_only_read_ends_with_a_commit_and_one_with_changes_pending_k
     assert names(db) == {"Kept"}
 
 
-def test_a_select_that_writes_in_its_with_runs_on_the_connection_and_counts_as_a_write(uow_app, db):
+@pytest.mark.parametrize("path", ["/uow/get-selects-from-a-write", "/uow/get-selects-from-a-write?nested=1"])
+def test_a_select_that_writes_in_its_with_runs_on_the_connection_and_counts_as_a_write(uow_app, db, path):
     """A SELECT of columns over a data-modifying CTE (PostgreSQL's one-round-trip writes)
-    takes PortalSession's short path, but a GET that runs one is refused like any write."""
+    takes PortalSession's short path, not the ORM's, but a GET that runs one is refused
+    like any write, whether the CTE is selected from or named in a subquery."""
     if db.get_bind().dialect.name != "postgresql":
         pytest.skip("SQLite has no data-modifying WITH")
     factories.make_district(db, "Kept")
     db.commit()
-    table = District.__table__
-    renamed = update(table).values(name="x").returning(table.c.id).cte("renamed")
-    assert portal_db._select_of_columns(select(renamed.c.id)) == portal_db.WRITES
-    assert portal_db._select_of_columns(select(table.c.id).add_cte(renamed)) == portal_db.WRITES
-    assert portal_db._select_of_columns(select(table.c.id)) == portal_db.READS
-    assert_refused_as_a_write_on_get(uow_app, "/uow/get-selects-from-a-write")
+    through_the_orm = []
+    maker = uow_app.extensions["db_sessionmaker"]
+    listener = lambda state: through_the_orm.append(state.statement)  # noqa: E731
+    event.listen(maker, "do_orm_execute", listener)
+    try:
+        assert_refused_as_a_write_on_get(uow_app, path)
+    finally:
+        event.remove(maker, "do_orm_execute", listener)
+    assert through_the_orm == []
     assert names(db) == {"Kept"}
 
 
@@ -388,7 +396,8 @@ def test_a_pooled_connection_is_pinged_only_after_idling_and_a_dead_one_is_repla
     with engine.connect() as pooled, engine.connect() as killer:  # a second connection...
         assert pooled.execute(text("SELECT pg_backend_pid()")).scalar() == first  # (pinged: 2)
         pooled.close()  # ...the first back in the pool, then ended by the database
-        assert killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first}).scalar() is True
+        ended = killer.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": first}).scalar()
+        assert ended is True  # (waited for: the backend has exited)
     replaced = backend_pid()  # the first again, pinged, found dead: a fresh connection, no error
     assert replaced != first
     assert len(pings) == 3

@@ -7,6 +7,9 @@ snapshot after the lock is granted: it sees the events of the transaction that h
 the lock before it (one statement taking the lock and reading the head would read the
 head as it stood before waiting). SQLite has no such locks, and no function is made.
 
+The portal's code calls it from this revision on: on PostgreSQL, migrate before the new
+code serves (as `make run` and the deploy notes do).
+
 Revision ID: 0016
 Revises: 0015
 Create Date: 2026-11-30 16:30:00
@@ -21,7 +24,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name != 'postgresql':
+    if op.get_context().dialect.name != 'postgresql':
         return
     op.execute(
         """
@@ -38,6 +41,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != 'postgresql':
+    if op.get_context().dialect.name != 'postgresql':
         return
     op.execute('DROP FUNCTION audit_chain_head_locked(bigint)')

@@ -144,7 +144,8 @@ class BidToSubmit:
     written by the submission's own statement. ``latest_version`` is the newest submitted
     version (0 for none); ``current_submission_id`` the submission made from ``revision``,
     if there is one. ``attachments`` and ``evidence`` are rows of what the snapshot keeps
-    of the files (by hash), in the order it lists them."""
+    of the files (by hash), in the order it lists them. ``recipients`` are the addresses
+    the receipt is emailed to (the organisation's active, verified people, in order)."""
 
     __tablename__ = "bid"  # what the audit trail calls it, as it does a mapped bid
 
@@ -219,9 +220,10 @@ _BID_TO_SUBMIT = (
 )
 # Everything else a submission reads, in one statement (one round trip): a UNION ALL of
 # five parts, told apart by ``part`` and in order within each by ``seq``. Each part fills
-# its own columns and leaves the others NULL (cast to their type, so every row is read as
-# its column says): the tender's questions (a row per lot, with this bid's answer), the
-# lots chosen, the files, the evidence, and the addresses the receipt goes to.
+# its own columns and leaves the others NULL (the first part's cast to their type, which
+# the database gives the UNION's columns, so every row is read as its column says): the
+# tender's questions (a row per lot, with this bid's answer), the lots chosen, the files,
+# the evidence, and the addresses the receipt goes to.
 _QUESTION, _LOT, _FILE, _EVIDENCE, _RECIPIENT = 1, 2, 3, 4, 5
 _DETAIL_COLUMNS = {
     "question_id": _question.id,

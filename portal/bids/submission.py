@@ -275,7 +275,7 @@ def submit(session: Session, user: User, bid: Bid | BidToSubmit, now: datetime) 
         "content": content,
     }
     in_one_statement = session.get_bind().dialect.name == "postgresql"
-    if in_one_statement:  # the bid's new status as BID_STATES.move gives it, below
+    if in_one_statement:  # the bid as BID_STATES.move leaves it below: submitted, stamped ``now``
         row |= {"status": BidStatus.SUBMITTED} | queue_rendered_parameters(bid.recipients, receipt, clock_now())
         written = session.execute(_SUBMIT_ON_POSTGRESQL, row).scalar()
     else:

@@ -50,7 +50,8 @@ def queue_rendered(session: Session, to_addresses: list[str], email: RenderedEma
         )
 
 
-# Built once: a submission's receipts are queued with it.
+# Built once: ``queue_rendered``'s statement (a submission's receipts on SQLite; on
+# PostgreSQL they are part of the submission's own statement, ``queue_rendered_when``).
 _QUEUE = insert(OutgoingEmail.__table__)
 
 

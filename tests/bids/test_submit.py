@@ -5,13 +5,14 @@ concurrent tabs and a database failure mid-submission."""
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 from html import unescape
 
 import pytest
 import sqlalchemy.exc
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from portal.bids import submission as submitting
 from portal.bids.models import Bid, BidAnswer, BidAttachment, BidStatus, Submission
@@ -388,6 +389,44 @@ def test_on_postgresql_the_one_statement_writes_nothing_else_when_the_revision_w
     assert db.get(Bid, bid.id).status is BidStatus.DRAFT
     assert db.scalar(select(func.count(OutgoingEmail.id))) == queued_before
     assert [s.receipt_reference for s in submissions(db)] == ["OTHER-TAB-1"]
+
+    # From a newer revision it is written, with the bid's status; nobody to email, no email.
+    newer = again | {"from_revision": revision + 1, "email_to": []}
+    assert db.execute(submitting._SUBMIT_ON_POSTGRESQL, newer).scalar() is not None
+    db.commit()
+    db.expire_all()
+    assert db.get(Bid, bid.id).status is BidStatus.SUBMITTED
+    assert db.scalar(select(func.count(OutgoingEmail.id))) == queued_before
+
+
+def test_on_postgresql_the_submission_statement_writes_only_its_own_columns(app, client, db, tender, bid, complete_bid):
+    """The one statement's three writes share their parameters: a parameter named like
+    another column of their tables would be written too. The columns are pinned here."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite writes the three separately")
+    complete_bid(client, bid, tender)
+    seen = []
+    engine = app.extensions["db_engine"]
+    listener = lambda *args: seen.append(args[2])  # noqa: E731  (the statement's text)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert submit(client, bid.id).status_code == 302
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    [statement] = [s for s in seen if s.lstrip().startswith("WITH new_submission")]
+
+    def listed(pattern: str) -> set[str]:  # the columns an INSERT names
+        return {name.strip() for name in re.search(pattern, statement).group(1).split(",")}
+
+    submission_columns = "bid_id version from_revision receipt_reference submitted_at submitted_by_id sha256 content"
+    assert listed(r"INSERT INTO submission \(([^)]*)\)") == set(submission_columns.split())
+    assert set(re.findall(r"(\w+)=", re.search(r"UPDATE bid SET (.*?) WHERE", statement).group(1))) == {
+        "status",
+        "submitted_at",
+        "withdrawn_at",
+    }
+    email_columns = "to_address subject body_text created_at attempts"
+    assert listed(r"INSERT INTO outgoing_email \(([^)]*)\)") == set(email_columns.split())
 
 
 def test_a_withdrawal_refused_at_the_moment_of_commit_is_not_announced(

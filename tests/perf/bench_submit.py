@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -197,7 +197,7 @@ def hammer(port: int, jobs: list[list[tuple[str, str, dict]]]) -> tuple[float, i
                 status, location, set_cookies = post(port, path, body, headers)
                 if set_cookies and "Cookie" in headers:
                     cookie = keep_cookies(headers["Cookie"], set_cookies)
-            except OSError as error:
+            except (OSError, CookieError) as error:
                 status, location = f"{type(error).__name__}", ""
             with lock:
                 if status == 302 and ("/receipts/" in location or location.endswith("/ping")):

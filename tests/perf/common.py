@@ -32,9 +32,10 @@ def migrate(url: str) -> None:
 
 
 def analyse(url: str) -> None:
-    """The planner's statistics, as a production database keeps them after a load (its
-    autovacuum would): a benchmark that has just loaded its data runs ANALYZE before it
-    measures, so that the first requests are not planned as if the tables were empty."""
+    """The planner's statistics, as a production database keeps them after a load (on
+    PostgreSQL its autovacuum would): a benchmark that has just loaded its data runs ANALYZE
+    before it measures, so that the first requests are not planned as if the tables were
+    empty. (On SQLite it fills ``sqlite_stat1``, which its planner reads the same way.)"""
     from sqlalchemy import create_engine
 
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
