@@ -43,7 +43,7 @@ from portal.agreements.models import (
     status_rules,
 )
 from portal.agreements.signals import bid_stages_requested, outcomes_requested
-from portal.agreements.waves import AgreementChase, AgreementWave, refresh_touched
+from portal.agreements.waves import AgreementChase, AgreementWave, every_agreement_count, refresh_touched
 from portal.dates import add_months
 from portal.filters import format_date, format_money
 from portal.pagination import Page
@@ -214,10 +214,8 @@ def _register_statements(conditions: list, sort: str) -> tuple[Select, Select]:
     districts, in one round trip. The
     unfiltered register's total is the sum of the waves' stored counts (``waves``), which
     grows with the number of end dates, not of agreements."""
-    if conditions:
-        total = _register_count(conditions).correlate(None).scalar_subquery()
-    else:  # every agreement: the waves' stored counts add up to it, without counting them all
-        total = select(func.coalesce(func.sum(AgreementWave.__table__.c.agreements), 0)).scalar_subquery()
+    # Every agreement: the waves' stored counts add up to it, without counting them all.
+    total = _register_count(conditions).correlate(None).scalar_subquery() if conditions else every_agreement_count()
     rows = _register_page_of((*_REGISTER_COLUMNS, total), conditions, sort).join(
         _category, _agreement.c.category_id == _category.c.id
     )

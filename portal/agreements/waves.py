@@ -49,6 +49,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from portal.agreements.models import Agreement, EndingNotice
 from portal.db import Base, UtcDateTime
@@ -195,6 +196,13 @@ def rechase(session: Session | Connection, dates: list[date] | None = None) -> l
         )
     ]
     return sorted(rows, key=lambda row: (row["end_date"], row["organisation_id"]))
+
+
+def every_agreement_count() -> ScalarSelect:
+    """The number of agreements, as a scalar subquery: the sum of the waves' stored counts,
+    which grows with the number of end dates, not of agreements (an unfiltered register's
+    total, without counting every agreement)."""
+    return select(func.coalesce(func.sum(AgreementWave.__table__.c.agreements), 0)).scalar_subquery()
 
 
 def stored(session: Session) -> dict[date, dict[str, int]]:

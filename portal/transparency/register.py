@@ -26,6 +26,7 @@ from sqlalchemy import and_, bindparam, exists, func, literal_column, select, un
 from sqlalchemy.orm import Session
 
 from portal.agreements.models import Agreement, ServiceCategory, agreement_district
+from portal.agreements.waves import every_agreement_count
 from portal.awards.models import LotAward, award_winner
 from portal.bids.models import Bid
 from portal.decisions.models import Decision
@@ -273,7 +274,10 @@ def _page_queries(shape: _Shape):
     """The count, and one page's rows each with the lots its provider won in the tender it was
     awarded from (a row per lot; one row, without a lot, for none), of a filter's shape: built
     once, the page bound."""
-    count = select(func.count()).select_from(_filtered_ids(shape).subquery())
+    if any(shape):
+        count = select(func.count()).select_from(_filtered_ids(shape).subquery())
+    else:  # every agreement (each has its provider): their stored count, not a count of them all
+        count = select(every_agreement_count())
     page = (
         _rows_query(shape)
         .add_columns(_agreement.c.awarded_from_tender_id, _agreement.c.organisation_id)
