@@ -94,7 +94,10 @@ def pdf_text(document: bytes) -> str:
     """The text a PDF written by fpdf2 shows: every content stream inflated, its
     string operands unescaped and joined (a line wrapped by the layout joins with
     a space, as on the page)."""
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", document, flags=re.S)
+    # fpdf2 writes "stream\n", the bytes, "\nendstream": a compressed stream may itself end
+    # in a carriage return, which an optional "\r" in the pattern would cut off (and the
+    # page would then fail to inflate and go missing, 1 time in 256).
+    streams = re.findall(rb"stream\n(.*?)\nendstream", document, flags=re.S)
     words = []
     for raw in streams:
         try:
