@@ -443,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--pages", type=lambda s: [p.strip() for p in s.split(",")], default=None)
     parser.add_argument("--scale", action="store_true", help="small against large data instead")
-    parser.add_argument("--repeats", type=int, default=40, help="sequential requests per page in --scale")
+    parser.add_argument("--repeats", type=int, default=200, help="sequential requests per page in --scale")
     args = parser.parse_args(argv)
     if not args.scale and shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
