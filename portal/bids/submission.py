@@ -163,6 +163,19 @@ _MARK_SUBMITTED = (
 )
 
 
+# What a submission's row is written with (the rest are the table's defaults).
+_SUBMISSION_COLUMNS = (
+    "bid_id",
+    "version",
+    "from_revision",
+    "submitted_at",
+    "submitted_by_id",
+    "receipt_reference",
+    "sha256",
+    "content",
+)
+
+
 def _submit_in_one_statement():
     """PostgreSQL: the submission, the bid's new status and the receipts to queue, written in
     one statement (one round trip instead of three), as data-modifying CTEs. The bid and the
@@ -181,16 +194,6 @@ def _submit_in_one_statement():
     return select(new_submission.c.id).add_cte(mark_submitted, receipts)
 
 
-_SUBMISSION_COLUMNS = (
-    "bid_id",
-    "version",
-    "from_revision",
-    "submitted_at",
-    "submitted_by_id",
-    "receipt_reference",
-    "sha256",
-    "content",
-)
 _SUBMIT_ON_POSTGRESQL = _submit_in_one_statement()
 
 
@@ -264,16 +267,7 @@ def submit(session: Session, user: User, bid: Bid | BidToSubmit, now: datetime) 
         receipt_url=external_url("bids.receipt", bid_id=bid.id, version=version),
         submitted_at=format_datetime_seconds(now),
     )
-    row = {
-        "bid_id": submission.bid_id,
-        "version": version,
-        "from_revision": submission.from_revision,
-        "submitted_at": now,
-        "submitted_by_id": submission.submitted_by_id,
-        "receipt_reference": submission.receipt_reference,
-        "sha256": submission.sha256,
-        "content": content,
-    }
+    row = {name: getattr(submission, name) for name in _SUBMISSION_COLUMNS}
     in_one_statement = session.get_bind().dialect.name == "postgresql"
     if in_one_statement:  # the bid as BID_STATES.move leaves it below: submitted, stamped ``now``
         row |= {"status": BidStatus.SUBMITTED} | queue_rendered_parameters(bid.recipients, receipt, clock_now())
